@@ -1,0 +1,136 @@
+"""Engine output -> aligned blocks and the translated article. Pure: no engine, no I/O.
+
+Sentences are translated one by one, so the alignment is by construction: block i of the source
+faces block i of the translation, sentence j faces sentence j. What happens here is restoring the
+placeholders of each sentence, falling back to piecewise translation where an engine lost paired
+tags, and keeping blocks that are not to be translated.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+
+from pipeline import flags, markdown
+from pipeline.document import AlignedBlock, Block, Document, Segment, SentencePair, TranslatedDocument
+from pipeline.engines.base import Translated
+from pipeline.outputs import article
+from pipeline.protect import (
+    Escape,
+    RenderAtom,
+    assemble,
+    chunks_to_translate,
+    has_words,
+    no_escape,
+    pieces,
+    restore,
+)
+
+
+def source_render(span) -> str:
+    return span.source
+
+
+def kept(block: Block, target_lang: str) -> bool:
+    return block.keep or block.lang == target_lang
+
+
+def segments_to_translate(doc: Document, target_lang: str) -> list[str]:
+    """Every sentence text this document needs from the engine, in order, repeats included."""
+    return [
+        seg.text
+        for block in doc.blocks
+        if not kept(block, target_lang)
+        for seg in block.segments
+        if has_words(seg.text)
+    ]
+
+
+def fallback_chunks(doc: Document, target_lang: str, results: Mapping[str, Translated]) -> list[str]:
+    """Chunks to translate for sentences whose paired tags the engine lost."""
+    out: dict[str, None] = {}
+    for block in doc.blocks:
+        if kept(block, target_lang):
+            continue
+        for seg in block.segments:
+            if has_words(seg.text) and restore(results[seg.text].text, seg) is None:
+                out.update(dict.fromkeys(chunks_to_translate(seg)))
+    return list(out)
+
+
+def _escape(syntax: str) -> Escape:
+    if syntax == "markdown":
+        return markdown.escape
+    if syntax == "table":
+        return functools.partial(markdown.escape, table=True)
+    return no_escape
+
+
+def _sentence(seg: Segment, results: Mapping[str, Translated], escape: Escape, render: RenderAtom) -> tuple[str, tuple[str, ...]]:
+    if not has_words(seg.text):
+        return restore(seg.text, seg, escape, render) or ("", ())
+    translated = results[seg.text]
+    restored = restore(translated.text, seg, escape, render)
+    if restored is None:
+        chunks = {c: results[c].text for c in chunks_to_translate(seg)}
+        restored = assemble(pieces(seg), chunks, seg, escape, render)
+    return restored[0], tuple(sorted(set(translated.flags) | set(restored[1])))
+
+
+def translate_document(
+    doc: Document,
+    target_lang: str,
+    results: Mapping[str, Translated],
+    engine,
+    render: RenderAtom = source_render,
+) -> TranslatedDocument:
+    """Assemble a translated document from the engine's results for its sentences."""
+    aligned: list[AlignedBlock] = []
+    targets: dict[int, str] = {}
+    for block in doc.blocks:
+        escape = _escape(block.syntax)
+        pairs: list[SentencePair] = []
+        keep = kept(block, target_lang)
+        for i, seg in enumerate(block.segments):
+            first = i == 0
+
+            def esc(text: str, line_start: bool, first=first, escape=escape) -> str:
+                return escape(text, line_start and first)
+
+            source = (restore(seg.text, seg, esc, source_render) or ("", ()))[0]
+            if keep:
+                pairs.append(SentencePair(source, source))
+            else:
+                target, found = _sentence(seg, results, esc, render)
+                pairs.append(SentencePair(source, target, found))
+        block_flags = set(block.flags)
+        if block.lang == target_lang and not block.keep:
+            block_flags.add(flags.TARGET_LANGUAGE)
+        for pair in pairs:
+            block_flags.update(pair.flags)
+        if keep:
+            target_text = block.source
+        else:
+            target_text = " ".join(p.target for p in pairs)
+            targets[block.index] = target_text
+        aligned.append(
+            AlignedBlock(
+                index=block.index,
+                kind=block.kind,
+                source=block.source,
+                target=target_text,
+                flags=tuple(sorted(block_flags)),
+                sentences=tuple(pairs),
+                key=block.key,
+            )
+        )
+    return TranslatedDocument(
+        document=doc,
+        target_lang=target_lang,
+        engine=engine.name,
+        model=engine.model,
+        model_version=engine.model_version,
+        blocks=tuple(aligned),
+        text=article.render(doc, targets, target_lang),
+        settings=dict(engine.settings),
+    )

@@ -1,0 +1,23 @@
+"""The `pipeline` command: a thin layer that parses options and calls the library."""
+
+from __future__ import annotations
+
+import click
+
+from pipeline import __version__
+from pipeline.cli.models import models
+from pipeline.cli.translate import translate
+from pipeline.errors import exit_status_help
+
+EPILOG = "Exit statuses:\n\n\b\n" + exit_status_help()
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="pipeline")
+def main() -> None:
+    """Translate folders of Markdown and text articles between Ukrainian and English, offline,
+    with Argos Translate models, and write bilingual files for review."""
+
+
+main.add_command(translate)
+main.add_command(models)

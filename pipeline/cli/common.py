@@ -1,0 +1,99 @@
+"""What every command shares: the --config option, error reporting, progress on stderr."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from pipeline.errors import ExitStatus, PipelineError
+
+
+def config_option(f):
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Configuration file [default: ./config.yaml when present].",
+    )(f)
+
+
+def load_config(path):
+    from pipeline import config
+
+    return config.load(path)
+
+
+def error(message: str) -> None:
+    click.echo(f"pipeline: error: {message}", err=True)
+
+
+def reports_errors(f):
+    """Turn PipelineErrors into one line on stderr and their exit status; never a traceback."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except PipelineError as e:
+            error(str(e))
+            sys.exit(int(e.status))
+        except KeyboardInterrupt:
+            error("interrupted; files already written are complete, nothing is half-written")
+            sys.exit(int(ExitStatus.INTERRUPTED))
+
+    return wrapper
+
+
+class ClickReporter:
+    """Errors and notices on stderr; progress bars only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+        self.download_bar = None
+        self.downloaded = 0
+
+    def _clear(self) -> None:
+        if self.tty and (self.bar or self.download_bar):
+            click.echo("\r\x1b[K", err=True, nl=False)
+
+    def error(self, message: str) -> None:
+        self._clear()
+        error(message)
+
+    def notice(self, message: str) -> None:
+        self._clear()
+        click.echo(f"pipeline: {message}", err=True)
+
+    def begin(self, total: int) -> None:
+        if self.tty and total:
+            self.bar = click.progressbar(length=total, label="translating", file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+
+    def advance(self, n: int = 1) -> None:
+        if self.bar:
+            self.bar.update(n)
+
+    def end(self) -> None:
+        if self.bar:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def download(self, label: str, done: int, total: int | None) -> None:
+        if self.download_bar is None and self.downloaded == 0:
+            size = f" ({total / 1e6:.0f} MB)" if total else ""
+            click.echo(f"pipeline: downloading {label}{size}", err=True)
+            if self.tty and total:
+                self.download_bar = click.progressbar(length=total, label=label, file=sys.stderr)
+                self.download_bar.__enter__()
+        if self.download_bar:
+            self.download_bar.update(done - self.downloaded)
+        self.downloaded = done
+        if total is not None and done >= total:
+            if self.download_bar:
+                self.download_bar.__exit__(None, None, None)
+            self.download_bar = None
+            self.downloaded = 0

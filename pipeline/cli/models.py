@@ -1,0 +1,81 @@
+"""pipeline models list | install | remove"""
+
+from __future__ import annotations
+
+import click
+
+from pipeline.cli.common import ClickReporter, config_option, load_config, reports_errors
+
+DIRECTIONS = (("en", "uk"), ("uk", "en"))
+
+
+@click.group()
+def models() -> None:
+    """Manage the Argos Translate packages (models) for en->uk and uk->en.
+
+    Packages live in $ARGOS_PACKAGES_DIR, else argos.packages_dir in config.yaml, else the Argos
+    library's folder; the index is $ARGOS_PACKAGE_INDEX, else argos.package_index, else the
+    official argospm index.
+    """
+
+
+@models.command("list")
+@click.option("--available", is_flag=True, help="Also list the uk/en packages in the package index (network).")
+@config_option
+@reports_errors
+def list_(available, config_path) -> None:
+    """List installed packages."""
+    from pipeline import packages
+
+    config = load_config(config_path).argos
+    click.echo(f"packages folder: {packages.packages_dir(config)}")
+    present = packages.installed(config)
+    for p in present:
+        click.echo(f"  {p.from_code}->{p.to_code}  {p.name} {p.version}  {p.path}")
+    for s, t in DIRECTIONS:
+        if not any((p.from_code, p.to_code) == (s, t) for p in present):
+            click.echo(f"  {s}->{t}  not installed ({packages.install_hint(s, t).split('; ')[1]})")
+    if available:
+        click.echo(f"index: {packages.index_url(config)}")
+        for p in packages.fetch_index(config):
+            if {p.from_code, p.to_code} == {"en", "uk"}:
+                click.echo(f"  {p.from_code}->{p.to_code}  {p.code or ''} {p.package_version}")
+
+
+@models.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@config_option
+@reports_errors
+def install(files, config_path) -> None:
+    """Install packages: FILES (.argosmodel), or with none, the official en->uk and uk->en."""
+    from pipeline import packages
+
+    config = load_config(config_path).argos
+    reporter = ClickReporter()
+    if files:
+        for file in files:
+            pkg = packages.install_file(file, config)
+            click.echo(f"installed {pkg.label} ({pkg.from_code}->{pkg.to_code}) in {pkg.path}")
+        return
+    for s, t in DIRECTIONS:
+        found = packages.find(config, s, t)
+        if found:
+            click.echo(f"{s}->{t}: {found.label} is already installed")
+            continue
+        available = packages.available_for(config, s, t)
+        path = packages.download(available, lambda d, n, label=f"{s}->{t} model": reporter.download(label, d, n))
+        pkg = packages.install_file(path, config)
+        path.unlink(missing_ok=True)
+        click.echo(f"installed {pkg.label} ({s}->{t}) in {pkg.path}")
+
+
+@models.command()
+@click.argument("names", nargs=-1, required=True)
+@config_option
+@reports_errors
+def remove(names, config_path) -> None:
+    """Remove installed packages, by name (translate-en_uk) or direction (en-uk)."""
+    from pipeline import packages
+
+    for pkg in packages.remove(load_config(config_path).argos, list(names)):
+        click.echo(f"removed {pkg.label} ({pkg.path})")

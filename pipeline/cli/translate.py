@@ -1,0 +1,55 @@
+"""pipeline translate"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.cli.common import ClickReporter, config_option, load_config, reports_errors
+from pipeline.errors import ExitStatus, exit_status_help
+
+LANG = click.Choice(["en", "uk"])
+
+
+@click.command(epilog="Exit statuses:\n\n\b\n" + exit_status_help())
+@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.option("--to", "target", type=LANG, help="Target language [default: each article into the other language].")
+@click.option("--from", "source", type=LANG, help="Source language [default: front matter `lang:`, else detected].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
+@click.option("--engine", type=click.Choice(["argos", "pseudo"]), help="Translation engine [default: argos].")
+@click.option("--beam-size", type=click.IntRange(1, 16), help="Beam size for argos [default: argos.beam_size, 2].")
+@click.option("--no-download", is_flag=True, help="Never download a missing model; fail instead.")
+@click.option("--strict", is_flag=True, help="Exit with status 4 when any segment is flagged.")
+@config_option
+@reports_errors
+def translate(sources, target, source, out_dir, engine, beam_size, no_download, strict, config_path) -> None:
+    """Translate the articles in SOURCES (files or folders, Markdown or text).
+
+    For articles/news/kursk.md translated en->uk it writes, under the output folder,
+    uk/news/kursk.md and bilingual/news/kursk.en-uk.html and .json.
+    """
+    from pipeline import run
+
+    config = load_config(config_path)
+    if engine:
+        config = dataclasses.replace(config, engine=engine)
+    if beam_size:
+        config = dataclasses.replace(config, argos=dataclasses.replace(config.argos, beam_size=beam_size))
+    if source and target and source == target:
+        raise click.UsageError("--from and --to name the same language")
+    request = run.Request(
+        inputs=tuple(sources),
+        out_dir=Path(out_dir or config.output.dir),
+        target=target,
+        source=source,
+        allow_download=not no_download,
+    )
+    stats = run.translate(request, config, ClickReporter())
+    click.echo(stats.line())
+    if stats.failed:
+        sys.exit(int(ExitStatus.FILES_FAILED))
+    if strict and stats.flagged:
+        sys.exit(int(ExitStatus.PROBLEMS))

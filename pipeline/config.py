@@ -1,0 +1,171 @@
+"""config.yaml -> frozen dataclasses, validated with messages that name the file and the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.errors import ConfigError
+
+DEFAULT_FILE = "config.yaml"
+LANGUAGES = ("en", "uk")
+
+
+@dataclass(frozen=True)
+class ArgosConfig:
+    packages_dir: str | None = None  # else $ARGOS_PACKAGES_DIR, else the Argos library's default
+    package_index: str | None = None  # else $ARGOS_PACKAGE_INDEX, else the official argospm index
+    auto_download: bool = True  # install a missing official package on first use
+    device: str = "cpu"  # cpu | cuda | auto
+    compute_type: str = "int8"
+    beam_size: int = 2
+    inter_threads: int = 0  # 0: as many as there are cores
+    intra_threads: int = 1
+    max_batch_tokens: int = 2048
+    length_penalty: float = 0.2  # as the Argos library decodes
+    repetition_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+    # A model that loops must not write forever: at most ratio * source tokens + extra.
+    max_length_ratio: float = 2.0
+    max_length_extra: int = 16
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    dir: str = "translations"
+    # {target} {source}: language codes; {path}: the article's path inside its source folder,
+    # {dir}: its folder ("" at the top), {stem}: its name without extension, {ext}: ".md"...
+    article: str = "{target}/{path}"
+    bilingual: str = "bilingual/{dir}/{stem}.{source}-{target}"
+    formats: tuple[str, ...] = ("html", "json")
+
+
+@dataclass(frozen=True)
+class Config:
+    languages: tuple[str, ...] = LANGUAGES
+    engine: str = "argos"
+    front_matter_keys: tuple[str, ...] = ("title", "description", "summary")
+    include: tuple[str, ...] = ("*.md", "*.markdown", "*.txt")
+    exclude: tuple[str, ...] = ()
+    max_file_bytes: int = 5_000_000
+    locales: dict[str, str] = field(default_factory=lambda: {"en": "en_US", "uk": "uk_UA"})
+    argos: ArgosConfig = ArgosConfig()
+    output: OutputConfig = OutputConfig()
+    source: str = ""  # the file this was read from, for messages
+
+
+ENGINES = ("argos", "pseudo")
+FORMATS = ("html", "json")
+
+
+def load(path: str | os.PathLike | None = None) -> Config:
+    """Read the given file, else ./config.yaml when present, else the defaults."""
+    if path is None:
+        if not Path(DEFAULT_FILE).is_file():
+            return Config()
+        path = DEFAULT_FILE
+    name = str(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: no such configuration file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{name}: cannot read: {e}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{name}: not valid YAML: {' '.join(str(e).split())}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{name}: expected a mapping of settings at the top level")
+    config = _build(Config, data, name, "")
+    return validate(dataclasses.replace(config, source=name))
+
+
+def validate(config: Config) -> Config:
+    name = config.source or "configuration"
+    for lang in config.languages:
+        if lang not in LANGUAGES:
+            raise ConfigError(f"{name}: languages: {lang!r} is not supported (use en and uk)")
+    if config.engine not in ENGINES:
+        raise ConfigError(f"{name}: engine: {config.engine!r} is not one of {', '.join(ENGINES)}")
+    for fmt in config.output.formats:
+        if fmt not in FORMATS:
+            raise ConfigError(f"{name}: output.formats: {fmt!r} is not one of {', '.join(FORMATS)}")
+    a = config.argos
+    if a.device not in ("cpu", "cuda", "auto"):
+        raise ConfigError(f"{name}: argos.device: {a.device!r} is not cpu, cuda or auto")
+    for key in ("beam_size", "max_batch_tokens", "max_length_extra"):
+        if getattr(a, key) < 1:
+            raise ConfigError(f"{name}: argos.{key} must be at least 1")
+    if a.inter_threads < 0 or a.intra_threads < 0:
+        raise ConfigError(f"{name}: argos thread counts cannot be negative")
+    if a.max_length_ratio <= 0:
+        raise ConfigError(f"{name}: argos.max_length_ratio must be positive")
+    if config.max_file_bytes < 1:
+        raise ConfigError(f"{name}: max_file_bytes must be positive")
+    for template in (config.output.article, config.output.bilingual):
+        try:
+            template.format(target="uk", source="en", path="a/b.md", dir="a", stem="b", ext=".md")
+        except (KeyError, IndexError, ValueError) as e:
+            raise ConfigError(f"{name}: output template {template!r} is invalid: {e}") from None
+    return config
+
+
+def _build(cls: type, data: dict[str, Any], name: str, prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    values = {}
+    for key, value in data.items():
+        where = f"{prefix}{key}"
+        if key not in fields:
+            raise ConfigError(f"{name}: unknown setting {where!r}")
+        values[key] = _coerce(hints[key], value, name, where)
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, name: str, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{name}: {where} must be a mapping")
+        return _build(hint, value, name, where + ".")
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        return _coerce(next(a for a in args if a is not type(None)), value, name, where)
+    if origin is tuple:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{name}: {where} must be a list of strings")
+        return tuple(value)
+    if origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ConfigError(f"{name}: {where} must be a mapping of strings")
+        return {str(k): v for k, v in value.items()}
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name}: {where} must be true or false")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{name}: {where} must be a whole number")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{name}: {where} must be a number")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{name}: {where} must be a string")
+        return value
+    raise AssertionError(f"unhandled config type {hint}")  # a programming error, caught by tests

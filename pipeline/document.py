@@ -1,0 +1,100 @@
+"""The data that flows through the pipeline: small frozen dataclasses, no behaviour beyond accessors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Span:
+    """Something inside a sentence that the engine must not translate.
+
+    An atom (code, URL, raw HTML, a shortcode, a number...) stands in the text as ``<xN/>``; a pair
+    (emphasis, a link, an image) wraps translated text as ``<gN>...</gN>``. ``source`` is the exact
+    Markdown of the atom or of the pair's opening, ``close`` the pair's closing Markdown.
+    """
+
+    kind: str
+    source: str
+    close: str | None = None  # None for atoms
+    value: Any = None  # for quantities: what localize renders in the target locale
+
+    @property
+    def paired(self) -> bool:
+        return self.close is not None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One sentence as the engine sees it: text with placeholders numbered from 1 within the sentence."""
+
+    text: str
+    spans: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of the article's structure: a heading, a paragraph, a list item, a table cell...
+
+    ``start``/``end`` delimit the text the translation replaces in ``Document.text``; everything
+    outside the blocks' regions is copied to the translated article unchanged.
+    """
+
+    index: int
+    kind: str  # heading | paragraph | list_item | blockquote | table_cell | footnote | front_matter
+    source: str  # the block's text as written (soft line breaks joined)
+    segments: tuple[Segment, ...]
+    start: int
+    end: int
+    syntax: str = "markdown"  # how translated text is escaped: markdown | table | yaml | text
+    keep: bool = False  # copied as is (no words, or already in the target language)
+    flags: tuple[str, ...] = ()
+    key: str = ""  # front matter key, for kind == front_matter
+    lang: str | None = None  # set when the block is in another language than its document
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str  # relative POSIX path inside the source folder
+    text: str  # normalised to "\n" line endings
+    format: str  # markdown | text
+    source_lang: str
+    blocks: tuple[Block, ...]
+    newline: str = "\n"  # the file's own line ending, restored on output
+    bom: bool = False
+    lang_field: tuple[int, int] | None = None  # where front matter says `lang:`, rewritten on output
+
+
+@dataclass(frozen=True)
+class SentencePair:
+    source: str
+    target: str
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AlignedBlock:
+    index: int
+    kind: str
+    source: str
+    target: str
+    flags: tuple[str, ...]
+    sentences: tuple[SentencePair, ...]
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class TranslatedDocument:
+    document: Document
+    target_lang: str
+    engine: str
+    model: str  # package name, e.g. "translate-en_uk"
+    model_version: str  # package version, e.g. "1.4"
+    blocks: tuple[AlignedBlock, ...]
+    text: str  # the translated article
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def flagged_segments(self) -> int:
+        return sum(1 for b in self.blocks for s in b.sentences if s.flags)

@@ -1,0 +1,118 @@
+"""Argos Translate packages, driven through CTranslate2 directly.
+
+The package is read with ``argostranslate.package.Package``, exactly as the Argos library reads
+it (metadata, tokenizer, target prefix, ``model/``). Translation does not go through
+``argostranslate.translate``: that path splits input line by line, translates about one sentence
+per batch, and needs a downloaded sentence splitter. Here every sentence of a run goes to
+``Translator.translate_batch`` in token-budget batches, and decoding length is capped relative to
+each input's length so a model caught in a loop cannot write without end.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline import flags
+from pipeline.config import ArgosConfig
+from pipeline.engines.base import Translated
+
+BUCKET_GROWTH = 1.5  # sentences batched under one cap differ in length by at most this factor
+
+
+class ArgosEngine:
+    name = "argos"
+
+    def __init__(self, package_path: Path, config: ArgosConfig):
+        from argostranslate.package import Package, argospm_package_name
+
+        self.package = Package(package_path)
+        self.config = config
+        self.source_lang = self.package.from_code
+        self.target_lang = self.package.to_code
+        self.model = argospm_package_name(self.package)
+        self.model_version = self.package.package_version
+        self.settings = {
+            "beam_size": config.beam_size,
+            "compute_type": config.compute_type,
+            "length_penalty": config.length_penalty,
+            "repetition_penalty": config.repetition_penalty,
+            "no_repeat_ngram_size": config.no_repeat_ngram_size,
+            "max_length_ratio": config.max_length_ratio,
+            "max_length_extra": config.max_length_extra,
+        }
+        self._translator = None
+
+    @property
+    def translator(self):
+        if self._translator is None:
+            import ctranslate2
+
+            c = self.config
+            device = c.device
+            if device == "auto":
+                device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+            self._translator = ctranslate2.Translator(
+                str(Path(self.package.package_path) / "model"),
+                device=device,
+                compute_type=c.compute_type,
+                inter_threads=c.inter_threads or os.cpu_count() or 1,
+                intra_threads=c.intra_threads,
+            )
+        return self._translator
+
+    def cap(self, source_tokens: int) -> int:
+        return int(self.config.max_length_ratio * source_tokens) + self.config.max_length_extra
+
+    def translate(self, texts: Sequence[str]) -> list[Translated]:
+        if not texts:
+            return []
+        tokenizer = self.package.tokenizer
+        tokens = [tokenizer.encode(t) for t in texts]
+        prefix = self.package.target_prefix or None
+        results: list[Translated | None] = [None] * len(texts)
+        for group in _buckets(tokens):
+            longest = max(len(tokens[i]) for i in group)
+            cap = self.cap(longest)
+            out = self.translator.translate_batch(
+                [tokens[i] for i in group],
+                target_prefix=[[prefix] for _ in group] if prefix else None,
+                max_batch_size=self.config.max_batch_tokens,
+                batch_type="tokens",
+                beam_size=self.config.beam_size,
+                length_penalty=self.config.length_penalty,
+                repetition_penalty=self.config.repetition_penalty,
+                no_repeat_ngram_size=self.config.no_repeat_ngram_size,
+                max_decoding_length=cap,
+                replace_unknowns=True,
+            )
+            for i, result in zip(group, out):
+                hyp = list(result.hypotheses[0])
+                if prefix and hyp[:1] == [prefix]:
+                    hyp = hyp[1:]
+                capped = len(hyp) >= cap - (1 if prefix else 0)
+                results[i] = Translated(self._decode(hyp), (flags.DECODING_CAPPED,) if capped else ())
+        return results  # type: ignore[return-value]
+
+    def _decode(self, pieces: list[str]) -> str:
+        tokenizer = self.package.tokenizer
+        processor = getattr(tokenizer, "lazy_processor", None)
+        if processor is not None:
+            # SentencePiece directly: the Argos decoder also turns every "_" into a space
+            return processor().decode_pieces(pieces).strip()
+        return tokenizer.decode(pieces).strip()
+
+
+def _buckets(tokens: list[list[str]]) -> list[list[int]]:
+    """Indices grouped by length, so one decoding cap suits every sentence in a group."""
+    order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
+    groups: list[list[int]] = []
+    floor = 0.0
+    for i in order:
+        n = len(tokens[i])
+        if not groups or n > floor * BUCKET_GROWTH:
+            groups.append([])
+            floor = max(n, 1)
+        groups[-1].append(i)
+    return groups

@@ -1,0 +1,26 @@
+"""The one interface every engine implements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Translated:
+    text: str
+    flags: tuple[str, ...] = ()
+
+
+class Engine(Protocol):
+    name: str  # "argos" | "pseudo"
+    source_lang: str
+    target_lang: str
+    model: str  # what produced the output: the package name...
+    model_version: str  # ...and its version
+    settings: Mapping[str, object]  # everything else that changes the output
+
+    def translate(self, texts: Sequence[str]) -> list[Translated]:
+        """Translate sentences (with placeholders); one result per input, in order."""
+        ...

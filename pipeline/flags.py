@@ -1,0 +1,20 @@
+"""Every flag a segment or block can carry, with what it tells a reviewer. Defined once."""
+
+from __future__ import annotations
+
+PLACEHOLDER_RESTORED = "placeholder-restored"
+MARKUP_SPLIT = "markup-split"
+DECODING_CAPPED = "decoding-capped"
+TARGET_LANGUAGE = "already-target-language"
+UNSUPPORTED_MARKUP = "unsupported-markup"
+
+MEANINGS = {
+    PLACEHOLDER_RESTORED: "the engine dropped code, a link or a number; it was put back at the end of the sentence",
+    MARKUP_SPLIT: "the engine lost the tags around emphasis or a link; the pieces were translated separately",
+    DECODING_CAPPED: "the output reached the length cap (the model was probably repeating itself)",
+    TARGET_LANGUAGE: "the block is already in the target language and was kept as it is",
+    UNSUPPORTED_MARKUP: "the block could not be located in the source and was kept as it is",
+}
+
+# Flags that mean the translation needs a reviewer's eye (--strict fails on them).
+PROBLEMS = frozenset({PLACEHOLDER_RESTORED, MARKUP_SPLIT, DECODING_CAPPED, UNSUPPORTED_MARKUP})

@@ -1,0 +1,43 @@
+"""The bilingual JSON: the alignment of one translated article (schema: alignment.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pipeline import __version__
+from pipeline.document import TranslatedDocument
+
+SCHEMA_ID = "uk-en-pipeline/alignment/1"
+
+
+def to_dict(td: TranslatedDocument) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_ID,
+        "generator": f"uk-en-pipeline {__version__}",
+        "source_path": td.document.path,
+        "source_lang": td.document.source_lang,
+        "target_lang": td.target_lang,
+        "engine": td.engine,
+        "model": {"package": td.model, "version": td.model_version},
+        "settings": td.settings,
+        "blocks": [
+            {
+                "index": b.index,
+                "kind": b.kind,
+                **({"key": b.key} if b.key else {}),
+                "source": b.source,
+                "target": b.target,
+                "flags": list(b.flags),
+                "sentences": [
+                    {"source": s.source, "target": s.target, **({"flags": list(s.flags)} if s.flags else {})}
+                    for s in b.sentences
+                ],
+            }
+            for b in td.blocks
+        ],
+    }
+
+
+def render(td: TranslatedDocument) -> str:
+    return json.dumps(to_dict(td), ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,325 @@
+"""Placeholders: what the engine must not translate goes in as a tag and comes back as it was.
+
+A block's inline content arrives as runs (text, atoms, opening and closing markup). ``mask`` turns
+them into text with ``<xN/>`` for atoms and ``<gN>...</gN>`` around paired markup. ``restore`` puts
+the markup back into the engine's output, tolerating what models do to tags (spaces inside them,
+changed case, lost or duplicated tags). An atom the engine lost is put back at the end of the
+sentence and flagged; lost or crossed pairs make ``restore`` return None so the caller can
+translate the pieces between the tags separately (see ``pieces``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from pipeline import flags
+from pipeline.document import Segment, Span
+
+# Tolerant of what engines do to tags: "< x 1 / >", "<X1/>", "</ g2>".
+TAG_RE = re.compile(r"<\s*(/?)\s*([xXgG])\s*(\d{1,4})\s*(/?)\s*>")
+_WORD_RE = re.compile(r"[^\W\d_]")
+_TRAILING_PUNCT_RE = re.compile(r"[\s.!?…:;]*$")
+
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Atom:
+    kind: str
+    source: str
+    value: object = None
+
+
+@dataclass(frozen=True)
+class Open:
+    kind: str
+    source: str
+    key: int  # matches the Close with the same key
+
+
+@dataclass(frozen=True)
+class Close:
+    kind: str
+    source: str
+    key: int
+
+
+Run = Text | Atom | Open | Close
+Scanner = Callable[[str], Iterable[Run]]
+
+
+def has_words(text: str) -> bool:
+    """Whether text (placeholders aside) has anything a translator would translate."""
+    return bool(_WORD_RE.search(TAG_RE.sub(" ", text)))
+
+
+def scan_text(runs: Iterable[Run], scanners: Sequence[Scanner]) -> list[Run]:
+    """Let each scanner split the Text runs further (URLs, numbers, protected terms...)."""
+    out = list(runs)
+    for scanner in scanners:
+        nxt: list[Run] = []
+        for run in out:
+            nxt.extend(scanner(run.text) if isinstance(run, Text) else (run,))
+        out = nxt
+    return out
+
+
+def _collapse(runs: list[Run]) -> list[Run]:
+    """Turn a pair with nothing to translate inside ("[`x`](url)", "![](img.png)") into one atom."""
+    out: list[Run] = []
+    for run in runs:
+        out.append(run)
+        if not isinstance(run, Close):
+            continue
+        # find the matching Open
+        for i in range(len(out) - 2, -1, -1):
+            if isinstance(out[i], Open) and out[i].key == run.key:
+                inner = out[i + 1 : -1]
+                if not any(isinstance(r, Text) and has_words(r.text) for r in inner):
+                    if all(isinstance(r, (Text, Atom)) for r in inner):
+                        source = out[i].source + "".join(_source_of(r) for r in inner) + run.source
+                        out[i:] = [Atom(run.kind, source)]
+                break
+    return out
+
+
+def _source_of(run: Run) -> str:
+    return run.text if isinstance(run, Text) else run.source
+
+
+def mask(runs: Sequence[Run]) -> tuple[str, tuple[Span, ...]]:
+    """Runs -> text with placeholders numbered from 1, and the spans they stand for."""
+    parts: list[str] = []
+    spans: list[Span] = []
+    numbers: dict[int, int] = {}
+    for run in _collapse(list(runs)):
+        if isinstance(run, Text):
+            # "<x1/>" typed by an author must not be read back as a placeholder
+            parts.append(TAG_RE.sub(lambda m: m.group(0).replace("<", "\u2039"), run.text))
+        elif isinstance(run, Atom):
+            spans.append(Span(run.kind, run.source, None, run.value))
+            parts.append(f"<x{len(spans)}/>")
+        elif isinstance(run, Open):
+            spans.append(Span(run.kind, run.source, ""))
+            numbers[run.key] = len(spans)
+            parts.append(f"<g{len(spans)}>")
+        else:
+            n = numbers[run.key]
+            spans[n - 1] = Span(spans[n - 1].kind, spans[n - 1].source, run.source)
+            parts.append(f"</g{n}>")
+    return "".join(parts), tuple(spans)
+
+
+def renumber(text: str, spans: Sequence[Span]) -> Segment:
+    """Cut a sentence out of a masked block: its placeholders are numbered again from 1.
+
+    Numbering per sentence makes identical sentences identical strings, so they are translated
+    (and remembered) once wherever they appear.
+    """
+    mapping: dict[int, int] = {}
+    local: list[Span] = []
+
+    def sub(m: re.Match[str]) -> str:
+        n = int(m.group(3))
+        if n not in mapping:
+            local.append(spans[n - 1])
+            mapping[n] = len(local)
+        return f"<{m.group(1)}{m.group(2)}{mapping[n]}{m.group(4)}>"
+
+    return Segment(TAG_RE.sub(sub, text), tuple(local))
+
+
+def open_pairs_at(text: str) -> int:
+    """How many pairs are open at the end of text (for keeping a pair inside one sentence)."""
+    depth = 0
+    for m in TAG_RE.finditer(text):
+        if m.group(2) in "gG":
+            depth += -1 if m.group(1) else 1
+    return depth
+
+
+# --- restoring -------------------------------------------------------------------------------
+
+Escape = Callable[[str, bool], str]  # (text, at_line_start) -> text safe in the output syntax
+RenderAtom = Callable[[Span], str]
+
+
+def no_escape(text: str, at_line_start: bool) -> str:
+    return text
+
+
+def restore(
+    translated: str,
+    segment: Segment,
+    escape: Escape = no_escape,
+    render: RenderAtom = lambda span: span.source,
+) -> tuple[str, tuple[str, ...]] | None:
+    """Put the spans back into an engine's output.
+
+    Returns (text, flags), or None when paired markup did not survive (missing, duplicated or
+    crossed tags): the caller then translates the pieces between the tags on their own.
+    """
+    spans = segment.spans
+    out: list[str] = []
+    used: set[int] = set()
+    stack: list[int] = []
+    closed: set[int] = set()
+    pos = 0
+    at_line_start = True
+
+    def emit_text(s: str) -> None:
+        nonlocal at_line_start
+        if s:
+            out.append(escape(s, at_line_start))
+            at_line_start = False
+
+    for m in TAG_RE.finditer(translated):
+        emit_text(translated[pos : m.start()])
+        pos = m.end()
+        n = int(m.group(3))
+        if not 1 <= n <= len(spans):
+            continue  # a tag the engine invented
+        span = spans[n - 1]
+        kind = m.group(2).lower()
+        if kind == "x" and not span.paired:
+            if n not in used:
+                used.add(n)
+                rendered = render(span)
+                out.append(rendered)
+                at_line_start = rendered.endswith("\n") or span.kind == "break"
+        elif kind == "g" and span.paired:
+            if m.group(1):  # closing
+                if not stack or stack[-1] != n:
+                    return None
+                stack.pop()
+                closed.add(n)
+                out.append(span.close or "")
+            else:
+                if n in used:
+                    return None
+                used.add(n)
+                stack.append(n)
+                out.append(span.source)
+    emit_text(translated[pos:])
+
+    pairs = {i + 1 for i, s in enumerate(spans) if s.paired}
+    if stack or closed != pairs:
+        return None
+    found: tuple[str, ...] = ()
+    missing = [i + 1 for i, s in enumerate(spans) if not s.paired and i + 1 not in used]
+    if missing:
+        found = (flags.PLACEHOLDER_RESTORED,)
+        text = "".join(out)
+        tail = _TRAILING_PUNCT_RE.search(text)
+        cut = tail.start() if tail else len(text)
+        lost = " ".join(render(spans[i - 1]) for i in missing)
+        sep = " " if cut and not text[:cut].endswith((" ", "\n")) else ""
+        return text[:cut] + sep + lost + text[cut:], found
+    return "".join(out), found
+
+
+def pieces(segment: Segment) -> list[str | int]:
+    """Split a sentence at its paired tags: text chunks (with atoms) and tag numbers in between.
+
+    Closing tags are given as negative numbers. Used when an engine lost the tags of a sentence:
+    each chunk is translated alone, then ``assemble`` rebuilds the sentence with its markup.
+    """
+    out: list[str | int] = []
+    pos = 0
+    for m in TAG_RE.finditer(segment.text):
+        if m.group(2) in "gG":
+            out.append(segment.text[pos : m.start()])
+            n = int(m.group(3))
+            out.append(-n if m.group(1) else n)
+            pos = m.end()
+    out.append(segment.text[pos:])
+    return out
+
+
+def assemble(
+    parts: Sequence[str | int],
+    translated: dict[str, str],
+    segment: Segment,
+    escape: Escape = no_escape,
+    render: RenderAtom = lambda span: span.source,
+) -> tuple[str, tuple[str, ...]]:
+    """Rebuild a sentence from its separately translated chunks (see ``pieces``)."""
+    out: list[str] = []
+    found: set[str] = {flags.MARKUP_SPLIT}
+    for part in parts:
+        if isinstance(part, int):
+            span = segment.spans[abs(part) - 1]
+            out.append(span.source if part > 0 else span.close or "")
+            continue
+        if not part:
+            continue
+        lead = part[: len(part) - len(part.lstrip())]
+        trail = part[len(part.rstrip()) :]
+        chunk = renumber(part.strip(), segment.spans)
+        target = translated.get(chunk.text, chunk.text) if has_words(chunk.text) else chunk.text
+        restored = restore(target, chunk, escape, render)
+        if restored is None:  # cannot happen: chunks have no pairs; keep the source
+            restored = restore(chunk.text, chunk, escape, render) or ("", ())
+        found.update(restored[1])
+        out.append(lead + restored[0] + trail)
+    return "".join(out), tuple(sorted(found))
+
+
+def chunks_to_translate(segment: Segment) -> list[str]:
+    """The chunk texts ``assemble`` will look up for this segment."""
+    return [
+        renumber(p.strip(), segment.spans).text
+        for p in pieces(segment)
+        if isinstance(p, str) and has_words(p)
+    ]
+
+
+# --- scanners: what inside plain text must not be translated ---------------------------------
+
+
+@functools.cache
+def _linkify():
+    from linkify_it import LinkifyIt
+
+    return LinkifyIt()
+
+
+def urls(text: str) -> list[Run]:
+    """Bare URLs, domains and e-mail addresses become atoms (linkify-it, as markdown-it uses)."""
+    matches = _linkify().match(text) if "." in text or ":" in text else None
+    if not matches:
+        return [Text(text)]
+    out: list[Run] = []
+    pos = 0
+    for m in matches:
+        if m.index > pos:
+            out.append(Text(text[pos : m.index]))
+        out.append(Atom("url", text[m.index : m.last_index]))
+        pos = m.last_index
+    if pos < len(text):
+        out.append(Text(text[pos:]))
+    return out
+
+
+_ALERT_RE = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]")
+
+
+def alerts(text: str) -> list[Run]:
+    """GitHub and Hugo alert markers ("> [!NOTE]") are syntax, not words."""
+    out: list[Run] = []
+    pos = 0
+    for m in _ALERT_RE.finditer(text):
+        if m.start() > pos:
+            out.append(Text(text[pos : m.start()]))
+        out.append(Atom("alert", m.group(0)))
+        pos = m.end()
+    if pos < len(text):
+        out.append(Text(text[pos:]))
+    return out or [Text(text)]

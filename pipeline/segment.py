@@ -1,0 +1,49 @@
+"""Raw blocks -> Blocks of sentences with placeholders, ready for an engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipeline import flags, sentences
+from pipeline.detect import block_language
+from pipeline.document import Block
+from pipeline.markdown import RawBlock
+from pipeline.protect import Atom, Close, Open, Scanner, Text, has_words, mask, renumber, scan_text, urls
+
+
+
+def build_blocks(raw: Sequence[RawBlock], lang: str, scanners: Sequence[Scanner] = ()) -> tuple[Block, ...]:
+    blocks = []
+    for index, rb in enumerate(raw):
+        runs = scan_text(rb.runs, scanners)
+        masked, spans = mask(runs)
+        segments = tuple(renumber(s, spans) for s in sentences.split(masked, lang))
+        text = "".join(r.text for r in runs if isinstance(r, Text))
+        block_lang = block_language(text)
+        found = () if rb.mapped else (flags.UNSUPPORTED_MARKUP,)
+        blocks.append(
+            Block(
+                index=index,
+                kind=rb.kind,
+                source=_source(runs),
+                segments=segments,
+                start=rb.start,
+                end=rb.end,
+                syntax=rb.syntax,
+                keep=not rb.mapped or not has_words(masked),
+                flags=found,
+                key=rb.key,
+                lang=block_lang if block_lang != lang else None,
+            )
+        )
+    return tuple(blocks)
+
+
+def prose(raw: Sequence[RawBlock]) -> str:
+    """The text of the blocks without code, URLs or markup: what language detection should see."""
+    runs = scan_text((r for rb in raw for r in (*rb.runs, Text(" "))), [urls])
+    return "".join(r.text for r in runs if isinstance(r, Text))
+
+
+def _source(runs) -> str:
+    return "".join(r.text if isinstance(r, Text) else r.source for r in runs if isinstance(r, (Text, Atom, Open, Close))).strip()

@@ -1,0 +1,99 @@
+"""Sentence splitting, backed by libraries that know each language.
+
+Chosen by measurement on NTREX-128 (one sentence per line, joined into paragraphs of up to four
+sentences; boundary F1): Ukrainian with tokenize-uk (LanguageTool's SRX rules) 0.946, against
+0.890 for sentencex and 0.915 for pysbd; English with sentencex 0.919, the same as pysbd at a
+150th of its time, while tokenize-uk breaks English after "St." and "Mr.".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+
+from pipeline.protect import TAG_RE
+
+Splitter = Callable[[str], list[str]]
+
+# Longer "sentences" (a list without full stops, a paragraph of 10,000 words) are cut at a clause
+# or word boundary before this many characters: engines truncate long inputs silently.
+MAX_CHARS = 500
+_BREAK_RE = re.compile(r"[,;:)\]]?\s+")
+
+
+@functools.cache
+def splitter(lang: str) -> Splitter:
+    if lang == "uk":
+        from tokenize_uk import tokenize_sents
+
+        return tokenize_sents
+    import sentencex
+
+    return lambda text: list(sentencex.segment(lang, text))
+
+
+class _Depth:
+    """The number of placeholder pairs open at a position of a masked text."""
+
+    def __init__(self, text: str):
+        self.positions = [0]
+        self.depths = [0]
+        depth = 0
+        for m in TAG_RE.finditer(text):
+            if m.group(2) in "gG":
+                depth += -1 if m.group(1) else 1
+                self.positions.append(m.end())
+                self.depths.append(depth)
+
+    def at(self, pos: int) -> int:
+        return self.depths[bisect_right(self.positions, pos) - 1]
+
+
+def split(text: str, lang: str) -> list[str]:
+    """Split a block's text into sentences, each stripped; joining them with spaces gives the block.
+
+    Sentences are located again in the original, so nothing a splitter drops or normalises is
+    lost: the pieces always cover the whole input. A placeholder pair is never cut in two.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    depth = _Depth(text)
+    out: list[str] = []
+    start = pos = 0
+    for sentence in splitter(lang)(text):
+        s = sentence.strip()
+        i = text.find(s, pos) if s else -1
+        if i < 0:
+            continue  # the splitter normalised something: the next match or the tail covers it
+        end = pos = i + len(s)
+        if end >= len(text) or not text[end].isspace() or depth.at(end):
+            continue  # inside a word, or a pair spans the boundary
+        out.extend(_cut_long(text, start, end, depth))
+        start = end
+    out.extend(_cut_long(text, start, len(text), depth))
+    return [s for s in out if s]
+
+
+def _cut_long(text: str, start: int, end: int, depth: _Depth) -> list[str]:
+    """text[start:end] in pieces of at most MAX_CHARS, cut at a clause end, else at a space."""
+    pieces = []
+    while end - start > MAX_CHARS:
+        limit = start + MAX_CHARS
+        clause = space = 0
+        for m in _BREAK_RE.finditer(text, start + 1, limit):
+            if depth.at(m.end()):
+                continue
+            if m.group(0)[0].isspace():
+                space = m.end()
+            else:
+                clause = m.end()
+        cut = clause if clause > start + MAX_CHARS * 2 // 3 else (space or clause)
+        if not cut:
+            break  # one very long word, or markup spanning the window: leave it whole
+        pieces.append(text[start:cut].strip())
+        start = cut
+    pieces.append(text[start:end].strip())
+    return pieces

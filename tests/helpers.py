@@ -1,0 +1,86 @@
+"""Shared test helpers: run text through the pipeline's pure stages with a scripted engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline import align, markdown
+from pipeline.config import Config
+from pipeline.engines.base import Translated
+from pipeline.read import load
+
+
+class FakeEngine:
+    """An engine whose output is a function of its input, for testing what surrounds engines."""
+
+    name = "fake"
+    model = "fake"
+    model_version = "0"
+    settings: dict = {}
+
+    def __init__(self, fn: Callable[[str], str], source_lang: str = "en", target_lang: str = "uk"):
+        self.fn = fn
+        self.source_lang, self.target_lang = source_lang, target_lang
+        self.calls: list[list[str]] = []
+
+    def translate(self, texts):
+        self.calls.append(list(texts))
+        return [Translated(self.fn(t)) for t in texts]
+
+
+def document(tmp_path: Path, text: str, name: str = "a.md", lang: str | None = "en", config: Config | None = None):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load(path, name, config or Config(), lang)
+
+
+def translate(tmp_path: Path, text: str, fn: Callable[[str], str], source: str = "en", target: str = "uk", name: str = "a.md"):
+    """The TranslatedDocument for text, with an engine that applies fn to each sentence."""
+    doc = document(tmp_path, text, name, source)
+    engine = FakeEngine(fn, source, target)
+    texts = list(dict.fromkeys(align.segments_to_translate(doc, target)))
+    results = dict(zip(texts, engine.translate(texts)))
+    chunks = align.fallback_chunks(doc, target, results)
+    results.update(zip(chunks, engine.translate(chunks)))
+    return align.translate_document(doc, target, results, engine)
+
+
+def structure(text: str) -> list[tuple]:
+    """Markdown's structure: block and inline tokens with code, HTML and link targets, no text."""
+    masked, _ = markdown.hide_shortcodes(text)
+    out: list[tuple] = []
+
+    def walk(tokens) -> None:
+        for t in tokens:
+            if t.type in ("text", "softbreak"):
+                continue
+            item = (t.type, t.tag, t.nesting, "" if t.type == "list_item_open" else t.markup, t.info)
+            if t.type in ("code_inline", "code_block", "fence", "html_block", "html_inline"):
+                item += (t.content,)
+            if t.type in ("link_open", "image"):
+                item += (t.attrs.get("href") or t.attrs.get("src"),)
+            out.append(item)
+            if t.children:
+                walk(t.children)
+
+    walk(markdown._parser().parse(masked))
+    return out
+
+
+def prose(text: str) -> str:
+    """The text Markdown renders, whitespace folded: what a reader sees."""
+    masked, _ = markdown.hide_shortcodes(text)
+    out: list[str] = []
+
+    def walk(tokens) -> None:
+        for t in tokens:
+            if t.type == "text":
+                out.append(t.content)
+            elif t.type == "softbreak":
+                out.append(" ")
+            if t.children:
+                walk(t.children)
+
+    walk(markdown._parser().parse(masked))
+    return " ".join("".join(out).split())

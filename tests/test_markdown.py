@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import pytest
+
+from pipeline import markdown
+from pipeline.protect import Atom, Close, Open, Text
+from tests.conftest import EXAMPLES, SHARED
+from tests.helpers import prose, structure, translate
+
+UPPER = str.upper  # an "engine" that changes every letter, so kept text is easy to see
+
+
+def runs(text: str):
+    return [b.runs for b in markdown.parse(text).blocks]
+
+
+def test_blocks_in_document_order_with_their_kinds():
+    text = "# Title\n\nPara one.\n\n- item a\n- item b\n\n> quoted\n\n| h1 | h2 |\n|----|----|\n| c1 | c2 |\n"
+    kinds = [(b.kind, text[b.start : b.end]) for b in markdown.parse(text).blocks]
+    assert kinds == [
+        ("heading", "Title"),
+        ("paragraph", "Para one."),
+        ("list_item", "item a"),
+        ("list_item", "item b"),
+        ("blockquote", "quoted"),
+        ("table_cell", "h1"),
+        ("table_cell", "h2"),
+        ("table_cell", "c1"),
+        ("table_cell", "c2"),
+    ]
+
+
+def test_atoms_are_sliced_byte_for_byte_from_the_source():
+    text = (
+        'See ``a ` b`` and <https://x.org/a?b=1> and <span class="k">raw</span> '
+        'and [the docs](https://ex.com/p_(1) "Title *x*") and ![alt](img.png "t").\n'
+    )
+    (block,) = runs(text)
+    atoms = [r.source for r in block if isinstance(r, Atom)]
+    pairs = [(r.kind, r.source) for r in block if isinstance(r, (Open, Close))]
+    assert atoms == ["``a ` b``", "<https://x.org/a?b=1>", '<span class="k">', "</span>"]
+    assert pairs == [
+        ("link", "["),
+        ("link", '](https://ex.com/p_(1) "Title *x*")'),
+        ("image", "!["),
+        ("image", '](img.png "t")'),
+    ]
+
+
+def test_code_blocks_html_blocks_and_link_definitions_are_not_blocks():
+    text = "Intro.\n\n```python\nprint('x')\n```\n\n<div>\nraw\n</div>\n\n    indented code\n\n[ref]: https://x.org\n"
+    assert [b.kind for b in markdown.parse(text).blocks] == ["paragraph"]
+
+
+def test_hard_wrapped_paragraph_is_one_text_and_one_line_out(tmp_path):
+    text = "One sentence that is\nwrapped over lines.\nAnd another\none.\n"
+    (block,) = runs(text)
+    assert "".join(r.text for r in block) == "One sentence that is wrapped over lines. And another one."
+    td = translate(tmp_path, text, UPPER)
+    assert td.text == "ONE SENTENCE THAT IS WRAPPED OVER LINES. AND ANOTHER ONE.\n"
+
+
+def test_hard_break_is_kept_as_an_atom(tmp_path):
+    text = "> Roses are red,  \n> violets are blue.\n"
+    (block,) = runs(text)
+    assert Atom("break", "  \n> ") in block
+    td = translate(tmp_path, text, UPPER)
+    assert td.text == "> ROSES ARE RED,  \n> VIOLETS ARE BLUE.\n"
+
+
+def test_shortcodes_are_atoms_and_keep_their_own_lines(tmp_path):
+    text = '{{% alert title="Note" %}}\nThe text inside.\n{{% /alert %}}\n\nSee {{< ref "x.md" >}} now.\n'
+    blocks = runs(text)
+    assert Atom("shortcode", '{{% alert title="Note" %}}') in blocks[0]
+    assert Atom("shortcode", '{{< ref "x.md" >}}') in blocks[1]
+    td = translate(tmp_path, text, UPPER)
+    assert td.text == '{{% alert title="Note" %}}\nTHE TEXT INSIDE.\n{{% /alert %}}\n\nSEE {{< ref "x.md" >}} NOW.\n'
+
+
+def test_table_cells_with_escaped_pipes(tmp_path):
+    text = "| Name | Note |\n| --- | --: |\n| a \\| b | `x\\|y` |\n"
+    td = translate(tmp_path, text, UPPER)
+    assert td.text == "| NAME | NOTE |\n| --- | --: |\n| A \\| B | `x\\|y` |\n"
+    assert structure(td.text) == structure(text)
+
+
+def test_nested_lists_and_quotes_keep_their_prefixes(tmp_path):
+    text = "- one\n  - two\n    > three\n    > continued\n1. four\n"
+    td = translate(tmp_path, text, UPPER)
+    assert td.text == "- ONE\n  - TWO\n    > THREE CONTINUED\n1. FOUR\n"
+
+
+def test_setext_and_closed_atx_headings(tmp_path):
+    text = "Title here\n==========\n\n## Sub ##\n"
+    td = translate(tmp_path, text, UPPER)
+    assert td.text == "TITLE HERE\n==========\n\n## SUB ##\n"
+
+
+def test_front_matter_values_replaced_in_place(tmp_path):
+    text = "---\n# a comment\ntitle: Hello world\ndescription: >-\n  Folded\n  text\ndate: 2025-01-01\nlang: en\n---\n\nBody.\n"
+    td = translate(tmp_path, text, UPPER)
+    assert td.text == (
+        "---\n# a comment\ntitle: HELLO WORLD\ndescription: \"FOLDED TEXT\"\ndate: 2025-01-01\nlang: uk\n---\n\nBODY.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Use *stars* and _under_ and [brackets] and `ticks` and <tags> and &amp; and a\\b.",
+        "# not a heading",
+        "1. not a list",
+        "- not a list",
+        "> not a quote",
+        "a | pipe",
+        "snake_case_name stays",
+    ],
+)
+def test_escape_keeps_translated_text_literal(text):
+    escaped = markdown.escape(text, at_line_start=True)
+    assert prose(escaped) == " ".join(text.split())
+    kinds = {t[0] for t in structure(escaped)}
+    assert kinds <= {"paragraph_open", "paragraph_close", "inline"}
+
+
+def test_escape_leaves_intraword_underscores_alone():
+    assert markdown.escape("snake_case and _emph_", False) == "snake_case and \\_emph\\_"
+
+
+def _corpus():
+    files = sorted(p for p in EXAMPLES.rglob("*.md") if p.name not in ("README.md", "LICENSE-NTREX.md"))
+    if SHARED.is_dir():
+        files += sorted((SHARED / "otel-blog").rglob("*.md"))
+    return files
+
+
+@pytest.mark.parametrize("path", _corpus(), ids=lambda p: str(p.relative_to(p.parents[3])))
+def test_real_articles_keep_structure_code_and_links(path, tmp_path):
+    """Every block translated (upper-cased): code, links, images, shortcodes and HTML unchanged."""
+    text = path.read_text(encoding="utf-8")
+    lang = "uk" if "/uk/" in str(path) or path.name.endswith(".uk.md") else "en"
+    td = translate(tmp_path, text, lambda s: "«" + s.upper() + "»", source=lang, target="en" if lang == "uk" else "uk", name=path.name)
+    assert structure(td.text) == structure(text)
+    translated = [b for b in td.blocks if b.target != b.source]
+    assert len(translated) == sum(1 for b in td.document.blocks if not b.keep and b.lang is None)
