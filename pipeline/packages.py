@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline.config import ArgosConfig
-from pipeline.errors import ModelMissing, PipelineError
+from pipeline.errors import ExitStatus, ModelMissing, PipelineError
 
 OFFICIAL_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 # Files of the official uk<->en packages (argospm index, 2025-06): a download that does not match
@@ -48,6 +48,8 @@ Progress = Callable[[int, "int | None"], None]
 
 class NotAPackage(PipelineError):
     """A file given to `models install` is not an installable Argos package."""
+
+    status = ExitStatus.FILES_FAILED
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ class FakeEngine:
     model_version = "0"
     settings: dict = {}
 
-    def __init__(self, fn: Callable[[str], str], source_lang: str = "en", target_lang: str = "uk"):
+    def __init__(self, fn: Callable[[str], str], source_lang: str = "en", target_lang: str = "uk", name: str = "fake"):
         self.fn = fn
+        self.name = name
         self.source_lang, self.target_lang = source_lang, target_lang
         self.calls: list[list[str]] = []
 
@@ -29,16 +30,18 @@ class FakeEngine:
         return [Translated(self.fn(t)) for t in texts]
 
 
-def document(tmp_path: Path, text: str, name: str = "a.md", lang: str | None = "en", config: Config | None = None):
+def document(tmp_path: Path, text: str | bytes, name: str = "a.md", lang: str | None = "en", config: Config | None = None):
     path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     return load(path, name, config or Config(), lang)
 
 
-def translate(tmp_path: Path, text: str, fn: Callable[[str], str], source: str = "en", target: str = "uk", name: str = "a.md"):
+def translate(
+    tmp_path: Path, text: str | bytes, fn: Callable[[str], str], source: str = "en", target: str = "uk", name: str = "a.md", engine_name: str = "fake"
+):
     """The TranslatedDocument for text, with an engine that applies fn to each sentence."""
     doc = document(tmp_path, text, name, source)
-    engine = FakeEngine(fn, source, target)
+    engine = FakeEngine(fn, source, target, engine_name)
     texts = list(dict.fromkeys(align.segments_to_translate(doc, target)))
     results = dict(zip(texts, engine.translate(texts)))
     chunks = align.fallback_chunks(doc, target, results)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from pipeline import config
+from pipeline.errors import ConfigError
+from tests.conftest import ROOT
+
+
+def test_shipped_config_yaml_is_the_defaults():
+    assert config.load(ROOT / "config.yaml") == config.Config(source=str(ROOT / "config.yaml"))
+
+
+def test_no_file_means_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert config.load() == config.Config()
+
+
+def test_values_are_read_and_nested(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("engine: pseudo\nargos:\n  beam_size: 4\noutput:\n  formats: json\n")
+    c = config.load(path)
+    assert (c.engine, c.argos.beam_size, c.output.formats) == ("pseudo", 4, ("json",))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("enigne: argos\n", "unknown setting 'enigne'"),
+        ("argos:\n  beam: 3\n", "unknown setting 'argos.beam'"),
+        ("argos:\n  beam_size: two\n", "argos.beam_size must be a whole number"),
+        ("argos:\n  beam_size: 0\n", "argos.beam_size must be at least 1"),
+        ("languages: [en, de]\n", "'de' is not supported"),
+        ("engine: google\n", "'google' is not one of argos, pseudo"),
+        ("output:\n  article: '{nope}/{path}'\n", "output template '{nope}/{path}' is invalid"),
+        ("- a\n- b\n", "expected a mapping"),
+        ("a: [\n", "not valid YAML"),
+    ],
+)
+def test_mistakes_are_reported_with_file_and_key(tmp_path, text, message):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        config.load(path)
+    assert str(e.value).startswith(f"{path}: ") and message in str(e.value)
+
+
+def test_missing_file_given_explicitly(tmp_path):
+    with pytest.raises(ConfigError, match="no such configuration file"):
+        config.load(tmp_path / "nope.yaml")

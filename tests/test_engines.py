@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+
+from pipeline import flags, packages
+from pipeline.config import ArgosConfig, Config
+from pipeline.engines import create
+from pipeline.engines.argos import ArgosEngine, _buckets
+from pipeline.engines.pseudo import PseudoEngine
+
+CONFIG = ArgosConfig()
+
+
+def test_copy_package_through_the_argos_code_path(argos_env, package_files):
+    """The copy model returns its input: what comes back went through tokenizer, model and decoder."""
+    pkg = packages.install_file(package_files["en_uk"], CONFIG)
+    engine = ArgosEngine(pkg.path, CONFIG)
+    assert (engine.model, engine.model_version, engine.source_lang, engine.target_lang) == ("translate-en_uk", "1.0", "en", "uk")
+    texts = [
+        "Read <g1>the docs</g1> at <x2/> today.",
+        "Президент Володимир Зеленський підтвердив наступ.",
+        "snake_case_names survive",
+        "A much longer sentence, with commas, to land in another length bucket than the rest of them.",
+    ]
+    assert [t.text for t in engine.translate(texts)] == texts
+    assert engine.translate([]) == []
+
+
+def test_decoding_is_capped_relative_to_input_length(argos_env, package_files):
+    pkg = packages.install_file(package_files["en_uk_loop"], CONFIG)
+    engine = ArgosEngine(pkg.path, CONFIG)
+    short, long = engine.translate(["Hello world.", "Hello world. " * 8])
+    tokenizer = engine.package.tokenizer
+    for result, source in ((short, "Hello world."), (long, "Hello world. " * 8)):
+        assert result.flags == (flags.DECODING_CAPPED,)
+        n = len(tokenizer.encode(source))
+        assert len(tokenizer.encode(result.text)) <= engine.cap(n) + 2  # re-tokenising may split differently
+    assert len(short.text) < len(long.text)
+
+
+def test_buckets_keep_similar_lengths_together():
+    tokens = [["a"] * n for n in (1, 30, 2, 3, 31, 100, 45)]
+    groups = [[len(tokens[i]) for i in g] for g in _buckets(tokens)]
+    assert groups == [[1], [2, 3], [30, 31, 45], [100]]
+
+
+class RecordingTranslator:
+    def __init__(self):
+        self.calls = []
+
+    def translate_batch(self, batch, **kwargs):
+        self.calls.append((batch, kwargs))
+
+        class Result:
+            def __init__(self, tokens):
+                self.hypotheses = [tokens]
+
+        return [Result(kwargs["target_prefix"][i] + tokens) for i, tokens in enumerate(batch)]
+
+
+def test_target_prefix_is_given_and_stripped(argos_env, package_files):
+    pkg = packages.install_file(package_files["en_uk"], CONFIG)
+    meta = json.loads((pkg.path / "metadata.json").read_text())
+    (pkg.path / "metadata.json").write_text(json.dumps({**meta, "target_prefix": "__uk__"}))
+    engine = ArgosEngine(pkg.path, ArgosConfig(beam_size=3, max_batch_tokens=99))
+    engine._translator = RecordingTranslator()
+    assert [t.text for t in engine.translate(["Hello there."])] == ["Hello there."]
+    (batch, kwargs), = engine._translator.calls
+    assert kwargs["target_prefix"] == [["__uk__"]]
+    assert (kwargs["beam_size"], kwargs["max_batch_size"], kwargs["batch_type"]) == (3, 99, "tokens")
+    assert kwargs["max_decoding_length"] == engine.cap(len(batch[0]))
+
+
+def test_pseudo_marks_each_segment_and_keeps_words():
+    engine = PseudoEngine("en", "uk")
+    assert [t.text for t in engine.translate(["One <x1/>.", "Two."])] == ["\u27e6uk\u27e7 One <x1/>.", "\u27e6uk\u27e7 Two."]
+
+
+def test_create_picks_the_engine(argos_env, package_files):
+    assert create(Config(engine="pseudo"), "en", "uk").name == "pseudo"
+    packages.install_file(package_files["uk_en"], CONFIG)
+    assert create(Config(), "uk", "en", allow_download=False).model == "translate-uk_en"

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from importlib import resources
+
+import jsonschema
+
+from pipeline.outputs import alignment_json, review_html
+from tests.helpers import translate
+
+HOSTILE = (
+    "---\ntitle: \"<script>alert('t')</script>\"\n---\n\n"
+    "Click <img src=x onerror=alert(1)> and [here](javascript:alert(2)) or <script>alert(3)</script> ]]> now.\n"
+)
+
+
+def schema():
+    return json.loads(resources.files("pipeline.outputs").joinpath("alignment.schema.json").read_text())
+
+
+def test_alignment_json_follows_its_schema(tmp_path):
+    td = translate(tmp_path, "# Title\n\nOne. Two.\n\n- item\n", str.upper, engine_name="pseudo")
+    data = json.loads(alignment_json.render(td))
+    jsonschema.validate(data, schema())
+    assert (data["source_lang"], data["target_lang"], data["engine"]) == ("en", "uk", "pseudo")
+    assert data["model"] == {"package": "fake", "version": "0"}
+    assert [b["kind"] for b in data["blocks"]] == ["heading", "paragraph", "list_item"]
+    assert data["blocks"][1]["sentences"] == [{"source": "One.", "target": "ONE."}, {"source": "Two.", "target": "TWO."}]
+
+
+class Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.attrs, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend(attrs)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_review_page_escapes_everything_from_the_article(tmp_path):
+    td = translate(tmp_path, HOSTILE, lambda s: s)
+    page = review_html.render(td)
+    parsed = Collect()
+    parsed.feed(page)
+    assert "script" not in parsed.tags and "img" not in parsed.tags and "a" not in parsed.tags
+    assert not any(name.startswith("on") for name, _ in parsed.attrs)
+    assert "<script>alert(3)</script>" in "".join(parsed.text)  # shown as text, for the reviewer
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+
+
+def test_review_page_shows_numbered_sentence_pairs_and_flags(tmp_path):
+    td = translate(tmp_path, "One. Two.\n\nФото: Офіс\n", str.upper)
+    page = review_html.render(td)
+    assert page.count('class="s p1"') == 4 and page.count('class="s p2"') == 2
+    assert "already-target-language" in page and 'class="kept"' in page
+
+
+def test_article_keeps_line_endings_and_bom(tmp_path):
+    td = translate(tmp_path, b"\xef\xbb\xbf# Title\r\n\r\nText.\r\n", str.upper)
+    assert td.text == "\ufeff# TITLE\r\n\r\nTEXT.\r\n"

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from pipeline import flags
+from pipeline.document import Span
+from pipeline.protect import Atom, Close, Open, Text, alerts, assemble, has_words, mask, pieces, renumber, restore, urls
+
+
+def test_mask_numbers_atoms_and_pairs_in_order():
+    runs = [Text("Read "), Open("link", "[", 1), Text("the "), Atom("code", "`x`"), Text(" docs"), Close("link", "](u)", 1), Text(".")]
+    text, spans = mask(runs)
+    assert text == "Read <g1>the <x2/> docs</g1>."
+    assert spans == (Span("link", "[", "](u)"), Span("code", "`x`"))
+
+
+def test_pairs_with_nothing_to_translate_become_one_atom():
+    runs = [Open("image", "![", 1), Close("image", "](a.png)", 1), Text(" and "), Open("link", "[", 2), Atom("code", "`f`"), Close("link", "](u)", 2)]
+    text, spans = mask(runs)
+    assert text == "<x1/> and <x2/>"
+    assert [s.source for s in spans] == ["![](a.png)", "[`f`](u)"]
+
+
+def test_tags_typed_by_an_author_are_not_taken_for_placeholders():
+    text, spans = mask([Text("literal <x1/> here")])
+    assert spans == () and "<x1/>" not in text
+
+
+def test_renumber_makes_identical_sentences_identical():
+    _, spans = mask([Atom("code", "`a`"), Text(" then "), Atom("code", "`b`")])
+    seg = renumber("then <x2/> again", spans)
+    assert seg.text == "then <x1/> again" and seg.spans == (Span("code", "`b`"),)
+
+
+def test_restore_tolerates_what_engines_do_to_tags():
+    seg = renumber("See <x1/> and <g2>docs</g2>.", (Span("code", "`c`"), Span("em", "*", "*")))
+    assert restore("Див. < X1 /> та <G2>документи</ g2>.", seg) == ("Див. `c` та *документи*.", ())
+
+
+def test_restore_puts_a_lost_atom_back_before_final_punctuation_and_flags_it():
+    seg = renumber("Run <x1/> now.", (Span("code", "`make`"),))
+    assert restore("Запустіть зараз.", seg) == ("Запустіть зараз `make`.", (flags.PLACEHOLDER_RESTORED,))
+
+
+def test_restore_drops_invented_and_duplicated_tags():
+    seg = renumber("A <x1/>.", (Span("code", "`a`"),))
+    assert restore("B <x1/> <x1/> <x7/>.", seg) == ("B `a`  .", ())
+
+
+def test_restore_gives_up_on_lost_or_crossed_pairs():
+    seg = renumber("<g1>a <g2>b</g2></g1>", (Span("em", "*", "*"), Span("strong", "**", "**")))
+    assert restore("<g1>a b</g1>", seg) is None
+    assert restore("<g1>a <g2>b</g1></g2>", seg) is None
+    assert restore("<g1>a <g2>b</g2></g1>", seg) == ("*a **b***", ())
+
+
+def test_piecewise_fallback_keeps_markup_and_flags_it():
+    seg = renumber("Read <g1>the docs</g1> now.", (Span("link", "[", "](u)"),))
+    parts = pieces(seg)
+    assert parts == ["Read ", 1, "the docs", -1, " now."]
+    chunks = {"Read": "Читайте", "the docs": "документацію", "now.": "зараз."}
+    assert assemble(parts, chunks, seg) == ("Читайте [документацію](u) зараз.", (flags.MARKUP_SPLIT,))
+
+
+def test_escape_applies_to_text_not_atoms():
+    seg = renumber("x <x1/> y", (Span("code", "`*`"),))
+    text, _ = restore("*x <x1/> y*", seg, escape=lambda t, start: t.replace("*", "\\*"))
+    assert text == "\\*x `*` y\\*"
+
+
+def test_has_words_ignores_placeholders_and_digits():
+    assert not has_words("<x1/> 2025 — <x2/>!")
+    assert has_words("<x1/> Київ")
+
+
+def test_urls_and_alerts_become_atoms():
+    assert urls("see https://ex.com/a_b?c=1 or mail a@b.org.") == [
+        Text("see "), Atom("url", "https://ex.com/a_b?c=1"), Text(" or mail "), Atom("url", "a@b.org"), Text(".")
+    ]
+    assert alerts("[!NOTE] Read this") == [Atom("alert", "[!NOTE]"), Text(" Read this")]
