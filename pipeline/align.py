@@ -9,11 +9,13 @@ tags, and keeping blocks that are not to be translated.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from difflib import SequenceMatcher
 
-from pipeline import flags, markdown
+from pipeline import flags, markdown, records
 from pipeline.document import AlignedBlock, Block, Document, Segment, SentencePair, TranslatedDocument
 from pipeline.engines.base import Translated
+from pipeline.memory import text_hash
 from pipeline.outputs import article
 from pipeline.protect import (
     Escape,
@@ -66,10 +68,37 @@ def _escape(syntax: str) -> Escape:
     return no_escape
 
 
+def sentence_id(block: Block, j: int, seg: Segment) -> str:
+    return f"s{block.index}-{j}-{text_hash(seg.text)[:12]}"
+
+
+def _earlier_human(previous: records.Record, doc: Document) -> dict[tuple[int, int], str]:
+    """(block, sentence) -> hash of the source an editor translated there in the previous run.
+
+    Blocks are matched by content, so a paragraph inserted above does not shift the corrections
+    below it onto the wrong sentences; a changed block faces the block it replaced.
+    """
+    old = [h for h, _ in previous.blocks]
+    new = [records.block_hash(doc, b) for b in doc.blocks]
+    found: dict[tuple[int, int], str] = {}
+    for tag, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag not in ("equal", "replace"):
+            continue
+        for k in range(min(i2 - i1, j2 - j1)):
+            for j, sentence in enumerate(previous.blocks[i1 + k][1]):
+                if sentence[1] == records.HUMAN:
+                    found[(j1 + k, j)] = sentence[0]
+                elif sentence[1] == records.STALE:
+                    found[(j1 + k, j)] = sentence[2]
+    return found
+
+
 def _sentence(seg: Segment, results: Mapping[str, Translated], escape: Escape, render: RenderAtom) -> tuple[str, tuple[str, ...]]:
     if not has_words(seg.text):
         return restore(seg.text, seg, escape, render) or ("", ())
     translated = results[seg.text]
+    if translated.origin == "human":
+        return translated.text, ()
     restored = restore(translated.text, seg, escape, render)
     if restored is None:
         chunks = {c: results[c].text for c in chunks_to_translate(seg)}
@@ -83,8 +112,16 @@ def translate_document(
     results: Mapping[str, Translated],
     engine,
     render: RenderAtom = source_render,
+    previous: records.Record | None = None,
+    suggestion: Callable[[str], tuple[str, str] | None] = lambda source_hash: None,
 ) -> TranslatedDocument:
-    """Assemble a translated document from the engine's results for its sentences."""
+    """Assemble a translated document from the engine's (or the memory's) results for its sentences.
+
+    With the previous run's record, a machine translation that replaces an editor's correction
+    (because the source changed) is flagged stale-review and carries the editor's version, found
+    with ``suggestion(source hash)``, as a suggestion.
+    """
+    earlier = _earlier_human(previous, doc) if previous else {}
     aligned: list[AlignedBlock] = []
     targets: dict[int, str] = {}
     for block in doc.blocks:
@@ -98,11 +135,23 @@ def translate_document(
                 return escape(text, line_start and first)
 
             source = (restore(seg.text, seg, esc, source_render) or ("", ()))[0]
-            if keep:
-                pairs.append(SentencePair(source, source))
+            sid = sentence_id(block, i, seg)
+            if keep or not has_words(seg.text):
+                target = source if keep else _sentence(seg, results, esc, render)[0]
+                pairs.append(SentencePair(source, target, id=sid, origin="kept"))
+                continue
+            target, found = _sentence(seg, results, esc, render)
+            origin = results[seg.text].origin
+            basis = earlier.get((block.index, i))
+            if origin == "machine" and basis and basis != text_hash(seg.text):
+                pairs.append(
+                    SentencePair(
+                        source, target, tuple(sorted({*found, flags.STALE_REVIEW})), sid, origin,
+                        suggestion(basis), basis,
+                    )
+                )
             else:
-                target, found = _sentence(seg, results, esc, render)
-                pairs.append(SentencePair(source, target, found))
+                pairs.append(SentencePair(source, target, found, sid, origin))
         block_flags = set(block.flags)
         if block.lang == target_lang and not block.keep:
             block_flags.add(flags.TARGET_LANGUAGE)

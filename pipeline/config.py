@@ -40,11 +40,11 @@ class ArgosConfig:
 @dataclass(frozen=True)
 class OutputConfig:
     dir: str = "translations"
+    review_html: bool = True  # the HTML review page; the JSON alignment is always written
     # {target} {source}: language codes; {path}: the article's path inside its source folder,
     # {dir}: its folder ("" at the top), {stem}: its name without extension, {ext}: ".md"...
     article: str = "{target}/{path}"
     bilingual: str = "bilingual/{dir}/{stem}.{source}-{target}"
-    formats: tuple[str, ...] = ("html", "json")
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,9 @@ class Config:
     engine: str = "argos"
     front_matter_keys: tuple[str, ...] = ("title", "description", "summary")
     include: tuple[str, ...] = ("*.md", "*.markdown", "*.txt")
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
     max_file_bytes: int = 5_000_000
+    memory: str | None = ".pipeline/memory.sqlite"  # null: no translation memory
     locales: dict[str, str] = field(default_factory=lambda: {"en": "en_US", "uk": "uk_UA"})
     argos: ArgosConfig = ArgosConfig()
     output: OutputConfig = OutputConfig()
@@ -62,7 +63,6 @@ class Config:
 
 
 ENGINES = ("argos", "pseudo")
-FORMATS = ("html", "json")
 
 
 def load(path: str | os.PathLike | None = None) -> Config:
@@ -96,9 +96,6 @@ def validate(config: Config) -> Config:
             raise ConfigError(f"{name}: languages: {lang!r} is not supported (use en and uk)")
     if config.engine not in ENGINES:
         raise ConfigError(f"{name}: engine: {config.engine!r} is not one of {', '.join(ENGINES)}")
-    for fmt in config.output.formats:
-        if fmt not in FORMATS:
-            raise ConfigError(f"{name}: output.formats: {fmt!r} is not one of {', '.join(FORMATS)}")
     a = config.argos
     if a.device not in ("cpu", "cuda", "auto"):
         raise ConfigError(f"{name}: argos.device: {a.device!r} is not cpu, cuda or auto")

@@ -71,6 +71,10 @@ class SentencePair:
     source: str
     target: str
     flags: tuple[str, ...] = ()
+    id: str = ""  # stable: "s<block>-<sentence>-<hash of the source>", used by export and import
+    origin: str = "machine"  # machine | human (an editor's correction) | kept (not translated)
+    suggestion: tuple[str, str] | None = None  # (source, target) of an earlier human translation
+    review_of: str = ""  # with a suggestion: the hash of the source sentence the editor translated
 
 
 @dataclass(frozen=True)

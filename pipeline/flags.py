@@ -7,6 +7,7 @@ MARKUP_SPLIT = "markup-split"
 DECODING_CAPPED = "decoding-capped"
 TARGET_LANGUAGE = "already-target-language"
 UNSUPPORTED_MARKUP = "unsupported-markup"
+STALE_REVIEW = "stale-review"
 
 MEANINGS = {
     PLACEHOLDER_RESTORED: "the engine dropped code, a link or a number; it was put back at the end of the sentence",
@@ -14,7 +15,8 @@ MEANINGS = {
     DECODING_CAPPED: "the output reached the length cap (the model was probably repeating itself)",
     TARGET_LANGUAGE: "the block is already in the target language and was kept as it is",
     UNSUPPORTED_MARKUP: "the block could not be located in the source and was kept as it is",
+    STALE_REVIEW: "the source changed after an editor corrected this sentence: machine translation again, the editor's version is the suggestion",
 }
 
 # Flags that mean the translation needs a reviewer's eye (--strict fails on them).
-PROBLEMS = frozenset({PLACEHOLDER_RESTORED, MARKUP_SPLIT, DECODING_CAPPED, UNSUPPORTED_MARKUP})
+PROBLEMS = frozenset({PLACEHOLDER_RESTORED, MARKUP_SPLIT, DECODING_CAPPED, UNSUPPORTED_MARKUP, STALE_REVIEW})

@@ -44,7 +44,9 @@ def discover(
             for name in sorted(files):
                 file = here / name
                 rel = file.relative_to(path).as_posix()
-                if not any(fnmatch.fnmatch(name, p) for p in include) or any(fnmatch.fnmatch(rel, p) for p in exclude):
+                if not any(fnmatch.fnmatch(name, p) for p in include) or any(
+                    fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in exclude
+                ):
                     continue
                 shown = str(Path(given) / rel)
                 if file.is_symlink() and not _inside(file.resolve(), root):

@@ -1,38 +1,42 @@
 """The one place that wires the stages together for a batch of articles.
 
-    discover -> read + segment -> translate (batched across articles) -> restore + align -> write
+    discover -> read + segment -> memory lookup -> translate (batched) -> restore + align -> write -> record
 
-Articles are first read once to learn their languages, so that a missing model is reported
-before anything is written. Then they are processed in windows: every sentence of a window goes
-to the engine in one call (identical sentences once), and the window's outputs are written before
-the next is read, so memory stays bounded however large the folder.
+Articles are first read once to learn their languages and what the memory already holds, so a
+missing model is reported before anything is written, and a run with nothing new loads no model.
+Then they are processed in windows: the window's new sentences go to the engine in chunks
+(identical sentences once), each chunk is committed to the memory as soon as it is translated,
+and the window's outputs are written before the next window is read, so memory use stays bounded
+however large the folder, and a killed run resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import align, engines, flags, paths, read
+from pipeline import align, engines, flags, paths, read, records
 from pipeline.config import Config
 from pipeline.document import Document, TranslatedDocument
-from pipeline.engines.base import Engine, Translated
-from pipeline.errors import InputError, OutputError
+from pipeline.engines.base import Translated
+from pipeline.errors import InputError, ModelMissing
 from pipeline.fileio import write_atomic
+from pipeline.memory import Entry, Memory, settings_key, text_hash
 from pipeline.outputs import alignment_json, review_html
 
 WINDOW_BYTES = 400_000  # source text read, translated and written together
 WINDOW_FILES = 200
+CHUNK = 256  # sentences per engine call between two commits to the memory
 
 
 @dataclass
 class Stats:
     articles: int = 0  # translations written (one article into one language)
     segments: int = 0  # sentences in them that needed translating
-    translated: int = 0  # distinct sentences the engine translated
-    reused: int = 0  # sentences that did not need the engine (repeats)
+    translated: int = 0  # distinct sentences the engine translated in this run
+    reused: int = 0  # sentences that did not need the engine (repeats, memory, editors)
     flagged: int = 0  # sentences with a problem flag (see flags.PROBLEMS)
     failed: int = 0  # input files that could not be translated
     skipped: int = 0  # articles already in the target language, or without prose
@@ -69,6 +73,8 @@ class Request:
     target: str | None = None  # --to; None: every other language in config.languages
     source: str | None = None  # --from; None: front matter `lang:`, else detection
     allow_download: bool = True
+    retranslate_machine: bool = False  # machine translations from another model or settings are redone
+    only: frozenset[str] | None = None  # restrict to these source paths (relative to their folder)
 
 
 @dataclass(frozen=True)
@@ -80,13 +86,22 @@ class _Job:
 
 
 @dataclass
-class _Window:
-    jobs: list[_Job] = field(default_factory=list)
-    size: int = 0
+class _Direction:
+    """What a run needs for one language pair: the engine (created only when something is new)."""
+
+    source: str
+    target: str
+    missing: set[str] = field(default_factory=set)  # hashes of sentences the memory lacks
+    engine: object | None = None
+    identity: tuple[str, str, str, dict] | None = None  # engine, model, version, settings
 
 
 def other(lang: str) -> str:
     return "en" if lang == "uk" else "uk"
+
+
+def open_memory(config: Config, lock: bool = True) -> Memory | None:
+    return Memory(Path(config.memory), lock=lock) if config.memory else None
 
 
 def translate(request: Request, config: Config, reporter: Reporter | None = None) -> Stats:
@@ -94,27 +109,29 @@ def translate(request: Request, config: Config, reporter: Reporter | None = None
     started = time.perf_counter()
     stats = Stats()
     sources, problems = paths.discover(list(request.inputs), config.include, config.exclude, [request.out_dir])
+    if request.only is not None:
+        sources = [s for s in sources if s.rel in request.only]
     for problem in problems:
         _fail(stats, reporter, problem)
-    jobs = _plan(sources, request, config, stats, reporter)
-    directions = sorted({(job.lang, t) for job in jobs for t in job.targets})
-    engine_for = {
-        (s, t): engines.create(
-            config,
-            s,
-            t,
-            allow_download=request.allow_download,
-            progress=lambda done, total, label=f"{s}->{t} model": reporter.download(label, done, total),
-        )
-        for s, t in directions
-    }
-    protected = {s.path.resolve() for s in sources}
-    reporter.begin(sum(len(j.targets) for j in jobs))
+    memory = open_memory(config)
     try:
-        for window in _windows(jobs):
-            _translate_window(window, request, config, engine_for, protected, stats, reporter)
+        jobs, directions = _plan(sources, request, config, memory, stats, reporter)
+        for direction in directions.values():
+            _start_engine(direction, request, config, reporter, needed=bool(direction.missing) or request.retranslate_machine)
+        if request.retranslate_machine and memory is not None:
+            for direction in directions.values():  # entries from other models or settings no longer count
+                _find_missing(direction, jobs, config, memory, request)
+        protected = {s.path.resolve() for s in sources}
+        reporter.begin(sum(len(d.missing) for d in directions.values()))
+        written: dict[Path, str] = {}
+        try:
+            for window in _windows(jobs):
+                _translate_window(window, request, config, directions, memory, protected, written, stats, reporter)
+        finally:
+            reporter.end()
     finally:
-        reporter.end()
+        if memory is not None:
+            memory.close()
         stats.seconds = time.perf_counter() - started
     return stats
 
@@ -124,10 +141,11 @@ def _fail(stats: Stats, reporter: Reporter, error: InputError) -> None:
     reporter.error(str(error))
 
 
-def _plan(sources: Sequence[paths.Source], request: Request, config: Config, stats: Stats, reporter: Reporter) -> list[_Job]:
-    """Read every article once to learn its language; report the ones that cannot be read."""
+def _plan(sources, request, config, memory, stats, reporter) -> tuple[list[_Job], dict[tuple[str, str], _Direction]]:
+    """Read every article once: its language, and which of its sentences the memory lacks."""
     default = other(request.target) if request.target else None
-    jobs = []
+    jobs: list[_Job] = []
+    directions: dict[tuple[str, str], _Direction] = {}
     for source in sources:
         try:
             doc = read.load(source.path, source.shown, config, request.source, default)
@@ -147,77 +165,198 @@ def _plan(sources: Sequence[paths.Source], request: Request, config: Config, sta
             reporter.notice(f"{source.shown}: already in {doc.source_lang}; skipped")
             continue
         jobs.append(_Job(source, doc.source_lang, targets, len(doc.text)))
-    return jobs
+        for target in targets:
+            direction = directions.setdefault((doc.source_lang, target), _Direction(doc.source_lang, target))
+            texts = set(align.segments_to_translate(doc, target))
+            if memory is not None:
+                texts -= set(memory.lookup(doc.source_lang, target, texts, config.engine))
+            direction.missing.update(text_hash(t) for t in texts)
+    return jobs, directions
 
 
-def _windows(jobs: list[_Job]):
-    window = _Window()
+def _find_missing(direction: _Direction, jobs, config, memory: Memory, request) -> None:
+    """With --retranslate-machine: what the memory lacks from exactly this engine, model and settings."""
+    engine, model, version, settings = direction.identity
+    direction.missing = set()
     for job in jobs:
-        if window.jobs and (window.size + job.size > WINDOW_BYTES or len(window.jobs) >= WINDOW_FILES):
+        if job.lang != direction.source or direction.target not in job.targets:
+            continue
+        doc = read.load(job.source.path, job.source.shown, config, job.lang, job.lang)
+        texts = set(align.segments_to_translate(doc, direction.target))
+        texts -= set(memory.lookup(direction.source, direction.target, texts, engine, model, version, settings_key(settings)))
+        direction.missing.update(text_hash(t) for t in texts)
+
+
+def _start_engine(direction: _Direction, request: Request, config: Config, reporter: Reporter, needed: bool) -> None:
+    """Create the engine (its model loads on first use). When the memory holds every sentence, a
+    missing package is no error: the outputs then name the memory as their source."""
+    s, t = direction.source, direction.target
+    try:
+        engine = engines.create(
+            config,
+            s,
+            t,
+            allow_download=request.allow_download and needed,
+            progress=lambda done, total: reporter.download(f"{s}->{t} model", done, total),
+        )
+    except ModelMissing:
+        if needed:
+            raise
+        direction.identity = (config.engine, "memory", "", {})
+        return
+    direction.engine = engine
+    direction.identity = (engine.name, engine.model, engine.model_version, dict(engine.settings))
+
+
+def _windows(jobs: list[_Job]) -> Iterator[list[_Job]]:
+    window: list[_Job] = []
+    size = 0
+    for job in jobs:
+        if window and (size + job.size > WINDOW_BYTES or len(window) >= WINDOW_FILES):
             yield window
-            window = _Window()
-        window.jobs.append(job)
-        window.size += job.size
-    if window.jobs:
+            window, size = [], 0
+        window.append(job)
+        size += job.size
+    if window:
         yield window
 
 
-def _translate_window(window, request, config, engine_for, protected, stats, reporter) -> None:
+def _translate_window(window, request, config, directions, memory, protected, written, stats, reporter) -> None:
     docs: list[tuple[_Job, Document]] = []
-    for job in window.jobs:
+    for job in window:
         try:
             docs.append((job, read.load(job.source.path, job.source.shown, config, job.lang, job.lang)))
         except InputError as e:  # changed since it was planned
             _fail(stats, reporter, e)
-    results = _engine_pass(docs, engine_for, stats)
+    results = {key: _results(d, [doc for job, doc in docs if job.lang == d.source and d.target in job.targets], config, memory, stats, reporter) for key, d in directions.items()}
     for job, doc in docs:
         for target in job.targets:
-            td = align.translate_document(doc, target, results[(job.lang, target)], engine_for[(job.lang, target)])
+            direction = directions[(job.lang, target)]
             try:
-                _write(td, job.source, request.out_dir, config, protected)
-            except InputError as e:  # an output path the templates cannot place
+                td = _assemble(doc, target, results[(job.lang, target)], direction, job.source, request, memory)
+                _write(td, job.source, request.out_dir, config, protected, written)
+            except InputError as e:  # an output the pipeline may not write
                 _fail(stats, reporter, e)
                 continue
             stats.articles += 1
-            stats.flagged += sum(
-                1 for b in td.blocks for s in b.sentences if set(s.flags) & flags.PROBLEMS
-            )
-            reporter.advance()
+            stats.flagged += sum(1 for b in td.blocks for s in b.sentences if set(s.flags) & flags.PROBLEMS)
 
 
-def _engine_pass(docs, engine_for: dict[tuple[str, str], Engine], stats: Stats) -> dict:
-    """Translate every sentence of the window, per direction, each distinct sentence once."""
-    results: dict[tuple[str, str], dict[str, Translated]] = {}
-    for (source, target), engine in engine_for.items():
-        mine = [doc for job, doc in docs if job.lang == source and target in job.targets]
-        wanted: dict[str, None] = {}
-        for doc in mine:
-            texts = align.segments_to_translate(doc, target)
-            stats.segments += len(texts)
-            wanted.update(dict.fromkeys(texts))
-        done = dict(zip(wanted, engine.translate(list(wanted))))
-        stats.translated += len(wanted)
-        chunks: dict[str, None] = {}
-        for doc in mine:
-            chunks.update(dict.fromkeys(c for c in align.fallback_chunks(doc, target, done) if c not in done))
-        done.update(zip(chunks, engine.translate(list(chunks))))
-        results[(source, target)] = done
-    stats.reused = stats.segments - stats.translated
+def _results(direction: _Direction, docs: Sequence[Document], config, memory, stats, reporter) -> dict[str, Translated]:
+    """Every sentence of these documents for one direction: from the memory, else from the engine."""
+    occurrences: list[str] = []
+    for doc in docs:
+        occurrences.extend(align.segments_to_translate(doc, direction.target))
+    stats.segments += len(occurrences)
+    wanted = list(dict.fromkeys(occurrences))
+    results: dict[str, Translated] = {}
+    if memory is not None:
+        for text, entry in memory.lookup(direction.source, direction.target, wanted, config.engine).items():
+            if entry.origin == "machine" and text_hash(text) in direction.missing:
+                continue  # from another model or settings, and --retranslate-machine was given
+            results[text] = Translated(entry.target_text, entry.flags, entry.origin)
+    new = [t for t in wanted if t not in results]
+    _translate(direction, new, results, memory, reporter)
+    stats.translated += len(new)
+    stats.reused += len(occurrences) - len(new)
+    chunks: dict[str, None] = {}
+    for doc in docs:
+        chunks.update(dict.fromkeys(c for c in align.fallback_chunks(doc, direction.target, results) if c not in results))
+    _translate(direction, list(chunks), results, memory, None)
     return results
 
 
-def _write(td: TranslatedDocument, source: paths.Source, out_dir: Path, config: Config, protected: set[Path]) -> None:
+def _translate(direction: _Direction, texts: list[str], results: dict, memory, reporter) -> None:
+    """Engine output for texts, committed to the memory chunk by chunk."""
+    if not texts:
+        return
+    if direction.engine is None:  # the memory held everything at planning time, and no longer does
+        raise InputError(f"{direction.source}->{direction.target}", "the translation memory changed during the run")
+    engine = direction.engine
+    settings = settings_key(engine.settings)
+    for i in range(0, len(texts), CHUNK):
+        chunk = texts[i : i + CHUNK]
+        out = engine.translate(chunk)
+        results.update(zip(chunk, out))
+        if memory is not None:
+            memory.add(
+                [
+                    Entry(direction.source, direction.target, text, t.text, "machine", engine.name, engine.model,
+                          engine.model_version, settings, t.flags)
+                    for text, t in zip(chunk, out)
+                ]
+            )
+        if reporter:
+            reporter.advance(len(chunk))
+
+
+class _Identity:
+    """Names the engine in outputs when every sentence came from the memory."""
+
+    def __init__(self, name: str, model: str, version: str, settings: dict):
+        self.name, self.model, self.model_version, self.settings = name, model, version, settings
+
+
+def _assemble(doc, target, results, direction: _Direction, source: paths.Source, request: Request, memory) -> TranslatedDocument:
+    previous = records.load(records.path(request.out_dir, target, source.rel))
+    engine = direction.engine or _Identity(*direction.identity)
+
+    def suggestion(source_hash: str) -> tuple[str, str] | None:
+        if memory is None:
+            return None
+        entry = memory.human_by_hash(doc.source_lang, target, source_hash)
+        return (entry.source_display, entry.target_text) if entry else None
+
+    return align.translate_document(doc, target, results, engine, previous=previous, suggestion=suggestion)
+
+
+def _write(td: TranslatedDocument, source: paths.Source, out_dir: Path, config: Config, protected: set[Path], written: dict[Path, str]) -> None:
     src, tgt = td.document.source_lang, td.target_lang
     outputs = {paths.output_path(out_dir, config.output.article, source, src, tgt): td.text}
-    renderers = {"json": alignment_json.render, "html": review_html.render}
-    for fmt in config.output.formats:
-        path = paths.output_path(out_dir, config.output.bilingual, source, src, tgt, "." + fmt)
-        outputs[path] = renderers[fmt](td)
+    outputs[paths.output_path(out_dir, config.output.bilingual, source, src, tgt, ".json")] = alignment_json.render(td)
+    if config.output.review_html:
+        outputs[paths.output_path(out_dir, config.output.bilingual, source, src, tgt, ".html")] = review_html.render(td)
+    record_path = records.path(out_dir, tgt, source.rel)
+    previous = records.load(record_path)
+    ours = dict(previous.outputs) if previous else {}
     for path in outputs:
-        if path.resolve() in protected:
+        resolved = path.resolve()
+        if resolved in protected:
             raise InputError(source.shown, f"refusing to overwrite the source file {path}")
+        if resolved in written:
+            raise InputError(source.shown, f"{path} is also the output of {written[resolved]}; give the articles distinct paths")
+        _check_not_edited(path, out_dir, ours, source)
     for path, text in outputs.items():
         write_atomic(path, text)
+        written[path.resolve()] = source.shown
+    article = next(iter(outputs))
+    record = records.Record(
+        source=str(source.path),
+        root=str(source.root),
+        rel=source.rel,
+        source_lang=src,
+        target_lang=tgt,
+        source_sha256=records.file_sha256(source.path.read_bytes()),
+        article=article.relative_to(out_dir).as_posix(),
+        article_sha256=records.file_sha256(td.text.encode("utf-8")),
+        blocks=records.sentences_of(td),
+        engine=td.engine,
+        model=td.model,
+        model_version=td.model_version,
+        outputs=tuple((p.relative_to(out_dir).as_posix(), records.file_sha256(t.encode("utf-8"))) for p, t in outputs.items()),
+    )
+    write_atomic(record_path, records.dump(record))
 
 
-__all__ = ["Request", "Reporter", "Stats", "translate", "OutputError"]
+def _check_not_edited(path: Path, out_dir: Path, ours: dict[str, str], source: paths.Source) -> None:
+    """Nothing a person wrote is overwritten: an existing output must be exactly what we last wrote."""
+    if not path.exists():
+        return
+    rel = path.relative_to(out_dir).as_posix()
+    if ours.get(rel) == records.file_sha256(path.read_bytes()):
+        return
+    if rel in ours:
+        reason = "was changed by hand since the pipeline wrote it"
+    else:
+        reason = "exists and was not written by the pipeline"
+    raise InputError(source.shown, f"{path} {reason}; not overwritten (move it away, or bring edits back with `pipeline import`)")

@@ -32,7 +32,12 @@ def test_en_to_uk_writes_article_and_bilingual_files(installed, runner, articles
     out = tmp_path / "translations"
     result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert files(out) == ["bilingual/news/kursk.en-uk.html", "bilingual/news/kursk.en-uk.json", "uk/news/kursk.md"]
+    assert files(out) == [
+        ".pipeline/records/uk/news/kursk.md.json",
+        "bilingual/news/kursk.en-uk.html",
+        "bilingual/news/kursk.en-uk.json",
+        "uk/news/kursk.md",
+    ]
     assert "already in uk; skipped" in result.stderr
     assert result.stdout.startswith("1 articles, 16 segments (16 translated, 0 reused), 0 flagged, 0 failed, 1 skipped in ")
     data = json.loads((out / "bilingual/news/kursk.en-uk.json").read_text())
@@ -47,6 +52,8 @@ def test_both_directions_from_config_languages(installed, runner, articles, tmp_
     result = runner.invoke(main, ["translate", str(articles), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert files(out) == [
+        ".pipeline/records/en/news/avalanche.md.json",
+        ".pipeline/records/uk/news/kursk.md.json",
         "bilingual/news/avalanche.uk-en.html",
         "bilingual/news/avalanche.uk-en.json",
         "bilingual/news/kursk.en-uk.html",
@@ -148,11 +155,11 @@ def test_pseudo_engine_needs_no_model(argos_env, runner, articles, tmp_path):
 
 
 def test_output_layout_from_config_and_refusals(installed, runner, articles, tmp_path):
-    (tmp_path / "hugo.yaml").write_text('output:\n  article: "content/{target}/{path}"\n  formats: [json]\n')
+    (tmp_path / "hugo.yaml").write_text('output:\n  article: "content/{target}/{path}"\n  review_html: false\n')
     out = tmp_path / "site"
     result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(out), "--config", str(tmp_path / "hugo.yaml")])
     assert result.exit_code == 0, result.output
-    assert files(out) == ["bilingual/news/kursk.en-uk.json", "content/uk/news/kursk.md"]
+    assert files(out) == [".pipeline/records/uk/news/kursk.md.json", "bilingual/news/kursk.en-uk.json", "content/uk/news/kursk.md"]
     (tmp_path / "evil.yaml").write_text('output:\n  article: "../../{path}"\n')
     result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(out), "--config", str(tmp_path / "evil.yaml")])
     assert result.exit_code == ExitStatus.FILES_FAILED

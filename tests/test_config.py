@@ -18,9 +18,9 @@ def test_no_file_means_defaults(tmp_path, monkeypatch):
 
 def test_values_are_read_and_nested(tmp_path):
     path = tmp_path / "c.yaml"
-    path.write_text("engine: pseudo\nargos:\n  beam_size: 4\noutput:\n  formats: json\n")
+    path.write_text("engine: pseudo\nargos:\n  beam_size: 4\noutput:\n  review_html: false\nmemory: null\n")
     c = config.load(path)
-    assert (c.engine, c.argos.beam_size, c.output.formats) == ("pseudo", 4, ("json",))
+    assert (c.engine, c.argos.beam_size, c.output.review_html, c.memory) == ("pseudo", 4, False, None)
 
 
 @pytest.mark.parametrize(

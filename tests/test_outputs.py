@@ -26,7 +26,10 @@ def test_alignment_json_follows_its_schema(tmp_path):
     assert (data["source_lang"], data["target_lang"], data["engine"]) == ("en", "uk", "pseudo")
     assert data["model"] == {"package": "fake", "version": "0"}
     assert [b["kind"] for b in data["blocks"]] == ["heading", "paragraph", "list_item"]
-    assert data["blocks"][1]["sentences"] == [{"source": "One.", "target": "ONE."}, {"source": "Two.", "target": "TWO."}]
+    one, two = data["blocks"][1]["sentences"]
+    assert (one["source"], one["target"], one["origin"]) == ("One.", "ONE.", "machine")
+    assert (two["source"], two["target"]) == ("Two.", "TWO.")
+    assert one["id"].startswith("s1-0-") and two["id"].startswith("s1-1-")
 
 
 class Collect(HTMLParser):

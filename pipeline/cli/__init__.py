@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline import __version__
+from pipeline.cli.check import check
 from pipeline.cli.models import models
 from pipeline.cli.translate import translate
 from pipeline.errors import exit_status_help
@@ -20,4 +21,5 @@ def main() -> None:
 
 
 main.add_command(translate)
+main.add_command(check)
 main.add_command(models)

@@ -23,9 +23,14 @@ LANG = click.Choice(["en", "uk"])
 @click.option("--beam-size", type=click.IntRange(1, 16), help="Beam size for argos [default: argos.beam_size, 2].")
 @click.option("--no-download", is_flag=True, help="Never download a missing model; fail instead.")
 @click.option("--strict", is_flag=True, help="Exit with status 4 when any segment is flagged.")
+@click.option(
+    "--retranslate-machine",
+    is_flag=True,
+    help="Translate again what another model version or other settings translated (editors' corrections are kept).",
+)
 @config_option
 @reports_errors
-def translate(sources, target, source, out_dir, engine, beam_size, no_download, strict, config_path) -> None:
+def translate(sources, target, source, out_dir, engine, beam_size, no_download, strict, retranslate_machine, config_path) -> None:
     """Translate the articles in SOURCES (files or folders, Markdown or text).
 
     For articles/news/kursk.md translated en->uk it writes, under the output folder,
@@ -46,6 +51,7 @@ def translate(sources, target, source, out_dir, engine, beam_size, no_download, 
         target=target,
         source=source,
         allow_download=not no_download,
+        retranslate_machine=retranslate_machine,
     )
     stats = run.translate(request, config, ClickReporter())
     click.echo(stats.line())

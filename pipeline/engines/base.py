@@ -11,6 +11,7 @@ from typing import Protocol
 class Translated:
     text: str
     flags: tuple[str, ...] = ()
+    origin: str = "machine"  # human: an editor's final text, used as it is (no placeholders)
 
 
 class Engine(Protocol):

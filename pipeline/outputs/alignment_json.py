@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from pipeline import __version__
-from pipeline.document import TranslatedDocument
+from pipeline.document import SentencePair, TranslatedDocument
 
 SCHEMA_ID = "uk-en-pipeline/alignment/1"
 
@@ -29,14 +29,20 @@ def to_dict(td: TranslatedDocument) -> dict[str, Any]:
                 "source": b.source,
                 "target": b.target,
                 "flags": list(b.flags),
-                "sentences": [
-                    {"source": s.source, "target": s.target, **({"flags": list(s.flags)} if s.flags else {})}
-                    for s in b.sentences
-                ],
+                "sentences": [_sentence(s) for s in b.sentences],
             }
             for b in td.blocks
         ],
     }
+
+
+def _sentence(s: SentencePair) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": s.id, "source": s.source, "target": s.target, "origin": s.origin}
+    if s.flags:
+        out["flags"] = list(s.flags)
+    if s.suggestion:
+        out["suggestion"] = {"source": s.suggestion[0], "target": s.suggestion[1]}
+    return out
 
 
 def render(td: TranslatedDocument) -> str:

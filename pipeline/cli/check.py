@@ -1,0 +1,63 @@
+"""pipeline check"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.cli.common import config_option, error, load_config, reports_errors
+from pipeline.errors import ExitStatus
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
+@click.option("--to", "target", type=click.Choice(["en", "uk"]), help="Only this target language.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
+@click.option("--all", "show_all", is_flag=True, help="List fresh translations too.")
+@config_option
+@reports_errors
+def check(sources, out_dir, target, as_json, show_all, config_path) -> None:
+    """Say which translations of SOURCES are fresh, stale, missing, orphaned or need review.
+
+    Decided from content hashes recorded at translation time (in OUT/.pipeline/records): no model,
+    no translation memory, the same answer in a fresh clone. Exit 0 when everything is fresh,
+    5 otherwise.
+    """
+    from pipeline import freshness
+
+    config = load_config(config_path)
+    out = Path(out_dir or config.output.dir)
+    items, problems = freshness.check(list(sources), out, config, target)
+    for problem in problems:
+        error(str(problem))
+    counts = {s: sum(1 for i in items if i.status == s) for s in freshness.STATUSES}
+    if as_json:
+        report = {
+            "output": str(out),
+            "summary": counts,
+            "translations": [
+                {
+                    "source": i.source,
+                    "target_lang": i.target_lang,
+                    "status": i.status,
+                    "translation": i.translation,
+                    "detail": i.detail,
+                    "changed_blocks": list(i.changed_blocks),
+                }
+                for i in items
+            ],
+        }
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for i in items:
+            if i.status != freshness.FRESH or show_all:
+                where = f" -> {i.translation}" if i.translation else ""
+                detail = f": {i.detail}" if i.detail else ""
+                click.echo(f"{i.status:<12} {i.target_lang}  {i.source}{where}{detail}")
+        click.echo(", ".join(f"{counts[s]} {s}" for s in freshness.STATUSES))
+    if problems or counts[freshness.FRESH] != len(items):
+        sys.exit(int(ExitStatus.NOT_FRESH))

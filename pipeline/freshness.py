@@ -1,0 +1,142 @@
+"""Which translations are fresh, stale, missing, orphaned or waiting for review.
+
+Decided from the content hashes recorded when each article was translated (records.py), never
+from file times or git history, so it gives the same answer in a fresh CI clone. It needs no model
+and no memory: a source whose hash matches its record is fresh without being parsed; only a
+changed source is parsed, to say which of its blocks changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from pipeline import paths, read, records
+from pipeline.config import Config
+from pipeline.errors import InputError
+
+FRESH, STALE, MISSING, ORPHAN, NEEDS_REVIEW = "fresh", "stale", "missing", "orphan", "needs-review"
+STATUSES = (FRESH, STALE, MISSING, ORPHAN, NEEDS_REVIEW)
+
+
+@dataclass(frozen=True)
+class Item:
+    source: str  # the source article as the user named it
+    target_lang: str
+    status: str
+    translation: str = ""  # the translated article, relative to the output folder
+    detail: str = ""
+    changed_blocks: tuple[int, ...] = ()  # 1-based numbers of the source's blocks that changed or are new
+
+
+def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | None = None) -> tuple[list[Item], list[InputError]]:
+    sources, problems = paths.discover(list(inputs), config.include, config.exclude, [out_dir])
+    by_source: dict[Path, dict[str, records.Record]] = {}
+    for _, record in records.all_records(out_dir):
+        by_source.setdefault(_resolved(record.source), {})[record.target_lang] = record
+    items: list[Item] = []
+    seen: set[Path] = set()
+    for source in sources:
+        resolved = source.path.resolve()
+        seen.add(resolved)
+        found = by_source.get(resolved, {})
+        try:
+            lang = next(iter(found.values())).source_lang if found else _language(source, config)
+        except read.NoProse:
+            continue  # nothing to translate in it (translate skips it too)
+        except InputError as e:
+            problems.append(e)
+            continue
+        targets = [target] if target else [t for t in config.languages if t != lang]
+        for t in targets:
+            if t == lang:
+                continue
+            items.append(_status(source, t, found.get(t), out_dir, config))
+    roots = [Path(i).resolve() for i in inputs if Path(i).is_dir()]
+    files = {Path(i).resolve() for i in inputs if not Path(i).is_dir()}
+    for resolved, found in by_source.items():
+        if resolved in seen or resolved.exists():
+            continue
+        if resolved in files or any(_inside(resolved, root) for root in roots):
+            for t, record in sorted(found.items()):
+                if target in (None, t):
+                    items.append(Item(record.source, t, ORPHAN, record.article, "its source is gone"))
+    items.sort(key=lambda i: (i.source, i.target_lang))
+    return items, problems
+
+
+def _resolved(path: str) -> Path:
+    return Path(path).resolve()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def _language(source: paths.Source, config: Config) -> str:
+    return read.load(source.path, source.shown, config).source_lang
+
+
+def _status(source: paths.Source, target: str, record: records.Record | None, out_dir: Path, config: Config) -> Item:
+    if record is None:
+        return Item(source.shown, target, MISSING, "", "no translation")
+    article = out_dir / record.article
+    if not article.is_file():
+        return Item(source.shown, target, MISSING, record.article, "the translated article is gone")
+    try:
+        data = source.path.read_bytes()
+    except OSError as e:
+        return Item(source.shown, target, STALE, record.article, f"cannot read the source: {e.strerror or e}")
+    if records.file_sha256(data) != record.source_sha256:
+        return _stale(source, target, record, config)
+    if record.needs_review:
+        n = record.needs_review
+        return Item(source.shown, target, NEEDS_REVIEW, record.article, f"{n} sentence{'s' * (n != 1)} replaced an editor's correction")
+    return Item(source.shown, target, FRESH, record.article)
+
+
+def _stale(source: paths.Source, target: str, record: records.Record, config: Config) -> Item:
+    try:
+        doc = read.load(source.path, source.shown, config, record.source_lang, record.source_lang)
+    except InputError as e:
+        return Item(source.shown, target, STALE, record.article, f"changed, and now unreadable: {e.reason}")
+    old = [h for h, _ in record.blocks]
+    new = [records.block_hash(doc, b) for b in doc.blocks]
+    changed: list[int] = []
+    removed = 0
+    human = 0
+    for tag, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        changed.extend(range(j1 + 1, j2 + 1))
+        removed += max(0, (i2 - i1) - (j2 - j1))
+        human += sum(1 for _, ss in record.blocks[i1:i2] for s in ss if s[1] in (records.HUMAN, records.STALE))
+    parts = []
+    if changed:
+        parts.append(f"block{'s' * (len(changed) != 1)} {_ranges(changed)} changed or new")
+    if removed:
+        parts.append(f"{removed} removed")
+    if not parts:
+        parts.append("changed outside the translated blocks")
+    if human:
+        parts.append(f"{human} corrected by an editor")
+    return Item(source.shown, target, STALE, record.article, "; ".join(parts), tuple(changed))
+
+
+def _ranges(numbers: list[int]) -> str:
+    out: list[str] = []
+    start = prev = numbers[0]
+    for n in numbers[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)

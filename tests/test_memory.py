@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from pipeline.memory import Busy, Entry, Memory, text_hash
+
+
+def entry(text, target, origin="machine", model="m", version="1", settings="{}", engine="argos"):
+    return Entry("en", "uk", text, target, origin, "human" if origin == "human" else engine, model, version, settings)
+
+
+def test_human_beats_machine_and_newest_machine_wins(tmp_path):
+    with Memory(tmp_path / "m.sqlite") as memory:
+        memory.add([entry("Hi.", "Old.", version="1")])
+        memory.add([entry("Hi.", "New.", version="2")])
+        assert memory.lookup("en", "uk", ["Hi."], "argos")["Hi."].target_text == "New."
+        memory.add([entry("Hi.", "Привіт.", origin="human", model="", version="", settings="")])
+        found = memory.lookup("en", "uk", ["Hi.", "Other."], "argos")
+        assert list(found) == ["Hi."] and found["Hi."].target_text == "Привіт." and found["Hi."].origin == "human"
+
+
+def test_strict_lookup_wants_the_same_model_and_settings(tmp_path):
+    with Memory(tmp_path / "m.sqlite") as memory:
+        memory.add([entry("Hi.", "Old.", version="1")])
+        assert memory.lookup("en", "uk", ["Hi."], "argos", "m", "2", "{}") == {}
+        assert memory.lookup("en", "uk", ["Hi."], "argos", "m", "1", "{}")["Hi."].target_text == "Old."
+
+
+def test_engines_do_not_share_machine_translations(tmp_path):
+    with Memory(tmp_path / "m.sqlite") as memory:
+        memory.add([entry("Hi.", "⟦uk⟧ Hi.", engine="pseudo")])
+        assert memory.lookup("en", "uk", ["Hi."], "argos") == {}
+
+
+def test_second_run_on_the_same_memory_is_refused(tmp_path):
+    with Memory(tmp_path / "m.sqlite"):
+        with pytest.raises(Busy, match="is in use by another run"):
+            Memory(tmp_path / "m.sqlite")
+    Memory(tmp_path / "m.sqlite").close()  # released on close
+
+
+def test_a_corrupt_memory_is_reported(tmp_path):
+    (tmp_path / "m.sqlite").write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(Exception, match="the translation memory cannot be used"):
+        Memory(tmp_path / "m.sqlite")
+
+
+def test_human_by_hash(tmp_path):
+    with Memory(tmp_path / "m.sqlite") as memory:
+        memory.add([Entry("en", "uk", "Hi <x1/>.", "Привіт `x`.", "human", "human", "", "", "", source_display="Hi `x`.")])
+        found = memory.human_by_hash("en", "uk", text_hash("Hi <x1/>."))
+        assert (found.source_display, found.target_text) == ("Hi `x`.", "Привіт `x`.")
