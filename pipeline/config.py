@@ -35,6 +35,7 @@ class ArgosConfig:
     # A model that loops must not write forever: at most ratio * source tokens + extra.
     max_length_ratio: float = 2.0
     max_length_extra: int = 16
+    force_length: int = 0  # benchmarks only: decode exactly this many tokens (random weights never stop)
 
 
 @dataclass(frozen=True)

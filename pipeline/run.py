@@ -274,20 +274,24 @@ def _translate(direction: _Direction, texts: list[str], results: dict, memory, r
         raise InputError(f"{direction.source}->{direction.target}", "the translation memory changed during the run")
     engine = direction.engine
     settings = settings_key(engine.settings)
-    for i in range(0, len(texts), CHUNK):
-        chunk = texts[i : i + CHUNK]
-        out = engine.translate(chunk)
-        results.update(zip(chunk, out))
+    pending: list[Entry] = []
+
+    def commit() -> None:
         if memory is not None:
-            memory.add(
-                [
-                    Entry(direction.source, direction.target, text, t.text, "machine", engine.name, engine.model,
-                          engine.model_version, settings, t.flags)
-                    for text, t in zip(chunk, out)
-                ]
-            )
+            memory.add(pending)
         if reporter:
-            reporter.advance(len(chunk))
+            reporter.advance(len(pending))
+        pending.clear()
+
+    for text, out in zip(texts, engine.translate(texts)):
+        results[text] = out
+        pending.append(
+            Entry(direction.source, direction.target, text, out.text, "machine", engine.name, engine.model,
+                  engine.model_version, settings, out.flags)
+        )
+        if len(pending) >= CHUNK:
+            commit()
+    commit()
 
 
 class _Identity:

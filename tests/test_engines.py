@@ -23,13 +23,13 @@ def test_copy_package_through_the_argos_code_path(argos_env, package_files):
         "A much longer sentence, with commas, to land in another length bucket than the rest of them.",
     ]
     assert [t.text for t in engine.translate(texts)] == texts
-    assert engine.translate([]) == []
+    assert list(engine.translate([])) == []
 
 
 def test_decoding_is_capped_relative_to_input_length(argos_env, package_files):
     pkg = packages.install_file(package_files["en_uk_loop"], CONFIG)
     engine = ArgosEngine(pkg.path, CONFIG)
-    short, long = engine.translate(["Hello world.", "Hello world. " * 8])
+    short, long = engine.translate(["Hello world.", "Hello world. " * 8])  # a generator: unpacking runs it
     tokenizer = engine.package.tokenizer
     for result, source in ((short, "Hello world."), (long, "Hello world. " * 8)):
         assert result.flags == (flags.DECODING_CAPPED,)
@@ -45,6 +45,8 @@ def test_buckets_keep_similar_lengths_together():
 
 
 class RecordingTranslator:
+    """Stands in for ctranslate2.Translator: echoes its input behind the target prefix."""
+
     def __init__(self):
         self.calls = []
 
@@ -54,6 +56,9 @@ class RecordingTranslator:
         class Result:
             def __init__(self, tokens):
                 self.hypotheses = [tokens]
+
+            def result(self):
+                return self
 
         return [Result(kwargs["target_prefix"][i] + tokens) for i, tokens in enumerate(batch)]
 
@@ -68,7 +73,15 @@ def test_target_prefix_is_given_and_stripped(argos_env, package_files):
     (batch, kwargs), = engine._translator.calls
     assert kwargs["target_prefix"] == [["__uk__"]]
     assert (kwargs["beam_size"], kwargs["max_batch_size"], kwargs["batch_type"]) == (3, 99, "tokens")
-    assert kwargs["max_decoding_length"] == engine.cap(len(batch[0]))
+    assert kwargs["max_decoding_length"] == engine.cap(len(batch[0])) and kwargs["asynchronous"]
+
+
+def test_forced_length_for_benchmarks(argos_env, package_files):
+    pkg = packages.install_file(package_files["en_uk_loop"], CONFIG)
+    engine = ArgosEngine(pkg.path, ArgosConfig(force_length=12))
+    (result,) = engine.translate(["A sentence that is rather long, longer than twelve tokens surely."])
+    assert len(engine.package.tokenizer.encode(result.text)) in range(10, 15) and result.flags == ()
+    assert engine.settings["force_length"] == 12
 
 
 def test_pseudo_marks_each_segment_and_keeps_words():

@@ -131,8 +131,9 @@ from pipeline.engines.pseudo import PseudoEngine
 run.CHUNK = 5
 original = PseudoEngine.translate
 def slow(self, texts):
-    time.sleep(0.15)
-    return original(self, texts)
+    for result in original(self, texts):
+        time.sleep(0.03)
+        yield result
 PseudoEngine.translate = slow
 from pipeline.cli import main
 sys.argv = ["pipeline", "translate", "articles", "--to", "uk", "--out", "out", "--engine", "pseudo"]

@@ -11,7 +11,7 @@ each input's length so a model caught in a loop cannot write without end.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pipeline import flags
@@ -42,6 +42,8 @@ class ArgosEngine:
             "max_length_ratio": config.max_length_ratio,
             "max_length_extra": config.max_length_extra,
         }
+        if config.force_length:
+            self.settings["force_length"] = config.force_length
         self._translator = None
 
     @property
@@ -65,35 +67,50 @@ class ArgosEngine:
     def cap(self, source_tokens: int) -> int:
         return int(self.config.max_length_ratio * source_tokens) + self.config.max_length_extra
 
-    def translate(self, texts: Sequence[str]) -> list[Translated]:
+    def translate(self, texts: Sequence[str]) -> Iterator[Translated]:
+        """Yield one result per text, in order, as soon as the batches holding it are done.
+
+        Every length bucket is submitted at once (asynchronously), so all of CTranslate2's workers
+        stay busy while the caller stores and reports what is finished.
+        """
         if not texts:
-            return []
-        tokenizer = self.package.tokenizer
-        tokens = [tokenizer.encode(t) for t in texts]
+            return
+        tokens = self._encode(list(texts))
         prefix = self.package.target_prefix or None
-        results: list[Translated | None] = [None] * len(texts)
+        c = self.config
+        futures: list = [None] * len(texts)
+        caps = [0] * len(texts)
         for group in _buckets(tokens):
-            longest = max(len(tokens[i]) for i in group)
-            cap = self.cap(longest)
-            out = self.translator.translate_batch(
+            cap = c.force_length or self.cap(max(len(tokens[i]) for i in group))
+            submitted = self.translator.translate_batch(
                 [tokens[i] for i in group],
                 target_prefix=[[prefix] for _ in group] if prefix else None,
-                max_batch_size=self.config.max_batch_tokens,
+                max_batch_size=c.max_batch_tokens,
                 batch_type="tokens",
-                beam_size=self.config.beam_size,
-                length_penalty=self.config.length_penalty,
-                repetition_penalty=self.config.repetition_penalty,
-                no_repeat_ngram_size=self.config.no_repeat_ngram_size,
+                asynchronous=True,
+                beam_size=c.beam_size,
+                length_penalty=c.length_penalty,
+                repetition_penalty=c.repetition_penalty,
+                no_repeat_ngram_size=c.no_repeat_ngram_size,
                 max_decoding_length=cap,
+                min_decoding_length=c.force_length or 1,
                 replace_unknowns=True,
             )
-            for i, result in zip(group, out):
-                hyp = list(result.hypotheses[0])
-                if prefix and hyp[:1] == [prefix]:
-                    hyp = hyp[1:]
-                capped = len(hyp) >= cap - (1 if prefix else 0)
-                results[i] = Translated(self._decode(hyp), (flags.DECODING_CAPPED,) if capped else ())
-        return results  # type: ignore[return-value]
+            for i, future in zip(group, submitted):
+                futures[i], caps[i] = future, cap
+        for future, cap in zip(futures, caps):
+            hyp = list(future.result().hypotheses[0])
+            if prefix and hyp[:1] == [prefix]:
+                hyp = hyp[1:]
+            capped = not c.force_length and len(hyp) >= cap - (1 if prefix else 0)
+            yield Translated(self._decode(hyp), (flags.DECODING_CAPPED,) if capped else ())
+
+    def _encode(self, texts: list[str]) -> list[list[str]]:
+        tokenizer = self.package.tokenizer
+        processor = getattr(tokenizer, "lazy_processor", None)
+        if processor is not None:  # one call into SentencePiece for the whole list
+            return processor().encode(texts, out_type=str)
+        return [tokenizer.encode(t) for t in texts]
 
     def _decode(self, pieces: list[str]) -> str:
         tokenizer = self.package.tokenizer

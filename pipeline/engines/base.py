@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,6 +22,7 @@ class Engine(Protocol):
     model_version: str  # ...and its version
     settings: Mapping[str, object]  # everything else that changes the output
 
-    def translate(self, texts: Sequence[str]) -> list[Translated]:
-        """Translate sentences (with placeholders); one result per input, in order."""
+    def translate(self, texts: Sequence[str]) -> Iterable[Translated]:
+        """Translate sentences (with placeholders): one result per input, in order, possibly as a
+        generator that yields each result as soon as it is ready."""
         ...

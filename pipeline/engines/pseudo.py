@@ -6,7 +6,7 @@ every other step of the pipeline: placeholders, localisation, alignment, outputs
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pipeline.engines.base import Translated
 
@@ -21,5 +21,6 @@ class PseudoEngine:
         self.source_lang = source_lang
         self.target_lang = target_lang
 
-    def translate(self, texts: Sequence[str]) -> list[Translated]:
-        return [Translated(f"\u27e6{self.target_lang}\u27e7 {t}") for t in texts]
+    def translate(self, texts: Sequence[str]) -> Iterator[Translated]:
+        for t in texts:
+            yield Translated(f"\u27e6{self.target_lang}\u27e7 {t}")
