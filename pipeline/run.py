@@ -136,6 +136,15 @@ def translate(request: Request, config: Config, reporter: Reporter | None = None
     return stats
 
 
+def _load(source: paths.Source, config: Config, lang: str | None, default: str | None) -> Document:
+    try:
+        return read.load(source.path, source.shown, config, lang, default)
+    except InputError:
+        raise
+    except Exception as e:  # a bug in reading one article must not cost the rest of the batch
+        raise InputError(source.shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it") from e
+
+
 def _fail(stats: Stats, reporter: Reporter, error: InputError) -> None:
     stats.failed += 1
     reporter.error(str(error))
@@ -148,7 +157,7 @@ def _plan(sources, request, config, memory, stats, reporter) -> tuple[list[_Job]
     directions: dict[tuple[str, str], _Direction] = {}
     for source in sources:
         try:
-            doc = read.load(source.path, source.shown, config, request.source, default)
+            doc = _load(source, config, request.source, default)
         except read.NoProse as e:
             stats.skipped += 1
             reporter.notice(str(e))
@@ -181,7 +190,10 @@ def _find_missing(direction: _Direction, jobs, config, memory: Memory, request) 
     for job in jobs:
         if job.lang != direction.source or direction.target not in job.targets:
             continue
-        doc = read.load(job.source.path, job.source.shown, config, job.lang, job.lang)
+        try:
+            doc = _load(job.source, config, job.lang, job.lang)
+        except InputError:
+            continue  # reported when the article is translated
         texts = set(align.segments_to_translate(doc, direction.target))
         texts -= set(memory.lookup(direction.source, direction.target, texts, engine, model, version, settings_key(settings)))
         direction.missing.update(text_hash(t) for t in texts)
@@ -225,7 +237,7 @@ def _translate_window(window, request, config, directions, memory, protected, wr
     docs: list[tuple[_Job, Document]] = []
     for job in window:
         try:
-            docs.append((job, read.load(job.source.path, job.source.shown, config, job.lang, job.lang)))
+            docs.append((job, _load(job.source, config, job.lang, job.lang)))
         except InputError as e:  # changed since it was planned
             _fail(stats, reporter, e)
     results = {key: _results(d, [doc for job, doc in docs if job.lang == d.source and d.target in job.targets], config, memory, stats, reporter) for key, d in directions.items()}
@@ -234,6 +246,10 @@ def _translate_window(window, request, config, directions, memory, protected, wr
             direction = directions[(job.lang, target)]
             try:
                 td = _assemble(doc, target, results[(job.lang, target)], direction, job.source, request, memory)
+            except Exception as e:  # a bug in assembling one article must not cost the rest of the batch
+                _fail(stats, reporter, InputError(job.source.shown, f"internal error while assembling it ({type(e).__name__}: {e}); please report it"))
+                continue
+            try:
                 _write(td, job.source, request.out_dir, config, protected, written)
             except InputError as e:  # an output the pipeline may not write
                 _fail(stats, reporter, e)

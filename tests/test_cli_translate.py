@@ -201,3 +201,25 @@ def test_whole_otel_blog_with_the_pseudo_engine(argos_env, runner, tmp_path):
         translated = out / ("uk" if lang == "en" else "en") / rel
         if translated.exists():
             assert structure(translated.read_text()) == structure(path.read_text()), rel
+
+
+def test_a_damaged_model_is_one_line_and_nothing_is_written(installed, runner, articles, tmp_path):
+    (installed / "translate-en_uk-1_0" / "model" / "model.bin").write_bytes(b"truncated")
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(out)])
+    assert result.exit_code == ExitStatus.NO_MODEL
+    (line,) = [l for l in result.stderr.splitlines() if "error" in l]
+    assert "the translate-en_uk 1.0 model in" in line and "cannot be loaded" in line and "pipeline models install" in line
+    assert not out.exists() or not list(out.rglob("*.md"))  # the model loads before any output
+
+
+def test_an_unexpected_bug_is_one_line(installed, runner, articles, tmp_path, monkeypatch):
+    from pipeline import align
+
+    def broken(*a, **k):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(align, "translate_document", broken)
+    result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(tmp_path / "o")])
+    assert result.exit_code == ExitStatus.FILES_FAILED
+    assert "internal error while assembling it (ZeroDivisionError: boom); please report it" in result.stderr

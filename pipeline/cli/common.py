@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 
 import click
@@ -43,6 +44,11 @@ def reports_errors(f):
         except KeyboardInterrupt:
             error("interrupted; files already written are complete, nothing is half-written")
             sys.exit(int(ExitStatus.INTERRUPTED))
+        except Exception as e:  # a bug: one line for the user, the traceback on request
+            if os.environ.get("PIPELINE_DEBUG"):
+                raise
+            error(f"internal error: {type(e).__name__}: {e} (PIPELINE_DEBUG=1 shows the traceback)")
+            sys.exit(int(ExitStatus.INTERNAL))
 
     return wrapper
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline import flags
 from pipeline.config import ArgosConfig
 from pipeline.engines.base import Translated
+from pipeline.errors import ModelMissing
 
 BUCKET_GROWTH = 1.5  # sentences batched under one cap differ in length by at most this factor
 
@@ -55,13 +56,19 @@ class ArgosEngine:
             device = c.device
             if device == "auto":
                 device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-            self._translator = ctranslate2.Translator(
-                str(Path(self.package.package_path) / "model"),
-                device=device,
-                compute_type=c.compute_type,
-                inter_threads=c.inter_threads or os.cpu_count() or 1,
-                intra_threads=c.intra_threads,
-            )
+            try:
+                self._translator = ctranslate2.Translator(
+                    str(Path(self.package.package_path) / "model"),
+                    device=device,
+                    compute_type=c.compute_type,
+                    inter_threads=c.inter_threads or os.cpu_count() or 1,
+                    intra_threads=c.intra_threads,
+                )
+            except (RuntimeError, ValueError, OSError) as e:
+                raise ModelMissing(
+                    f"the {self.model} {self.model_version} model in {self.package.package_path} cannot be loaded "
+                    f"({' '.join(str(e).split())}); install it again with `pipeline models install`"
+                ) from None
         return self._translator
 
     def cap(self, source_tokens: int) -> int:

@@ -1,0 +1,84 @@
+"""A batch full of hostile and malformed files: each bad one reported, the rest translated."""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.errors import ExitStatus
+from tests.helpers import structure
+
+BAD = pathlib.Path(__file__).parent / "bad_files"
+
+REFUSED = {
+    "latin1.md": "not UTF-8 (invalid byte 0xe9 at offset 3)",
+    "utf16-bom.md": "UTF-16 text (byte order mark); save it as UTF-8",
+    "nul-byte.md": "binary file (NUL byte at offset 8)",
+    "empty.md": "empty file",
+    "front-matter-not-yaml.md": "front matter is not valid YAML: expected ',' or ']', but got '<stream end>' (line 3, column 1)",
+    "front-matter-python-tag.md": (
+        "front matter is not valid YAML: could not determine a constructor for the tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system' (line 2, column 8)"
+    ),
+    "huge.md": "too large (20.0 MB; the limit is 5.0 MB, see max_file_bytes)",
+    "unreadable.md": "cannot read: permission denied",
+}
+TRANSLATED = ["unclosed-fence.md", "deep-nesting.md", "long-paragraph.md", "many-lines.md", "odd name — «ї» [1].md", "-dash.md"]
+
+
+@pytest.fixture
+def batch(tmp_path, monkeypatch):
+    src = tmp_path / "src"
+    shutil.copytree(BAD, src)
+    (src / "huge.md").write_bytes(b"word " * 4_000_000)  # 20 MB
+    (src / "long-paragraph.md").write_text("word, " * 170_000 + "end")  # 1 MB, no full stop
+    (src / "many-lines.md").write_text("word\n" * 10_000)
+    (src / "odd name — «ї» [1].md").write_text("An article with an odd name.\n")
+    (src / "-dash.md").write_text("Starts with a dash.\n")
+    (src / "unreadable.md").write_text("Fine text.\n")
+    outside = tmp_path / "secret.md"
+    outside.write_text("Not part of the source tree.\n")
+    (src / "link-out.md").symlink_to(outside)
+    original = pathlib.Path.read_bytes
+
+    def read_bytes(self):  # chmod 000 does not stop root, who runs CI: simulate EACCES
+        if self.name == "unreadable.md":
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    return src
+
+
+def test_bad_files_are_reported_and_the_rest_translated(batch, tmp_path, runner, argos_env):
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["translate", str(batch), "--engine", "pseudo", "--to", "uk", "--out", str(out)])
+    assert result.exit_code == ExitStatus.FILES_FAILED
+    assert "Traceback" not in result.output
+    errors = {}
+    for line in result.stderr.splitlines():
+        assert line.startswith("pipeline: "), line  # one line each, nothing else
+        if line.startswith("pipeline: error: "):
+            path, _, reason = line[len("pipeline: error: ") :].partition(": ")
+            errors[pathlib.Path(path).name] = reason
+    assert errors == {**REFUSED, "link-out.md": "symbolic link to a file outside the source folder; skipped"}
+    for name in TRANSLATED:
+        source = (batch / name).read_text()
+        translated = (out / "uk" / name).read_text()
+        assert structure(translated) == structure(source), name
+    assert not (out / "uk" / "link-out.md").exists()
+    assert f"{len(TRANSLATED)} articles" in result.stdout and f"{len(errors)} failed" in result.stdout
+
+
+def test_a_long_paragraph_is_cut_into_bounded_sentences(batch, tmp_path, runner, argos_env):
+    import json
+
+    out = tmp_path / "out"
+    runner.invoke(main, ["translate", str(batch / "long-paragraph.md"), "--engine", "pseudo", "--to", "uk", "--out", str(out)])
+    data = json.loads((out / "bilingual/long-paragraph.en-uk.json").read_text())
+    (block,) = data["blocks"]
+    assert len(block["sentences"]) > 1000
+    assert max(len(s["source"]) for s in block["sentences"]) <= 500
