@@ -80,8 +80,8 @@ def prose(text: str) -> str:
         for t in tokens:
             if t.type == "text":
                 out.append(t.content)
-            elif t.type == "softbreak":
-                out.append(" ")
+            elif t.type in ("softbreak", "hardbreak", "inline"):
+                out.append(" ")  # a line or a block ends: words on either side stay apart
             if t.children:
                 walk(t.children)
 

@@ -6,6 +6,7 @@ import click
 
 from pipeline import __version__
 from pipeline.cli.check import check
+from pipeline.cli.exchange import export, import_
 from pipeline.cli.models import models
 from pipeline.cli.translate import translate
 from pipeline.errors import exit_status_help
@@ -22,4 +23,6 @@ def main() -> None:
 
 main.add_command(translate)
 main.add_command(check)
+main.add_command(export)
+main.add_command(import_)
 main.add_command(models)

@@ -1,0 +1,172 @@
+"""TMX 1.4 exchange files, written and read with lxml.
+
+translate-toolkit's `tmxfile` is not used for writing: its skeleton carries a DOCTYPE (which
+our reader rejects outright), it strips notes, and it silently drops characters XML cannot
+hold. The tests read our output back with `tmxfile` as an independent check.
+
+Layout: a `<header>` (srclang, adminlang, segtype="sentence", datatype="plaintext", o-tmf,
+creationtool) with `<prop type="x-document">` and `<prop type="x-target-language">` (TMX has
+no target language attribute, and a file without units must still name it); one
+`<tu tuid=unit id>` per unit with an optional `<note>`, `<prop type="x-state">` and a source
+and a target `<tuv xml:lang><seg>`. An empty target is an empty `<seg/>`.
+
+Characters XML 1.0 cannot hold: in `<seg>` each becomes `<ph type="x-cp">001B</ph>` (a
+placeholder whose native code is the code point in hex), read back exactly. `<note>` and
+`<prop>` can only hold text, so there (note, document, id) such a character is written as
+U+FFFD.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from pipeline import __version__
+from pipeline.formats import (
+    Exchange,
+    ExchangeError,
+    Unit,
+    check_ids,
+    check_state,
+    code_point,
+    label,
+    normalise_lang,
+    parse_xml,
+    require_lang,
+    serialize_xml,
+    set_content,
+    xml_safe,
+)
+
+SUFFIX = ".tmx"
+TOOL = "uk-en-pipeline"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+CP_TYPE = "x-cp"
+_LEAVES = frozenset({"seg", "note", "prop"})
+
+
+def write(exchange: Exchange) -> bytes:
+    root = etree.Element("tmx", version="1.4")
+    header = etree.SubElement(root, "header")
+    for name, value in (
+        ("creationtool", TOOL),
+        ("creationtoolversion", __version__),
+        ("segtype", "sentence"),
+        ("o-tmf", TOOL),
+        ("adminlang", "en"),
+        ("srclang", exchange.source_lang),
+        ("datatype", "plaintext"),
+    ):
+        header.set(name, xml_safe(value))
+    _prop(header, "x-document", exchange.document)
+    _prop(header, "x-target-language", exchange.target_lang)
+    body = etree.SubElement(root, "body")
+    for unit in exchange.units:
+        body.append(_tu(unit, exchange.source_lang, exchange.target_lang))
+    return serialize_xml(root, _LEAVES)
+
+
+def _prop(parent: etree._Element, kind: str, value: str) -> None:
+    etree.SubElement(parent, "prop", type=kind).text = xml_safe(value)
+
+
+def _tu(unit: Unit, source_lang: str, target_lang: str) -> etree._Element:
+    tu = etree.Element("tu", tuid=xml_safe(unit.id))
+    if unit.note:  # the DTD's order: notes and props, then the variants
+        etree.SubElement(tu, "note").text = xml_safe(unit.note)
+    _prop(tu, "x-state", unit.state)
+    for lang, text in ((source_lang, unit.source), (target_lang, unit.target)):
+        tuv = etree.SubElement(tu, "tuv")
+        tuv.set(XML_LANG, xml_safe(lang))
+        set_content(etree.SubElement(tuv, "seg"), text, _ph)
+    return tu
+
+
+def _ph(parent: etree._Element, char: str) -> etree._Element:
+    ph = etree.SubElement(parent, "ph", type=CP_TYPE)
+    ph.text = f"{ord(char):04X}"
+    return ph
+
+
+def read(data: bytes) -> Exchange:
+    root = parse_xml(data)
+    if root.tag != "tmx":
+        raise ExchangeError(f"root element is <{etree.QName(root).localname}>, not <tmx>")
+    version = root.get("version") or ""
+    if version not in ("1.4", "1.4b"):
+        raise ExchangeError(f"TMX version {label(version)} is not supported; expected 1.4")
+    header, body = root.find("header"), root.find("body")
+    if header is None or body is None:
+        raise ExchangeError("TMX needs a <header> and a <body>")
+    source_lang = require_lang(header.get("srclang"), "source language (srclang)")
+    if source_lang == "*all*":
+        raise ExchangeError('srclang="*all*": an exchange file has one source language')
+    props = _props(header, "header")
+    if "x-document" not in props:
+        raise ExchangeError('the header has no <prop type="x-document"> (the article\'s path)')
+    read_units = [_read_tu(tu, source_lang) for tu in body.iter("tu")]
+    target_langs = {lang for _, lang in read_units if lang is not None}
+    if "x-target-language" in props:
+        target_langs.add(normalise_lang(props["x-target-language"]))
+    if len(target_langs) > 1:
+        raise ExchangeError(f"more than one target language: {', '.join(sorted(target_langs))}")
+    target_lang = require_lang(next(iter(target_langs), ""), "target language (no x-target-language, no target <tuv>)")
+    units = check_ids([unit for unit, _ in read_units])
+    return Exchange(props["x-document"], source_lang, target_lang, units)
+
+
+def _props(element: etree._Element, where: str) -> dict[str, str]:
+    """Each prop type's first value; later duplicates are ignored."""
+    props: dict[str, str] = {}
+    for prop in element.findall("prop"):
+        props.setdefault(prop.get("type") or "", _content(prop, where))
+    return props
+
+
+def _read_tu(tu: etree._Element, source_lang: str) -> tuple[Unit, str | None]:
+    """The unit and its target language (None if it has only the source variant)."""
+    unit_id = tu.get("tuid") or ""
+    if not unit_id:
+        raise ExchangeError("a <tu> has no tuid")
+    where = f"unit {label(unit_id)}"
+    if tu.get("srclang") and normalise_lang(tu.get("srclang")) not in (source_lang, "*all*"):
+        raise ExchangeError(f"{where}: srclang {label(tu.get('srclang'))} differs from the header's")
+    texts: dict[str, str] = {}
+    for tuv in tu.findall("tuv"):
+        lang = normalise_lang(tuv.get(XML_LANG) or "")
+        if not lang:
+            raise ExchangeError(f"{where}: a <tuv> has no xml:lang")
+        if lang in texts:
+            raise ExchangeError(f"{where}: two <tuv> for {label(lang)}")
+        seg = tuv.find("seg")
+        if seg is None:
+            raise ExchangeError(f"{where}: a <tuv> has no <seg>")
+        texts[lang] = _content(seg, where)
+    if source_lang not in texts:
+        raise ExchangeError(f"{where}: no <tuv> in the source language {label(source_lang)}")
+    source = texts.pop(source_lang)
+    if len(texts) > 1:
+        raise ExchangeError(f"{where}: more than one language pair ({', '.join(sorted(texts))})")
+    target_lang, target = next(iter(texts.items()), (None, ""))
+    state = _props(tu, where).get("x-state") or ("translated" if target else "initial")
+    note = "\n".join(_content(note, where) for note in tu.findall("note"))
+    return Unit(unit_id, source, target, check_state(state, unit_id), note), target_lang
+
+
+def _content(element: etree._Element, where: str) -> str:
+    """The text of a `<seg>`, `<note>` or `<prop>`, `<ph type="x-cp">` decoded."""
+    parts = [element.text or ""]
+    for child in element:
+        parts.append(_inline(child, where))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _inline(child: etree._Element, where: str) -> str:
+    if not isinstance(child.tag, str):  # a comment
+        return ""
+    if child.tag == "ph" and child.get("type") == CP_TYPE:
+        return code_point(child.text, where)
+    if child.tag == "hi":  # highlighting around text
+        return _content(child, where)
+    # Other inline codes carry native markup a plaintext exchange never has; dropping it would lose text.
+    raise ExchangeError(f"{where}: unsupported inline element <{etree.QName(child).localname}>")
