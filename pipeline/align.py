@@ -13,6 +13,9 @@ from collections.abc import Callable, Mapping
 from difflib import SequenceMatcher
 
 from pipeline import flags, markdown, records
+from pipeline.localize import fidelity
+from pipeline.localize.glossary import Glossary
+from pipeline.localize.glossary import expected as glossary_terms
 from pipeline.document import AlignedBlock, Block, Document, Segment, SentencePair, TranslatedDocument
 from pipeline.engines.base import Translated
 from pipeline.memory import text_hash
@@ -55,7 +58,8 @@ def fallback_chunks(doc: Document, target_lang: str, results: Mapping[str, Trans
         if kept(block, target_lang):
             continue
         for seg in block.segments:
-            if has_words(seg.text) and restore(results[seg.text].text, seg) is None:
+            result = results.get(seg.text) if has_words(seg.text) else None
+            if result is not None and result.origin == "machine" and restore(result.text, seg) is None:
                 out.update(dict.fromkeys(chunks_to_translate(seg)))
     return list(out)
 
@@ -93,17 +97,26 @@ def _earlier_human(previous: records.Record, doc: Document) -> dict[tuple[int, i
     return found
 
 
-def _sentence(seg: Segment, results: Mapping[str, Translated], escape: Escape, render: RenderAtom) -> tuple[str, tuple[str, ...]]:
-    if not has_words(seg.text):
-        return restore(seg.text, seg, escape, render) or ("", ())
+def _sentence(
+    seg: Segment, results: Mapping[str, Translated], escape: Escape, render: RenderAtom, terms=()
+) -> tuple[str, tuple[str, ...]]:
+    if not has_words(seg.text):  # nothing for an engine: atoms only (numbers are localised)
+        return (restore(seg.text, seg, escape, render) or ("", ()))[0], ()
     translated = results[seg.text]
     if translated.origin == "human":
         return translated.text, ()
-    restored = restore(translated.text, seg, escape, render)
+    found = set(translated.flags)
+    output = translated.text
+    restored = restore(output, seg, escape, render)
     if restored is None:
-        chunks = {c: results[c].text for c in chunks_to_translate(seg)}
-        restored = assemble(pieces(seg), chunks, seg, escape, render)
-    return restored[0], tuple(sorted(set(translated.flags) | set(restored[1])))
+        chunks = {c: results[c] for c in chunks_to_translate(seg)}
+        restored = assemble(pieces(seg), {c: t.text for c, t in chunks.items()}, seg, escape, render)
+        output = " ".join(t.text for t in chunks.values())
+        found.add(flags.MARKUP_SPLIT)
+        found.update(f for t in chunks.values() for f in t.flags)
+    text, missing = restored
+    found |= fidelity.check(seg, missing, output, text, terms)
+    return text, tuple(sorted(found))
 
 
 def translate_document(
@@ -114,6 +127,7 @@ def translate_document(
     render: RenderAtom = source_render,
     previous: records.Record | None = None,
     suggestion: Callable[[str], tuple[str, str] | None] = lambda source_hash: None,
+    glossary: Glossary = Glossary(),
 ) -> TranslatedDocument:
     """Assemble a translated document from the engine's (or the memory's) results for its sentences.
 
@@ -140,7 +154,8 @@ def translate_document(
                 target = source if keep else _sentence(seg, results, esc, render)[0]
                 pairs.append(SentencePair(source, target, id=sid, origin="kept"))
                 continue
-            target, found = _sentence(seg, results, esc, render)
+            terms = glossary_terms(glossary, doc.source_lang, seg.text)
+            target, found = _sentence(seg, results, esc, render, terms)
             origin = results[seg.text].origin
             basis = earlier.get((block.index, i))
             if origin == "machine" and basis and basis != text_hash(seg.text):

@@ -57,6 +57,7 @@ class Config:
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
     max_file_bytes: int = 5_000_000
     memory: str | None = ".pipeline/memory.sqlite"  # null: no translation memory
+    glossary: str | None = "locales"  # folder of <lang>/glossary.yaml; null: no glossary
     locales: dict[str, str] = field(default_factory=lambda: {"en": "en_US", "uk": "uk_UA"})
     argos: ArgosConfig = ArgosConfig()
     output: OutputConfig = OutputConfig()

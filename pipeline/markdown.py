@@ -280,8 +280,19 @@ def _runs(children, lm, doc: str, shortcodes: list[str], content: str, base: int
     def src(rng: tuple[int, int]) -> str:
         return doc[lm(base + rng[0]) : lm(base + rng[1])]
 
+    def close_source(opened: tuple[int, int], rng: tuple[int, int]) -> str:
+        """The closing markup of a link or image. A shortcut or collapsed reference ("[label]",
+        "[label][]") uses its text as the label: once the text is translated, only the full form
+        "[text][label]" still finds the definition."""
+        close = src(rng)
+        if close in ("]", "][]"):
+            label = " ".join(content[base + opened[1] : base + rng[0]].split())
+            return f"][{label}]"
+        return close
+
     runs: list[Run] = []
     keys: list[int] = []
+    opened: list[tuple[int, int]] = []  # source range of each open link's "["
     next_key = [0]
 
     def open_(kind: str, source: str) -> None:
@@ -322,8 +333,9 @@ def _runs(children, lm, doc: str, shortcodes: list[str], content: str, base: int
             runs.append(Atom("url", src(rng)))
         elif t.type == "link_open" and rng:
             open_("link", src(rng))
+            opened.append(rng)
         elif t.type == "link_close" and rng and keys:
-            runs.append(Close("link", src(rng), keys.pop()))
+            runs.append(Close("link", close_source(opened.pop(), rng), keys.pop()))
         elif t.type in ("em_open", "strong_open", "s_open"):
             open_(t.type[:-5], t.markup)
         elif t.type in ("em_close", "strong_close", "s_close") and keys:
@@ -335,7 +347,7 @@ def _runs(children, lm, doc: str, shortcodes: list[str], content: str, base: int
             else:
                 open_("image", src((rng[0], a)))
                 runs.extend(_renumbered(_runs(t.children or [], lm, doc, shortcodes, content, base + a), next_key))
-                runs.append(Close("image", src((b, rng[1])), keys.pop()))
+                runs.append(Close("image", close_source((rng[0], a), (b, rng[1])), keys.pop()))
         elif t.type == "text_special":
             runs.append(Text(t.content))
         elif rng:  # anything else a plugin produced: keep its source as is

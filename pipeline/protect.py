@@ -15,8 +15,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from pipeline import flags
 from pipeline.document import Segment, Span
+
+# Atoms that render as words (a localised number, a glossary term): escaped with the text around
+# them, since together they can spell markup ("1" + ". " at the start of a line is a list item).
+TEXT_KINDS = frozenset({"quantity", "term"})
 
 # Tolerant of what engines do to tags: "< x 1 / >", "<X1/>", "</ g2>".
 TAG_RE = re.compile(r"<\s*(/?)\s*([xXgG])\s*(\d{1,4})\s*(/?)\s*>")
@@ -160,28 +163,33 @@ def restore(
     segment: Segment,
     escape: Escape = no_escape,
     render: RenderAtom = lambda span: span.source,
-) -> tuple[str, tuple[str, ...]] | None:
+) -> tuple[str, tuple[int, ...]] | None:
     """Put the spans back into an engine's output.
 
-    Returns (text, flags), or None when paired markup did not survive (missing, duplicated or
-    crossed tags): the caller then translates the pieces between the tags on their own.
+    Returns the text and the numbers of the atoms the engine lost (put back at the end of the
+    sentence), or None when paired markup did not survive (missing, duplicated or crossed tags):
+    the caller then translates the pieces between the tags on their own.
     """
     spans = segment.spans
     out: list[str] = []
+    text: list[str] = []  # text not yet escaped
     used: set[int] = set()
     stack: list[int] = []
     closed: set[int] = set()
     pos = 0
     at_line_start = True
 
-    def emit_text(s: str) -> None:
+    def flush() -> None:
         nonlocal at_line_start
-        if s:
-            out.append(escape(s, at_line_start))
-            at_line_start = False
+        if text:
+            joined = "".join(text)
+            text.clear()
+            if joined:
+                out.append(escape(joined, at_line_start))
+                at_line_start = False
 
     for m in TAG_RE.finditer(translated):
-        emit_text(translated[pos : m.start()])
+        text.append(translated[pos : m.start()])
         pos = m.end()
         n = int(m.group(3))
         if not 1 <= n <= len(spans):
@@ -192,9 +200,15 @@ def restore(
             if n not in used:
                 used.add(n)
                 rendered = render(span)
+                if span.kind in TEXT_KINDS:
+                    text.append(rendered)
+                    continue
+                flush()
                 out.append(rendered)
                 at_line_start = rendered.endswith("\n") or span.kind == "break"
-        elif kind == "g" and span.paired:
+            continue
+        flush()
+        if kind == "g" and span.paired:
             if m.group(1):  # closing
                 if not stack or stack[-1] != n:
                     return None
@@ -207,22 +221,26 @@ def restore(
                 used.add(n)
                 stack.append(n)
                 out.append(span.source)
-    emit_text(translated[pos:])
+    text.append(translated[pos:])
+    flush()
 
     pairs = {i + 1 for i, s in enumerate(spans) if s.paired}
     if stack or closed != pairs:
         return None
-    found: tuple[str, ...] = ()
-    missing = [i + 1 for i, s in enumerate(spans) if not s.paired and i + 1 not in used]
+    missing = tuple(i + 1 for i, s in enumerate(spans) if not s.paired and i + 1 not in used)
+    result = "".join(out)
     if missing:
-        found = (flags.PLACEHOLDER_RESTORED,)
-        text = "".join(out)
-        tail = _TRAILING_PUNCT_RE.search(text)
-        cut = tail.start() if tail else len(text)
-        lost = " ".join(render(spans[i - 1]) for i in missing)
-        sep = " " if cut and not text[:cut].endswith((" ", "\n")) else ""
-        return text[:cut] + sep + lost + text[cut:], found
-    return "".join(out), found
+        tail = _TRAILING_PUNCT_RE.search(result)
+        cut = tail.start() if tail else len(result)
+        lost = " ".join(_rendered(spans[i - 1], render, escape) for i in missing)
+        sep = " " if cut and not result[:cut].endswith((" ", "\n")) else ""
+        result = result[:cut] + sep + lost + result[cut:]
+    return result, missing
+
+
+def _rendered(span: Span, render: RenderAtom, escape: Escape) -> str:
+    rendered = render(span)
+    return escape(rendered, False) if span.kind in TEXT_KINDS else rendered
 
 
 def pieces(segment: Segment) -> list[str | int]:
@@ -243,16 +261,23 @@ def pieces(segment: Segment) -> list[str | int]:
     return out
 
 
+def _chunk(part: str, segment: Segment) -> tuple[Segment, list[int]]:
+    """A chunk as a sentence of its own, and which of the segment's spans its atoms are."""
+    numbers = list(dict.fromkeys(int(m.group(3)) for m in TAG_RE.finditer(part)))
+    return renumber(part.strip(), segment.spans), numbers
+
+
 def assemble(
     parts: Sequence[str | int],
     translated: dict[str, str],
     segment: Segment,
     escape: Escape = no_escape,
     render: RenderAtom = lambda span: span.source,
-) -> tuple[str, tuple[str, ...]]:
-    """Rebuild a sentence from its separately translated chunks (see ``pieces``)."""
+) -> tuple[str, tuple[int, ...]]:
+    """Rebuild a sentence from its separately translated chunks (see ``pieces``); returns the text
+    and the numbers (in the whole sentence) of the atoms the engine lost."""
     out: list[str] = []
-    found: set[str] = {flags.MARKUP_SPLIT}
+    missing: list[int] = []
     for part in parts:
         if isinstance(part, int):
             span = segment.spans[abs(part) - 1]
@@ -262,14 +287,12 @@ def assemble(
             continue
         lead = part[: len(part) - len(part.lstrip())]
         trail = part[len(part.rstrip()) :]
-        chunk = renumber(part.strip(), segment.spans)
+        chunk, numbers = _chunk(part, segment)
         target = translated.get(chunk.text, chunk.text) if has_words(chunk.text) else chunk.text
-        restored = restore(target, chunk, escape, render)
-        if restored is None:  # cannot happen: chunks have no pairs; keep the source
-            restored = restore(chunk.text, chunk, escape, render) or ("", ())
-        found.update(restored[1])
+        restored = restore(target, chunk, escape, render) or restore(chunk.text, chunk, escape, render)
+        missing.extend(numbers[i - 1] for i in restored[1])
         out.append(lead + restored[0] + trail)
-    return "".join(out), tuple(sorted(found))
+    return "".join(out), tuple(missing)
 
 
 def chunks_to_translate(segment: Segment) -> list[str]:

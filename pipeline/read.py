@@ -85,7 +85,7 @@ def load(
                 raise NoProse(name, "no prose to translate and no `lang:` in its front matter; skipped")
     if lang is None:
         raise InputError(name, "cannot tell its language; pass --from or add `lang:` to its front matter")
-    blocks = segment.build_blocks(raw, lang, [urls, alerts])
+    blocks = segment.build_blocks(raw, lang, scanners(config, lang))
     return Document(
         path=name,
         text=text,
@@ -96,6 +96,15 @@ def load(
         bom=bom,
         lang_field=lang_field,
     )
+
+
+def scanners(config: Config, lang: str) -> list:
+    """What inside prose is protected, in order: URLs, alert markers, glossary names and terms,
+    then numbers, dates, amounts and units (what is left of the text after the others)."""
+    from pipeline import localize
+    from pipeline.localize import glossary
+
+    return [urls, alerts, glossary.scanner(glossary.for_folder(config.glossary), lang), localize.scanner(lang)]
 
 
 def _declared_language(meta: dict, name: str) -> str | None:

@@ -13,11 +13,13 @@ however large the folder, and a killed run resumes where it stopped.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import align, engines, flags, paths, read, records
+from pipeline import align, engines, flags, localize, paths, read, records
+from pipeline.localize import glossary
 from pipeline.config import Config
 from pipeline.document import Document, TranslatedDocument
 from pipeline.engines.base import Translated
@@ -41,12 +43,15 @@ class Stats:
     failed: int = 0  # input files that could not be translated
     skipped: int = 0  # articles already in the target language, or without prose
     seconds: float = 0.0
+    flag_counts: Counter = field(default_factory=Counter)  # sentences per problem flag
 
     def line(self) -> str:
+        kinds = ", ".join(f"{name} {n}" for name, n in sorted(self.flag_counts.items()))
         return (
             f"{self.articles} articles, {self.segments} segments "
-            f"({self.translated} translated, {self.reused} reused), {self.flagged} flagged, "
-            f"{self.failed} failed, {self.skipped} skipped in {self.seconds:.1f} s"
+            f"({self.translated} translated, {self.reused} reused), {self.flagged} flagged"
+            + (f" ({kinds})" if kinds else "")
+            + f", {self.failed} failed, {self.skipped} skipped in {self.seconds:.1f} s"
         )
 
 
@@ -245,7 +250,7 @@ def _translate_window(window, request, config, directions, memory, protected, wr
         for target in job.targets:
             direction = directions[(job.lang, target)]
             try:
-                td = _assemble(doc, target, results[(job.lang, target)], direction, job.source, request, memory)
+                td = _assemble(doc, target, results[(job.lang, target)], direction, job.source, request, config, memory)
             except Exception as e:  # a bug in assembling one article must not cost the rest of the batch
                 _fail(stats, reporter, InputError(job.source.shown, f"internal error while assembling it ({type(e).__name__}: {e}); please report it"))
                 continue
@@ -255,7 +260,10 @@ def _translate_window(window, request, config, directions, memory, protected, wr
                 _fail(stats, reporter, e)
                 continue
             stats.articles += 1
-            stats.flagged += sum(1 for b in td.blocks for s in b.sentences if set(s.flags) & flags.PROBLEMS)
+            for sentence in (s for b in td.blocks for s in b.sentences):
+                problems = set(sentence.flags) & flags.PROBLEMS
+                stats.flagged += bool(problems)
+                stats.flag_counts.update(problems)
 
 
 def _results(direction: _Direction, docs: Sequence[Document], config, memory, stats, reporter) -> dict[str, Translated]:
@@ -317,7 +325,7 @@ class _Identity:
         self.name, self.model, self.model_version, self.settings = name, model, version, settings
 
 
-def _assemble(doc, target, results, direction: _Direction, source: paths.Source, request: Request, memory) -> TranslatedDocument:
+def _assemble(doc, target, results, direction: _Direction, source: paths.Source, request: Request, config, memory) -> TranslatedDocument:
     previous = records.load(records.path(request.out_dir, target, source.rel))
     engine = direction.engine or _Identity(*direction.identity)
 
@@ -327,7 +335,16 @@ def _assemble(doc, target, results, direction: _Direction, source: paths.Source,
         entry = memory.human_by_hash(doc.source_lang, target, source_hash)
         return (entry.source_display, entry.target_text) if entry else None
 
-    return align.translate_document(doc, target, results, engine, previous=previous, suggestion=suggestion)
+    return align.translate_document(
+        doc,
+        target,
+        results,
+        engine,
+        render=localize.renderer(localize.locale_for(target, config.locales)),
+        previous=previous,
+        suggestion=suggestion,
+        glossary=glossary.for_folder(config.glossary),
+    )
 
 
 def _write(td: TranslatedDocument, source: paths.Source, out_dir: Path, config: Config, protected: set[Path], written: dict[Path, str]) -> None:

@@ -30,7 +30,8 @@ def build_blocks(raw: Sequence[RawBlock], lang: str, scanners: Sequence[Scanner]
                 start=rb.start,
                 end=rb.end,
                 syntax=rb.syntax,
-                keep=not rb.mapped or not has_words(masked),
+                # without words, a block still needs its numbers localised; else it is copied
+                keep=not rb.mapped or not (has_words(masked) or any(s.kind == "quantity" for s in spans)),
                 flags=found,
                 key=rb.key,
                 lang=block_lang if block_lang != lang else None,

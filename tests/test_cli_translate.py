@@ -66,7 +66,10 @@ def test_both_directions_from_config_languages(installed, runner, articles, tmp_
     # the copy model hands every sentence back through the Argos path; SentencePiece applies NFKC
     # on the way in (U+00A0 becomes a space), as the official models' tokenizers do
     pairs = [(s["source"], s["target"]) for b in data["blocks"] for s in b["sentences"]]
-    assert all(unicodedata.normalize("NFKC", a) == b for a, b in pairs)
+    assert all(unicodedata.normalize("NFKC", a) == b for a, b in pairs if not any(c.isdigit() for c in a))
+    # numbers, units and dates went round the model as placeholders and came back in English
+    (target,) = [b for a, b in pairs if "85\u00a0миль" in a]
+    assert "на 85 miles (137 kilometers) південно-східніше" in target
 
 
 @pytest.mark.parametrize("lang", ["en", "uk"])
@@ -138,7 +141,7 @@ def test_decoding_cap_flags_and_strict(argos_env, runner, package_files, tmp_pat
     src.write_text("A short sentence.\n")
     out = tmp_path / "out"
     result = runner.invoke(main, ["translate", str(src), "--to", "uk", "--out", str(out)])
-    assert result.exit_code == 0 and ", 1 flagged," in result.stdout
+    assert result.exit_code == 0 and ", 1 flagged (decoding-capped 1)," in result.stdout
     data = json.loads((out / "bilingual/a.en-uk.json").read_text())
     assert data["blocks"][0]["flags"] == ["decoding-capped"]
     strict = runner.invoke(main, ["translate", str(src), "--to", "uk", "--out", str(out), "--strict"])

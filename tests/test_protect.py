@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from pipeline import flags
 from pipeline.document import Span
 from pipeline.protect import Atom, Close, Open, Text, alerts, assemble, has_words, mask, pieces, renumber, restore, urls
 
@@ -35,9 +34,9 @@ def test_restore_tolerates_what_engines_do_to_tags():
     assert restore("Див. < X1 /> та <G2>документи</ g2>.", seg) == ("Див. `c` та *документи*.", ())
 
 
-def test_restore_puts_a_lost_atom_back_before_final_punctuation_and_flags_it():
-    seg = renumber("Run <x1/> now.", (Span("code", "`make`"),))
-    assert restore("Запустіть зараз.", seg) == ("Запустіть зараз `make`.", (flags.PLACEHOLDER_RESTORED,))
+def test_restore_puts_a_lost_atom_back_before_final_punctuation_and_says_which():
+    seg = renumber("Run <x1/> now <x2/>.", (Span("code", "`make`"), Span("code", "`x`")))
+    assert restore("Запустіть <x2/> зараз.", seg) == ("Запустіть `x` зараз `make`.", (1,))
 
 
 def test_restore_drops_invented_and_duplicated_tags():
@@ -57,7 +56,23 @@ def test_piecewise_fallback_keeps_markup_and_flags_it():
     parts = pieces(seg)
     assert parts == ["Read ", 1, "the docs", -1, " now."]
     chunks = {"Read": "Читайте", "the docs": "документацію", "now.": "зараз."}
-    assert assemble(parts, chunks, seg) == ("Читайте [документацію](u) зараз.", (flags.MARKUP_SPLIT,))
+    assert assemble(parts, chunks, seg) == ("Читайте [документацію](u) зараз.", ())
+
+
+def test_fallback_reports_lost_atoms_by_their_number_in_the_sentence():
+    seg = renumber("<x1/> read <g2>the <x3/> docs</g2>.", (Span("code", "`a`"), Span("em", "*", "*"), Span("code", "`b`")))
+    text, missing = assemble(pieces(seg), {"<x1/> read": "<x1/> читай", "the <x1/> docs": "документацію"}, seg)
+    assert (text, missing) == ("`a` читай *документацію `b`*.", (3,))
+
+
+def test_atoms_that_read_as_words_are_escaped_with_the_text_around_them():
+    from pipeline.markdown import escape
+
+    seg = renumber("<x1/>. one", (Span("quantity", "1", None, None),))
+    text, _ = restore("<x1/>. one", seg, escape=escape, render=lambda span: "1")
+    assert text == "1\\. one"  # not an ordered list
+    code = renumber("<x1/>. one", (Span("code", "`1`"),))
+    assert restore("<x1/>. one", code, escape=escape)[0] == "`1`. one"
 
 
 def test_escape_applies_to_text_not_atoms():

@@ -1,0 +1,49 @@
+"""The fidelity check on every machine-translated sentence: numbers and glossary terms.
+
+Quantities (numbers, dates, amounts, units) and enforced glossary terms go through the engine as
+placeholders and are rendered by Babel and the glossary afterwards, so a dropped one is put back,
+but the sentence is flagged: the engine lost it, and where it belongs is a reviewer's call. Digits
+the engine wrote that the source does not have (or lost from plain text, like years) are flagged
+too, and so is a checked glossary term absent from the translation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from pipeline import flags
+from pipeline.document import Segment
+from pipeline.localize.glossary import Term, satisfied
+from pipeline.protect import TAG_RE
+
+_DIGITS = re.compile(r"\d+")
+
+
+def check(segment: Segment, missing: Sequence[int], output: str, translation: str, terms: Sequence[Term] = ()) -> set[str]:
+    """Flags for one sentence. ``missing``: the atoms the engine lost (numbers in the segment);
+    ``output``: the engine's text with placeholders; ``translation``: the final sentence;
+    ``terms``: the checked glossary terms its source contains."""
+    found: set[str] = set()
+    for n, span in enumerate(segment.spans, 1):
+        lost = n in missing
+        if span.kind == "quantity":
+            if lost:
+                found.add(flags.NUMBER_MISSING)
+            if not span.value.valid:
+                found.add(flags.NUMBER_UNPARSED)
+        elif span.kind == "term" and span.value is not None:
+            if lost:
+                found.add(flags.GLOSSARY)
+        elif lost:
+            found.add(flags.PLACEHOLDER_RESTORED)
+    source_digits = Counter(_DIGITS.findall(TAG_RE.sub(" ", segment.text)))
+    output_digits = Counter(_DIGITS.findall(TAG_RE.sub(" ", output)))
+    if output_digits - source_digits:
+        found.add(flags.NUMBER_CHANGED)
+    if source_digits - output_digits:
+        found.add(flags.NUMBER_MISSING)
+    if any(not satisfied(term, translation) for term in terms):
+        found.add(flags.GLOSSARY)
+    return found
