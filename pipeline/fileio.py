@@ -15,6 +15,12 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next(p for p in [path.parent, *path.parent.parents] if p.exists() and not p.is_dir())
+        raise OutputError(f"{path}: cannot write: {blocker} is a file, not a folder") from None
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
+    try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             f.write(raw)
