@@ -35,7 +35,7 @@ def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | No
     sources, problems = paths.discover(list(inputs), config.include, config.exclude, [out_dir])
     by_source: dict[Path, dict[str, records.Record]] = {}
     for _, record in records.all_records(out_dir):
-        by_source.setdefault(_resolved(record.source), {})[record.target_lang] = record
+        by_source.setdefault(Path(record.source).resolve(), {})[record.target_lang] = record
     items: list[Item] = []
     seen: set[Path] = set()
     for source in sources:
@@ -59,24 +59,12 @@ def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | No
     for resolved, found in by_source.items():
         if resolved in seen or resolved.exists():
             continue
-        if resolved in files or any(_inside(resolved, root) for root in roots):
+        if resolved in files or any(resolved.is_relative_to(root) for root in roots):
             for t, record in sorted(found.items()):
                 if target in (None, t):
                     items.append(Item(record.source, t, ORPHAN, record.article, "its source is gone"))
     items.sort(key=lambda i: (i.source, i.target_lang))
     return items, problems
-
-
-def _resolved(path: str) -> Path:
-    return Path(path).resolve()
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
 
 
 def _language(source: paths.Source, config: Config) -> str:

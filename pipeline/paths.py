@@ -49,19 +49,11 @@ def discover(
                 ):
                     continue
                 shown = str(Path(given) / rel)
-                if file.is_symlink() and not _inside(file.resolve(), root):
+                if file.is_symlink() and not file.resolve().is_relative_to(root):
                     errors.append(InputError(shown, "symbolic link to a file outside the source folder; skipped"))
                     continue
                 found.append(Source(file, path, rel, shown))
     return found, errors
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-        return True
-    except ValueError:
-        return False
 
 
 def output_path(out_dir: Path, template: str, source: Source, source_lang: str, target_lang: str, suffix: str = "") -> Path:
@@ -81,6 +73,6 @@ def output_path(out_dir: Path, template: str, source: Source, source_lang: str, 
         raise InputError(source.shown, f"output path {filled!r} would leave the output folder")
     result = out_dir.joinpath(*parts)
     result = result.with_name(result.name + suffix)
-    if not _inside(result.resolve(), out_dir.resolve()):
+    if not result.resolve().is_relative_to(out_dir.resolve()):
         raise InputError(source.shown, f"output path {result} leads outside the output folder")
     return result

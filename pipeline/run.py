@@ -183,7 +183,12 @@ def _plan(sources, request, config, memory, stats, reporter) -> tuple[list[_Job]
             direction = directions.setdefault((doc.source_lang, target), _Direction(doc.source_lang, target))
             texts = set(align.segments_to_translate(doc, target))
             if memory is not None:
-                texts -= set(memory.lookup(doc.source_lang, target, texts, config.engine))
+                found = memory.lookup(doc.source_lang, target, texts, config.engine)
+                remembered = {t: Translated(e.target_text, e.flags, e.origin) for t, e in found.items()}
+                # a remembered translation that lost its tags needs its pieces translated too
+                chunks = set(align.fallback_chunks(doc, target, remembered))
+                chunks -= set(memory.lookup(doc.source_lang, target, chunks, config.engine))
+                texts = (texts - set(found)) | chunks
             direction.missing.update(text_hash(t) for t in texts)
     return jobs, directions
 
@@ -245,7 +250,10 @@ def _translate_window(window, request, config, directions, memory, protected, wr
             docs.append((job, _load(job.source, config, job.lang, job.lang)))
         except InputError as e:  # changed since it was planned
             _fail(stats, reporter, e)
-    results = {key: _results(d, [doc for job, doc in docs if job.lang == d.source and d.target in job.targets], config, memory, stats, reporter) for key, d in directions.items()}
+    results = {
+        key: _results(d, [doc for job, doc in docs if job.lang == d.source and d.target in job.targets], request, config, memory, stats, reporter)
+        for key, d in directions.items()
+    }
     for job, doc in docs:
         for target in job.targets:
             direction = directions[(job.lang, target)]
@@ -266,7 +274,7 @@ def _translate_window(window, request, config, directions, memory, protected, wr
                 stats.flag_counts.update(problems)
 
 
-def _results(direction: _Direction, docs: Sequence[Document], config, memory, stats, reporter) -> dict[str, Translated]:
+def _results(direction: _Direction, docs: Sequence[Document], request, config, memory, stats, reporter) -> dict[str, Translated]:
     """Every sentence of these documents for one direction: from the memory, else from the engine."""
     occurrences: list[str] = []
     for doc in docs:
@@ -276,8 +284,8 @@ def _results(direction: _Direction, docs: Sequence[Document], config, memory, st
     results: dict[str, Translated] = {}
     if memory is not None:
         for text, entry in memory.lookup(direction.source, direction.target, wanted, config.engine).items():
-            if entry.origin == "machine" and text_hash(text) in direction.missing:
-                continue  # from another model or settings, and --retranslate-machine was given
+            if entry.origin == "machine" and request.retranslate_machine and not _same_model(entry, direction):
+                continue  # from another model or other settings: translate it again
             results[text] = Translated(entry.target_text, entry.flags, entry.origin)
     new = [t for t in wanted if t not in results]
     _translate(direction, new, results, memory, reporter)
@@ -290,12 +298,17 @@ def _results(direction: _Direction, docs: Sequence[Document], config, memory, st
     return results
 
 
+def _same_model(entry: Entry, direction: _Direction) -> bool:
+    engine, model, version, settings = direction.identity
+    return (entry.engine, entry.model, entry.model_version, entry.settings) == (engine, model, version, settings_key(settings))
+
+
 def _translate(direction: _Direction, texts: list[str], results: dict, memory, reporter) -> None:
     """Engine output for texts, committed to the memory chunk by chunk."""
     if not texts:
         return
-    if direction.engine is None:  # the memory held everything at planning time, and no longer does
-        raise InputError(f"{direction.source}->{direction.target}", "the translation memory changed during the run")
+    if direction.engine is None:  # planning found everything in the memory, which this run holds locked
+        raise RuntimeError(f"{direction.source}->{direction.target}: no engine for {len(texts)} sentences")
     engine = direction.engine
     settings = settings_key(engine.settings)
     pending: list[Entry] = []

@@ -166,3 +166,11 @@ def test_killed_run_resumes_without_losing_work(project, runner):
     assert not [p for p in (project / "out").rglob("*.tmp")]
     check = runner.invoke(main, ["check", "articles", "--to", "uk", "--out", "out"])
     assert check.exit_code == 0, check.output
+
+
+def test_a_sentence_repeated_in_a_later_window_is_not_translated_again(project, runner, monkeypatch):
+    from pipeline import run
+
+    monkeypatch.setattr(run, "WINDOW_FILES", 1)  # one article per window
+    (project / "articles" / "again.md").write_text("# What is known\n\nIt forced Russia to divert resources.\n")
+    assert counts(translate(runner)) == "7 translated, 2 reused"
