@@ -13,23 +13,14 @@ from collections.abc import Callable, Mapping
 from difflib import SequenceMatcher
 
 from pipeline import flags, markdown, records
-from pipeline.localize import fidelity
-from pipeline.localize.glossary import Glossary
-from pipeline.localize.glossary import expected as glossary_terms
 from pipeline.document import AlignedBlock, Block, Document, Segment, SentencePair, TranslatedDocument
 from pipeline.engines.base import Translated
+from pipeline.localize import fidelity
+from pipeline.localize.glossary import NO_GLOSSARY, Glossary
+from pipeline.localize.glossary import expected as glossary_terms
 from pipeline.memory import text_hash
 from pipeline.outputs import article
-from pipeline.protect import (
-    Escape,
-    RenderAtom,
-    assemble,
-    chunks_to_translate,
-    has_words,
-    no_escape,
-    pieces,
-    restore,
-)
+from pipeline.protect import Escape, RenderAtom, assemble, chunks_to_translate, has_words, no_escape, pieces, restore
 
 
 def source_render(span) -> str:
@@ -127,7 +118,7 @@ def translate_document(
     render: RenderAtom = source_render,
     previous: records.Record | None = None,
     suggestion: Callable[[str], tuple[str, str] | None] = lambda source_hash: None,
-    glossary: Glossary = Glossary(),
+    glossary: Glossary = NO_GLOSSARY,
 ) -> TranslatedDocument:
     """Assemble a translated document from the engine's (or the memory's) results for its sentences.
 

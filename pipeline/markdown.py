@@ -22,7 +22,7 @@ from pipeline.protect import Atom, Close, Open, Run, Text
 
 # Hugo shortcodes: {{< name args >}} and {{% name args %}}. Not Markdown, so markdown-it would
 # parse their insides; they are hidden from it behind private-use characters of the same length.
-SHORTCODE_RE = re.compile(r"\{\{<.{0,4000}?>\}\}|\{\{%.{0,4000}?%\}\}", re.S)
+SHORTCODE_RE = re.compile(r"\{\{<.{0,4000}?>\}\}|\{\{%.{0,4000}?%\}\}", re.DOTALL)
 _PUA_START, _PUA_FILL, _PUA_BASE, _PUA_MAX = "\ue000", "\ue001", 0xE100, 0xF8FF
 _PUA_RE = re.compile("\ue000([\ue100-\uf8ff])[\ue001\n]*")
 _ATOM_LINE_RE = re.compile(r"\s*(?:\ue000[\ue100-\uf8ff]|\ue001|<[^<>\n]*>)+\s*")
@@ -190,7 +190,7 @@ def parse(text: str, translate_keys: tuple[str, ...] = ()) -> Parsed:
 
     masked, shortcodes = hide_shortcodes(text)
     tokens = _parser().parse(masked)
-    line_starts = [m.start() for m in re.finditer("^", text, re.M)] + [len(text) + 1]
+    line_starts = [m.start() for m in re.finditer("^", text, re.MULTILINE)] + [len(text) + 1]
     blocks: list[RawBlock] = []
     meta: dict = {}
     lang_field = None

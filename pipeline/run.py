@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import align, engines, flags, localize, paths, read, records
-from pipeline.localize import glossary
 from pipeline.config import Config
 from pipeline.document import Document, TranslatedDocument
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError, ModelMissing
 from pipeline.fileio import write_atomic
+from pipeline.localize import glossary
 from pipeline.memory import Entry, Memory, settings_key, text_hash
 from pipeline.outputs import alignment_json, review_html
 

@@ -11,7 +11,6 @@ from pipeline.markdown import RawBlock
 from pipeline.protect import Atom, Close, Open, Scanner, Text, has_words, mask, renumber, scan_text, urls
 
 
-
 def build_blocks(raw: Sequence[RawBlock], lang: str, scanners: Sequence[Scanner] = ()) -> tuple[Block, ...]:
     blocks = []
     for index, rb in enumerate(raw):

@@ -33,9 +33,9 @@ def test_blocks_already_in_the_target_language_are_kept_and_flagged(tmp_path):
 
 
 def test_engine_flags_reach_the_sentence(tmp_path):
+    from pipeline import align
     from pipeline.engines.base import Translated
     from tests.helpers import FakeEngine, document
-    from pipeline import align
 
     doc = document(tmp_path, "Loops here.\n")
     results = {"Loops here.": Translated("loops loops loops", (flags.DECODING_CAPPED,))}

@@ -93,6 +93,8 @@ def test_stale_human_edit_is_kept_as_a_suggestion(project, runner):
     assert sentence["source"] == "The offensive began on Friday." and sentence["flags"] == ["stale-review"]
     assert sentence["suggestion"] == {"source": SOURCE, "target": EDITED}
     assert EDITED not in (project / "out/uk/kursk.md").read_text()
+    page = (project / "out/bilingual/kursk.en-uk.html").read_text()
+    assert f"editor's earlier version: {EDITED}" in page and "stale-review" in page
     check = runner.invoke(main, ["check", "articles", "--out", "out"])
     assert check.exit_code == ExitStatus.NOT_FRESH and "needs-review" in check.stdout
 

@@ -46,3 +46,11 @@ def test_install_failures_are_one_line(argos_env, runner, tmp_path):
 def test_remove_unknown(installed, runner):
     result = runner.invoke(main, ["models", "remove", "translate-de_en"])
     assert result.exit_code == ExitStatus.USAGE and "no installed package called 'translate-de_en'" in result.stderr
+
+
+def test_python_dash_m_pipeline_is_the_same_command():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "pipeline", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("pipeline, version ")

@@ -93,3 +93,22 @@ def test_create_picks_the_engine(argos_env, package_files):
     assert create(Config(engine="pseudo"), "en", "uk").name == "pseudo"
     packages.install_file(package_files["uk_en"], CONFIG)
     assert create(Config(), "uk", "en", allow_download=False).model == "translate-uk_en"
+
+
+def test_device_auto_uses_the_cpu_without_a_gpu_and_threads_follow_config(argos_env, package_files, monkeypatch):
+    import ctranslate2
+
+    made = {}
+
+    class Recorder:
+        def __init__(self, path, **kwargs):
+            made.update(kwargs, path=path)
+
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 0)
+    monkeypatch.setattr(ctranslate2, "Translator", Recorder)
+    pkg = packages.install_file(package_files["en_uk"], CONFIG)
+    _ = ArgosEngine(pkg.path, ArgosConfig(device="auto", inter_threads=3, intra_threads=2, compute_type="int8_float32")).translator
+    assert made == {"path": str(pkg.path / "model"), "device": "cpu", "compute_type": "int8_float32", "inter_threads": 3, "intra_threads": 2}
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
+    _ = ArgosEngine(pkg.path, ArgosConfig(device="auto")).translator
+    assert made["device"] == "cuda"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline import markdown
-from pipeline.protect import Atom, Close, Open, Text, has_words
+from pipeline.protect import Atom, Close, Open, has_words
 from tests.conftest import EXAMPLES, SHARED
 from tests.helpers import prose, structure, translate
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from pipeline.memory import Busy, Entry, Memory, text_hash

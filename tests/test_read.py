@@ -60,7 +60,7 @@ def test_line_endings_and_bom_are_remembered(tmp_path):
 
 
 def test_language_from_flag_then_front_matter_then_detection(tmp_path):
-    path = write(tmp_path, "---\nlang: uk\n---\nHello there, friends.\n".encode())
+    path = write(tmp_path, b"---\nlang: uk\n---\nHello there, friends.\n")
     assert load(path, "a.md", Config()).source_lang == "uk"
     assert load(path, "a.md", Config(), source_lang="en").source_lang == "en"
     path = write(tmp_path, "Привіт, друзі. Як справи?\n".encode(), "b.md")

@@ -52,10 +52,13 @@ class Glossary:
         return tuple(t for t in self.terms if t.source_lang == lang)
 
 
+NO_GLOSSARY = Glossary()
+
+
 def load(folder: str | Path | None, languages: tuple[str, ...] = ("en", "uk")) -> Glossary:
     """Every locales/<lang>/glossary.yaml under folder; a missing folder or file means no terms."""
     if folder is None:
-        return Glossary()
+        return NO_GLOSSARY
     terms: list[Term] = []
     keep: list[str] = []
     for lang in languages:
@@ -91,7 +94,7 @@ def _cached(folder: str, stamps: tuple) -> Glossary:
 def for_folder(folder: str | None) -> Glossary:
     """The glossaries under folder, read again only when a file changes."""
     if folder is None:
-        return Glossary()
+        return NO_GLOSSARY
     stamps = tuple(
         (lang, p.stat().st_mtime_ns) for lang in ("en", "uk") if (p := Path(folder) / lang / FILE).is_file()
     )

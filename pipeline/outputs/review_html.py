@@ -33,6 +33,7 @@ tr.kept td.t{color:#666;font-style:italic}
 .flag{display:inline-block;font-size:.72rem;background:#fde8e6;color:#a50e0e;border-radius:3px;padding:0 .35rem;margin:.1rem .2rem 0 0}
 .flag.info{background:#e8f0fe;color:#174ea6}
 .s.flagged{background:#fff0ee;outline:1px dashed #d93025}
+.suggestion{display:block;margin:.2rem 0 .3rem 1rem;font-size:.85rem;color:#5f4b00;background:#fff8e1;border-left:3px solid #f2b600;padding:0 .4rem}
 dl.legend{margin:.5rem 0 0;font-size:.8rem;color:#555}
 dl.legend dt{display:inline;font-weight:600}
 dl.legend dd{display:inline;margin:0 1rem 0 .3rem}
@@ -54,6 +55,12 @@ def _side(block: AlignedBlock, side: str) -> str:
         text = escape(getattr(pair, side))
         cls = f"s p{i}" + (" flagged" if pair.flags and side == "target" else "")
         parts.append(f'<span class="{cls}"><sup>{i}</sup>{text}</span>')
+        if side == "target" and pair.suggestion:
+            source, target = pair.suggestion
+            parts.append(
+                f'<span class="suggestion" title="the editor translated: {escape(source)}">'
+                f"editor's earlier version: {escape(target)}</span>"
+            )
     return " ".join(parts) or escape(getattr(block, side))
 
 

@@ -25,7 +25,7 @@ XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
 ALL = sorted(FORMATS)
 XML_FORMATS = ["tmx", "xliff"]
 
-# Sentences from /work/shared/data/seed/zelensky-kursk-advance.md, with Markdown added, and Ukrainian.
+# Sentences from ../shared/data/seed/zelensky-kursk-advance.md, with Markdown added, and Ukrainian.
 KURSK = Exchange(
     document="news/zelensky-kursk-advance.md",
     source_lang="en",

@@ -4,7 +4,7 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.localize import fidelity, glossary
-from pipeline.protect import Atom, Text, mask, renumber, restore
+from pipeline.protect import Atom, mask, renumber, restore
 
 UK = """terms:
   - source: Kursk region
