@@ -29,10 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import localize, sentences  # noqa: E402
-from pipeline.config import ArgosConfig  # noqa: E402
-from pipeline.engines.pseudo import PseudoEngine  # noqa: E402
-from pipeline.protect import TAG_RE, Text, alerts, mask, renumber, restore, scan_text, urls  # noqa: E402
+from pipeline import localize, sentences
+from pipeline.config import ArgosConfig
+from pipeline.engines.pseudo import PseudoEngine
+from pipeline.protect import TAG_RE, Text, alerts, mask, renumber, restore, scan_text, urls
 
 SHARED = ROOT.parent / "shared" / "data"
 
@@ -134,8 +134,8 @@ def main() -> None:
         "random weights": copy_engine("random"),
     }
     print(f"{len(pairs)} sentences with quantities (seed article + NTREX en/uk sample)\n")
-    print(f"| engine | protect + restore | match + reformat |")
-    print(f"|---|---|---|")
+    print("| engine | protect + restore | match + reformat |")
+    print("|---|---|---|")
     for name, engine in engines.items():
         cells = []
         for strategy in (protect_strategy, match_strategy):
