@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from babel.numbers import parse_decimal
@@ -15,8 +14,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline.localize import Quantity, find, locale_for, render
-
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
+from tests.conftest import SHARED
 
 
 def to(text: str, lang: str, locale: str) -> str:
