@@ -64,6 +64,7 @@ class Document:
     newline: str = "\n"  # the file's own line ending, restored on output
     bom: bool = False
     lang_field: tuple[int, int] | None = None  # where front matter says `lang:`, rewritten on output
+    sha256: str = ""  # of the file's bytes as read
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from pipeline import markdown, plaintext, segment
+from pipeline import markdown, plaintext, records, segment
 from pipeline.config import LANGUAGES, Config
 from pipeline.detect import document_language
 from pipeline.document import Document
@@ -16,8 +16,9 @@ from pipeline.protect import alerts, has_words, urls
 TEXT_SUFFIXES = (".txt", ".text")
 
 
-def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool]:
-    """The file's text with "\\n" line endings, its own line ending, and whether it had a BOM."""
+def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool, str]:
+    """The file's text with "\\n" line endings, its own line ending, whether it had a BOM, and the
+    SHA-256 of its bytes (recorded with the translation, so `check` knows what was translated)."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -35,6 +36,7 @@ def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool]:
         raise InputError(name, "UTF-16 text (byte order mark); save it as UTF-8")
     if b"\x00" in data:
         raise InputError(name, f"binary file (NUL byte at offset {data.index(0)})")
+    sha256 = records.file_sha256(data)
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
         data = data[len(codecs.BOM_UTF8) :]
@@ -46,7 +48,7 @@ def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool]:
         raise InputError(name, "empty file")
     newline = "\r\n" if "\r\n" in text else "\n"
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, newline, bom
+    return text, newline, bom, sha256
 
 
 class NoProse(InputError):
@@ -61,7 +63,7 @@ def load(
     ``default_lang`` is the language assumed for an article without any prose to detect it from
     (a section index holding only a title like "2023").
     """
-    text, newline, bom = read_text(path, name, config.max_file_bytes)
+    text, newline, bom, sha256 = read_text(path, name, config.max_file_bytes)
     is_text = path.suffix.lower() in TEXT_SUFFIXES
     meta: dict = {}
     lang_field = None
@@ -95,6 +97,7 @@ def load(
         newline=newline,
         bom=bom,
         lang_field=lang_field,
+        sha256=sha256,
     )
 
 

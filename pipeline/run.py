@@ -257,13 +257,14 @@ def _translate_window(window, request, config, directions, memory, protected, wr
     for job, doc in docs:
         for target in job.targets:
             direction = directions[(job.lang, target)]
+            previous = records.load(records.path(request.out_dir, target, job.source.rel))
             try:
-                td = _assemble(doc, target, results[(job.lang, target)], direction, job.source, request, config, memory)
+                td = _assemble(doc, target, results[(job.lang, target)], direction, previous, config, memory)
             except Exception as e:  # a bug in assembling one article must not cost the rest of the batch
                 _fail(stats, reporter, InputError(job.source.shown, f"internal error while assembling it ({type(e).__name__}: {e}); please report it"))
                 continue
             try:
-                _write(td, job.source, request.out_dir, config, protected, written)
+                _write(td, job.source, previous, request.out_dir, config, protected, written)
             except InputError as e:  # an output the pipeline may not write
                 _fail(stats, reporter, e)
                 continue
@@ -338,8 +339,7 @@ class _Identity:
         self.name, self.model, self.model_version, self.settings = name, model, version, settings
 
 
-def _assemble(doc, target, results, direction: _Direction, source: paths.Source, request: Request, config, memory) -> TranslatedDocument:
-    previous = records.load(records.path(request.out_dir, target, source.rel))
+def _assemble(doc, target, results, direction: _Direction, previous: records.Record | None, config, memory) -> TranslatedDocument:
     engine = direction.engine or _Identity(*direction.identity)
 
     def suggestion(source_hash: str) -> tuple[str, str] | None:
@@ -360,14 +360,13 @@ def _assemble(doc, target, results, direction: _Direction, source: paths.Source,
     )
 
 
-def _write(td: TranslatedDocument, source: paths.Source, out_dir: Path, config: Config, protected: set[Path], written: dict[Path, str]) -> None:
+def _write(td: TranslatedDocument, source: paths.Source, previous: records.Record | None, out_dir: Path, config: Config,
+           protected: set[Path], written: dict[Path, str]) -> None:
     src, tgt = td.document.source_lang, td.target_lang
     outputs = {paths.output_path(out_dir, config.output.article, source, src, tgt): td.text}
     outputs[paths.output_path(out_dir, config.output.bilingual, source, src, tgt, ".json")] = alignment_json.render(td)
     if config.output.review_html:
         outputs[paths.output_path(out_dir, config.output.bilingual, source, src, tgt, ".html")] = review_html.render(td)
-    record_path = records.path(out_dir, tgt, source.rel)
-    previous = records.load(record_path)
     ours = dict(previous.outputs) if previous else {}
     for path in outputs:
         resolved = path.resolve()
@@ -386,7 +385,7 @@ def _write(td: TranslatedDocument, source: paths.Source, out_dir: Path, config: 
         rel=source.rel,
         source_lang=src,
         target_lang=tgt,
-        source_sha256=records.file_sha256(source.path.read_bytes()),
+        source_sha256=td.document.sha256,  # the bytes that were translated, not the file as it is now
         article=article.relative_to(out_dir).as_posix(),
         article_sha256=records.file_sha256(td.text.encode("utf-8")),
         blocks=records.sentences_of(td),
@@ -395,7 +394,7 @@ def _write(td: TranslatedDocument, source: paths.Source, out_dir: Path, config: 
         model_version=td.model_version,
         outputs=tuple((p.relative_to(out_dir).as_posix(), records.file_sha256(t.encode("utf-8"))) for p, t in outputs.items()),
     )
-    write_atomic(record_path, records.dump(record))
+    write_atomic(records.path(out_dir, tgt, source.rel), records.dump(record))
 
 
 def _check_not_edited(path: Path, out_dir: Path, ours: dict[str, str], source: paths.Source) -> None:
