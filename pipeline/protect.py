@@ -139,15 +139,6 @@ def renumber(text: str, spans: Sequence[Span]) -> Segment:
     return Segment(TAG_RE.sub(sub, text), tuple(local))
 
 
-def open_pairs_at(text: str) -> int:
-    """How many pairs are open at the end of text (for keeping a pair inside one sentence)."""
-    depth = 0
-    for m in TAG_RE.finditer(text):
-        if m.group(2) in "gG":
-            depth += -1 if m.group(1) else 1
-    return depth
-
-
 # --- restoring -------------------------------------------------------------------------------
 
 Escape = Callable[[str, bool], str]  # (text, at_line_start) -> text safe in the output syntax
@@ -297,14 +288,24 @@ def assemble(
 
 def chunks_to_translate(segment: Segment) -> list[str]:
     """The chunk texts ``assemble`` will look up for this segment."""
-    return [
-        renumber(p.strip(), segment.spans).text
-        for p in pieces(segment)
-        if isinstance(p, str) and has_words(p)
-    ]
+    return [_chunk(p, segment)[0].text for p in pieces(segment) if isinstance(p, str) and has_words(p)]
 
 
 # --- scanners: what inside plain text must not be translated ---------------------------------
+
+
+def split_runs(text: str, found: Iterable[tuple[int, int, Atom]]) -> list[Run]:
+    """text as runs, with an atom in place of each (start, end) found (in order, not overlapping)."""
+    out: list[Run] = []
+    pos = 0
+    for start, end, atom in found:
+        if start > pos:
+            out.append(Text(text[pos:start]))
+        out.append(atom)
+        pos = end
+    if pos < len(text) or not out:
+        out.append(Text(text[pos:]))
+    return out
 
 
 @functools.cache
@@ -316,19 +317,8 @@ def _linkify():
 
 def urls(text: str) -> list[Run]:
     """Bare URLs, domains and e-mail addresses become atoms (linkify-it, as markdown-it uses)."""
-    matches = _linkify().match(text) if "." in text or ":" in text else None
-    if not matches:
-        return [Text(text)]
-    out: list[Run] = []
-    pos = 0
-    for m in matches:
-        if m.index > pos:
-            out.append(Text(text[pos : m.index]))
-        out.append(Atom("url", text[m.index : m.last_index]))
-        pos = m.last_index
-    if pos < len(text):
-        out.append(Text(text[pos:]))
-    return out
+    matches = (_linkify().match(text) if "." in text or ":" in text else None) or ()
+    return split_runs(text, ((m.index, m.last_index, Atom("url", text[m.index : m.last_index])) for m in matches))
 
 
 _ALERT_RE = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]")
@@ -336,13 +326,4 @@ _ALERT_RE = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]")
 
 def alerts(text: str) -> list[Run]:
     """GitHub and Hugo alert markers ("> [!NOTE]") are syntax, not words."""
-    out: list[Run] = []
-    pos = 0
-    for m in _ALERT_RE.finditer(text):
-        if m.start() > pos:
-            out.append(Text(text[pos : m.start()]))
-        out.append(Atom("alert", m.group(0)))
-        pos = m.end()
-    if pos < len(text):
-        out.append(Text(text[pos:]))
-    return out or [Text(text)]
+    return split_runs(text, ((m.start(), m.end(), Atom("alert", m.group(0))) for m in _ALERT_RE.finditer(text)))

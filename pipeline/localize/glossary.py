@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.errors import ConfigError
-from pipeline.protect import Atom, Run, Text
+from pipeline.protect import Atom, Run, Text, split_runs
 
 FILE = "glossary.yaml"
 
@@ -120,21 +120,14 @@ def scanner(glossary: Glossary, source_lang: str) -> Callable[[str], list[Run]]:
     keep = {k.casefold() for k in glossary.keep}
     pattern = _pattern([*glossary.keep, *(p for t in glossary.for_source(source_lang) if t.enforced for p in t.source)])
 
+    def atom(m: re.Match[str]) -> tuple[int, int, Atom]:
+        found = m.group(0)
+        return m.start(), m.end(), Atom("term", found, None if found.casefold() in keep else enforced[found.casefold()])
+
     def scan(text: str) -> list[Run]:
         if pattern is None:
             return [Text(text)]
-        out: list[Run] = []
-        pos = 0
-        for m in pattern.finditer(text):
-            found = m.group(0)
-            if m.start() > pos:
-                out.append(Text(text[pos : m.start()]))
-            term = None if found.casefold() in keep else enforced[found.casefold()]
-            out.append(Atom("term", found, term))
-            pos = m.end()
-        if pos < len(text):
-            out.append(Text(text[pos:]))
-        return out or [Text(text)]
+        return split_runs(text, map(atom, pattern.finditer(text)))
 
     return scan
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from pipeline.localize.vocab import normalize_name, vocab
-from pipeline.protect import Atom, Run, Text
+from pipeline.protect import Atom, Run, split_runs
 
 LANGS = ("en", "uk")
 MAX_INT_DIGITS = 15  # beyond this a "number" is an identifier or a mistake; never reformat it
@@ -395,16 +395,7 @@ def find(text: str, lang: str) -> list[tuple[int, int, Quantity]]:
 
 
 def _scan(lang: str, text: str) -> list[Run]:
-    runs: list[Run] = []
-    pos = 0
-    for start, end, q in find(text, lang):
-        if start > pos:
-            runs.append(Text(text[pos:start]))
-        runs.append(Atom("quantity", q.text, q))
-        pos = end
-    if pos < len(text) or not runs:
-        runs.append(Text(text[pos:]))
-    return runs
+    return split_runs(text, ((start, end, Atom("quantity", q.text, q)) for start, end, q in find(text, lang)))
 
 
 @functools.cache
