@@ -99,7 +99,3 @@ class TranslatedDocument:
     blocks: tuple[AlignedBlock, ...]
     text: str  # the translated article
     settings: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def flagged_segments(self) -> int:
-        return sum(1 for b in self.blocks for s in b.sentences if s.flags)

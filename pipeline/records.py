@@ -33,7 +33,6 @@ class Record:
     target_lang: str
     source_sha256: str
     article: str  # the translated article, relative to the output folder
-    article_sha256: str
     # (block hash, ((sentence hash, origin[, hash of the source an editor translated]), ...))
     blocks: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]
     outputs: tuple[tuple[str, str], ...] = ()  # (path relative to the output folder, SHA-256) of every file written
@@ -99,7 +98,6 @@ def load(file: Path) -> Record | None:
             target_lang=data["target_lang"],
             source_sha256=data["source_sha256"],
             article=data["article"],
-            article_sha256=data["article_sha256"],
             blocks=tuple((h, tuple(tuple(s) for s in ss)) for h, ss in data["blocks"]),
             outputs=tuple((p, h) for p, h in data.get("outputs", [])),
             engine=data.get("engine", ""),

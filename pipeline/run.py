@@ -387,7 +387,6 @@ def _write(td: TranslatedDocument, source: paths.Source, previous: records.Recor
         target_lang=tgt,
         source_sha256=td.document.sha256,  # the bytes that were translated, not the file as it is now
         article=article.relative_to(out_dir).as_posix(),
-        article_sha256=records.file_sha256(td.text.encode("utf-8")),
         blocks=records.sentences_of(td),
         engine=td.engine,
         model=td.model,
