@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline import formats, paths, read, records
+from pipeline.align import sentence_id
 from pipeline.config import Config
 from pipeline.errors import InputError
-from pipeline.memory import Entry, Memory, text_hash
+from pipeline.fileio import write_atomic
+from pipeline.memory import Entry, Memory
 from pipeline.outputs.alignment_json import SCHEMA_ID
 
 MAX_IMPORT_BYTES = 50_000_000
@@ -75,8 +77,6 @@ def to_exchange(t: Translation) -> formats.Exchange:
 
 def export(inputs: Sequence[str], out_dir: Path, config: Config, kinds: Sequence[str], dest: Path, target: str | None = None) -> list[Path]:
     written = []
-    from pipeline.fileio import write_atomic
-
     for t in translations(inputs, out_dir, config, target):
         exchange = to_exchange(t)
         rel = PurePosixPath(t.record.rel)
@@ -148,10 +148,7 @@ def accept(exchange: formats.Exchange, name: str, out_dir: Path, config: Config)
     if unknown:
         raise InputError(name, f"unknown segment id {unknown[0]!r}" + (f" and {len(unknown) - 1} more" if len(unknown) > 1 else "") + "; export again")
     doc = read.load(Path(t.record.source), t.record.source, config, t.record.source_lang, t.record.source_lang)
-    masked = {}
-    for block in doc.blocks:
-        for j, seg in enumerate(block.segments):
-            masked[f"s{block.index}-{j}-{text_hash(seg.text)[:12]}"] = seg.text
+    masked = {sentence_id(block, j, seg): seg.text for block in doc.blocks for j, seg in enumerate(block.segments)}
     entries = []
     for unit in exchange.units:
         sentence = current[unit.id]
