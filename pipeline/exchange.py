@@ -11,6 +11,7 @@ become human translations in the memory, and the articles are written again with
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -25,6 +26,7 @@ from pipeline.outputs.alignment_json import SCHEMA_ID
 
 MAX_IMPORT_BYTES = 50_000_000
 HUMAN_STATES = ("reviewed", "final")
+_SPACE_RE = re.compile(r"[ \t]*\n\s*|\s+")
 
 
 @dataclass(frozen=True)
@@ -152,18 +154,39 @@ def accept(exchange: formats.Exchange, name: str, out_dir: Path, config: Config)
     entries = []
     for unit in exchange.units:
         sentence = current[unit.id]
-        if " ".join(unit.source.split()) != " ".join(sentence["source"].split()):
+        if _words(unit.source) != _words(sentence["source"]):
             raise InputError(name, f"segment {unit.id}: its source text differs from the article's; export again")
         if unit.id not in masked:
             raise InputError(name, f"segment {unit.id}: the source article changed since it was translated; run translate and export again")
-        target = " ".join(unit.target.split())
-        if not target or (target == sentence["target"] and unit.state not in HUMAN_STATES):
+        target = editor_text(unit.target)
+        if not target or (_words(target) == _words(sentence["target"]) and unit.state not in HUMAN_STATES):
             continue
         entries.append(
             Entry(t.record.source_lang, t.record.target_lang, masked[unit.id], target, "human", "human", "", "", "",
                   source_display=sentence["source"])
         )
     return Accepted(t, tuple(entries), len(entries))
+
+
+def editor_text(text: str) -> str:
+    """An editor's target as it goes into the article: whitespace that tools rewrap becomes one
+    space, but a Markdown hard line break (a backslash, or two spaces, before the newline) is markup
+    and stays."""
+    text = text.strip()
+
+    def space(m: re.Match[str]) -> str:
+        if "\n" in m.group(0):
+            if m.start() and text[m.start() - 1] == "\\":
+                return "\n"
+            if m.group(0).startswith("  "):
+                return "  \n"
+        return " "
+
+    return _SPACE_RE.sub(space, text)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
 
 
 def store(accepted: Sequence[Accepted], memory: Memory) -> None:

@@ -10,6 +10,7 @@ import pytest
 from pipeline import formats
 from pipeline.cli import main
 from pipeline.errors import ExitStatus
+from pipeline.exchange import editor_text
 from tests.test_run import ARTICLE
 
 EDITED = "Наступ почався в четвер."
@@ -129,3 +130,30 @@ def test_foreign_or_broken_files_are_refused_whole(project, runner, damage, reas
     assert line.startswith(f"pipeline: error: {path}: ") and reason in line
     assert human_rows(project) == []
     assert (project / "out/uk/kursk.md").read_text() == before
+
+
+@pytest.mark.parametrize(
+    "written, stored",
+    [
+        ("  Перший   рядок\n  і другий. ", "Перший рядок і другий."),  # a tool's rewrapping
+        ("Перший рядок\\\nі другий.", "Перший рядок\\\nі другий."),  # hard break: backslash
+        ("Перший рядок   \n і другий.", "Перший рядок  \nі другий."),  # hard break: two spaces
+    ],
+)
+def test_editor_text_keeps_hard_line_breaks_and_nothing_else_of_the_layout(written, stored):
+    assert editor_text(written) == stored
+
+
+def test_a_hard_line_break_survives_the_round_trip(installed, tmp_path, runner, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "poem.md").write_text("# The poem\n\nThe first line of it\\\nand the second line of it.\n")
+    assert runner.invoke(main, ["translate", "articles", "--to", "uk", "--out", "out"]).exit_code == 0
+    before = (tmp_path / "out/uk/poem.md").read_text()
+    _, path = export(runner, "xliff")
+    result = runner.invoke(main, ["import", str(path), "--out", "out"])  # nothing edited
+    assert result.exit_code == 0, result.output
+    assert human_rows(tmp_path) == [] and (tmp_path / "out/uk/poem.md").read_text() == before
+    edit(path, "xliff", lambda u: formats.Unit(u.id, u.source, u.target.replace("first", "FIRST"), u.state, u.note))
+    assert runner.invoke(main, ["import", str(path), "--out", "out"]).exit_code == 0
+    assert "The FIRST line of it\\\nand the second line of it." in (tmp_path / "out/uk/poem.md").read_text()
