@@ -157,3 +157,17 @@ def test_a_hard_line_break_survives_the_round_trip(installed, tmp_path, runner, 
     edit(path, "xliff", lambda u: formats.Unit(u.id, u.source, u.target.replace("first", "FIRST"), u.state, u.note))
     assert runner.invoke(main, ["import", str(path), "--out", "out"]).exit_code == 0
     assert "The FIRST line of it\\\nand the second line of it." in (tmp_path / "out/uk/poem.md").read_text()
+
+
+def test_import_rewrites_with_the_engine_that_translated_the_article(argos_env, tmp_path, runner, monkeypatch):
+    # translated with the pseudo engine, no model installed: the import must not ask for one
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "kursk.md").write_text(ARTICLE)
+    assert runner.invoke(main, ["translate", "articles", "--to", "uk", "--out", "out", "--engine", "pseudo"]).exit_code == 0
+    _, path = export(runner, "po")
+    edit(path, "po", lambda u: formats.Unit(u.id, u.source, EDITED, u.state, u.note) if u.source == SOURCE else u)
+    result = runner.invoke(main, ["import", str(path), "--out", "out"])
+    assert result.exit_code == 0, result.output
+    article = (tmp_path / "out/uk/kursk.md").read_text()
+    assert EDITED in article and "\u27e6uk\u27e7 What is known" in article

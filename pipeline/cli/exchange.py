@@ -51,7 +51,10 @@ def import_(files, out_dir, config_path) -> None:
     or broken XML is refused whole. Corrected sentences become human translations, preferred over
     machine ones from then on, and the articles are written again with them.
     """
+    import dataclasses
+
     from pipeline import exchange, run
+    from pipeline.config import ENGINES
 
     config = load_config(config_path)
     out = Path(out_dir or config.output.dir)
@@ -76,7 +79,9 @@ def import_(files, out_dir, config_path) -> None:
             inputs=(r.root,), out_dir=out, target=r.target_lang, source=r.source_lang,
             allow_download=False, only=frozenset({r.rel}),
         )
-        stats = run.translate(request, config, reporter)
+        # the engine that translated the article: its memory entries are the ones to reuse
+        same_engine = dataclasses.replace(config, engine=r.engine) if r.engine in ENGINES else config
+        stats = run.translate(request, same_engine, reporter)
         click.echo(f"{r.source}: {a.corrected} corrections imported, {r.article} written again")
         failed += stats.failed
     if failed:
