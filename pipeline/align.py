@@ -13,14 +13,14 @@ from collections.abc import Callable, Mapping
 from difflib import SequenceMatcher
 
 from pipeline import flags, markdown, records
-from pipeline.document import AlignedBlock, Block, Document, Segment, SentencePair, TranslatedDocument
+from pipeline.document import AlignedBlock, Block, Document, ModelId, Segment, SentencePair, TranslatedDocument
 from pipeline.engines.base import Translated
 from pipeline.localize import fidelity
 from pipeline.localize.glossary import NO_GLOSSARY, Glossary
 from pipeline.localize.glossary import expected as glossary_terms
 from pipeline.memory import text_hash
 from pipeline.outputs import article
-from pipeline.protect import Escape, RenderAtom, assemble, chunks_to_translate, has_words, no_escape, pieces, restore
+from pipeline.protect import TAG_RE, Escape, RenderAtom, assemble, chunks_to_translate, has_words, no_escape, pieces, restore
 
 
 def source_render(span) -> str:
@@ -67,35 +67,53 @@ def sentence_id(block: Block, j: int, seg: Segment) -> str:
     return f"s{block.index}-{j}-{text_hash(seg.text)[:12]}"
 
 
-def _earlier_human(previous: records.Record, doc: Document) -> dict[tuple[int, int], str]:
-    """(block, sentence) -> hash of the source an editor translated there in the previous run.
+Suggestion = tuple[str, str]
+
+
+def _earlier_human(previous: records.Record, doc: Document) -> dict[tuple[int, int], tuple[str, Suggestion | None]]:
+    """(block, sentence) -> the hash of the source an editor translated there in the previous run,
+    and the editor's (source, target) as the article showed them.
 
     Blocks are matched by content, so a paragraph inserted above does not shift the corrections
     below it onto the wrong sentences; a changed block faces the block it replaced.
     """
     old = [h for h, _ in previous.blocks]
     new = [records.block_hash(doc, b) for b in doc.blocks]
-    found: dict[tuple[int, int], str] = {}
+    found: dict[tuple[int, int], tuple[str, Suggestion | None]] = {}
     for tag, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
         if tag not in ("equal", "replace"):
             continue
         for k in range(min(i2 - i1, j2 - j1)):
             for j, sentence in enumerate(previous.blocks[i1 + k][1]):
-                if sentence[1] == records.HUMAN:
-                    found[(j1 + k, j)] = sentence[0]
-                elif sentence[1] == records.STALE:
-                    found[(j1 + k, j)] = sentence[2]
+                if sentence.origin == records.HUMAN:
+                    found[(j1 + k, j)] = (sentence.hash, sentence.shown)
+                elif sentence.review_of:
+                    found[(j1 + k, j)] = (sentence.review_of, sentence.suggestion)
     return found
+
+
+def editor_target(translated: Translated, seg: Segment, escape: Escape, render: RenderAtom) -> tuple[str, tuple[int, ...]]:
+    """An editor's text in the article: placeholders restored and the words escaped exactly like
+    machine output, so nothing an editor types can become markup."""
+    if translated.markdown:  # saved as final Markdown by an earlier version
+        return translated.text, ()
+    restored = restore(translated.text, seg, escape, render)
+    if restored is None:  # import refuses such text; a damaged record must still not break the article
+        return escape(TAG_RE.sub("", translated.text), True), ()
+    return restored
 
 
 def _sentence(
     seg: Segment, results: Mapping[str, Translated], escape: Escape, render: RenderAtom, terms=()
-) -> tuple[str, tuple[str, ...]]:
+) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The sentence in the article, its flags, and what each problem flag is about."""
     if not has_words(seg.text):  # nothing for an engine: atoms only (numbers are localised)
-        return (restore(seg.text, seg, escape, render) or ("", ()))[0], ()
+        return (restore(seg.text, seg, escape, render) or ("", ()))[0], (), ()
     translated = results[seg.text]
     if translated.origin == "human":
-        return translated.text, ()
+        text, missing = editor_target(translated, seg, escape, render)
+        lost = tuple(f"{flags.PLACEHOLDER_RESTORED}: {seg.spans[n - 1].source}" for n in missing)
+        return text, (flags.PLACEHOLDER_RESTORED,) if lost else (), lost
     found = set(translated.flags)
     output = translated.text
     restored = restore(output, seg, escape, render)
@@ -106,8 +124,9 @@ def _sentence(
         found.add(flags.MARKUP_SPLIT)
         found.update(f for t in chunks.values() for f in t.flags)
     text, missing = restored
-    found |= fidelity.check(seg, missing, output, text, terms)
-    return text, tuple(sorted(found))
+    about = fidelity.details(seg, missing, output, text, terms)
+    found |= set(about)
+    return text, tuple(sorted(found)), tuple(f"{flag}: {what}" for flag in sorted(about) for what in about[flag])
 
 
 def translate_document(
@@ -146,18 +165,18 @@ def translate_document(
                 pairs.append(SentencePair(source, target, id=sid, origin="kept"))
                 continue
             terms = glossary_terms(glossary, doc.source_lang, seg.text)
-            target, found = _sentence(seg, results, esc, render, terms)
+            target, found, about = _sentence(seg, results, esc, render, terms)
             origin = results[seg.text].origin
             basis = earlier.get((block.index, i))
-            if origin == "machine" and basis and basis != text_hash(seg.text):
+            if origin == "machine" and basis and basis[0] != text_hash(seg.text):
                 pairs.append(
                     SentencePair(
                         source, target, tuple(sorted({*found, flags.STALE_REVIEW})), sid, origin,
-                        suggestion(basis), basis,
+                        basis[1] or suggestion(basis[0]), basis[0], about,
                     )
                 )
             else:
-                pairs.append(SentencePair(source, target, found, sid, origin))
+                pairs.append(SentencePair(source, target, found, sid, origin, details=about))
         block_flags = set(block.flags)
         if block.lang == target_lang and not block.keep:
             block_flags.add(flags.TARGET_LANGUAGE)
@@ -189,3 +208,40 @@ def translate_document(
         text=article.render(doc, targets, target_lang),
         settings=dict(engine.settings),
     )
+
+
+def recorded(td: TranslatedDocument, results: Mapping[str, Translated], fallback: ModelId) -> tuple[
+    tuple[tuple[str, tuple[records.Sentence, ...]], ...], tuple[records.Sentence, ...]
+]:
+    """What the record keeps of a translated document: per block its hash and per sentence its
+    target with placeholders, origin and model; and the chunks of sentences translated piecewise."""
+    doc = td.document
+    blocks = []
+    chunk_sentences: dict[str, records.Sentence] = {}
+
+    def machine(text: str, r: Translated, pair: SentencePair | None = None) -> records.Sentence:
+        return records.Sentence(
+            text_hash(text), records.MACHINE, r.text, r.model or fallback, r.flags,
+            review_of=pair.review_of if pair else "", suggestion=pair.suggestion if pair else None,
+        )
+
+    for block, aligned in zip(doc.blocks, td.blocks):
+        sentences = []
+        for seg, pair in zip(block.segments, aligned.sentences):
+            h = text_hash(seg.text)
+            if pair.origin == "kept":
+                sentences.append(records.Sentence(h, records.KEPT, None))
+                continue
+            r = results[seg.text]
+            if r.origin == "human":
+                sentences.append(
+                    records.Sentence(h, records.HUMAN, r.text, None, (records.FINAL_MARKDOWN,) if r.markdown else (),
+                                     shown=(pair.source, pair.target))
+                )
+                continue
+            sentences.append(machine(seg.text, r, pair))
+            if flags.MARKUP_SPLIT in pair.flags:
+                for chunk in chunks_to_translate(seg):
+                    chunk_sentences[text_hash(chunk)] = machine(chunk, results[chunk])
+        blocks.append((records.block_hash(doc, block), tuple(sentences)))
+    return tuple(blocks), tuple(chunk_sentences[h] for h in sorted(chunk_sentences))

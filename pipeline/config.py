@@ -61,18 +61,54 @@ class Config:
     locales: dict[str, str] = field(default_factory=lambda: {"en": "en_US", "uk": "uk_UA"})
     argos: ArgosConfig = ArgosConfig()
     output: OutputConfig = OutputConfig()
+    # Source folders, relative to the project root: an article's identity is its path inside the
+    # deepest one holding it. Optional: the output folder also records the folders it was given.
+    sources: tuple[str, ...] = ()
     source: str = ""  # the file this was read from, for messages
+    root: str = ""  # the project root: the folder of the configuration file, else the working directory
+
+    def at_root(self, path: str) -> Path:
+        """A path from the configuration (memory, glossary, output.dir, sources), relative to the project root."""
+        return Path(self.root or ".") / path
+
+    @property
+    def out_dir(self) -> Path:
+        return self.at_root(self.output.dir)
+
+    @property
+    def glossary_dir(self) -> str | None:
+        return str(self.at_root(self.glossary)) if self.glossary else None
+
+    @property
+    def memory_path(self) -> Path | None:
+        return self.at_root(self.memory) if self.memory else None
+
+    @property
+    def source_roots(self) -> tuple[Path, ...]:
+        return tuple(self.at_root(s) for s in self.sources)
 
 
 ENGINES = ("argos", "pseudo")
 
 
+def find(start: Path | None = None) -> Path | None:
+    """The nearest config.yaml in the working directory or above it, not above the top of a git
+    checkout: the project root is where it lies, whatever folder a command runs from."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / DEFAULT_FILE).is_file():
+            return folder / DEFAULT_FILE
+        if (folder / ".git").exists():
+            return None
+    return None
+
+
 def load(path: str | os.PathLike | None = None) -> Config:
-    """Read the given file, else ./config.yaml when present, else the defaults."""
+    """Read the given file, else the project's config.yaml (see find), else the defaults."""
     if path is None:
-        if not Path(DEFAULT_FILE).is_file():
-            return Config()
-        path = DEFAULT_FILE
+        path = find()
+        if path is None:
+            return Config(root=os.getcwd())
     name = str(path)
     try:
         with open(path, encoding="utf-8") as f:
@@ -88,7 +124,7 @@ def load(path: str | os.PathLike | None = None) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{name}: expected a mapping of settings at the top level")
     config = _build(Config, data, name, "")
-    return validate(dataclasses.replace(config, source=name))
+    return validate(dataclasses.replace(config, source=name, root=os.path.dirname(os.path.abspath(path))))
 
 
 def validate(config: Config) -> Config:
@@ -120,7 +156,7 @@ def validate(config: Config) -> Config:
 
 def _build(cls: type, data: dict[str, Any], name: str, prefix: str) -> Any:
     hints = typing.get_type_hints(cls)
-    fields = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    fields = {f.name for f in dataclasses.fields(cls) if f.name not in ("source", "root")}
     values = {}
     for key, value in data.items():
         where = f"{prefix}{key}"

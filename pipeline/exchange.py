@@ -1,86 +1,149 @@
 """Editors' round trip: export translated articles as XLIFF/TMX/PO, import their corrections.
 
-Export takes each translated article's alignment (the bilingual JSON) and writes one file per
-article and format, one unit per sentence, identified by the sentence's id. Import checks a file
-completely before storing anything: languages, that the article was translated into that
-language, that every unit id is a sentence of the current translation, and that each unit's
-source is still that sentence's source. Changed targets (or targets an editor marked reviewed)
-become human translations in the memory, and the articles are written again with them.
+Export writes one file per article and format, one unit per sentence. A unit's text keeps the
+pipeline's placeholders, which each format writes as inline codes (XLIFF ``<ph>``/``<pc>``, TMX
+``<ph>``/``<bpt>``/``<ept>``), so a CAT tool keeps code, links and emphasis as tags an editor cannot
+break. Its id is ``s<block>-<sentence>-<source hash>@<target hash>``: the sentence, and the target
+it had when it was exported (its *base*).
+
+Import is a three-way merge against the output folder's record, unit by unit:
+- the file's target equals the current one, or its base: nothing to do, nothing counted
+  (a reviewed state on an unchanged machine target approves it: it becomes human);
+- only the file changed it: accepted as the editor's translation;
+- both changed it since the export: a conflict, reported with both versions; nothing is stored
+  for it unless the user chooses (``--theirs`` / ``--ours``).
+Units are found by their source sentence's hash, so a source edit elsewhere in the article costs
+nothing; a unit whose own source changed is refused, by name. One bad unit or file never costs
+the others. Accepted corrections go first into the article's pending record (the system of
+record), then the article is written again, exactly as a run of ``translate`` writes it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from pipeline import formats, paths, read, records
-from pipeline.align import sentence_id
-from pipeline.config import Config
+from pipeline.align import _escape, editor_target, kept, sentence_id
+from pipeline.config import LANGUAGES, Config
+from pipeline.document import Document, Segment
+from pipeline.engines.base import Translated
 from pipeline.errors import InputError
 from pipeline.fileio import write_atomic
-from pipeline.memory import Entry, Memory
+from pipeline.memory import text_hash
 from pipeline.outputs.alignment_json import SCHEMA_ID
+from pipeline.protect import TAG_RE, has_words, restore, unmask
 
-MAX_IMPORT_BYTES = 50_000_000
+MAX_IMPORT_BYTES = formats.MAX_BYTES
 HUMAN_STATES = ("reviewed", "final")
-_SPACE_RE = re.compile(r"[ \t]*\n\s*|\s+")
+THEIRS, OURS = "theirs", "ours"
+_ID_RE = re.compile(r"^s(\d{1,6})-(\d{1,6})-([0-9a-f]{12})(?:@([0-9a-f]{8}))?$")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def base_of(target: str) -> str:
+    return text_hash(" ".join(target.split()))[:8]
 
 
 @dataclass(frozen=True)
 class Translation:
-    """A translated article as the outputs folder knows it: its record and its alignment."""
+    """A translated article as the output folder holds it: its record, and its source as it is now."""
 
     record: records.Record
-    alignment: dict
+    out_dir: Path
+    source: Path
+    doc: Document
+
+    def current(self) -> dict[str, records.Sentence]:
+        return self.record.by_hash()
+
+
+def _source_file(out_dir: Path, record: records.Record) -> Path:
+    return Path(os.path.normpath(paths.real(out_dir) / record.root / record.rel))
+
+
+def open_translation(out_dir: Path, target: str, rel: str, config: Config, name: str) -> Translation:
+    stored = records.stored(out_dir, target, rel)
+    record = stored.latest
+    if record is None or record.legacy:
+        raise InputError(name, f"{rel} has no translation into {target} in {out_dir}")
+    source = _source_file(out_dir, record)
+    doc = read.load(source, paths.shown(os.path.relpath(source)), config, record.source_lang, record.source_lang)
+    return Translation(record, out_dir, source, doc)
 
 
 def translations(inputs: Sequence[str], out_dir: Path, config: Config, target: str | None = None) -> list[Translation]:
     """The translated articles among the given sources (files or folders)."""
-    sources, _ = paths.discover(list(inputs), config.include, config.exclude, [out_dir])
-    wanted = {s.path.resolve() for s in sources}
+    roots = paths.known_roots(out_dir, config.source_roots)
+    sources, _ = paths.discover(list(inputs), config.include, config.exclude, [out_dir], roots)
     found = []
-    for _, record in records.all_records(out_dir):
-        if Path(record.source).resolve() in wanted and target in (None, record.target_lang):
-            alignment = _alignment(out_dir, record)
-            if alignment is not None:
-                found.append(Translation(record, alignment))
+    for source in sources:
+        for t in config.languages:
+            if target not in (None, t):
+                continue
+            record = records.stored(out_dir, t, source.rel).latest
+            if record is None or record.legacy or record.root != paths.relative_root(source.root, out_dir):
+                continue
+            try:
+                found.append(open_translation(out_dir, t, source.rel, config, source.shown))
+            except InputError:
+                continue
     return found
 
 
-def _alignment(out_dir: Path, record: records.Record) -> dict | None:
-    for rel, _ in record.outputs:
+def _units(t: Translation) -> list[formats.Unit]:
+    notes = _notes(t)
+    current = t.current()
+    units = []
+    for block in t.doc.blocks:
+        if kept(block, t.record.target_lang):
+            continue
+        for j, seg in enumerate(block.segments):
+            s = current.get(text_hash(seg.text))
+            if not has_words(seg.text) or s is None or s.target is None or records.FINAL_MARKDOWN in s.flags:
+                continue
+            sid = sentence_id(block, j, seg)
+            codes = tuple(formats.Code(n, span.kind, span.source, span.close) for n, span in enumerate(seg.spans, 1))
+            state = "reviewed" if s.origin == records.HUMAN else "translated"
+            note = "\n".join([block.kind + (f" {block.key}" if block.key else ""), *notes.get(sid, ())])
+            units.append(formats.Unit(f"{sid}@{base_of(s.target)}", seg.text, s.target, state, note, codes=codes))
+    return units
+
+
+def _notes(t: Translation) -> dict[str, list[str]]:
+    """Flags (with what they are about) and suggestions, from the bilingual JSON, for the editor."""
+    alignment = _alignment(t)
+    out: dict[str, list[str]] = {}
+    for block in alignment.get("blocks", ()):
+        for s in block.get("sentences", ()):
+            lines = []
+            if s.get("flags"):
+                lines.append("flags: " + ", ".join(s["flags"]))
+            lines.extend(s.get("details", ()))
+            if s.get("suggestion"):
+                lines.append(f"an editor's translation of the earlier source: {s['suggestion']['target']}")
+            out[s.get("id", "")] = lines
+    return out
+
+
+def _alignment(t: Translation) -> dict:
+    for rel, _ in t.record.outputs:
         if rel.endswith(".json"):
             try:
-                return json.loads((out_dir / rel).read_text(encoding="utf-8"))
+                return json.loads((t.out_dir / rel).read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                return None
-    return None
-
-
-def to_exchange(t: Translation) -> formats.Exchange:
-    units = []
-    for block in t.alignment["blocks"]:
-        for s in block["sentences"]:
-            if s["origin"] == "kept":
-                continue
-            notes = [f"{block['kind']}" + (f" {block['key']}" if block.get("key") else "")]
-            if s.get("flags"):
-                notes.append("flags: " + ", ".join(s["flags"]))
-            if s.get("suggestion"):
-                notes.append(f"an editor's translation of the earlier source: {s['suggestion']['target']}")
-            state = "reviewed" if s["origin"] == "human" else "translated"
-            units.append(formats.Unit(s["id"], s["source"], s["target"], state, "\n".join(notes)))
-    r = t.record
-    return formats.Exchange(r.source, r.source_lang, r.target_lang, tuple(units))
+                return {}
+    return {}
 
 
 def export(inputs: Sequence[str], out_dir: Path, config: Config, kinds: Sequence[str], dest: Path, target: str | None = None) -> list[Path]:
     written = []
     for t in translations(inputs, out_dir, config, target):
-        exchange = to_exchange(t)
+        exchange = formats.Exchange(t.record.rel, t.record.source_lang, t.record.target_lang, tuple(_units(t)))
         rel = PurePosixPath(t.record.rel)
         for kind in kinds:
             name = f"{rel.stem}.{t.record.source_lang}-{t.record.target_lang}{formats.SUFFIXES[kind]}"
@@ -95,13 +158,8 @@ def export(inputs: Sequence[str], out_dir: Path, config: Config, kinds: Sequence
 
 def read_file(path: Path) -> formats.Exchange:
     """An exchange file, or the bilingual JSON itself, as an Exchange; InputError if unusable."""
-    name = str(path)
-    try:
-        if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise InputError(name, f"too large to import (limit {MAX_IMPORT_BYTES // 1_000_000} MB)")
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(name, f"cannot read: {e.strerror or e}") from None
+    name = paths.shown(str(path))
+    data = read.read_bytes(path, name, MAX_IMPORT_BYTES)
     if data.lstrip()[:1] == b"{":
         return _from_alignment(data, name)
     try:
@@ -110,84 +168,155 @@ def read_file(path: Path) -> formats.Exchange:
         raise InputError(name, str(e)) from None
 
 
+_RENDERED = "x-rendered"  # a unit read from the bilingual JSON: its text is Markdown, not placeholders
+
+
 def _from_alignment(data: bytes, name: str) -> formats.Exchange:
     try:
         doc = json.loads(data.decode("utf-8"))
         if doc.get("schema") != SCHEMA_ID:
             raise ValueError("not a bilingual JSON of this pipeline")
         units = tuple(
-            formats.Unit(s["id"], s["source"], s["target"], "reviewed" if s.get("origin") == "human" else "translated")
+            formats.Unit(str(s["id"]), str(s["source"]), str(s["target"]), "reviewed" if s.get("origin") == "human" else "translated", _RENDERED)
             for b in doc["blocks"]
             for s in b["sentences"]
             if s.get("origin") != "kept"
         )
-        return formats.Exchange(doc["source_path"], doc["source_lang"], doc["target_lang"], units)
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise InputError(name, f"not an importable file: {e}") from None
+        return formats.Exchange(str(doc["source_path"]), str(doc["source_lang"]), str(doc["target_lang"]), units)
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
+        raise InputError(name, f"not an importable file: {' '.join(str(e).split())}") from None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Accepted:
+    """What one import file brings to one article."""
+
+    name: str
     translation: Translation
-    entries: tuple[Entry, ...]
-    corrected: int
-
-
-def accept(exchange: formats.Exchange, name: str, out_dir: Path, config: Config) -> Accepted:
-    """Check an exchange against the translation it came from; the human entries it brings."""
-    if {exchange.source_lang, exchange.target_lang} != {"en", "uk"}:
-        raise InputError(name, f"languages {exchange.source_lang}->{exchange.target_lang}: only en<->uk is translated here")
-    match = [
-        t
-        for t in translations([exchange.document], out_dir, config, exchange.target_lang)
-        if t.record.source_lang == exchange.source_lang
-    ]
-    if not match:
-        raise InputError(name, f"{exchange.document} has no {exchange.source_lang}->{exchange.target_lang} translation in {out_dir}")
-    t = match[0]
-    current = {s["id"]: s for b in t.alignment["blocks"] for s in b["sentences"]}
-    unknown = [u.id for u in exchange.units if u.id not in current]
-    if unknown:
-        raise InputError(name, f"unknown segment id {unknown[0]!r}" + (f" and {len(unknown) - 1} more" if len(unknown) > 1 else "") + "; export again")
-    doc = read.load(Path(t.record.source), t.record.source, config, t.record.source_lang, t.record.source_lang)
-    masked = {sentence_id(block, j, seg): seg.text for block in doc.blocks for j, seg in enumerate(block.segments)}
-    entries = []
-    for unit in exchange.units:
-        sentence = current[unit.id]
-        if _words(unit.source) != _words(sentence["source"]):
-            raise InputError(name, f"segment {unit.id}: its source text differs from the article's; export again")
-        if unit.id not in masked:
-            raise InputError(name, f"segment {unit.id}: the source article changed since it was translated; run translate and export again")
-        target = editor_text(unit.target)
-        if not target or (_words(target) == _words(sentence["target"]) and unit.state not in HUMAN_STATES):
-            continue
-        entries.append(
-            Entry(t.record.source_lang, t.record.target_lang, masked[unit.id], target, "human", "human", "", "", "",
-                  source_display=sentence["source"])
-        )
-    return Accepted(t, tuple(entries), len(entries))
+    overrides: dict[str, Translated] = field(default_factory=dict)  # source hash -> the editor's text
+    corrected: int = 0
+    approved: int = 0
+    problems: list[str] = field(default_factory=list)  # one line each: refused units and conflicts
+    conflicts: int = 0
 
 
 def editor_text(text: str) -> str:
-    """An editor's target as it goes into the article: whitespace that tools rewrap becomes one
-    space, but a Markdown hard line break (a backslash, or two spaces, before the newline) is markup
-    and stays."""
-    text = text.strip()
-
-    def space(m: re.Match[str]) -> str:
-        if "\n" in m.group(0):
-            if m.start() and text[m.start() - 1] == "\\":
-                return "\n"
-            if m.group(0).startswith("  "):
-                return "  \n"
-        return " "
-
-    return _SPACE_RE.sub(space, text)
-
-
-def _words(text: str) -> str:
+    """An editor's target: white space that tools rewrap becomes one space. Line breaks that are
+    markup travel as placeholders, so none is typed."""
     return " ".join(text.split())
 
 
-def store(accepted: Sequence[Accepted], memory: Memory) -> None:
-    memory.add([e for a in accepted for e in a.entries])
+def accept(exchange: formats.Exchange, name: str, out_dir: Path, config: Config, choose: str | None = None) -> Accepted:
+    """Merge an exchange file three-way against the article's record; see the module's docstring."""
+    if exchange.source_lang not in LANGUAGES or exchange.target_lang not in LANGUAGES or exchange.source_lang == exchange.target_lang:
+        raise InputError(name, f"languages {exchange.source_lang}->{exchange.target_lang}: only en<->uk is translated here")
+    document = PurePosixPath(exchange.document)
+    if document.is_absolute() or ".." in document.parts or not document.parts:
+        raise InputError(name, f"document {exchange.document!r} is not an article path inside a source folder")
+    t = open_translation(out_dir, exchange.target_lang, document.as_posix(), config, name)
+    if t.record.source_lang != exchange.source_lang:
+        raise InputError(name, f"{exchange.document} is translated from {t.record.source_lang}, not {exchange.source_lang}")
+    result = Accepted(name, t)
+    segments = {text_hash(seg.text)[:12]: (block, seg) for block in t.doc.blocks for seg in block.segments}
+    current = t.current()
+    for unit in exchange.units:
+        problem = _merge(unit, segments, current, result, choose)
+        if problem:
+            result.problems.append(f"{name}: segment {unit.id}: {problem}")
+    return result
+
+
+def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], result: Accepted, choose: str | None) -> str:
+    """One unit: stores what it brings in result; returns a one-line problem, or ""."""
+    if getattr(unit, "error", ""):
+        return unit.error
+    m = _ID_RE.match(unit.id)
+    if not m:
+        return "not a segment id of this pipeline; export again"
+    found = segments.get(m.group(3))
+    if found is None:
+        return "its source sentence changed or was removed since the export; translate and export again"
+    block, seg = found
+    h = text_hash(seg.text)
+    ours = current.get(h)
+    if ours is None or ours.target is None:
+        return "this sentence has no translation yet; translate and export again"
+    theirs = editor_text(unit.target)
+    if unit.note == _RENDERED:
+        theirs = unmask(theirs, seg)
+        if theirs is None:
+            return "the target lost the markup (emphasis or a link) of the source"
+    if not theirs:
+        return ""  # an empty target: nothing to take
+    if _CONTROL_RE.search(theirs):
+        return "the target holds control characters"
+    problem = _check_markup(theirs, seg)
+    if problem:
+        return problem
+    same = _same(theirs, ours.target)
+    base = m.group(4)
+    if same or (base is not None and base_of(theirs) == base):
+        if same and unit.state in HUMAN_STATES and ours.origin == records.MACHINE:
+            result.overrides[h] = Translated(ours.target, (), "human")
+            result.approved += 1
+        return ""
+    ours_changed = base_of(ours.target) != base if base is not None else ours.origin == records.HUMAN
+    if ours_changed and choose != THEIRS:
+        if choose == OURS:
+            return ""
+        result.conflicts += 1
+        return (
+            f"conflict: changed in this file and in the translation since the export; "
+            f"file: {_quote(theirs)}; translation now: {_quote(ours.target)} (import with --theirs or --ours to choose)"
+        )
+    result.overrides[h] = Translated(theirs, (), "human")
+    result.corrected += 1
+    return ""
+
+
+def _check_markup(target: str, seg: Segment) -> str:
+    """The editor's text must keep the source's paired markup whole, and name no other codes."""
+    numbers = {int(m.group(3)) for m in TAG_RE.finditer(target)}
+    unknown = sorted(n for n in numbers if not 1 <= n <= len(seg.spans))
+    if unknown:
+        return f"the target has a code the source does not have ({unknown[0]})"
+    if restore(target, seg) is None:
+        return "the target lost or crossed the source's paired markup (emphasis or a link)"
+    return ""
+
+
+def _same(a: str, b: str) -> bool:
+    return a.split() == b.split()
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def store(accepted: Accepted) -> bool:
+    """The article's pending record with the editor's translations: durable before anything is
+    rewritten, so an interruption cannot lose them. False when there is nothing to store."""
+    if not accepted.overrides:
+        return False
+    t = accepted.translation
+    record = t.record
+    blocks = tuple(
+        (bh, tuple(
+            records.Sentence(s.hash, records.HUMAN, accepted.overrides[s.hash].text) if s.hash in accepted.overrides else s
+            for s in ss
+        ))
+        for bh, ss in record.blocks
+    )
+    file = records.pending_path(records.path(t.out_dir, record.target_lang, record.rel))
+    write_atomic(file, records.dump(replace(record, blocks=blocks)))
+    return True
+
+
+def rendered_target(t: Translation, h: str, text: str) -> str:
+    """An editor's text as the article will show it (for messages and the review app)."""
+    for block in t.doc.blocks:
+        for seg in block.segments:
+            if text_hash(seg.text) == h:
+                return editor_target(Translated(text, (), "human"), seg, _escape(block.syntax), lambda span: span.source)[0]
+    return text

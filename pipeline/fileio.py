@@ -1,33 +1,64 @@
-"""Writing files atomically: a reader sees the old file or the new one, never half of one."""
+"""Writing files atomically: a reader sees the old file or the new one, never half of one.
+
+Temporary files are named ``.<name>.<random>.pipeline-tmp`` beside their target, so a run can
+recognise and remove what an interrupted run left behind (``clean_temp``). Files get the
+permissions the umask gives, as any editor's files would. One run at a time writes an output
+folder (``lock``).
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
-import tempfile
+import re
+import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.errors import OutputError
+from pipeline.errors import ExitStatus, OutputError, PipelineError
+
+TEMP_SUFFIX = ".pipeline-tmp"
+# ours, and those of versions before this suffix: ".<name>.<8 characters of mkstemp>.tmp"
+_TEMP_RE = re.compile(r"^\..+\.(?:[0-9a-f]{16}\.pipeline-tmp|[a-z0-9_]{8}\.tmp)$")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()  # read once: os.umask can only be read by setting it
+
+
+def make_dirs(folder: Path, shown: Path | None = None) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next(p for p in [folder, *folder.parents] if p.exists() and not p.is_dir())
+        raise OutputError(f"{shown or folder}: cannot write: {blocker} is a file, not a folder") from None
+    except OSError as e:
+        raise OutputError(f"{shown or folder}: cannot write: {e.strerror or e}") from None
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
+    """Write to a temporary file beside ``path``, flush it to disk, rename it over ``path``, and
+    flush the folder, so the new name survives a power cut too."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = None
+    make_dirs(path.parent, path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        blocker = next(p for p in [path.parent, *path.parent.parents] if p.exists() and not p.is_dir())
-        raise OutputError(f"{path}: cannot write: {blocker} is a file, not a folder") from None
-    except OSError as e:
-        raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        try:
+            view = memoryview(raw)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
         tmp = None
+        sync_dir(path.parent)
     except OSError as e:
         raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
     finally:
@@ -36,3 +67,102 @@ def write_atomic(path: Path, data: str | bytes) -> None:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def replace(src: Path, dst: Path) -> None:
+    try:
+        os.replace(src, dst)
+        sync_dir(dst.parent)
+    except OSError as e:
+        raise OutputError(f"{dst}: cannot write: {e.strerror or e}") from None
+
+
+def sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def same_content(path: Path, data: str | bytes) -> bool:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if path.stat().st_size != len(raw):
+            return False
+        return path.read_bytes() == raw
+    except OSError:
+        return False
+
+
+def clean_temp(folders: Iterable[Path]) -> int:
+    """Remove the temporary files interrupted runs left in these folders (the caller holds the lock)."""
+    removed = 0
+    for folder in set(folders):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if _TEMP_RE.match(name):
+                try:
+                    os.unlink(folder / name)
+                    removed += 1
+                except OSError:
+                    pass
+    return removed
+
+
+class Busy(PipelineError):
+    status = ExitStatus.BUSY
+
+
+class FolderLock:
+    """An exclusive lock on a folder (flock on the folder itself: no lock file to commit or clean).
+    Re-entrant within a process: an import holds it while the runs it starts write."""
+
+    _held: dict[str, int] = {}  # real path -> how many FolderLocks of this process hold it
+
+    def __init__(self, folder: Path, what: str = "output folder"):
+        self.folder, self.what = folder, what
+        self.fd: int | None = None
+        self.shared = False
+
+    def acquire(self) -> FolderLock:
+        if self.fd is not None or self.shared:
+            return self
+        key = os.path.realpath(self.folder)
+        if FolderLock._held.get(key):
+            FolderLock._held[key] += 1
+            self.shared = True
+            return self
+        try:
+            fd = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as e:
+            raise OutputError(f"{self.folder}: cannot open the {self.what}: {e.strerror or e}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise Busy(f"{self.folder}: another run is writing this {self.what}; wait for it to finish") from None
+        self.fd = fd
+        FolderLock._held[key] = 1
+        return self
+
+    def release(self) -> None:
+        if self.fd is None and not self.shared:
+            return
+        key = os.path.realpath(self.folder)
+        FolderLock._held[key] = FolderLock._held.get(key, 1) - 1
+        if not FolderLock._held[key]:
+            del FolderLock._held[key]
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        self.shared = False
+
+    def __enter__(self) -> FolderLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()

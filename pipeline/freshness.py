@@ -8,6 +8,7 @@ changed source is parsed, to say which of its blocks changed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -32,16 +33,19 @@ class Item:
 
 
 def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | None = None) -> tuple[list[Item], list[InputError]]:
-    sources, problems = paths.discover(list(inputs), config.include, config.exclude, [out_dir])
-    by_source: dict[Path, dict[str, records.Record]] = {}
-    for _, record in records.all_records(out_dir):
-        by_source.setdefault(Path(record.source).resolve(), {})[record.target_lang] = record
+    roots = paths.known_roots(out_dir, config.source_roots)
+    sources, problems = paths.discover(list(inputs), config.include, config.exclude, [out_dir], roots)
     items: list[Item] = []
-    seen: set[Path] = set()
+    matched: set[Path] = set()
     for source in sources:
-        resolved = source.path.resolve()
-        seen.add(resolved)
-        found = by_source.get(resolved, {})
+        found: dict[str, records.Record] = {}
+        for t in config.languages:
+            file = records.path(out_dir, t, source.rel)
+            stored = records.stored(out_dir, t, source.rel)
+            record = stored.latest
+            if record is not None and record.root == paths.relative_root(source.root, out_dir):
+                found[t] = record
+                matched.add(file)
         try:
             lang = next(iter(found.values())).source_lang if found else _language(source, config)
         except read.NoProse:
@@ -54,17 +58,36 @@ def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | No
             if t == lang:
                 continue
             items.append(_status(source, t, found.get(t), out_dir, config))
-    roots = [Path(i).resolve() for i in inputs if Path(i).is_dir()]
-    files = {Path(i).resolve() for i in inputs if not Path(i).is_dir()}
-    for resolved, found in by_source.items():
-        if resolved in seen or resolved.exists():
-            continue
-        if resolved in files or any(resolved.is_relative_to(root) for root in roots):
-            for t, record in sorted(found.items()):
-                if target in (None, t):
-                    items.append(Item(record.source, t, ORPHAN, record.article, "its source is gone"))
+    items.extend(_orphans(inputs, out_dir, matched, target))
     items.sort(key=lambda i: (i.source, i.target_lang))
     return items, problems
+
+
+def _orphans(inputs: Sequence[str], out_dir: Path, matched: set[Path], target: str | None) -> list[Item]:
+    """Records under the named folders (or of the named files) whose source is gone."""
+    named = [paths.real(i) for i in inputs]
+    out = paths.real(out_dir)
+    found = []
+    for lang, file in records.record_files(out_dir):
+        if file in matched or not file.name.endswith(".json") or target not in (None, lang):
+            continue
+        record = records.load(file)
+        if record is None or record.legacy:
+            continue
+        source = Path(os.path.normpath(out / record.root / record.rel))
+        if source.exists() or not any(source == n or source.is_relative_to(n) for n in named):
+            continue
+        found.append(Item(shown_source(out_dir, record), lang, ORPHAN, record.article, "its source is gone"))
+    return found
+
+
+def shown_source(out_dir: Path, record: records.Record) -> str:
+    """A record's source as a path from the working directory."""
+    source = Path(os.path.normpath(paths.real(out_dir) / record.root / record.rel))
+    try:
+        return paths.shown(os.path.relpath(source))
+    except ValueError:
+        return paths.shown(str(source))
 
 
 def _language(source: paths.Source, config: Config) -> str:
@@ -78,9 +101,9 @@ def _status(source: paths.Source, target: str, record: records.Record | None, ou
     if not article.is_file():
         return Item(source.shown, target, MISSING, record.article, "the translated article is gone")
     try:
-        data = source.path.read_bytes()
-    except OSError as e:
-        return Item(source.shown, target, STALE, record.article, f"cannot read the source: {e.strerror or e}")
+        data = read.read_bytes(source.path, source.shown, config.max_file_bytes)
+    except InputError as e:
+        return Item(source.shown, target, STALE, record.article, f"cannot read the source: {e.reason}")
     if records.file_sha256(data) != record.source_sha256:
         return _stale(source, target, record, config)
     if record.needs_review:
@@ -104,7 +127,7 @@ def _stale(source: paths.Source, target: str, record: records.Record, config: Co
             continue
         changed.extend(range(j1 + 1, j2 + 1))
         removed += max(0, (i2 - i1) - (j2 - j1))
-        human += sum(1 for _, ss in record.blocks[i1:i2] for s in ss if s[1] in (records.HUMAN, records.STALE))
+        human += sum(1 for _, ss in record.blocks[i1:i2] for s in ss if s.origin == records.HUMAN or s.review_of)
     parts = []
     if changed:
         parts.append(f"block{'s' * (len(changed) != 1)} {_ranges(changed)} changed or new")

@@ -1,5 +1,9 @@
-"""The translation memory: every translated sentence, in SQLite, so that re-runs translate only
-what changed and editors' corrections win over machine output.
+"""The translation memory: a cache, in SQLite, of every translated sentence, so that a sentence
+translated (or corrected) in one article is not translated again in another.
+
+The truth is in the output folder (records.py); the memory is refilled from it whenever it is
+missing or behind (``sync``), so a fresh clone without it loses nothing and translates nothing
+the output folder holds.
 
 Machine entries keep the engine's output with its placeholders, so they are restored (and numbers
 localised) afresh on every run. Human entries keep the editor's final text. Each entry records the
@@ -42,8 +46,16 @@ CREATE TABLE IF NOT EXISTS translations (
     created_at     TEXT NOT NULL,
     PRIMARY KEY (source_lang, target_lang, source_hash, origin, engine, model, model_version, settings)
 ) WITHOUT ROWID;
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS absorbed (   -- record files already copied in: path -> size and mtime
+    path     TEXT PRIMARY KEY,
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL
+) WITHOUT ROWID;
 """
+VERSION = 2
+# Format 1 stored an editor's text as final Markdown; format 2 keeps placeholders, so it is restored
+# and escaped like machine output. Old human entries are marked with this engine name and used as they are.
+LEGACY_HUMAN = "human-markdown"
 
 
 def text_hash(text: str) -> str:
@@ -70,10 +82,11 @@ class Entry:
     flags: tuple[str, ...] = ()
     source_display: str = ""
     created_at: str = ""
+    hash: str = ""  # given when the text is not known (entries refilled from records)
 
     @property
     def source_hash(self) -> str:
-        return text_hash(self.source_text)
+        return self.hash or text_hash(self.source_text)
 
 
 class Busy(PipelineError):
@@ -81,23 +94,50 @@ class Busy(PipelineError):
 
 
 class Memory:
-    def __init__(self, path: Path, lock: bool = True):
-        self.path = Path(path)
+    """``path`` None: a memory in RAM, for planning before anything may be written (see persist)."""
+
+    def __init__(self, path: Path | None, lock: bool = True):
+        self.path = Path(path) if path is not None else None
         self._lock_file = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if lock:
-                self._lock()
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
+            if self.path is None:
+                self.db = sqlite3.connect(":memory:", isolation_level=None)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                if lock:
+                    self._lock()
+                self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
         except sqlite3.DatabaseError as e:
             self.close()
             raise OutputError(f"{self.path}: the translation memory cannot be used: {e}") from None
         except OSError as e:
             self.close()
             raise OutputError(f"{self.path}: cannot open the translation memory: {e.strerror or e}") from None
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        self.db.executescript(SCHEMA)
+        if version < 2:
+            with self.db:
+                self.db.execute("UPDATE translations SET engine=? WHERE origin='human' AND engine='human'", (LEGACY_HUMAN,))
+                self.db.execute(f"PRAGMA user_version = {VERSION}")
+
+    def persist(self, path: Path) -> Memory:
+        """This RAM memory written to ``path`` (created), opened and locked there."""
+        disk = Memory(path)
+        try:
+            with disk.db:
+                for row in self.db.execute("SELECT * FROM translations"):
+                    disk.db.execute("INSERT OR REPLACE INTO translations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+                disk.db.executemany("INSERT OR REPLACE INTO absorbed VALUES (?,?,?)", self.db.execute("SELECT * FROM absorbed"))
+        except sqlite3.Error as e:
+            disk.close()
+            raise OutputError(f"{path}: cannot write the translation memory: {e}") from None
+        self.close()
+        return disk
 
     def _lock(self) -> None:
         lock_path = self.path.with_name(self.path.name + ".lock")
@@ -159,8 +199,8 @@ class Memory:
                     (entry.model, entry.model_version, entry.settings) != (model, model_version, settings)
                 ):
                     continue
-                if entry.source_text == by_hash[row[2]]:
-                    found[entry.source_text] = entry
+                if entry.source_text in ("", by_hash[row[2]]):  # "": refilled from a record, by hash
+                    found[by_hash[row[2]]] = entry
         return found
 
     def human_by_hash(self, source_lang: str, target_lang: str, source_hash: str) -> Entry | None:
@@ -204,6 +244,58 @@ class Memory:
             raise OutputError(f"{self.path}: cannot write the translation memory: {e}") from None
 
 
+    def sync(self, out_dir: Path) -> int:
+        """Copy in what the output folder's records hold and this memory lacks (records changed or
+        added since the last sync, told by size and modification time). Returns the records read."""
+        from pipeline import records
+
+        seen = dict(((p, (s, m)) for p, s, m in self.db.execute("SELECT path, size, mtime_ns FROM absorbed")))
+        changed: list[tuple[str, int, int]] = []
+        entries: list[Entry] = []
+        for _, file in records.record_files(out_dir):
+            try:
+                st = file.stat()
+            except OSError:
+                continue
+            key = str(file.resolve())
+            if seen.get(key) == (st.st_size, st.st_mtime_ns):
+                continue
+            record = records.load(file)
+            changed.append((key, st.st_size, st.st_mtime_ns))
+            if record is not None:
+                entries.extend(entries_of(record))
+            if len(entries) > 5000:
+                self.add(entries)
+                entries = []
+        self.add(entries)
+        if changed:
+            try:
+                with self.db:
+                    self.db.executemany("INSERT OR REPLACE INTO absorbed VALUES (?,?,?)", changed)
+            except sqlite3.Error as e:
+                raise OutputError(f"{self.path}: cannot write the translation memory: {e}") from None
+        return len(changed)
+
+
+def entries_of(record) -> list[Entry]:
+    """A record's translations as memory entries (known by hash: records keep no source text)."""
+    out = []
+    for s in record.by_hash().values():
+        if s.origin == "human":
+            engine, model, version, settings = "human", "", "", ""
+            display = s.shown[0] if s.shown else ""
+        elif s.model is not None:
+            engine, model, version, settings = s.model.engine, s.model.package, s.model.version, s.model.settings
+            display = ""
+        else:
+            continue
+        out.append(
+            Entry(record.source_lang, record.target_lang, "", s.target, s.origin, engine, model, version, settings,
+                  s.flags, display, "1970-01-01T00:00:00+00:00", hash=s.hash)
+        )
+    return out
+
+
 def _entry(row) -> Entry:
     return Entry(
         source_lang=row[0],
@@ -218,4 +310,5 @@ def _entry(row) -> Entry:
         flags=tuple(row[10].split()),
         source_display=row[11],
         created_at=row[12],
+        hash=row[2],
     )

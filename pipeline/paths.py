@@ -1,46 +1,117 @@
-"""Which files to translate, and where their outputs go (never outside the output folder)."""
+"""Which files to translate, what each one is called, and where its outputs go.
+
+An article's identity is its path inside its *source folder* (``rel``), the same however it is
+named: through its folder or as a file, from any working directory, after the project was moved or
+cloned. The source folder of a file is the deepest *known* source folder holding it (``sources:``
+in config.yaml, and those the output folder has recorded), else the folder named on the command
+line (a file named alone: its folder).
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import stat
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, PipelineError
 
 
 @dataclass(frozen=True)
 class Source:
     path: Path  # the file
-    root: Path  # the folder it was found in (a file given directly: its folder)
-    rel: str  # POSIX path inside root, used in output paths and shown to the user
-    shown: str  # how the user named it, for messages
+    root: Path  # its source folder (absolute, symbolic links resolved)
+    rel: str  # POSIX path inside root: the article's identity, used in output paths
+    shown: str  # how the user named it, for messages (quoted when it holds unprintable characters)
+
+
+def shown(name: str) -> str:
+    """A path for a one-line message: as it is when printable, else quoted with escapes, so a
+    newline or an undecodable byte in a file name cannot split or garble the line."""
+    if name.isprintable() and not any("\udc80" <= c <= "\udcff" for c in name):
+        return name
+    return ascii(name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+
+
+def real(path: str | Path) -> Path:
+    """An absolute path with the symbolic links of its folders resolved, the file's own link kept."""
+    p = Path(os.path.abspath(path))
+    return Path(os.path.realpath(p.parent)) / p.name if p.name else Path(os.path.realpath(p))
+
+
+def deepest(file: Path, roots: Iterable[Path]) -> Path | None:
+    best = None
+    for root in roots:
+        if file.is_relative_to(root) and file != root and (best is None or len(root.parts) > len(best.parts)):
+            best = root
+    return best
+
+
+def check_out_dir(inputs: Sequence[str], out_dir: Path) -> None:
+    """An output folder that is, or holds, a source folder would feed a run its own outputs."""
+    out = real(out_dir)
+    for given in inputs:
+        here = real(given)
+        if here == out or here.is_relative_to(out):
+            raise PipelineError(f"{shown(given)} is inside the output folder {shown(str(out_dir))}; choose another --out")
 
 
 def discover(
-    inputs: list[str], include: tuple[str, ...], exclude: tuple[str, ...], skip: list[Path] = ()
+    inputs: Sequence[str],
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+    skip: Sequence[Path] = (),
+    roots: Sequence[Path] = (),
 ) -> tuple[list[Source], list[InputError]]:
-    """Article files under the given files and folders, in a stable order.
+    """Article files under the given files and folders, in a stable order, each with its identity.
 
     Hidden folders, folders in ``skip`` (the output folder) and symbolic links that lead outside
-    the folder being read are passed over; the links are reported.
+    the folder being read are passed over; the links, files that are not regular files, and
+    names that are not UTF-8 are reported, one line each.
     """
     found: list[Source] = []
     errors: list[InputError] = []
-    skipped = {p.resolve() for p in skip}
+    skipped = {real(p) for p in skip}
+    known = [real(r) for r in roots]
+    seen: set[Path] = set()
+
+    def add(file: Path, named_root: Path, name_shown: str) -> None:
+        identity = real(file)
+        if identity in seen:
+            return
+        seen.add(identity)
+        try:
+            name_shown.encode("utf-8")
+        except UnicodeEncodeError:
+            errors.append(InputError(shown(name_shown), "its name is not valid UTF-8; rename it"))
+            return
+        try:
+            mode = os.stat(file).st_mode
+        except OSError as e:
+            errors.append(InputError(shown(name_shown), f"cannot read: {e.strerror or e}"))
+            return
+        if not stat.S_ISREG(mode):
+            errors.append(InputError(shown(name_shown), "not a regular file (a FIFO, device or socket); skipped"))
+            return
+        root = deepest(identity, known) or named_root
+        found.append(Source(file, root, identity.relative_to(root).as_posix(), shown(name_shown)))
+
     for given in inputs:
         path = Path(given)
-        if path.is_file():
-            found.append(Source(path, path.parent, path.name, given))
-            continue
         if not path.is_dir():
-            errors.append(InputError(given, "no such file or folder"))
+            if os.path.lexists(path) and not path.exists():
+                errors.append(InputError(shown(given), "a broken symbolic link (or a link loop)"))
+            elif path.exists():
+                add(path, real(path).parent, given)
+            else:
+                errors.append(InputError(shown(given), "no such file or folder"))
             continue
-        root = path.resolve()
-        for folder, dirs, files in os.walk(path):
+        root = real(path)
+        for folder, dirs, files in os.walk(path, onerror=lambda e: errors.append(InputError(shown(str(e.filename)), f"cannot read: {e.strerror}"))):
             here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() not in skipped)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and real(here / d) not in skipped)
             for name in sorted(files):
                 file = here / name
                 rel = file.relative_to(path).as_posix()
@@ -48,11 +119,16 @@ def discover(
                     fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in exclude
                 ):
                     continue
-                shown = str(Path(given) / rel)
-                if file.is_symlink() and not file.resolve().is_relative_to(root):
-                    errors.append(InputError(shown, "symbolic link to a file outside the source folder; skipped"))
-                    continue
-                found.append(Source(file, path, rel, shown))
+                name_shown = str(Path(given) / rel)
+                if file.is_symlink():
+                    target = Path(os.path.realpath(file))
+                    if not file.exists():
+                        errors.append(InputError(shown(name_shown), "a broken symbolic link (or a link loop); skipped"))
+                        continue
+                    if not target.is_relative_to(root):
+                        errors.append(InputError(shown(name_shown), "symbolic link to a file outside the source folder; skipped"))
+                        continue
+                add(file, root, name_shown)
     return found, errors
 
 
@@ -71,8 +147,23 @@ def output_path(out_dir: Path, template: str, source: Source, source_lang: str, 
     parts = [p for p in filled.replace("\\", "/").split("/") if p not in ("", ".")]
     if not parts or ".." in parts or PurePosixPath(filled).is_absolute():
         raise InputError(source.shown, f"output path {filled!r} would leave the output folder")
+    if parts[0] == "records":
+        raise InputError(source.shown, f"output path {filled!r} is inside the output folder's records/; change output templates")
     result = out_dir.joinpath(*parts)
     result = result.with_name(result.name + suffix)
     if not result.resolve().is_relative_to(out_dir.resolve()):
         raise InputError(source.shown, f"output path {result} leads outside the output folder")
     return result
+
+
+def relative_root(root: Path, out_dir: Path) -> str:
+    """A source folder as the output folder records it: relative to the output folder."""
+    return PurePosixPath(os.path.relpath(root, real(out_dir))).as_posix()
+
+
+def known_roots(out_dir: Path, configured: Sequence[Path] = ()) -> list[Path]:
+    """Source folders: configured ones, then those recorded in the output folder."""
+    from pipeline import records
+
+    out = real(out_dir)
+    return [real(p) for p in configured] + [Path(os.path.normpath(out / r)) for r in records.known_roots(out_dir)]

@@ -327,3 +327,50 @@ _ALERT_RE = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]")
 def alerts(text: str) -> list[Run]:
     """GitHub and Hugo alert markers ("> [!NOTE]") are syntax, not words."""
     return split_runs(text, ((m.start(), m.end(), Atom("alert", m.group(0))) for m in _ALERT_RE.finditer(text)))
+
+
+_MD_ESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def unmask(text: str, segment: Segment, render: RenderAtom = lambda span: span.source) -> str | None:
+    """An article's sentence (Markdown, as in the bilingual JSON) back into placeholder form, given
+    the source segment: each atom's text becomes ``<xN/>`` (an atom not found is simply absent),
+    each pair's markup ``<gN>...</gN>``; None when a pair's markup cannot be found. Backslash
+    escapes are undone, since the words are escaped again when the sentence is written."""
+    parts: list[str | tuple[str]] = [text]  # str: words; 1-tuple: a placeholder
+
+    def take(needle: str, start: int = 0) -> int | None:
+        for i in range(start, len(parts)):
+            part = parts[i]
+            if isinstance(part, str) and needle and needle in part:
+                return i
+        return None
+
+    def cut(i: int, needle: str, tag: str) -> int:
+        before, _, after = parts[i].partition(needle)  # type: ignore[union-attr]
+        parts[i : i + 1] = [before, (tag,), after]
+        return i + 1
+
+    for n, span in enumerate(segment.spans, 1):
+        if not span.paired:
+            for form in dict.fromkeys((render(span), span.source)):
+                i = take(form)
+                if i is not None:
+                    cut(i, form, f"<x{n}/>")
+                    break
+            continue
+        i = take(span.source)
+        if i is None:
+            return None
+        j = take(span.close or "", cut(i, span.source, f"<g{n}>") + 1)
+        if j is None:
+            return None
+        cut(j, span.close or "", f"</g{n}>")
+    out = []
+    for part in parts:
+        if isinstance(part, tuple):
+            out.append(part[0])
+        else:
+            words = _MD_ESCAPE_RE.sub(r"\1", part)
+            out.append(TAG_RE.sub(lambda m: m.group(0).replace("<", "\u2039"), words))
+    return "".join(out)

@@ -16,20 +16,25 @@ from pipeline.protect import alerts, has_words, urls
 TEXT_SUFFIXES = (".txt", ".text")
 
 
-def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool, str]:
-    """The file's text with "\\n" line endings, its own line ending, whether it had a BOM, and the
-    SHA-256 of its bytes (recorded with the translation, so `check` knows what was translated)."""
+def read_bytes(path: Path, name: str, max_bytes: int) -> bytes:
+    """The file's bytes, refused when larger than max_bytes."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise InputError(name, f"too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB, see max_file_bytes)")
-        data = path.read_bytes()
+        return path.read_bytes()
     except PermissionError:
         raise InputError(name, "cannot read: permission denied") from None
     except IsADirectoryError:
         raise InputError(name, "is a directory") from None
     except OSError as e:
         raise InputError(name, f"cannot read: {e.strerror or e}") from None
+
+
+def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool, str]:
+    """The file's text with "\\n" line endings, its own line ending, whether it had a BOM, and the
+    SHA-256 of its bytes (recorded with the translation, so `check` knows what was translated)."""
+    data = read_bytes(path, name, max_bytes)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise InputError(name, "UTF-32 text (byte order mark); save it as UTF-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -107,7 +112,7 @@ def scanners(config: Config, lang: str) -> list:
     from pipeline import localize
     from pipeline.localize import glossary
 
-    return [urls, alerts, glossary.scanner(glossary.for_folder(config.glossary), lang), localize.scanner(lang)]
+    return [urls, alerts, glossary.scanner(glossary.for_folder(config.glossary_dir), lang), localize.scanner(lang)]
 
 
 def _declared_language(meta: dict, name: str) -> str | None:

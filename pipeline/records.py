@@ -1,66 +1,89 @@
-"""What was translated, recorded beside the outputs, so freshness can be decided from content.
+"""The system of record: what was translated, and by whom, kept in the output folder users commit.
 
-One small JSON file per article and target language, at ``<out>/.pipeline/records/<target>/<path>.json``:
-the source file's SHA-256, each block's hash, and each sentence's hash and origin (machine, human,
-or a machine translation that replaced a human one and awaits review). Commit the output folder
-with it: ``pipeline check`` needs nothing else (no memory, no model), so it works in a fresh CI
-clone. Writing the record is the last step for an article, so an interrupted run leaves the old
-record, and ``check`` then says the article is stale, which it is.
+One JSON file per article and target language, ``<out>/records/<target>/<path>.json``, holds
+everything needed to write the article's outputs again without an engine and without losing any
+editor's work: the source file's SHA-256, each block's hash, and for each sentence its source
+hash, its target (with placeholders, as the engine or the editor wrote it), its origin and the
+model that produced it. The SQLite memory is only a cache of these files.
+
+The layout is made for git: one sentence per line, so a correction is a one-line diff, and one file
+per article, so branches that touch different articles merge without conflict. ``sources.txt``
+lists the source folders (relative to the output folder) so an article keeps one identity
+however it is named; it is merged by union (``.gitattributes``).
+
+Writing is crash-safe: the new record is first written as ``<path>.json.new`` (atomically), then
+the outputs, then the ``.new`` file is renamed over the record. A run interrupted at any moment
+leaves the old record, or a pending one the next run recognises and completes: an output whose
+hash is in either is the pipeline's own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from pipeline.document import Block, Document
+from pipeline.document import Block, Document, ModelId
 from pipeline.memory import text_hash
 
-FORMAT = "uk-en-pipeline/record/1"
-FOLDER = ".pipeline/records"
+FORMAT = "uk-en-pipeline/record/2"
+FOLDER = "records"
+SOURCES = "sources.txt"
+PENDING = ".new"
+LEGACY_FORMAT = "uk-en-pipeline/record/1"
+LEGACY_FOLDER = ".pipeline/records"
 
-MACHINE, HUMAN, STALE = "m", "h", "s"  # a sentence's origin; STALE: machine output replacing a human one
+MACHINE, HUMAN, KEPT = "machine", "human", "kept"
+FINAL_MARKDOWN = "final-markdown"  # a human target saved as Markdown by format 1 of the memory
+
+
+@dataclass(frozen=True)
+class Sentence:
+    hash: str  # of the source sentence with placeholders
+    origin: str  # machine | human | kept (not translated: no target)
+    target: str | None  # with placeholders; None only in records of format 1 (the memory had it)
+    model: ModelId | None = None
+    flags: tuple[str, ...] = ()  # the engine's own (decoding-capped); the rest are recomputed
+    shown: tuple[str, str] | None = None  # human: (source, target) as the article showed them
+    review_of: str = ""  # machine output replacing an editor's: the source hash the editor translated
+    suggestion: tuple[str, str] | None = None  # with review_of: the editor's (source, target) as shown
 
 
 @dataclass(frozen=True)
 class Record:
-    source: str  # the source file as it was given (relative to where the run started)
-    root: str  # the folder given on the command line that contains it
-    rel: str  # its path inside root
+    root: str  # the source folder, relative to the output folder (POSIX)
+    rel: str  # the article's path inside it
     source_lang: str
     target_lang: str
-    source_sha256: str
+    source_sha256: str  # of the bytes that were translated
     article: str  # the translated article, relative to the output folder
-    # (block hash, ((sentence hash, origin[, hash of the source an editor translated]), ...))
-    blocks: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]
-    outputs: tuple[tuple[str, str], ...] = ()  # (path relative to the output folder, SHA-256) of every file written
-    engine: str = ""
-    model: str = ""
-    model_version: str = ""
+    blocks: tuple[tuple[str, tuple[Sentence, ...]], ...]  # (block hash, its translated sentences)
+    outputs: tuple[tuple[str, str], ...] = ()  # (path relative to the output folder, SHA-256)
+    model: ModelId = ModelId("")  # what the outputs name as their engine
+    fingerprint: str = ""  # of the settings that shape the outputs
+    pieces: tuple[Sentence, ...] = ()  # chunks translated alone where an engine lost paired tags
+    flagged: tuple[tuple[str, int], ...] = ()  # sentences per problem flag, as the outputs show them
+    legacy: bool = False
 
     @property
     def needs_review(self) -> int:
-        return sum(1 for _, sentences in self.blocks for s in sentences if s[1] == STALE)
+        return sum(1 for s in self.sentences() if s.review_of)
 
+    def sentences(self) -> Iterator[Sentence]:
+        for _, sentences in self.blocks:
+            yield from sentences
 
-def sentences_of(td) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
-    """The record's view of a translated document: block hashes, sentence hashes and origins."""
-    doc = td.document
-    out = []
-    for block, aligned in zip(doc.blocks, td.blocks):
-        sentences = []
-        for seg, pair in zip(block.segments, aligned.sentences):
-            h = text_hash(seg.text)
-            if pair.origin == "human":
-                sentences.append((h, HUMAN))
-            elif pair.review_of:
-                sentences.append((h, STALE, pair.review_of))
-            else:
-                sentences.append((h, MACHINE))
-        out.append((block_hash(doc, block), tuple(sentences)))
-    return tuple(out)
+    def by_hash(self) -> dict[str, Sentence]:
+        """Every remembered translation in this record, human ones winning over machine ones."""
+        out: dict[str, Sentence] = {}
+        for s in (*self.pieces, *self.sentences()):
+            if s.target is not None and (s.hash not in out or s.origin == HUMAN):
+                out[s.hash] = s
+        return out
+
 
 def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -74,46 +97,226 @@ def path(out_dir: Path, target_lang: str, rel: str) -> Path:
     return out_dir / FOLDER / target_lang / (PurePosixPath(rel).as_posix() + ".json")
 
 
+def pending_path(record_path: Path) -> Path:
+    return record_path.with_name(record_path.name + PENDING)
+
+
+# --- reading and writing ------------------------------------------------------------------------
+
+
 def dump(record: Record) -> str:
-    data = {
+    """One key per line, one sentence per line: small diffs, clean merges."""
+    models: dict[ModelId, int] = {}
+
+    def model_ref(m: ModelId | None) -> int | None:
+        if m is None:
+            return None
+        return models.setdefault(m, len(models))
+
+    def sentence(s: Sentence) -> str:
+        d: dict = {"h": s.hash, "o": s.origin}
+        if s.target is not None:
+            d["t"] = s.target
+        if s.model is not None:
+            d["m"] = model_ref(s.model)
+        if s.flags:
+            d["f"] = list(s.flags)
+        if s.shown:
+            d["shown"] = list(s.shown)
+        if s.review_of:
+            d["review_of"] = s.review_of
+        if s.suggestion:
+            d["suggestion"] = list(s.suggestion)
+        return _compact(d)
+
+    model_ref(record.model)
+    blocks = []
+    for h, sentences in record.blocks:
+        inner = ",\n".join("   " + sentence(s) for s in sentences)
+        blocks.append(f'  ["{h}", [' + (f"\n{inner}\n  ]]" if sentences else "]]"))
+    pieces = ",\n".join("  " + sentence(s) for s in record.pieces)
+    head = {
         "record": FORMAT,
-        **record.__dict__,
-        "blocks": [[h, [list(s) for s in ss]] for h, ss in record.blocks],
-        "outputs": [list(o) for o in record.outputs],
+        "root": record.root,
+        "source": record.rel,
+        "source_lang": record.source_lang,
+        "target_lang": record.target_lang,
+        "source_sha256": record.source_sha256,
+        "article": record.article,
+        "fingerprint": record.fingerprint,
+        "model": model_ref(record.model),
+        "flagged": dict(record.flagged),
     }
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+    lines = ["{"] + [f" {_compact(k)}: {_compact(v)}," for k, v in head.items()]
+    lines.append(' "models": [' + ", ".join(_compact(_model_dict(m)) for m in models) + "],")
+    lines.append(' "outputs": {' + ", ".join(f"{_compact(p)}: {_compact(h)}" for p, h in record.outputs) + "},")
+    lines.append(' "pieces": [' + (f"\n{pieces}\n ]" if record.pieces else "]") + ",")
+    lines.append(' "blocks": [' + ("\n" + ",\n".join(blocks) + "\n ]" if blocks else "]"))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _compact(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _model_dict(m: ModelId) -> dict:
+    return {"engine": m.engine, "package": m.package, "version": m.version, "settings": json.loads(m.settings or "{}")}
+
+
+def _model(d: dict) -> ModelId:
+    settings = d.get("settings", {})
+    if not isinstance(settings, dict):
+        raise TypeError("settings")
+    return ModelId(str(d["engine"]), str(d.get("package", "")), str(d.get("version", "")), json.dumps(settings, sort_keys=True, separators=(",", ":")))
+
+
+def _pair(value) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    a, b = value
+    return str(a), str(b)
 
 
 def load(file: Path) -> Record | None:
     """A record, or None when the file is missing or not a record (it is then simply absent)."""
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            return None
+        if data.get("record") == LEGACY_FORMAT:
+            return _legacy(data)
         if data.get("record") != FORMAT:
             return None
+        models = [_model(m) for m in data["models"]]
+
+        def sentence(d: dict) -> Sentence:
+            target = d.get("t")
+            return Sentence(
+                hash=str(d["h"]),
+                origin=d["o"] if d["o"] in (HUMAN, KEPT) else MACHINE,
+                target=None if target is None else str(target),
+                model=models[d["m"]] if d.get("m") is not None else None,
+                flags=tuple(map(str, d.get("f", ()))),
+                shown=_pair(d.get("shown")),
+                review_of=str(d.get("review_of", "")),
+                suggestion=_pair(d.get("suggestion")),
+            )
+
         return Record(
-            source=data["source"],
-            root=data["root"],
-            rel=data["rel"],
-            source_lang=data["source_lang"],
-            target_lang=data["target_lang"],
-            source_sha256=data["source_sha256"],
-            article=data["article"],
-            blocks=tuple((h, tuple(tuple(s) for s in ss)) for h, ss in data["blocks"]),
-            outputs=tuple((p, h) for p, h in data.get("outputs", [])),
-            engine=data.get("engine", ""),
-            model=data.get("model", ""),
-            model_version=data.get("model_version", ""),
+            root=str(data["root"]),
+            rel=str(data["source"]),
+            source_lang=str(data["source_lang"]),
+            target_lang=str(data["target_lang"]),
+            source_sha256=str(data["source_sha256"]),
+            article=str(data["article"]),
+            blocks=tuple((str(h), tuple(sentence(s) for s in ss)) for h, ss in data["blocks"]),
+            outputs=tuple((str(p), str(h)) for p, h in data["outputs"].items()),
+            model=models[data["model"]] if data.get("model") is not None else ModelId(""),
+            fingerprint=str(data.get("fingerprint", "")),
+            pieces=tuple(sentence(s) for s in data.get("pieces", ())),
+            flagged=tuple((str(k), int(v)) for k, v in data.get("flagged", {}).items()),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
 
 
-def all_records(out_dir: Path) -> list[tuple[Path, Record]]:
+def _legacy(data: dict) -> Record:
+    """A record of format 1 (hashes only; the targets were in the memory of the machine that made it)."""
+    origins = {"m": MACHINE, "h": HUMAN, "s": MACHINE}
+    blocks = tuple(
+        (h, tuple(Sentence(s[0], origins[s[1]], None, review_of=s[2] if s[1] == "s" else "") for s in ss))
+        for h, ss in data["blocks"]
+    )
+    return Record(
+        root=str(Path(data["root"]).resolve()),
+        rel=data["rel"],
+        source_lang=data["source_lang"],
+        target_lang=data["target_lang"],
+        source_sha256=data["source_sha256"],
+        article=data["article"],
+        blocks=blocks,
+        outputs=tuple((p, h) for p, h in data.get("outputs", [])),
+        model=ModelId(data.get("engine", ""), data.get("model", ""), data.get("model_version", "")),
+        legacy=True,
+    )
+
+
+@dataclass
+class Stored:
+    """An article's record as the output folder holds it: the committed one, and a pending one
+    left by a run that was interrupted while writing."""
+
+    record: Record | None
+    pending: Record | None = None
+    paths: tuple[Path, ...] = field(default_factory=tuple)
+
+    @property
+    def latest(self) -> Record | None:
+        return self.pending or self.record
+
+    def ours(self) -> dict[str, set[str]]:
+        """Output path -> every hash the pipeline wrote there (old state and interrupted new state)."""
+        found: dict[str, set[str]] = {}
+        for r in (self.record, self.pending):
+            for p, h in r.outputs if r else ():
+                found.setdefault(p, set()).add(h)
+        return found
+
+
+def stored(out_dir: Path, target_lang: str, rel: str, legacy_root: Path | None = None) -> Stored:
+    file = path(out_dir, target_lang, rel)
+    record = load(file)
+    if record is None and legacy_root is not None:
+        record = load(out_dir / LEGACY_FOLDER / target_lang / (rel + ".json"))
+        if record is not None and Path(record.root) != legacy_root:
+            record = None
+    pending = load(pending_path(file))
+    return Stored(record, pending if pending is not None and not pending.legacy else None)
+
+
+def record_files(out_dir: Path) -> Iterator[tuple[str, Path]]:
+    """(target language, file) of every record and pending record, without reading them."""
     root = out_dir / FOLDER
+    if not root.is_dir():
+        return
+    for lang_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        for folder, dirs, files in os.walk(lang_dir):
+            dirs.sort()
+            for name in sorted(files):
+                if name.endswith((".json", ".json" + PENDING)):
+                    yield lang_dir.name, Path(folder) / name
+
+
+def all_records(out_dir: Path) -> list[tuple[Path, Record]]:
     found = []
-    if root.is_dir():
-        for file in sorted(root.rglob("*.json")):
+    for _, file in record_files(out_dir):
+        if file.name.endswith(".json"):
             record = load(file)
             if record is not None:
                 found.append((file, record))
     return found
+
+
+# --- source folders -----------------------------------------------------------------------------
+
+_CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
+
+
+def known_roots(out_dir: Path) -> list[str]:
+    """The source folders recorded in this output folder, relative to it. Lines git left around a
+    conflict are read too: both sides' folders are real."""
+    try:
+        text = (out_dir / FOLDER / SOURCES).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return sorted({line.strip() for line in text.splitlines() if line.strip() and not line.startswith(_CONFLICT_MARKERS)})
+
+
+def roots_file(out_dir: Path, roots: list[str]) -> dict[Path, str]:
+    """The files that record these source folders: the list, and a .gitattributes that merges it by union."""
+    folder = out_dir / FOLDER
+    return {
+        folder / SOURCES: "".join(f"{r}\n" for r in sorted(set(roots))),
+        folder / ".gitattributes": f"{SOURCES} merge=union\n",
+    }

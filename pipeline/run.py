@@ -1,47 +1,60 @@
 """The one place that wires the stages together for a batch of articles.
 
-    discover -> read + segment -> memory lookup -> translate (batched) -> restore + align -> write -> record
+    discover -> read + segment -> records + memory lookup -> translate (batched) -> restore + align
+    -> write -> record
 
-Articles are first read once to learn their languages and what the memory already holds, so a
-missing model is reported before anything is written, and a run with nothing new loads no model.
-Then they are processed in windows: the window's new sentences go to the engine in chunks
-(identical sentences once), each chunk is committed to the memory as soon as it is translated,
-and the window's outputs are written before the next window is read, so memory use stays bounded
-however large the folder, and a killed run resumes where it stopped.
+Articles are first read once to learn their languages and what the output folder's records and the
+memory already hold, so a missing model is reported before anything is written (exit 3 writes
+nothing at all), and a run with nothing new loads no model. An article whose source and outputs are
+exactly what its record says costs a read and a hash. The rest are processed in windows: the
+window's new sentences go to the engine (identical sentences once), are committed to the memory as
+they come out of it, and the window's outputs are written before the next window is read, so memory
+use stays bounded however large the folder, and a killed run resumes where it stopped.
+
+Where a sentence's translation comes from, first found wins: what an import brings, the article's
+own record (pending, then committed), the memory, the engine. So an editor's correction is never
+replaced by machine text unless its source changed, and every checkout of the output folder writes
+the same bytes.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import align, engines, flags, localize, paths, read, records
+from pipeline import __version__, align, engines, flags, localize, paths, read, records
 from pipeline.config import Config
-from pipeline.document import Document, TranslatedDocument
+from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError, ModelMissing
-from pipeline.fileio import write_atomic
+from pipeline.fileio import FolderLock, clean_temp, make_dirs, replace, same_content, write_atomic
 from pipeline.localize import glossary
-from pipeline.memory import Entry, Memory, settings_key, text_hash
+from pipeline.memory import LEGACY_HUMAN, Entry, Memory, settings_key, text_hash
 from pipeline.outputs import alignment_json, review_html
 
 WINDOW_BYTES = 400_000  # source text read, translated and written together
 WINDOW_FILES = 200
-CHUNK = 256  # sentences per engine call between two commits to the memory
+CHUNK = 256  # engine results between two commits to the memory...
+COMMIT_SECONDS = 2.0  # ...or this long, whichever comes first
+RENDERING = "2"  # bump when the same translations would be written differently
 
 
 @dataclass
 class Stats:
-    articles: int = 0  # translations written (one article into one language)
+    articles: int = 0  # translations written or confirmed (one article into one language)
     segments: int = 0  # sentences in them that needed translating
     translated: int = 0  # distinct sentences the engine translated in this run
-    reused: int = 0  # sentences that did not need the engine (repeats, memory, editors)
+    reused: int = 0  # sentences that did not need the engine (repeats, records, memory, editors)
     flagged: int = 0  # sentences with a problem flag (see flags.PROBLEMS)
     failed: int = 0  # input files that could not be translated
     skipped: int = 0  # articles already in the target language, or without prose
+    unchanged: int = 0  # translations whose source and outputs are as recorded: not even parsed
     seconds: float = 0.0
     flag_counts: Counter = field(default_factory=Counter)  # sentences per problem flag
 
@@ -51,7 +64,9 @@ class Stats:
             f"{self.articles} articles, {self.segments} segments "
             f"({self.translated} translated, {self.reused} reused), {self.flagged} flagged"
             + (f" ({kinds})" if kinds else "")
-            + f", {self.failed} failed, {self.skipped} skipped in {self.seconds:.1f} s"
+            + f", {self.failed} failed, {self.skipped} skipped"
+            + (f", {self.unchanged} unchanged" if self.unchanged else "")
+            + f" in {self.seconds:.1f} s"
         )
 
 
@@ -71,6 +86,9 @@ class Reporter:
     def download(self, label: str, done: int, total: int | None) -> None: ...
 
 
+Overrides = Mapping[tuple[Path, str], Mapping[str, Translated]]  # (source file, target) -> hash -> translation
+
+
 @dataclass(frozen=True)
 class Request:
     inputs: tuple[str, ...]
@@ -79,7 +97,8 @@ class Request:
     source: str | None = None  # --from; None: front matter `lang:`, else detection
     allow_download: bool = True
     retranslate_machine: bool = False  # machine translations from another model or settings are redone
-    only: frozenset[str] | None = None  # restrict to these source paths (relative to their folder)
+    only: frozenset[Path] | None = None  # restrict to these source files (resolved)
+    overrides: Overrides = field(default_factory=dict)  # editors' translations an import brings
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,7 @@ class _Job:
     lang: str
     targets: tuple[str, ...]
     size: int
+    sha256: str  # of the bytes planned with: a file changed since is reported, not half-translated
 
 
 @dataclass
@@ -96,9 +116,10 @@ class _Direction:
 
     source: str
     target: str
-    missing: set[str] = field(default_factory=set)  # hashes of sentences the memory lacks
+    missing: set[str] = field(default_factory=set)  # hashes of sentences nothing holds
     engine: object | None = None
-    identity: tuple[str, str, str, dict] | None = None  # engine, model, version, settings
+    identity: ModelId | None = None  # of the engine, when there is one
+    fresh: set[str] = field(default_factory=set)  # texts the engine translated in this run
 
 
 def other(lang: str) -> str:
@@ -106,128 +127,540 @@ def other(lang: str) -> str:
 
 
 def open_memory(config: Config, lock: bool = True) -> Memory | None:
-    return Memory(Path(config.memory), lock=lock) if config.memory else None
+    path = config.memory_path
+    return Memory(path, lock=lock) if path is not None else None
+
+
+def fingerprint(config: Config) -> str:
+    """The settings that shape the outputs besides the translations: a record made under other
+    ones is written again, even when its source did not change."""
+    gloss = config.glossary_dir
+    glossaries = []
+    for lang in sorted(config.languages):
+        file = Path(gloss) / lang / glossary.FILE if gloss else None
+        glossaries.append(hashlib.sha256(file.read_bytes()).hexdigest() if file and file.is_file() else "")
+    data = [
+        RENDERING, config.front_matter_keys, sorted(config.locales.items()), config.output.article,
+        config.output.bilingual, config.output.review_html, glossaries,
+    ]
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def translate(request: Request, config: Config, reporter: Reporter | None = None) -> Stats:
-    reporter = reporter or Reporter()
-    started = time.perf_counter()
-    stats = Stats()
-    sources, problems = paths.discover(list(request.inputs), config.include, config.exclude, [request.out_dir])
-    if request.only is not None:
-        sources = [s for s in sources if s.rel in request.only]
-    for problem in problems:
-        _fail(stats, reporter, problem)
-    memory = open_memory(config)
+    run = _Run(request, config, reporter or Reporter())
     try:
-        jobs, directions = _plan(sources, request, config, memory, stats, reporter)
-        for direction in directions.values():
-            _start_engine(direction, request, config, reporter, needed=bool(direction.missing) or request.retranslate_machine)
-        if request.retranslate_machine and memory is not None:
-            for direction in directions.values():  # entries from other models or settings no longer count
-                _find_missing(direction, jobs, config, memory, request)
-        protected = {s.path.resolve() for s in sources}
-        reporter.begin(sum(len(d.missing) for d in directions.values()))
-        written: dict[Path, str] = {}
+        run.go()
+    finally:
+        run.close()
+    return run.stats
+
+
+class _Run:
+    """One run's context: what every step needs, in one place."""
+
+    def __init__(self, request: Request, config: Config, reporter: Reporter):
+        self.request, self.config, self.reporter = request, config, reporter
+        self.out = request.out_dir
+        self.stats = Stats()
+        self.started = time.perf_counter()
+        self.memory: Memory | None = None
+        self.lock = FolderLock(self.out)
+        self.directions: dict[tuple[str, str], _Direction] = {}
+        self.protected: set[Path] = set()
+        self.written: dict[Path, str] = {}
+        self.roots = set(records.known_roots(self.out))
+        self.fingerprint = fingerprint(config)
+
+    def close(self) -> None:
+        if self.memory is not None:
+            self.memory.close()
+        self.lock.release()
+        self.stats.seconds = time.perf_counter() - self.started
+
+    # --- planning: nothing is written before a missing model is reported -------------------------
+
+    def go(self) -> None:
+        request, config = self.request, self.config
+        paths.check_out_dir(request.inputs, self.out)
+        if self.out.is_dir():
+            self.lock.acquire()
+        roots = paths.known_roots(self.out, config.source_roots)
+        sources, problems = paths.discover(request.inputs, config.include, config.exclude, [self.out], roots)
+        if request.only is not None:
+            sources = [s for s in sources if paths.real(s.path) in request.only]
+        for problem in problems:
+            self.fail(problem)
+        self.protected = {paths.real(s.path) for s in sources}
+        self.memory = self._memory_for_planning()
+        jobs = self._plan(sources)
+        for direction in self.directions.values():
+            self._start_engine(direction, needed=bool(direction.missing) or request.retranslate_machine)
+        if request.retranslate_machine:
+            self._find_outdated(jobs)
+        if not jobs:
+            return
+        # from here on the run writes
+        make_dirs(self.out)
+        self.lock.acquire()
+        if self.memory is not None and self.memory.path is None and config.memory_path is not None:
+            self.memory = self.memory.persist(config.memory_path)
+        self.reporter.begin(sum(len(d.missing) for d in self.directions.values()))
         try:
             for window in _windows(jobs):
-                _translate_window(window, request, config, directions, memory, protected, written, stats, reporter)
+                self._window(window)
         finally:
-            reporter.end()
-    finally:
-        if memory is not None:
-            memory.close()
-        stats.seconds = time.perf_counter() - started
-    return stats
+            self.reporter.end()
 
+    def _memory_for_planning(self) -> Memory | None:
+        """The memory, refilled from the output folder. A memory that does not exist yet is built
+        in RAM for planning and written to disk only once the run is sure to write."""
+        path = self.config.memory_path
+        if path is None:
+            return None
+        memory = Memory(path) if path.exists() else Memory(None)
+        memory.sync(self.out)
+        return memory
 
-def _load(source: paths.Source, config: Config, lang: str | None, default: str | None) -> Document:
-    try:
-        return read.load(source.path, source.shown, config, lang, default)
-    except InputError:
-        raise
-    except Exception as e:  # a bug in reading one article must not cost the rest of the batch
-        raise InputError(source.shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it") from e
-
-
-def _fail(stats: Stats, reporter: Reporter, error: InputError) -> None:
-    stats.failed += 1
-    reporter.error(str(error))
-
-
-def _plan(sources, request, config, memory, stats, reporter) -> tuple[list[_Job], dict[tuple[str, str], _Direction]]:
-    """Read every article once: its language, and which of its sentences the memory lacks."""
-    default = other(request.target) if request.target else None
-    jobs: list[_Job] = []
-    directions: dict[tuple[str, str], _Direction] = {}
-    for source in sources:
-        try:
-            doc = _load(source, config, request.source, default)
-        except read.NoProse as e:
-            stats.skipped += 1
-            reporter.notice(str(e))
-            continue
-        except InputError as e:
-            _fail(stats, reporter, e)
-            continue
-        if request.target:
-            targets: tuple[str, ...] = (request.target,) if doc.source_lang != request.target else ()
-        else:
-            targets = tuple(lang for lang in config.languages if lang != doc.source_lang)
-        if not targets:
-            stats.skipped += 1
-            reporter.notice(f"{source.shown}: already in {doc.source_lang}; skipped")
-            continue
-        jobs.append(_Job(source, doc.source_lang, targets, len(doc.text)))
-        for target in targets:
-            direction = directions.setdefault((doc.source_lang, target), _Direction(doc.source_lang, target))
-            texts = set(align.segments_to_translate(doc, target))
-            if memory is not None:
-                found = memory.lookup(doc.source_lang, target, texts, config.engine)
-                remembered = {t: Translated(e.target_text, e.flags, e.origin) for t, e in found.items()}
+    def _plan(self, sources: list[paths.Source]) -> list[_Job]:
+        """Read every article once: its language, and which of its sentences nothing holds yet."""
+        request = self.request
+        default = other(request.target) if request.target else None
+        jobs: list[_Job] = []
+        for source in sources:
+            if self._unchanged(source):
+                continue
+            try:
+                doc = self._load(source, request.source, default)
+            except read.NoProse as e:
+                self.stats.skipped += 1
+                self.reporter.notice(str(e))
+                continue
+            except InputError as e:
+                self.fail(e)
+                continue
+            targets = self._targets(doc.source_lang)
+            if not targets:
+                self.stats.skipped += 1
+                self.reporter.notice(f"{source.shown}: already in {doc.source_lang}; skipped")
+                continue
+            jobs.append(_Job(source, doc.source_lang, targets, len(doc.text), doc.sha256))
+            for target in targets:
+                direction = self.directions.setdefault((doc.source_lang, target), _Direction(doc.source_lang, target))
+                known = self._known(source, target)
+                texts = {t for t in align.segments_to_translate(doc, target) if t not in known}
+                found = self._remembered(direction, texts)
+                texts -= set(found)
                 # a remembered translation that lost its tags needs its pieces translated too
-                chunks = set(align.fallback_chunks(doc, target, remembered))
-                chunks -= set(memory.lookup(doc.source_lang, target, chunks, config.engine))
-                texts = (texts - set(found)) | chunks
-            direction.missing.update(text_hash(t) for t in texts)
-    return jobs, directions
+                chunks = {c for c in align.fallback_chunks(doc, target, _Layered(known, found)) if c not in known}
+                chunks -= set(self._remembered(direction, chunks))
+                direction.missing.update(text_hash(t) for t in texts | chunks)
+        return jobs
 
+    def _targets(self, lang: str) -> tuple[str, ...]:
+        if self.request.target:
+            return (self.request.target,) if lang != self.request.target else ()
+        return tuple(t for t in self.config.languages if t != lang)
 
-def _find_missing(direction: _Direction, jobs, config, memory: Memory, request) -> None:
-    """With --retranslate-machine: what the memory lacks from exactly this engine, model and settings."""
-    engine, model, version, settings = direction.identity
-    direction.missing = set()
-    for job in jobs:
-        if job.lang != direction.source or direction.target not in job.targets:
-            continue
+    def _unchanged(self, source: paths.Source) -> bool:
+        """An article whose every translation is as its record says, under the same settings: a
+        read and a hash, no parsing, nothing written."""
+        if self.request.retranslate_machine or self.request.overrides:
+            return False
+        found = []
+        for target in self.config.languages if not self.request.target else (self.request.target,):
+            stored = records.stored(self.out, target, source.rel)
+            if stored.pending is not None:
+                return False
+            if stored.record is not None and not stored.record.legacy:
+                found.append(stored.record)
+        if not found or len({r.source_lang for r in found}) != 1:
+            return False
+        if len(found) != len(self._targets(found[0].source_lang)):
+            return False
         try:
-            doc = _load(job.source, config, job.lang, job.lang)
+            data = read.read_bytes(source.path, source.shown, self.config.max_file_bytes)
         except InputError:
-            continue  # reported when the article is translated
-        texts = set(align.segments_to_translate(doc, direction.target))
-        texts -= set(memory.lookup(direction.source, direction.target, texts, engine, model, version, settings_key(settings)))
-        direction.missing.update(text_hash(t) for t in texts)
+            return False  # reported when the article is read
+        digest = records.file_sha256(data)
+        for record in found:
+            if record.source_sha256 != digest or record.fingerprint != self.fingerprint:
+                return False
+            if paths.relative_root(source.root, self.out) != record.root:
+                return False
+            if not all((self.out / p).is_file() for p, _ in record.outputs):
+                return False
+        for record in found:
+            self.written.update({(self.out / p).resolve(): source.shown for p, _ in record.outputs})
+            self._count(record.flagged)
+        self.stats.unchanged += len(found)
+        self.stats.articles += len(found)
+        return True
 
+    def _count(self, flagged: tuple[tuple[str, int], ...]) -> None:
+        for flag, n in flagged:
+            if flag:
+                self.stats.flag_counts[flag] += n
+        self.stats.flagged += dict(flagged).get("", 0)
 
-def _start_engine(direction: _Direction, request: Request, config: Config, reporter: Reporter, needed: bool) -> None:
-    """Create the engine (its model loads on first use). When the memory holds every sentence, a
-    missing package is no error: the outputs then name the memory as their source."""
-    s, t = direction.source, direction.target
-    try:
-        engine = engines.create(
-            config,
-            s,
-            t,
-            allow_download=request.allow_download and needed,
-            progress=lambda done, total: reporter.download(f"{s}->{t} model", done, total),
+    def _known(self, source: paths.Source, target: str) -> dict[str, Translated]:
+        """What the output folder holds for this article, by source text: an import's corrections,
+        the pending record (an interrupted write), then the committed one."""
+        stored = records.stored(self.out, target, source.rel, source.root)
+        return self._known_from(source, target, stored)
+
+    def _known_from(self, source: paths.Source, target: str, stored: records.Stored) -> dict[str, Translated]:
+        by_hash: dict[str, Translated] = {}
+        for record in (stored.record, stored.pending):
+            if record is None or record.target_lang != target:
+                continue
+            direction = self.directions.get((record.source_lang, target))
+            current = direction.identity if direction is not None and self.request.retranslate_machine else None
+            for h, s in record.by_hash().items():
+                if s.target is None:
+                    continue
+                if s.origin == records.MACHINE and current is not None and s.model != current:
+                    continue  # --retranslate-machine: from another model or settings
+                by_hash[h] = Translated(
+                    s.target, s.flags if s.origin == records.MACHINE else (), s.origin, s.model,
+                    markdown=records.FINAL_MARKDOWN in s.flags,
+                )
+        by_hash.update(self.request.overrides.get((paths.real(source.path), target), {}))
+        return _KnownByHash(by_hash)
+
+    def _remembered(self, direction: _Direction, texts) -> dict[str, Translated]:
+        if self.memory is None or not texts:
+            return {}
+        out = {}
+        strict = self.request.retranslate_machine and direction.identity is not None
+        for text, entry in self.memory.lookup(direction.source, direction.target, texts, self.config.engine).items():
+            if entry.origin == "machine" and strict and _entry_model(entry) != direction.identity:
+                continue
+            out[text] = _translated(entry)
+        return out
+
+    def _find_outdated(self, jobs: list[_Job]) -> None:
+        """With --retranslate-machine: what nothing holds from exactly this engine, model and settings."""
+        for direction in self.directions.values():
+            direction.missing = set()
+        for job in jobs:
+            try:
+                doc = self._load(job.source, job.lang, job.lang)
+            except InputError:
+                continue  # reported when the article is translated
+            for target in job.targets:
+                direction = self.directions[(job.lang, target)]
+                known = self._known(job.source, target)
+                texts = {t for t in align.segments_to_translate(doc, target) if t not in known}
+                texts -= set(self._remembered(direction, texts))
+                direction.missing.update(text_hash(t) for t in texts)
+
+    def _start_engine(self, direction: _Direction, needed: bool) -> None:
+        """Create the engine (its model loads on first use). When the records and the memory hold
+        every sentence, a missing package is no error."""
+        s, t = direction.source, direction.target
+        try:
+            engine = engines.create(
+                self.config, s, t,
+                allow_download=self.request.allow_download and needed,
+                progress=lambda done, total: self.reporter.download(f"{s}->{t} model", done, total),
+            )
+        except ModelMissing:
+            if needed:
+                raise
+            return
+        direction.engine = engine
+        direction.identity = ModelId(engine.name, engine.model, engine.model_version, settings_key(engine.settings))
+
+    # --- translating and writing, window by window ------------------------------------------------
+
+    def _window(self, window: list[_Job]) -> None:
+        docs: list[tuple[_Job, Document]] = []
+        for job in window:
+            try:
+                doc = self._load(job.source, job.lang, job.lang)
+            except InputError as e:  # changed since it was planned
+                self.fail(e)
+                continue
+            if doc.sha256 != job.sha256:
+                self.fail(InputError(job.source.shown, "changed while this run was translating it; run again"))
+                continue
+            docs.append((job, doc))
+        stored = {
+            (id(doc), target): records.stored(self.out, target, job.source.rel, job.source.root)
+            for job, doc in docs
+            for target in job.targets
+        }
+        known = {key: self._known_from(job.source, key[1], stored[key]) for job, doc in docs for key in [(id(doc), t) for t in job.targets]}
+        shared = {
+            key: self._results(d, [(doc, known[(id(doc), d.target)]) for job, doc in docs if job.lang == d.source and d.target in job.targets])
+            for key, d in self.directions.items()
+        }
+        for job, doc in docs:
+            for target in job.targets:
+                direction = self.directions[(job.lang, target)]
+                results = _Layered(known[(id(doc), target)], shared[(job.lang, target)])
+                previous = stored[(id(doc), target)]
+                try:
+                    td = self._assemble(doc, target, results, direction, previous.latest)
+                except Exception as e:  # a bug in assembling one article must not cost the rest of the batch
+                    self.fail(InputError(job.source.shown, f"internal error while assembling it ({type(e).__name__}: {e}); please report it"))
+                    continue
+                try:
+                    self._write(td, job.source, results, previous, direction)
+                except InputError as e:  # an output the pipeline may not write
+                    self.fail(e)
+                    continue
+                self.stats.articles += 1
+                self._count(_flagged(td))
+
+    def _results(self, direction: _Direction, docs: list[tuple[Document, Mapping[str, Translated]]]) -> dict[str, Translated]:
+        """Every sentence of these documents for one direction that their records lack: from the
+        memory, else from the engine."""
+        occurrences: list[str] = []
+        for doc, known in docs:
+            texts = align.segments_to_translate(doc, direction.target)
+            self.stats.segments += len(texts)
+            occurrences.extend(t for t in texts if t not in known)
+        wanted = list(dict.fromkeys(occurrences))
+        results: dict[str, Translated] = self._remembered(direction, wanted)
+        new = [t for t in wanted if t not in results]
+        self._translate(direction, new, results, progress=True)
+        self.stats.translated += len(new)
+        self.stats.reused += sum(len(align.segments_to_translate(doc, direction.target)) for doc, _ in docs) - len(new)
+        chunks: dict[str, None] = {}
+        for doc, known in docs:
+            layered = _Layered(known, results)
+            chunks.update(dict.fromkeys(c for c in align.fallback_chunks(doc, direction.target, layered) if c not in layered))
+        found = self._remembered(direction, list(chunks))
+        results.update(found)
+        self._translate(direction, [c for c in chunks if c not in found], results, progress=False)
+        return results
+
+    def _translate(self, direction: _Direction, texts: list[str], results: dict, progress: bool) -> None:
+        """Engine output for texts, committed to the memory as it comes: every CHUNK results or
+        every COMMIT_SECONDS, whichever is first, so a killed run loses at most that much."""
+        if not texts:
+            return
+        if direction.engine is None:  # planning found everything; the sources changed since
+            raise ModelMissing(f"{direction.source}->{direction.target}: {len(texts)} sentences changed during the run and no model is installed; run again")
+        engine = direction.engine
+        identity = direction.identity
+        pending: list[Entry] = []
+        last = time.monotonic()
+
+        def commit() -> None:
+            if self.memory is not None:
+                self.memory.add(pending)
+            if progress:
+                self.reporter.advance(len(pending))
+            pending.clear()
+
+        for text, out in zip(texts, engine.translate(texts)):
+            results[text] = Translated(out.text, out.flags, "machine", identity)
+            direction.fresh.add(text)
+            pending.append(
+                Entry(direction.source, direction.target, text, out.text, "machine", identity.engine, identity.package,
+                      identity.version, identity.settings, out.flags)
+            )
+            if len(pending) >= CHUNK or time.monotonic() - last >= COMMIT_SECONDS:
+                commit()
+                last = time.monotonic()
+        commit()
+
+    def _assemble(self, doc: Document, target: str, results, direction: _Direction, previous: records.Record | None) -> TranslatedDocument:
+        memory = self.memory
+
+        def suggestion(source_hash: str) -> tuple[str, str] | None:  # records of format 1 kept no text
+            entry = memory.human_by_hash(doc.source_lang, target, source_hash) if memory is not None else None
+            return (entry.source_display, entry.target_text) if entry else None
+
+        return align.translate_document(
+            doc,
+            target,
+            results,
+            _Named(self._document_model(doc, target, results, direction, previous)),
+            render=localize.renderer(localize.locale_for(target, self.config.locales)),
+            previous=previous,
+            suggestion=suggestion,
+            glossary=glossary.for_folder(self.config.glossary_dir),
         )
-    except ModelMissing:
-        if needed:
+
+    def _document_model(self, doc: Document, target: str, results, direction: _Direction, previous: records.Record | None) -> ModelId:
+        """What the outputs name as their engine: this run's when it translated any of the article,
+        else what the article's record named (so a run without a model changes nothing), else the
+        model behind most of its sentences."""
+        texts = align.segments_to_translate(doc, target)
+        if direction.identity is not None and any(t in direction.fresh for t in texts):
+            return direction.identity
+        if previous is not None and previous.model.engine and not previous.legacy:
+            return previous.model
+        models = Counter(results[t].model for t in texts if results[t].origin == "machine" and results[t].model)
+        if models:
+            return models.most_common(1)[0][0]
+        if direction.identity is not None:
+            return direction.identity
+        if previous is not None and previous.model.engine:
+            return previous.model
+        return HUMAN_ID if texts else ModelId(self.config.engine)
+
+    def _write(self, td: TranslatedDocument, source: paths.Source, results, stored: records.Stored, direction: _Direction) -> None:
+        """Pending record, outputs, record: an interruption anywhere leaves a state the next run
+        recognises (see records.py). Files whose bytes would not change are not touched."""
+        src, tgt = td.document.source_lang, td.target_lang
+        out_dir = self.out
+        template = self.config.output
+        outputs = {paths.output_path(out_dir, template.article, source, src, tgt): td.text}
+        outputs[paths.output_path(out_dir, template.bilingual, source, src, tgt, ".json")] = alignment_json.render(td)
+        if template.review_html:
+            outputs[paths.output_path(out_dir, template.bilingual, source, src, tgt, ".html")] = review_html.render(td)
+        ours = stored.ours()
+        for path, text in outputs.items():
+            resolved = path.resolve()
+            if paths.real(path) in self.protected:
+                raise InputError(source.shown, f"refusing to overwrite the source file {path}")
+            if resolved in self.written:
+                raise InputError(source.shown, f"{path} is also the output of {self.written[resolved]}; give the articles distinct paths")
+            _check_not_edited(path, out_dir, ours, text, source)
+        blocks, pieces = align.recorded(td, results, ModelId(td.engine, td.model, td.model_version, settings_key(td.settings)))
+        record = records.Record(
+            root=paths.relative_root(source.root, out_dir),
+            rel=source.rel,
+            source_lang=src,
+            target_lang=tgt,
+            source_sha256=td.document.sha256,  # the bytes that were translated, not the file as it is now
+            article=next(iter(outputs)).relative_to(out_dir).as_posix(),
+            blocks=blocks,
+            outputs=tuple((p.relative_to(out_dir).as_posix(), records.file_sha256(t.encode("utf-8"))) for p, t in outputs.items()),
+            model=ModelId(td.engine, td.model, td.model_version, settings_key(td.settings)),
+            fingerprint=self.fingerprint,
+            pieces=pieces,
+            flagged=_flagged(td),
+        )
+        self._remember_root(record.root)
+        record_path = records.path(out_dir, tgt, source.rel)
+        pending = records.pending_path(record_path)
+        text = records.dump(record)
+        clean_temp({p.parent for p in outputs} | {record_path.parent})
+        changed = [p for p, t in outputs.items() if not same_content(p, t)]
+        if changed or not same_content(record_path, text):
+            write_atomic(pending, text)
+            for path in changed:
+                write_atomic(path, outputs[path])
+            replace(pending, record_path)
+        elif pending.exists():
+            pending.unlink()
+        self._forget_legacy(source, tgt)
+        for path in outputs:
+            self.written[path.resolve()] = source.shown
+        if self.memory is not None:
+            self.memory.add([e for e in _human_entries(record, self.request.overrides.get((paths.real(source.path), tgt), {}))])
+
+    def _remember_root(self, root: str) -> None:
+        if root in self.roots:
+            return
+        self.roots.add(root)
+        for path, text in records.roots_file(self.out, sorted(self.roots)).items():
+            if not same_content(path, text):
+                write_atomic(path, text)
+
+    def _forget_legacy(self, source: paths.Source, target: str) -> None:
+        legacy = self.out / records.LEGACY_FOLDER / target / (source.rel + ".json")
+        if legacy.is_file():
+            legacy.unlink()
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    def _load(self, source: paths.Source, lang: str | None, default: str | None) -> Document:
+        try:  # errors name the file as the user did; outputs by its identity
+            return dataclasses.replace(read.load(source.path, source.shown, self.config, lang, default), path=source.rel)
+        except InputError:
             raise
-        direction.identity = (config.engine, "memory", "", {})
-        return
-    direction.engine = engine
-    direction.identity = (engine.name, engine.model, engine.model_version, dict(engine.settings))
+        except Exception as e:  # a bug in reading one article must not cost the rest of the batch
+            raise InputError(source.shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it") from e
+
+    def fail(self, error: InputError) -> None:
+        self.stats.failed += 1
+        self.reporter.error(str(error))
+
+
+class _KnownByHash(dict):
+    """An article's known translations, looked up by source text through its hash."""
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and dict.__contains__(self, text_hash(text))
+
+    def __getitem__(self, text: str) -> Translated:
+        return dict.__getitem__(self, text_hash(text))
+
+    def get(self, text, default=None):
+        return self[text] if text in self else default
+
+    def __iter__(self):  # no texts are kept, only hashes: set(known) is meaningless
+        raise TypeError("iterate hashes with .hashes()")
+
+    def hashes(self):
+        return dict.keys(self)
+
+
+class _Layered(Mapping):
+    """The article's own translations first, then what the run found for every article."""
+
+    def __init__(self, first: Mapping[str, Translated], second: Mapping[str, Translated]):
+        self.first, self.second = first, second
+
+    def __getitem__(self, text: str) -> Translated:
+        if text in self.first:
+            return self.first[text]
+        return self.second[text]
+
+    def __contains__(self, text: object) -> bool:
+        return text in self.first or text in self.second
+
+    def __iter__(self):
+        return iter(self.second)
+
+    def __len__(self) -> int:
+        return len(self.second)
+
+
+class _Named:
+    """Names the model in the outputs."""
+
+    def __init__(self, model: ModelId):
+        self.name, self.model, self.model_version = model.engine, model.package, model.version
+        self.settings = json.loads(model.settings or "{}")
+
+
+def _entry_model(entry: Entry) -> ModelId:
+    return ModelId(entry.engine, entry.model, entry.model_version, entry.settings)
+
+
+def _translated(entry: Entry) -> Translated:
+    if entry.origin == "human":
+        return Translated(entry.target_text, (), "human", None, markdown=entry.engine == LEGACY_HUMAN)
+    return Translated(entry.target_text, entry.flags, "machine", _entry_model(entry))
+
+
+def _human_entries(record: records.Record, overrides: Mapping[str, Translated]) -> list[Entry]:
+    """An import's corrections for the memory (the cache), so other articles with the same sentence use them."""
+    out = []
+    for s in record.sentences():
+        if s.origin == records.HUMAN and s.hash in overrides:
+            out.append(
+                Entry(record.source_lang, record.target_lang, "", s.target or "", "human", "human", "", "", "",
+                      source_display=s.shown[0] if s.shown else "", hash=s.hash)
+            )
+    return out
+
+
+def _flagged(td: TranslatedDocument) -> tuple[tuple[str, int], ...]:
+    """Sentences per problem flag; under "" the sentences with any."""
+    counts: Counter = Counter()
+    for sentence in (s for b in td.blocks for s in b.sentences):
+        problems = set(sentence.flags) & flags.PROBLEMS
+        counts[""] += bool(problems)
+        counts.update(problems)
+    return tuple(sorted((k, v) for k, v in counts.items() if v))
 
 
 def _windows(jobs: list[_Job]) -> Iterator[list[_Job]]:
@@ -243,165 +676,18 @@ def _windows(jobs: list[_Job]) -> Iterator[list[_Job]]:
         yield window
 
 
-def _translate_window(window, request, config, directions, memory, protected, written, stats, reporter) -> None:
-    docs: list[tuple[_Job, Document]] = []
-    for job in window:
-        try:
-            docs.append((job, _load(job.source, config, job.lang, job.lang)))
-        except InputError as e:  # changed since it was planned
-            _fail(stats, reporter, e)
-    results = {
-        key: _results(d, [doc for job, doc in docs if job.lang == d.source and d.target in job.targets], request, config, memory, stats, reporter)
-        for key, d in directions.items()
-    }
-    for job, doc in docs:
-        for target in job.targets:
-            direction = directions[(job.lang, target)]
-            previous = records.load(records.path(request.out_dir, target, job.source.rel))
-            try:
-                td = _assemble(doc, target, results[(job.lang, target)], direction, previous, config, memory)
-            except Exception as e:  # a bug in assembling one article must not cost the rest of the batch
-                _fail(stats, reporter, InputError(job.source.shown, f"internal error while assembling it ({type(e).__name__}: {e}); please report it"))
-                continue
-            try:
-                _write(td, job.source, previous, request.out_dir, config, protected, written)
-            except InputError as e:  # an output the pipeline may not write
-                _fail(stats, reporter, e)
-                continue
-            stats.articles += 1
-            for sentence in (s for b in td.blocks for s in b.sentences):
-                problems = set(sentence.flags) & flags.PROBLEMS
-                stats.flagged += bool(problems)
-                stats.flag_counts.update(problems)
-
-
-def _results(direction: _Direction, docs: Sequence[Document], request, config, memory, stats, reporter) -> dict[str, Translated]:
-    """Every sentence of these documents for one direction: from the memory, else from the engine."""
-    occurrences: list[str] = []
-    for doc in docs:
-        occurrences.extend(align.segments_to_translate(doc, direction.target))
-    stats.segments += len(occurrences)
-    wanted = list(dict.fromkeys(occurrences))
-    results: dict[str, Translated] = {}
-    if memory is not None:
-        for text, entry in memory.lookup(direction.source, direction.target, wanted, config.engine).items():
-            if entry.origin == "machine" and request.retranslate_machine and not _same_model(entry, direction):
-                continue  # from another model or other settings: translate it again
-            results[text] = Translated(entry.target_text, entry.flags, entry.origin)
-    new = [t for t in wanted if t not in results]
-    _translate(direction, new, results, memory, reporter)
-    stats.translated += len(new)
-    stats.reused += len(occurrences) - len(new)
-    chunks: dict[str, None] = {}
-    for doc in docs:
-        chunks.update(dict.fromkeys(c for c in align.fallback_chunks(doc, direction.target, results) if c not in results))
-    _translate(direction, list(chunks), results, memory, None)
-    return results
-
-
-def _same_model(entry: Entry, direction: _Direction) -> bool:
-    engine, model, version, settings = direction.identity
-    return (entry.engine, entry.model, entry.model_version, entry.settings) == (engine, model, version, settings_key(settings))
-
-
-def _translate(direction: _Direction, texts: list[str], results: dict, memory, reporter) -> None:
-    """Engine output for texts, committed to the memory chunk by chunk."""
-    if not texts:
+def _check_not_edited(path: Path, out_dir: Path, ours: dict[str, set[str]], new_text: str, source: paths.Source) -> None:
+    """Nothing a person wrote is overwritten: an existing output must be what the pipeline wrote
+    (before, or in an interrupted run), or exactly what it is about to write."""
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):  # the write reports a file in the way
         return
-    if direction.engine is None:  # planning found everything in the memory, which this run holds locked
-        raise RuntimeError(f"{direction.source}->{direction.target}: no engine for {len(texts)} sentences")
-    engine = direction.engine
-    settings = settings_key(engine.settings)
-    pending: list[Entry] = []
-
-    def commit() -> None:
-        if memory is not None:
-            memory.add(pending)
-        if reporter:
-            reporter.advance(len(pending))
-        pending.clear()
-
-    for text, out in zip(texts, engine.translate(texts)):
-        results[text] = out
-        pending.append(
-            Entry(direction.source, direction.target, text, out.text, "machine", engine.name, engine.model,
-                  engine.model_version, settings, out.flags)
-        )
-        if len(pending) >= CHUNK:
-            commit()
-    commit()
-
-
-class _Identity:
-    """Names the engine in outputs when every sentence came from the memory."""
-
-    def __init__(self, name: str, model: str, version: str, settings: dict):
-        self.name, self.model, self.model_version, self.settings = name, model, version, settings
-
-
-def _assemble(doc, target, results, direction: _Direction, previous: records.Record | None, config, memory) -> TranslatedDocument:
-    engine = direction.engine or _Identity(*direction.identity)
-
-    def suggestion(source_hash: str) -> tuple[str, str] | None:
-        if memory is None:
-            return None
-        entry = memory.human_by_hash(doc.source_lang, target, source_hash)
-        return (entry.source_display, entry.target_text) if entry else None
-
-    return align.translate_document(
-        doc,
-        target,
-        results,
-        engine,
-        render=localize.renderer(localize.locale_for(target, config.locales)),
-        previous=previous,
-        suggestion=suggestion,
-        glossary=glossary.for_folder(config.glossary),
-    )
-
-
-def _write(td: TranslatedDocument, source: paths.Source, previous: records.Record | None, out_dir: Path, config: Config,
-           protected: set[Path], written: dict[Path, str]) -> None:
-    src, tgt = td.document.source_lang, td.target_lang
-    outputs = {paths.output_path(out_dir, config.output.article, source, src, tgt): td.text}
-    outputs[paths.output_path(out_dir, config.output.bilingual, source, src, tgt, ".json")] = alignment_json.render(td)
-    if config.output.review_html:
-        outputs[paths.output_path(out_dir, config.output.bilingual, source, src, tgt, ".html")] = review_html.render(td)
-    ours = dict(previous.outputs) if previous else {}
-    for path in outputs:
-        resolved = path.resolve()
-        if resolved in protected:
-            raise InputError(source.shown, f"refusing to overwrite the source file {path}")
-        if resolved in written:
-            raise InputError(source.shown, f"{path} is also the output of {written[resolved]}; give the articles distinct paths")
-        _check_not_edited(path, out_dir, ours, source)
-    for path, text in outputs.items():
-        write_atomic(path, text)
-        written[path.resolve()] = source.shown
-    article = next(iter(outputs))
-    record = records.Record(
-        source=str(source.path),
-        root=str(source.root),
-        rel=source.rel,
-        source_lang=src,
-        target_lang=tgt,
-        source_sha256=td.document.sha256,  # the bytes that were translated, not the file as it is now
-        article=article.relative_to(out_dir).as_posix(),
-        blocks=records.sentences_of(td),
-        engine=td.engine,
-        model=td.model,
-        model_version=td.model_version,
-        outputs=tuple((p.relative_to(out_dir).as_posix(), records.file_sha256(t.encode("utf-8"))) for p, t in outputs.items()),
-    )
-    write_atomic(records.path(out_dir, tgt, source.rel), records.dump(record))
-
-
-def _check_not_edited(path: Path, out_dir: Path, ours: dict[str, str], source: paths.Source) -> None:
-    """Nothing a person wrote is overwritten: an existing output must be exactly what we last wrote."""
-    if not path.exists():
-        return
+    except OSError as e:
+        raise InputError(source.shown, f"{path}: cannot read: {e.strerror or e}") from None
     rel = path.relative_to(out_dir).as_posix()
-    if ours.get(rel) == records.file_sha256(path.read_bytes()):
+    digest = records.file_sha256(data)
+    if digest in ours.get(rel, ()) or data == new_text.encode("utf-8"):
         return
     if rel in ours:
         reason = "was changed by hand since the pipeline wrote it"

@@ -33,11 +33,14 @@ def test_en_to_uk_writes_article_and_bilingual_files(installed, runner, articles
     result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert files(out) == [
-        ".pipeline/records/uk/news/kursk.md.json",
         "bilingual/news/kursk.en-uk.html",
         "bilingual/news/kursk.en-uk.json",
+        "records/.gitattributes",
+        "records/sources.txt",
+        "records/uk/news/kursk.md.json",
         "uk/news/kursk.md",
     ]
+    assert (out / "records/sources.txt").read_text() == "../articles\n"
     assert "already in uk; skipped" in result.stderr
     assert result.stdout.startswith("1 articles, 16 segments (16 translated, 0 reused), 0 flagged, 0 failed, 1 skipped in ")
     data = json.loads((out / "bilingual/news/kursk.en-uk.json").read_text())
@@ -52,13 +55,15 @@ def test_both_directions_from_config_languages(installed, runner, articles, tmp_
     result = runner.invoke(main, ["translate", str(articles), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert files(out) == [
-        ".pipeline/records/en/news/avalanche.md.json",
-        ".pipeline/records/uk/news/kursk.md.json",
         "bilingual/news/avalanche.uk-en.html",
         "bilingual/news/avalanche.uk-en.json",
         "bilingual/news/kursk.en-uk.html",
         "bilingual/news/kursk.en-uk.json",
         "en/news/avalanche.md",
+        "records/.gitattributes",
+        "records/en/news/avalanche.md.json",
+        "records/sources.txt",
+        "records/uk/news/kursk.md.json",
         "uk/news/kursk.md",
     ]
     data = json.loads((out / "bilingual/news/avalanche.uk-en.json").read_text())
@@ -145,7 +150,8 @@ def test_decoding_cap_flags_and_strict(argos_env, runner, package_files, tmp_pat
     data = json.loads((out / "bilingual/a.en-uk.json").read_text())
     assert data["blocks"][0]["flags"] == ["decoding-capped"]
     strict = runner.invoke(main, ["translate", str(src), "--to", "uk", "--out", str(out), "--strict"])
-    assert strict.exit_code == ExitStatus.PROBLEMS
+    # nothing changed, nothing is parsed again, and the flag is still counted
+    assert strict.exit_code == ExitStatus.PROBLEMS and "1 unchanged" in strict.stdout and "1 flagged (decoding-capped 1)" in strict.stdout
 
 
 def test_pseudo_engine_needs_no_model(argos_env, runner, articles, tmp_path):
@@ -162,7 +168,13 @@ def test_output_layout_from_config_and_refusals(installed, runner, articles, tmp
     out = tmp_path / "site"
     result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(out), "--config", str(tmp_path / "hugo.yaml")])
     assert result.exit_code == 0, result.output
-    assert files(out) == [".pipeline/records/uk/news/kursk.md.json", "bilingual/news/kursk.en-uk.json", "content/uk/news/kursk.md"]
+    assert files(out) == [
+        "bilingual/news/kursk.en-uk.json",
+        "content/uk/news/kursk.md",
+        "records/.gitattributes",
+        "records/sources.txt",
+        "records/uk/news/kursk.md.json",
+    ]
     (tmp_path / "evil.yaml").write_text('output:\n  article: "../../{path}"\n')
     result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(out), "--config", str(tmp_path / "evil.yaml")])
     assert result.exit_code == ExitStatus.FILES_FAILED

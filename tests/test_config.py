@@ -8,12 +8,22 @@ from tests.conftest import ROOT
 
 
 def test_shipped_config_yaml_is_the_defaults():
-    assert config.load(ROOT / "config.yaml") == config.Config(source=str(ROOT / "config.yaml"))
+    assert config.load(ROOT / "config.yaml") == config.Config(source=str(ROOT / "config.yaml"), root=str(ROOT))
 
 
 def test_no_file_means_defaults(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert config.load() == config.Config()
+    (tmp_path / ".git").mkdir()  # the search for config.yaml stops at the top of a checkout
+    assert config.load() == config.Config(root=str(tmp_path))
+
+
+def test_the_project_root_is_where_config_yaml_is(tmp_path, monkeypatch):
+    (tmp_path / "config.yaml").write_text("memory: cache/m.sqlite\nsources: [src/en]\n")
+    (tmp_path / "src" / "en").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "src" / "en")
+    loaded = config.load()
+    assert loaded.root == str(tmp_path) and loaded.memory_path == tmp_path / "cache/m.sqlite"
+    assert loaded.source_roots == (tmp_path / "src/en",) and loaded.out_dir == tmp_path / "translations"
 
 
 def test_values_are_read_and_nested(tmp_path):

@@ -9,8 +9,8 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.errors import ExitStatus
-from pipeline.memory import Entry, Memory
 from tests.conftest import ROOT
+from tests.helpers import correct
 from tests.test_run import ARTICLE
 
 
@@ -62,10 +62,7 @@ def test_missing_and_orphan(project, runner):
 
 
 def test_stale_human_correction_needs_review(project, runner):
-    with Memory(project / ".pipeline/memory.sqlite") as memory:
-        memory.add([Entry("en", "uk", "Forces advanced quickly.", "Війська швидко просунулися.", "human", "human", "", "", "",
-                          source_display="Forces advanced quickly.")])
-    runner.invoke(main, ["translate", "articles", "--to", "uk", "--out", "out"])
+    assert correct(runner, project / "out", "articles", {"Forces advanced quickly.": "Війська швидко просунулися."}).exit_code == 0
     assert "Війська швидко просунулися." in (project / "out/uk/kursk.md").read_text()
     path = project / "articles" / "kursk.md"
     path.write_text(path.read_text().replace("Forces advanced quickly.", "Forces advanced fast."))

@@ -30,7 +30,7 @@ def check(sources, out_dir, target, as_json, show_all, config_path) -> None:
     from pipeline import freshness
 
     config = load_config(config_path)
-    out = Path(out_dir or config.output.dir)
+    out = Path(out_dir or config.out_dir)
     items, problems = freshness.check(list(sources), out, config, target)
     for problem in problems:
         error(str(problem))

@@ -30,7 +30,7 @@ def export(sources, kinds, out_dir, dest, target, config_path) -> None:
     from pipeline import exchange
 
     config = load_config(config_path)
-    out = Path(out_dir or config.output.dir)
+    out = Path(out_dir or config.out_dir)
     written = exchange.export(list(sources), out, config, kinds or KINDS, Path(dest) if dest else out / "exchange", target)
     for path in written:
         click.echo(str(path))
@@ -42,47 +42,58 @@ def export(sources, kinds, out_dir, dest, target, config_path) -> None:
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder of the translations [default: output.dir].")
+@click.option("--theirs", "choose", flag_value="theirs", help="In a conflict, take the file's version.")
+@click.option("--ours", "choose", flag_value="ours", help="In a conflict, keep the translation's current version.")
 @config_option
 @reports_errors
-def import_(files, out_dir, config_path) -> None:
+def import_(files, out_dir, choose, config_path) -> None:
     """Bring editors' corrections back from FILES (XLIFF, TMX, PO, or the bilingual JSON).
 
-    Every file is checked before anything is stored; a file with unknown segments, other languages
-    or broken XML is refused whole. Corrected sentences become human translations, preferred over
-    machine ones from then on, and the articles are written again with them.
+    A three-way merge: a sentence changed in the file becomes the editor's translation; one
+    changed in the file and, since the export, in the translation too is a conflict (both versions
+    are shown; nothing is stored unless --theirs or --ours says which wins). Sentences whose source
+    changed since the export are refused one by one; the rest are taken. The articles are written
+    again at once. Exit 1 when a file, a segment or a conflict was not taken.
     """
     import dataclasses
 
-    from pipeline import exchange, run
+    from pipeline import exchange, paths, run
     from pipeline.config import ENGINES
+    from pipeline.fileio import FolderLock
 
     config = load_config(config_path)
-    out = Path(out_dir or config.output.dir)
-    accepted = []
+    out = Path(out_dir or config.out_dir)
     failed = 0
-    for file in files:
-        try:
-            accepted.append(exchange.accept(exchange.read_file(Path(file)), file, out, config))
-        except InputError as e:
-            error(str(e))
-            failed += 1
-    memory = run.open_memory(config)
-    if memory is None:
-        error("the translation memory is switched off (memory: null): corrections cannot be kept")
-        sys.exit(int(ExitStatus.USAGE))
-    with memory:
-        exchange.store(accepted, memory)
     reporter = ClickReporter()
-    for a in accepted:
-        r = a.translation.record
-        request = run.Request(
-            inputs=(r.root,), out_dir=out, target=r.target_lang, source=r.source_lang,
-            allow_download=False, only=frozenset({r.rel}),
-        )
-        # the engine that translated the article: its memory entries are the ones to reuse
-        same_engine = dataclasses.replace(config, engine=r.engine) if r.engine in ENGINES else config
-        stats = run.translate(request, same_engine, reporter)
-        click.echo(f"{r.source}: {a.corrected} corrections imported, {r.article} written again")
-        failed += stats.failed
+    with FolderLock(out):
+        for file in files:
+            try:
+                accepted = exchange.accept(exchange.read_file(Path(file)), paths.shown(file), out, config, choose)
+            except InputError as e:
+                error(str(e))
+                failed += 1
+                continue
+            for problem in accepted.problems:
+                error(problem)
+            failed += bool(accepted.problems)
+            t = accepted.translation
+            written = ""
+            if exchange.store(accepted):
+                r = t.record
+                request = run.Request(
+                    inputs=(str(t.source),), out_dir=out, target=r.target_lang, source=r.source_lang,
+                    allow_download=False, only=frozenset({paths.real(t.source)}),
+                    overrides={(paths.real(t.source), r.target_lang): accepted.overrides},
+                )
+                # the engine that translated the article: nothing should need it, but its entries are the ones to reuse
+                same_engine = dataclasses.replace(config, engine=r.model.engine) if r.model.engine in ENGINES else config
+                stats = run.translate(request, same_engine, reporter)
+                failed += stats.failed
+                written = f"; {r.article} written again" if not stats.failed else ""
+            refused = len(accepted.problems) - accepted.conflicts
+            click.echo(
+                f"{file}: {accepted.corrected} corrected, {accepted.approved} approved, "
+                f"{accepted.conflicts} conflicts, {refused} refused{written}"
+            )
     if failed:
         sys.exit(int(ExitStatus.FILES_FAILED))

@@ -47,7 +47,7 @@ def translate(sources, target, source, out_dir, engine, beam_size, no_download, 
         raise click.UsageError("--from and --to name the same language")
     request = run.Request(
         inputs=tuple(sources),
-        out_dir=Path(out_dir or config.output.dir),
+        out_dir=Path(out_dir or config.out_dir),
         target=target,
         source=source,
         allow_download=not no_download,

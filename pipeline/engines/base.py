@@ -6,12 +6,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from pipeline.document import ModelId
+
 
 @dataclass(frozen=True)
 class Translated:
     text: str
     flags: tuple[str, ...] = ()
-    origin: str = "machine"  # human: an editor's final text, used as it is (no placeholders)
+    origin: str = "machine"  # machine | human (an editor's text, placeholders and all)
+    model: ModelId | None = None  # what produced it, when it comes from the records or the memory
+    markdown: bool = False  # an editor's text saved before placeholders were kept (memory format 1): final Markdown
 
 
 class Engine(Protocol):

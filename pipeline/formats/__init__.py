@@ -22,6 +22,7 @@ from pathlib import PurePath
 from lxml import etree
 
 __all__ = [
+    "Code",
     "FORMATS",
     "MAX_BYTES",
     "STATES",
@@ -40,12 +41,22 @@ MAX_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
+class Code:
+    n: int
+    kind: str
+    open: str
+    close: str | None = None
+
+
+@dataclass(frozen=True)
 class Unit:
     id: str  # stable segment id; unique within a file
     source: str
     target: str  # "" if none
     state: str = "translated"  # one of STATES (XLIFF 2 states); "reviewed"/"final": a human checked it
     note: str = ""  # free text for the editor; may be multi-line
+    codes: tuple[Code, ...] = ()
+    error: str = ""
 
     def __post_init__(self) -> None:
         if self.state not in STATES:

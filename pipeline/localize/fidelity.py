@@ -25,25 +25,39 @@ def check(segment: Segment, missing: Sequence[int], output: str, translation: st
     """Flags for one sentence. ``missing``: the atoms the engine lost (numbers in the segment);
     ``output``: the engine's text with placeholders; ``translation``: the final sentence;
     ``terms``: the checked glossary terms its source contains."""
-    found: set[str] = set()
+    return set(details(segment, missing, output, translation, terms))
+
+
+def details(
+    segment: Segment, missing: Sequence[int], output: str, translation: str, terms: Sequence[Term] = ()
+) -> dict[str, list[str]]:
+    """Each flag with what it is about (which number, which term, which placeholder)."""
+    found: dict[str, list[str]] = {}
+
+    def add(flag: str, what: str) -> None:
+        found.setdefault(flag, [])
+        if what not in found[flag]:
+            found[flag].append(what)
+
     for n, span in enumerate(segment.spans, 1):
         lost = n in missing
         if span.kind == "quantity":
             if lost:
-                found.add(flags.NUMBER_MISSING)
+                add(flags.NUMBER_MISSING, span.source)
             if not span.value.valid:
-                found.add(flags.NUMBER_UNPARSED)
+                add(flags.NUMBER_UNPARSED, span.source)
         elif span.kind == "term" and span.value is not None:
             if lost:
-                found.add(flags.GLOSSARY)
+                add(flags.GLOSSARY, span.source)
         elif lost:
-            found.add(flags.PLACEHOLDER_RESTORED)
+            add(flags.PLACEHOLDER_RESTORED, span.source)
     source_digits = Counter(_DIGITS.findall(TAG_RE.sub(" ", segment.text)))
     output_digits = Counter(_DIGITS.findall(TAG_RE.sub(" ", output)))
-    if output_digits - source_digits:
-        found.add(flags.NUMBER_CHANGED)
-    if source_digits - output_digits:
-        found.add(flags.NUMBER_MISSING)
-    if any(not satisfied(term, translation) for term in terms):
-        found.add(flags.GLOSSARY)
+    for digits in sorted(output_digits - source_digits):
+        add(flags.NUMBER_CHANGED, digits)
+    for digits in sorted(source_digits - output_digits):
+        add(flags.NUMBER_MISSING, digits)
+    for term in terms:
+        if not satisfied(term, translation):
+            add(flags.GLOSSARY, f"{term.source[0]} → {term.target}")
     return found
