@@ -30,6 +30,7 @@ class Item:
     translation: str = ""  # the translated article, relative to the output folder
     detail: str = ""
     changed_blocks: tuple[int, ...] = ()  # 1-based numbers of the source's blocks that changed or are new
+    files: tuple[Path, ...] = ()  # orphans: the outputs and the record to remove
 
 
 def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | None = None) -> tuple[list[Item], list[InputError]]:
@@ -77,8 +78,23 @@ def _orphans(inputs: Sequence[str], out_dir: Path, matched: set[Path], target: s
         source = Path(os.path.normpath(out / record.root / record.rel))
         if source.exists() or not any(source == n or source.is_relative_to(n) for n in named):
             continue
-        found.append(Item(shown_source(out_dir, record), lang, ORPHAN, record.article, "its source is gone"))
+        files = tuple(out_dir / p for p, _ in record.outputs) + (file, records.pending_path(file))
+        found.append(Item(shown_source(out_dir, record), lang, ORPHAN, record.article, "its source is gone", files=files))
     return found
+
+
+def prune(items: Sequence[Item], dry_run: bool = False) -> list[Path]:
+    """Remove the outputs and records of orphaned translations; the files that were (or would be) removed."""
+    removed = []
+    for item in items:
+        if item.status != ORPHAN:
+            continue
+        for file in item.files:
+            if file.is_file():
+                removed.append(file)
+                if not dry_run:
+                    file.unlink()
+    return removed
 
 
 def shown_source(out_dir: Path, record: records.Record) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline import __version__
-from pipeline.cli.check import check
+from pipeline.cli.check import check, prune
 from pipeline.cli.exchange import export, import_
 from pipeline.cli.models import models
 from pipeline.cli.translate import translate
@@ -23,6 +23,7 @@ def main() -> None:
 
 main.add_command(translate)
 main.add_command(check)
+main.add_command(prune)
 main.add_command(export)
 main.add_command(import_)
 main.add_command(models)

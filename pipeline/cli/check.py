@@ -1,7 +1,8 @@
-"""pipeline check"""
+"""pipeline check | prune"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -61,3 +62,31 @@ def check(sources, out_dir, target, as_json, show_all, config_path) -> None:
         click.echo(", ".join(f"{counts[s]} {s}" for s in freshness.STATUSES))
     if problems or counts[freshness.FRESH] != len(items):
         sys.exit(int(ExitStatus.NOT_FRESH))
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@config_option
+@reports_errors
+def prune(sources, out_dir, dry_run, config_path) -> None:
+    """Remove the translations (outputs and records) of articles under SOURCES that are gone.
+
+    Only orphans are touched: translations whose source file no longer exists under SOURCES.
+    """
+    from pipeline import freshness
+    from pipeline.fileio import FolderLock
+
+    config = load_config(config_path)
+    out = Path(out_dir or config.out_dir)
+    items, problems = freshness.check(list(sources), out, config)
+    for problem in problems:
+        error(str(problem))
+    with FolderLock(out) if out.is_dir() and not dry_run else contextlib.nullcontext():
+        removed = freshness.prune(items, dry_run)
+    for path in removed:
+        click.echo(("would remove " if dry_run else "removed ") + str(path))
+    orphans = sum(1 for i in items if i.status == freshness.ORPHAN)
+    click.echo(f"{orphans} orphaned translation{'s' * (orphans != 1)}, {len(removed)} files {'to remove' if dry_run else 'removed'}")
+

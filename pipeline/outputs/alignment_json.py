@@ -40,6 +40,8 @@ def _sentence(s: SentencePair) -> dict[str, Any]:
     out: dict[str, Any] = {"id": s.id, "source": s.source, "target": s.target, "origin": s.origin}
     if s.flags:
         out["flags"] = list(s.flags)
+    if s.details:
+        out["details"] = list(s.details)
     if s.suggestion:
         out["suggestion"] = {"source": s.suggestion[0], "target": s.suggestion[1]}
     return out

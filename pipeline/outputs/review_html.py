@@ -22,8 +22,9 @@ h1{font-size:1.2rem;margin:0 0 .3rem}
 .meta{color:#555;margin:0}
 table{border-collapse:collapse;width:100%;table-layout:fixed;background:#fff}
 th,td{vertical-align:top;padding:.45rem .8rem;border-bottom:1px solid #eee;text-align:left;overflow-wrap:anywhere}
+td.n{overflow-wrap:normal;word-break:keep-all}
 th{position:sticky;top:0;background:#f0f0f3;z-index:1}
-col.n{width:5.5rem}
+col.n{width:7.5rem}
 td.n{color:#888;font-size:.8rem}
 .kind{display:block}
 .s{border-radius:3px;padding:0 1px}
@@ -33,6 +34,7 @@ tr.kept td.t{color:#666;font-style:italic}
 .flag{display:inline-block;font-size:.72rem;background:#fde8e6;color:#a50e0e;border-radius:3px;padding:0 .35rem;margin:.1rem .2rem 0 0}
 .flag.info{background:#e8f0fe;color:#174ea6}
 .s.flagged{background:#fff0ee;outline:1px dashed #d93025}
+.details{display:block;font-size:.78rem;color:#a50e0e}
 .suggestion{display:block;margin:.2rem 0 .3rem 1rem;font-size:.85rem;color:#5f4b00;background:#fff8e1;border-left:3px solid #f2b600;padding:0 .4rem}
 dl.legend{margin:.5rem 0 0;font-size:.8rem;color:#555}
 dl.legend dt{display:inline;font-weight:600}
@@ -54,7 +56,10 @@ def _side(block: AlignedBlock, side: str) -> str:
     for i, pair in enumerate(block.sentences, 1):
         text = escape(getattr(pair, side))
         cls = f"s p{i}" + (" flagged" if pair.flags and side == "target" else "")
-        parts.append(f'<span class="{cls}"><sup>{i}</sup>{text}</span>')
+        about = f' title="{escape("; ".join(pair.details))}"' if side == "target" and pair.details else ""
+        parts.append(f'<span class="{cls}"{about}><sup>{i}</sup>{text}</span>')
+        if side == "target" and pair.details:
+            parts.append(f'<span class="details">{escape("; ".join(pair.details))}</span>')
         if side == "target" and pair.suggestion:
             source, target = pair.suggestion
             parts.append(
