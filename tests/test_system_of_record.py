@@ -211,3 +211,26 @@ def test_an_interrupted_write_is_completed_by_the_next_run(project, runner):
     assert not pending.exists() and not list((project / "out/uk/news").glob(".*tmp"))
     assert runner.invoke(main, ["check", "src/en", "--out", "out"]).exit_code == 0
     assert git_old != article(project)
+
+
+def test_editors_on_two_branches_correcting_different_articles_merge_cleanly(project, runner, tmp_path, monkeypatch):
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "translations")
+    git(project, "checkout", "-qb", "editor-a")
+    assert correct(runner, "out", "src/en/news", {A: "Наступ почався в четвер."}).exit_code == 0
+    git(project, "commit", "-qam", "a")
+    git(project, "checkout", "-q", "main")
+    assert correct(runner, "out", "src/en/other.md", {"Something else happened today.": "Сьогодні сталося інше."}).exit_code == 0
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "b")
+    git(project, "merge", "-q", "--no-edit", "editor-a")  # raises on a conflict
+    clone = tmp_path / "merged"
+    git(tmp_path, "clone", "-q", str(project), str(clone))
+    monkeypatch.chdir(clone)
+    result = runner.invoke(main, ["translate", "src/en", "--to", "uk", "--out", "out"])
+    assert result.exit_code == 0 and "0 translated" in result.stdout
+    assert git(clone, "status", "--porcelain") == ""
+    assert "Наступ почався в четвер." in (clone / "out/uk/news/kursk.md").read_text()
+    assert "Сьогодні сталося інше." in (clone / "out/uk/other.md").read_text()
+    assert runner.invoke(main, ["check", "src/en", "--out", "out"]).exit_code == 0
