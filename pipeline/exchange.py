@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from pipeline import formats, paths, read, records
-from pipeline.align import _escape, editor_target, kept, sentence_id
+from pipeline.align import kept, sentence_id
 from pipeline.config import LANGUAGES, Config
 from pipeline.document import Document, Segment
 from pipeline.engines.base import Translated
@@ -236,7 +236,7 @@ def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], r
     found = segments.get(m.group(3))
     if found is None:
         return "its source sentence changed or was removed since the export; translate and export again"
-    block, seg = found
+    _, seg = found
     h = text_hash(seg.text)
     ours = current.get(h)
     if ours is None or ours.target is None:
@@ -311,12 +311,3 @@ def store(accepted: Accepted) -> bool:
     file = records.pending_path(records.path(t.out_dir, record.target_lang, record.rel))
     write_atomic(file, records.dump(replace(record, blocks=blocks)))
     return True
-
-
-def rendered_target(t: Translation, h: str, text: str) -> str:
-    """An editor's text as the article will show it (for messages and the review app)."""
-    for block in t.doc.blocks:
-        for seg in block.segments:
-            if text_hash(seg.text) == h:
-                return editor_target(Translated(text, (), "human"), seg, _escape(block.syntax), lambda span: span.source)[0]
-    return text

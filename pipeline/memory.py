@@ -249,7 +249,7 @@ class Memory:
         added since the last sync, told by size and modification time). Returns the records read."""
         from pipeline import records
 
-        seen = dict(((p, (s, m)) for p, s, m in self.db.execute("SELECT path, size, mtime_ns FROM absorbed")))
+        seen = {p: (s, m) for p, s, m in self.db.execute("SELECT path, size, mtime_ns FROM absorbed")}
         changed: list[tuple[str, int, int]] = []
         entries: list[Entry] = []
         for _, file in records.record_files(out_dir):

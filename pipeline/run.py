@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import __version__, align, engines, flags, localize, paths, read, records
+from pipeline import align, engines, flags, localize, paths, read, records
 from pipeline.config import Config
 from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
 from pipeline.engines.base import Translated

@@ -89,22 +89,31 @@ def prose(text: str) -> str:
     return " ".join("".join(out).split())
 
 
-def correct(runner, out: str | Path, sources: str, changes: dict[str, str], kind: str = "po", *extra: str):
-    """What an editor does: export SOURCES, replace the targets of the sentences whose source is a
-    key of changes, import the file. Returns the import's result."""
+def rewrite(path: str | Path, changes: dict[str, str]) -> None:
+    """An editor at work: in the exchange file at path, the target of each unit whose source is a
+    key of changes becomes its value; the file keeps its format."""
     from pipeline import formats
+
+    path = Path(path)
+    data = path.read_bytes()
+    kind = formats.detect(data, path.name)
+    exchange = formats.read(data, kind)
+    units = tuple(
+        formats.Unit(u.id, u.source, changes[u.source], u.state, u.note, u.codes) if u.source in changes else u
+        for u in exchange.units
+    )
+    path.write_bytes(formats.write(formats.Exchange(exchange.document, exchange.source_lang, exchange.target_lang, units), kind))
+
+
+def correct(runner, out: str | Path, sources: str, changes: dict[str, str], kind: str = "po", *extra: str):
+    """What an editor does: export SOURCES, change targets (see rewrite), import the files.
+    Returns the last import's result."""
     from pipeline.cli import main
 
     exported = runner.invoke(main, ["export", sources, "--out", str(out), "--format", kind, "--dest", str(Path(out).parent / "exchange")])
     assert exported.exit_code == 0, exported.output
     result = None
     for name in exported.stdout.split():
-        path = Path(name)
-        exchange = formats.read(path.read_bytes(), kind)
-        units = tuple(
-            formats.Unit(u.id, u.source, changes[u.source], u.state, u.note, u.codes) if u.source in changes else u
-            for u in exchange.units
-        )
-        path.write_bytes(formats.write(formats.Exchange(exchange.document, exchange.source_lang, exchange.target_lang, units), kind))
-        result = runner.invoke(main, ["import", str(path), "--out", str(out), *extra])
+        rewrite(name, changes)
+        result = runner.invoke(main, ["import", name, "--out", str(out), *extra])
     return result

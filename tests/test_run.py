@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.errors import ExitStatus
-from pipeline.memory import Entry, Memory
+from pipeline.memory import Memory
 from tests.conftest import ROOT
 from tests.helpers import correct
 
