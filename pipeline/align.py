@@ -20,7 +20,18 @@ from pipeline.localize.glossary import NO_GLOSSARY, Glossary
 from pipeline.localize.glossary import expected as glossary_terms
 from pipeline.memory import text_hash
 from pipeline.outputs import article
-from pipeline.protect import TAG_RE, Escape, RenderAtom, assemble, chunks_to_translate, has_words, no_escape, pieces, restore
+from pipeline.protect import (
+    TAG_RE,
+    Escape,
+    RenderAtom,
+    assemble,
+    chunks_to_translate,
+    has_words,
+    no_escape,
+    pieces,
+    restore,
+    unmask,
+)
 
 
 def source_render(span) -> str:
@@ -92,10 +103,20 @@ def _earlier_human(previous: records.Record, doc: Document) -> dict[tuple[int, i
     return found
 
 
+def with_placeholders(translated: Translated, seg: Segment) -> Translated:
+    """An editor's text saved as final Markdown by an earlier version, in placeholder form when its
+    markup can be found again (else it stays Markdown and is used as it is)."""
+    if not translated.markdown:
+        return translated
+    text = unmask(translated.text, seg)
+    return translated if text is None else Translated(text, translated.flags, translated.origin, translated.model)
+
+
 def editor_target(translated: Translated, seg: Segment, escape: Escape, render: RenderAtom) -> tuple[str, tuple[int, ...]]:
     """An editor's text in the article: placeholders restored and the words escaped exactly like
     machine output, so nothing an editor types can become markup."""
-    if translated.markdown:  # saved as final Markdown by an earlier version
+    translated = with_placeholders(translated, seg)
+    if translated.markdown:
         return translated.text, ()
     restored = restore(translated.text, seg, escape, render)
     if restored is None:  # import refuses such text; a damaged record must still not break the article
@@ -234,6 +255,7 @@ def recorded(td: TranslatedDocument, results: Mapping[str, Translated], fallback
                 continue
             r = results[seg.text]
             if r.origin == "human":
+                r = with_placeholders(r, seg)
                 sentences.append(
                     records.Sentence(h, records.HUMAN, r.text, None, (records.FINAL_MARKDOWN,) if r.markdown else (),
                                      shown=(pair.source, pair.target))

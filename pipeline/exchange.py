@@ -42,7 +42,7 @@ MAX_IMPORT_BYTES = formats.MAX_BYTES
 HUMAN_STATES = ("reviewed", "final")
 THEIRS, OURS = "theirs", "ours"
 _ID_RE = re.compile(r"^s(\d{1,6})-(\d{1,6})-([0-9a-f]{12})(?:@([0-9a-f]{8}))?$")
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates, which no file can hold
 
 
 def base_of(target: str) -> str:
@@ -249,7 +249,7 @@ def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], r
     if not theirs:
         return ""  # an empty target: nothing to take
     if _CONTROL_RE.search(theirs):
-        return "the target holds control characters"
+        return "the target holds control characters (or a lone surrogate)"
     problem = _check_markup(theirs, seg)
     if problem:
         return problem

@@ -50,3 +50,21 @@ def test_human_by_hash(tmp_path):
         memory.add([Entry("en", "uk", "Hi <x1/>.", "Привіт `x`.", "human", "human", "", "", "", source_display="Hi `x`.")])
         found = memory.human_by_hash("en", "uk", text_hash("Hi <x1/>."))
         assert (found.source_display, found.target_text) == ("Hi `x`.", "Привіт `x`.")
+
+
+def test_a_memory_of_format_1_keeps_its_editors_text_as_final_markdown(tmp_path):
+    import sqlite3
+
+    from pipeline.memory import LEGACY_HUMAN, SCHEMA, text_hash
+
+    path = tmp_path / "m.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA.split("CREATE TABLE IF NOT EXISTS absorbed")[0] + "PRAGMA user_version = 1;")
+    row = ("en", "uk", text_hash("A *b*."), "A *b*.", "А *б*.", "human", "human", "", "", "", "", "A *b*.", "2025-01-01")
+    db.execute("INSERT INTO translations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+    db.commit()
+    db.close()
+    with Memory(path) as memory:
+        (entry,) = memory.lookup("en", "uk", ["A *b*."], "argos").values()
+        assert (entry.engine, entry.target_text) == (LEGACY_HUMAN, "А *б*.")
+        assert memory.db.execute("PRAGMA user_version").fetchone()[0] == 2
