@@ -42,8 +42,7 @@ def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | No
         found: dict[str, records.Record] = {}
         for t in config.languages:
             file = records.path(out_dir, t, source.rel)
-            stored = records.stored(out_dir, t, source.rel)
-            record = stored.latest
+            record = records.stored(out_dir, t, source.rel, head_only=True).latest
             if record is not None and record.root == paths.relative_root(source.root, out_dir):
                 found[t] = record
                 matched.add(file)
@@ -121,14 +120,16 @@ def _status(source: paths.Source, target: str, record: records.Record | None, ou
     except InputError as e:
         return Item(source.shown, target, STALE, record.article, f"cannot read the source: {e.reason}")
     if records.file_sha256(data) != record.source_sha256:
-        return _stale(source, target, record, config)
+        return _stale(source, target, record, out_dir, config)
     if record.needs_review:
         n = record.needs_review
         return Item(source.shown, target, NEEDS_REVIEW, record.article, f"{n} sentence{'s' * (n != 1)} replaced an editor's correction")
     return Item(source.shown, target, FRESH, record.article)
 
 
-def _stale(source: paths.Source, target: str, record: records.Record, config: Config) -> Item:
+def _stale(source: paths.Source, target: str, record: records.Record, out_dir: Path, config: Config) -> Item:
+    if record.head_only:  # which blocks changed needs its sentences
+        record = records.stored(out_dir, target, record.rel).latest or record
     try:
         doc = read.load(source.path, source.shown, config, record.source_lang, record.source_lang)
     except InputError as e:

@@ -67,9 +67,13 @@ class Record:
     pieces: tuple[Sentence, ...] = ()  # chunks translated alone where an engine lost paired tags
     flagged: tuple[tuple[str, int], ...] = ()  # sentences per problem flag, as the outputs show them
     legacy: bool = False
+    head_only: bool = False  # read without its sentences (see load)
+    reviews: int | None = None  # with head_only: sentences whose machine output replaced an editor's
 
     @property
     def needs_review(self) -> int:
+        if self.reviews is not None:
+            return self.reviews
         return sum(1 for s in self.sentences() if s.review_of)
 
     def sentences(self) -> Iterator[Sentence]:
@@ -146,6 +150,7 @@ def dump(record: Record) -> str:
         "fingerprint": record.fingerprint,
         "model": model_ref(record.model),
         "flagged": dict(record.flagged),
+        "needs_review": record.needs_review,
     }
     lines = ["{"] + [f" {_compact(k)}: {_compact(v)}," for k, v in head.items()]
     lines.append(' "models": [' + ", ".join(_compact(_model_dict(m)) for m in models) + "],")
@@ -178,8 +183,9 @@ def _pair(value) -> tuple[str, str] | None:
     return str(a), str(b)
 
 
-def load(file: Path) -> Record | None:
-    """A record, or None when the file is missing or not a record (it is then simply absent)."""
+def load(file: Path, head_only: bool = False) -> Record | None:
+    """A record, or None when the file is missing or not a record (it is then simply absent).
+    head_only: without its sentences, which `check` and unchanged articles do not need."""
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
@@ -189,6 +195,8 @@ def load(file: Path) -> Record | None:
         if data.get("record") != FORMAT:
             return None
         models = [_model(m) for m in data["models"]]
+        if head_only and isinstance(data.get("needs_review"), int):
+            data["blocks"], data["pieces"] = [], []
 
         def sentence(d: dict) -> Sentence:
             target = d.get("t")
@@ -216,6 +224,8 @@ def load(file: Path) -> Record | None:
             fingerprint=str(data.get("fingerprint", "")),
             pieces=tuple(sentence(s) for s in data.get("pieces", ())),
             flagged=tuple((str(k), int(v)) for k, v in data.get("flagged", {}).items()),
+            head_only=head_only and not data["blocks"],
+            reviews=data["needs_review"] if head_only and not data["blocks"] else None,
         )
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
@@ -264,8 +274,10 @@ class Stored:
         return found
 
 
-def stored(out_dir: Path, target_lang: str, rel: str, legacy_root: Path | None = None) -> Stored:
+def stored(out_dir: Path, target_lang: str, rel: str, legacy_root: Path | None = None, head_only: bool = False) -> Stored:
     file = path(out_dir, target_lang, rel)
+    if head_only and not pending_path(file).exists():
+        return Stored(load(file, head_only=True))
     record = load(file)
     if record is None and legacy_root is not None:
         record = load(out_dir / LEGACY_FOLDER / target_lang / (rel + ".json"))

@@ -268,7 +268,7 @@ class _Run:
             return False
         found = []
         for target in self.config.languages if not self.request.target else (self.request.target,):
-            stored = records.stored(self.out, target, source.rel)
+            stored = records.stored(self.out, target, source.rel, head_only=True)
             if stored.pending is not None:
                 return False
             if stored.record is not None and not stored.record.legacy:
