@@ -125,6 +125,18 @@ class Memory:
                 self.db.execute("UPDATE translations SET engine=? WHERE origin='human' AND engine='human'", (LEGACY_HUMAN,))
                 self.db.execute(f"PRAGMA user_version = {VERSION}")
 
+    def copy_from(self, path: Path) -> None:
+        """Fill this (RAM) memory from the one at path, read only."""
+        try:
+            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                source.backup(self.db)
+            finally:
+                source.close()
+            self._migrate()
+        except sqlite3.Error as e:
+            raise OutputError(f"{path}: the translation memory cannot be read: {e}") from None
+
     def persist(self, path: Path) -> Memory:
         """This RAM memory written to ``path`` (created), opened and locked there."""
         disk = Memory(path)

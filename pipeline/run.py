@@ -98,6 +98,7 @@ class Request:
     allow_download: bool = True
     retranslate_machine: bool = False  # machine translations from another model or settings are redone
     only: frozenset[Path] | None = None  # restrict to these source files (resolved)
+    dry_run: bool = False  # plan only: say what would be translated, write nothing, load no model
     overrides: Overrides = field(default_factory=dict)  # editors' translations an import brings
 
 
@@ -193,8 +194,17 @@ class _Run:
         self.protected = {paths.real(s.path) for s in sources}
         self.memory = self._memory_for_planning()
         jobs = self._plan(sources)
+        if request.dry_run:
+            self._dry_run(jobs)
+            return
+        missing = []
         for direction in self.directions.values():
-            self._start_engine(direction, needed=bool(direction.missing) or request.retranslate_machine)
+            try:
+                self._start_engine(direction, needed=bool(direction.missing) or request.retranslate_machine)
+            except ModelMissing as e:
+                missing.append((direction, e))
+        if missing:
+            raise ModelMissing(_no_model(missing))
         if request.retranslate_machine:
             self._find_outdated(jobs)
         if not jobs:
@@ -211,13 +221,23 @@ class _Run:
         finally:
             self.reporter.end()
 
+    def _dry_run(self, jobs: list[_Job]) -> None:
+        """What a run would do: the translations it would write and the sentences nothing holds."""
+        for job in jobs:
+            for target in job.targets:
+                self.reporter.notice(f"would translate {job.source.shown} into {target}")
+        self.stats.articles += sum(len(job.targets) for job in jobs)
+        self.stats.translated = sum(len(d.missing) for d in self.directions.values())
+
     def _memory_for_planning(self) -> Memory | None:
         """The memory, refilled from the output folder. A memory that does not exist yet is built
         in RAM for planning and written to disk only once the run is sure to write."""
         path = self.config.memory_path
         if path is None:
             return None
-        memory = Memory(path) if path.exists() else Memory(None)
+        memory = Memory(path) if path.exists() and not self.request.dry_run else Memory(None)
+        if memory.path is None and path.exists():  # a dry run reads the memory and writes nothing
+            memory.copy_from(path)
         memory.sync(self.out)
         return memory
 
@@ -651,6 +671,17 @@ def _human_entries(record: records.Record, overrides: Mapping[str, Translated]) 
                       source_display=s.shown[0] if s.shown else "", hash=s.hash)
             )
     return out
+
+
+def _no_model(missing: list[tuple[_Direction, ModelMissing]]) -> str:
+    """One line naming every direction without a model, and what to do."""
+    if len(missing) == 1:
+        return f"{missing[0][1]}; or check layouts without a model: --engine pseudo"
+    names = ", ".join(f"{d.source}->{d.target}" for d, _ in missing)
+    return (
+        f"no model is installed for {names}; install them with `pipeline models install` (downloads ~100 MB "
+        f"each, once) or `pipeline models install FILE.argosmodel`; or check layouts without a model: --engine pseudo"
+    )
 
 
 def _flagged(td: TranslatedDocument) -> tuple[tuple[str, int], ...]:

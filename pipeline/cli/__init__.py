@@ -9,6 +9,7 @@ from pipeline.cli.check import check, prune
 from pipeline.cli.exchange import export, import_
 from pipeline.cli.models import models
 from pipeline.cli.translate import translate
+from pipeline.cli.common import config_option, quiet_option
 from pipeline.errors import exit_status_help
 
 EPILOG = "Exit statuses:\n\n\b\n" + exit_status_help()
@@ -16,7 +17,9 @@ EPILOG = "Exit statuses:\n\n\b\n" + exit_status_help()
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="pipeline")
-def main() -> None:
+@config_option
+@quiet_option
+def main(config_path, quiet_flag) -> None:
     """Translate folders of Markdown and text articles between Ukrainian and English, offline,
     with Argos Translate models, and write bilingual files for review."""
 

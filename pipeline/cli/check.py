@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import config_option, error, load_config, reports_errors
+from pipeline.cli.common import config_option, error, load_config, quiet, quiet_option, reports_errors
 from pipeline.errors import ExitStatus
 
 
@@ -20,8 +20,9 @@ from pipeline.errors import ExitStatus
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
 @click.option("--all", "show_all", is_flag=True, help="List fresh translations too.")
 @config_option
+@quiet_option
 @reports_errors
-def check(sources, out_dir, target, as_json, show_all, config_path) -> None:
+def check(sources, out_dir, target, as_json, show_all, config_path, quiet_flag) -> None:
     """Say which translations of SOURCES are fresh, stale, missing, orphaned or need review.
 
     Decided from content hashes recorded at translation time (in OUT/.pipeline/records): no model,
@@ -53,7 +54,7 @@ def check(sources, out_dir, target, as_json, show_all, config_path) -> None:
             ],
         }
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
-    else:
+    elif not quiet(quiet_flag):
         for i in items:
             if i.status != freshness.FRESH or show_all:
                 where = f" -> {i.translation}" if i.translation else ""

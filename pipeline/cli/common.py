@@ -12,19 +12,39 @@ from pipeline.errors import ExitStatus, PipelineError
 
 
 def config_option(f):
+    """--config, on the group and on each command (the command's wins)."""
     return click.option(
         "--config",
         "config_path",
         type=click.Path(dir_okay=False),
         default=None,
-        help="Configuration file [default: ./config.yaml when present].",
+        help="Configuration file [default: config.yaml of the project: here or in a folder above].",
     )(f)
+
+
+def quiet_option(f):
+    return click.option("-q", "--quiet", "quiet_flag", is_flag=True, default=False, help="Print errors only.")(f)
+
+
+def _root_param(name: str):
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_root().params.get(name) if ctx is not None else None
 
 
 def load_config(path):
     from pipeline import config
 
-    return config.load(path)
+    return config.load(path if path is not None else _root_param("config_path"))
+
+
+def quiet(flag: bool = False) -> bool:
+    return bool(flag or _root_param("quiet_flag"))
+
+
+def say(message: str, flag: bool = False) -> None:
+    """Normal output on stdout, unless -q."""
+    if not quiet(flag):
+        click.echo(message)
 
 
 def error(message: str) -> None:
@@ -54,10 +74,11 @@ def reports_errors(f):
 
 
 class ClickReporter:
-    """Errors and notices on stderr; progress bars only when stderr is a terminal."""
+    """Errors and notices on stderr; progress bars only when stderr is a terminal; -q: errors only."""
 
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty() and not quiet
         self.bar = None
         self.download_bar = None
         self.downloaded = 0
@@ -71,6 +92,8 @@ class ClickReporter:
         error(message)
 
     def notice(self, message: str) -> None:
+        if self.quiet:
+            return
         self._clear()
         click.echo(f"pipeline: {message}", err=True)
 
@@ -89,6 +112,8 @@ class ClickReporter:
             self.bar = None
 
     def download(self, label: str, done: int, total: int | None) -> None:
+        if self.quiet:
+            return
         if self.download_bar is None and self.downloaded == 0:
             size = f" ({total / 1e6:.0f} MB)" if total else ""
             click.echo(f"pipeline: downloading {label}{size}", err=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import ClickReporter, config_option, load_config, reports_errors
+from pipeline.cli.common import ClickReporter, config_option, load_config, quiet, quiet_option, reports_errors, say
 from pipeline.errors import ExitStatus, exit_status_help
 
 LANG = click.Choice(["en", "uk"])
@@ -28,9 +28,11 @@ LANG = click.Choice(["en", "uk"])
     is_flag=True,
     help="Translate again what another model version or other settings translated (editors' corrections are kept).",
 )
+@click.option("--dry-run", is_flag=True, help="Say what would be translated; write nothing, load no model.")
 @config_option
+@quiet_option
 @reports_errors
-def translate(sources, target, source, out_dir, engine, beam_size, no_download, strict, retranslate_machine, config_path) -> None:
+def translate(sources, target, source, out_dir, engine, beam_size, no_download, strict, retranslate_machine, dry_run, config_path, quiet_flag) -> None:
     """Translate the articles in SOURCES (files or folders, Markdown or text).
 
     For articles/news/kursk.md translated en->uk it writes, under the output folder,
@@ -52,9 +54,13 @@ def translate(sources, target, source, out_dir, engine, beam_size, no_download, 
         source=source,
         allow_download=not no_download,
         retranslate_machine=retranslate_machine,
+        dry_run=dry_run,
     )
-    stats = run.translate(request, config, ClickReporter())
-    click.echo(stats.line())
+    stats = run.translate(request, config, ClickReporter(quiet(quiet_flag)))
+    if dry_run:
+        say(f"would write {stats.articles} translations; {stats.translated} sentences need the engine; nothing was written", quiet_flag)
+    else:
+        say(stats.line(), quiet_flag)
     if stats.failed:
         sys.exit(int(ExitStatus.FILES_FAILED))
     if strict and stats.flagged:
