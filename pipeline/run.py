@@ -170,6 +170,7 @@ class _Run:
         self.protected: set[Path] = set()
         self.written: dict[Path, str] = {}
         self.roots = set(records.known_roots(self.out))
+        self.cleaned: set[Path] = set()  # folders whose leftover temporary files were removed
         self.fingerprint = fingerprint(config)
 
     def close(self) -> None:
@@ -405,12 +406,13 @@ class _Run:
                 self.fail(InputError(job.source.shown, "changed while this run was translating it; run again"))
                 continue
             docs.append((job, doc))
-        stored = {
-            (id(doc), target): records.stored(self.out, target, job.source.rel, job.source.root)
-            for job, doc in docs
-            for target in job.targets
-        }
-        known = {key: self._known_from(job.source, key[1], stored[key]) for job, doc in docs for key in [(id(doc), t) for t in job.targets]}
+        stored: dict[tuple[int, str], records.Stored] = {}
+        known: dict[tuple[int, str], Mapping[str, Translated]] = {}
+        for job, doc in docs:
+            for target in job.targets:
+                key = (id(doc), target)
+                stored[key] = records.stored(self.out, target, job.source.rel, job.source.root)
+                known[key] = self._known_from(job.source, target, stored[key])
         shared = {
             key: self._results(d, [(doc, known[(id(doc), d.target)]) for job, doc in docs if job.lang == d.source and d.target in job.targets])
             for key, d in self.directions.items()
@@ -560,7 +562,9 @@ class _Run:
         record_path = records.path(out_dir, tgt, source.rel)
         pending = records.pending_path(record_path)
         text = records.dump(record)
-        clean_temp({p.parent for p in outputs} | {record_path.parent})
+        folders = {p.parent for p in outputs} | {record_path.parent}
+        clean_temp(folders - self.cleaned)  # once per folder and run: a folder can hold thousands
+        self.cleaned |= folders
         changed = [p for p, t in outputs.items() if not same_content(p, t)]
         if changed or not same_content(record_path, text):
             write_atomic(pending, text)
