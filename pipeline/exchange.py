@@ -309,5 +309,5 @@ def store(accepted: Accepted) -> bool:
         for bh, ss in record.blocks
     )
     file = records.pending_path(records.path(t.out_dir, record.target_lang, record.rel))
-    write_atomic(file, records.dump(replace(record, blocks=blocks)))
+    write_atomic(file, records.dump(replace(record, blocks=blocks), inline=True))
     return True

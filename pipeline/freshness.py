@@ -77,7 +77,7 @@ def _orphans(inputs: Sequence[str], out_dir: Path, matched: set[Path], target: s
         source = Path(os.path.normpath(out / record.root / record.rel))
         if source.exists() or not any(source == n or source.is_relative_to(n) for n in named):
             continue
-        files = tuple(out_dir / p for p, _ in record.outputs) + (file, records.pending_path(file))
+        files = tuple(out_dir / p for p, _ in record.outputs) + (file, records.pending_path(file), records.sums_path(file))
         found.append(Item(shown_source(out_dir, record), lang, ORPHAN, record.article, "its source is gone", files=files))
     return found
 

@@ -9,7 +9,10 @@ model that produced it. The SQLite memory is only a cache of these files.
 The layout is made for git: one sentence per line, so a correction is a one-line diff, and one file
 per article, so branches that touch different articles merge without conflict. ``sources.txt``
 lists the source folders (relative to the output folder) so an article keeps one identity
-however it is named; it is merged by union (``.gitattributes``).
+however it is named. What is derived from the outputs (their hashes, counts of flagged sentences)
+is kept beside the record in ``<path>.outputs``, so two branches that corrected different
+paragraphs of one article merge cleanly; both files are merged by union (``.gitattributes``), and a
+sidecar that git merged (a path listed twice) tells the next run to check the article's outputs.
 
 Writing is crash-safe: the new record is first written as ``<path>.json.new`` (atomically), then
 the outputs, then the ``.new`` file is renamed over the record. A run interrupted at any moment
@@ -33,6 +36,7 @@ FORMAT = "uk-en-pipeline/record/2"
 FOLDER = "records"
 SOURCES = "sources.txt"
 PENDING = ".new"
+SUMS = ".outputs"
 LEGACY_FORMAT = "uk-en-pipeline/record/1"
 LEGACY_FOLDER = ".pipeline/records"
 
@@ -67,6 +71,7 @@ class Record:
     pieces: tuple[Sentence, ...] = ()  # chunks translated alone where an engine lost paired tags
     flagged: tuple[tuple[str, int], ...] = ()  # sentences per problem flag, as the outputs show them
     legacy: bool = False
+    merged: bool = False  # its .outputs lists a path twice: git merged two versions of it
     head_only: bool = False  # read without its sentences (see load)
     reviews: int | None = None  # with head_only: sentences whose machine output replaced an editor's
 
@@ -105,11 +110,51 @@ def pending_path(record_path: Path) -> Path:
     return record_path.with_name(record_path.name + PENDING)
 
 
+def sums_path(record_path: Path) -> Path:
+    return record_path.with_name(record_path.name.removesuffix(".json") + SUMS)
+
+
+def dump_sums(record: Record) -> str:
+    """The sidecar: one output per line as sha256sum writes it, then the counts."""
+    lines = [f"{h}  {p}" for p, h in record.outputs]
+    lines += [f"flagged {flag or '*'} {n}" for flag, n in record.flagged]
+    lines.append(f"needs-review {record.needs_review}")
+    return "\n".join(lines) + "\n"
+
+
+def _load_sums(file: Path) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...], int, bool]:
+    """(outputs, flagged, needs review, merged) from a sidecar; lines git left around a conflict are read too."""
+    outputs: list[tuple[str, str]] = []
+    flagged: dict[str, int] = {}
+    reviews = 0
+    seen: set[str] = set()
+    merged = False
+    for line in file.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith(_CONFLICT_MARKERS):
+            continue
+        if line.startswith("flagged "):
+            _, flag, n = line.split(" ")
+            key = "" if flag == "*" else flag
+            merged |= key in flagged
+            flagged[key] = int(n)
+        elif line.startswith("needs-review "):
+            merged |= "needs-review" in seen
+            seen.add("needs-review")
+            reviews = int(line.split(" ")[1])
+        else:
+            digest, _, rel = line.partition("  ")
+            merged |= rel in seen
+            seen.add(rel)
+            outputs.append((rel, digest))
+    return tuple(outputs), tuple(sorted(flagged.items())), reviews, merged
+
+
 # --- reading and writing ------------------------------------------------------------------------
 
 
-def dump(record: Record) -> str:
-    """One key per line, one sentence per line: small diffs, clean merges."""
+def dump(record: Record, inline: bool = False) -> str:
+    """One key per line, one sentence per line: small diffs, clean merges. inline: with what the
+    sidecar holds (a pending record carries everything in one file)."""
     models: dict[ModelId, int] = {}
 
     def model_ref(m: ModelId | None) -> int | None:
@@ -149,12 +194,14 @@ def dump(record: Record) -> str:
         "article": record.article,
         "fingerprint": record.fingerprint,
         "model": model_ref(record.model),
-        "flagged": dict(record.flagged),
-        "needs_review": record.needs_review,
     }
+    if inline:
+        head["flagged"] = dict(record.flagged)
+        head["needs_review"] = record.needs_review
     lines = ["{"] + [f" {_compact(k)}: {_compact(v)}," for k, v in head.items()]
     lines.append(' "models": [' + ", ".join(_compact(_model_dict(m)) for m in models) + "],")
-    lines.append(' "outputs": {' + ", ".join(f"{_compact(p)}: {_compact(h)}" for p, h in record.outputs) + "},")
+    if inline:
+        lines.append(' "outputs": {' + ", ".join(f"{_compact(p)}: {_compact(h)}" for p, h in record.outputs) + "},")
     lines.append(' "pieces": [' + (f"\n{pieces}\n ]" if record.pieces else "]") + ",")
     lines.append(' "blocks": [' + ("\n" + ",\n".join(blocks) + "\n ]" if blocks else "]"))
     lines.append("}")
@@ -195,6 +242,13 @@ def load(file: Path, head_only: bool = False) -> Record | None:
         if data.get("record") != FORMAT:
             return None
         models = [_model(m) for m in data["models"]]
+        merged = False
+        if "outputs" not in data:
+            outputs, flagged, reviews, merged = _load_sums(sums_path(file))
+            data["outputs"] = dict.fromkeys(())
+            data["_outputs"], data["flagged"], data["needs_review"] = outputs, dict(flagged), reviews
+        else:
+            data["_outputs"] = tuple(data["outputs"].items())
         if head_only and isinstance(data.get("needs_review"), int):
             data["blocks"], data["pieces"] = [], []
 
@@ -219,11 +273,12 @@ def load(file: Path, head_only: bool = False) -> Record | None:
             source_sha256=str(data["source_sha256"]),
             article=str(data["article"]),
             blocks=tuple((str(h), tuple(sentence(s) for s in ss)) for h, ss in data["blocks"]),
-            outputs=tuple((str(p), str(h)) for p, h in data["outputs"].items()),
+            outputs=tuple((str(p), str(h)) for p, h in data["_outputs"]),
             model=models[data["model"]] if data.get("model") is not None else ModelId(""),
             fingerprint=str(data.get("fingerprint", "")),
             pieces=tuple(sentence(s) for s in data.get("pieces", ())),
             flagged=tuple((str(k), int(v)) for k, v in data.get("flagged", {}).items()),
+            merged=merged,
             head_only=head_only and not data["blocks"],
             reviews=data["needs_review"] if head_only and not data["blocks"] else None,
         )
@@ -330,5 +385,5 @@ def roots_file(out_dir: Path, roots: list[str]) -> dict[Path, str]:
     folder = out_dir / FOLDER
     return {
         folder / SOURCES: "".join(f"{r}\n" for r in sorted(set(roots))),
-        folder / ".gitattributes": f"{SOURCES} merge=union\n",
+        folder / ".gitattributes": f"{SOURCES} merge=union\n*{SUMS} merge=union\n",
     }

@@ -33,7 +33,7 @@ from pipeline.config import Config
 from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError, ModelMissing
-from pipeline.fileio import FolderLock, clean_temp, make_dirs, replace, same_content, write_atomic
+from pipeline.fileio import FolderLock, clean_temp, make_dirs, same_content, write_atomic
 from pipeline.localize import glossary
 from pipeline.memory import LEGACY_HUMAN, Entry, Memory, settings_key, text_hash
 from pipeline.outputs import alignment_json, review_html
@@ -292,7 +292,9 @@ class _Run:
             stored = records.stored(self.out, target, source.rel, head_only=True)
             if stored.pending is not None:
                 return False
-            if stored.record is not None and not stored.record.legacy:
+            if stored.record is not None and (stored.record.legacy or stored.record.merged):
+                return False  # written by an older version, or merged by git: its outputs need a look
+            if stored.record is not None:
                 found.append(stored.record)
         if not found or len({r.source_lang for r in found}) != 1:
             return False
@@ -561,17 +563,18 @@ class _Run:
         self._remember_root(record.root)
         record_path = records.path(out_dir, tgt, source.rel)
         pending = records.pending_path(record_path)
-        text = records.dump(record)
+        files = {path: text for path, text in outputs.items() if not same_content(path, text)}
+        for path, text in ((records.sums_path(record_path), records.dump_sums(record)), (record_path, records.dump(record))):
+            if not same_content(path, text):
+                files[path] = text  # the sidecar, then the record, come last
         folders = {p.parent for p in outputs} | {record_path.parent}
         clean_temp(folders - self.cleaned)  # once per folder and run: a folder can hold thousands
         self.cleaned |= folders
-        changed = [p for p, t in outputs.items() if not same_content(p, t)]
-        if changed or not same_content(record_path, text):
-            write_atomic(pending, text)
-            for path in changed:
-                write_atomic(path, outputs[path])
-            replace(pending, record_path)
-        elif pending.exists():
+        if files:
+            write_atomic(pending, records.dump(record, inline=True))
+            for path, text in files.items():
+                write_atomic(path, text)
+        if pending.exists():
             pending.unlink()
         self._forget_legacy(source, tgt)
         for path in outputs:

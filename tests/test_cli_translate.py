@@ -38,6 +38,7 @@ def test_en_to_uk_writes_article_and_bilingual_files(installed, runner, articles
         "records/.gitattributes",
         "records/sources.txt",
         "records/uk/news/kursk.md.json",
+        "records/uk/news/kursk.md.outputs",
         "uk/news/kursk.md",
     ]
     assert (out / "records/sources.txt").read_text() == "../articles\n"
@@ -62,8 +63,10 @@ def test_both_directions_from_config_languages(installed, runner, articles, tmp_
         "en/news/avalanche.md",
         "records/.gitattributes",
         "records/en/news/avalanche.md.json",
+        "records/en/news/avalanche.md.outputs",
         "records/sources.txt",
         "records/uk/news/kursk.md.json",
+        "records/uk/news/kursk.md.outputs",
         "uk/news/kursk.md",
     ]
     data = json.loads((out / "bilingual/news/avalanche.uk-en.json").read_text())
@@ -174,6 +177,7 @@ def test_output_layout_from_config_and_refusals(installed, runner, articles, tmp
         "records/.gitattributes",
         "records/sources.txt",
         "records/uk/news/kursk.md.json",
+        "records/uk/news/kursk.md.outputs",
     ]
     (tmp_path / "evil.yaml").write_text('output:\n  article: "../../{path}"\n')
     result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(out), "--config", str(tmp_path / "evil.yaml")])

@@ -190,7 +190,7 @@ def test_an_interrupted_write_is_completed_by_the_next_run(project, runner):
     # what a killed run leaves: a pending record, half of the outputs written, a temporary file
     assert runner.invoke(main, ["translate", "src/en", "--to", "uk", "--out", "out"]).exit_code == 0
     new_article = article(project)
-    pending.write_text(record_file.read_text())
+    pending.write_text(records.dump(records.load(record_file), inline=True))
     (project / "out/uk/news/kursk.md").write_text(new_article)
     (project / "out/uk/news/.kursk.md.0123456789abcdef.pipeline-tmp").write_text("half")
     result = runner.invoke(main, ["translate", "src/en", "--to", "uk", "--out", "out"])
@@ -221,3 +221,28 @@ def test_editors_on_two_branches_correcting_different_articles_merge_cleanly(pro
     assert "Наступ почався в четвер." in (clone / "out/uk/news/kursk.md").read_text()
     assert "Сьогодні сталося інше." in (clone / "out/uk/other.md").read_text()
     assert runner.invoke(main, ["check", "src/en", "--out", "out"]).exit_code == 0
+
+
+def test_editors_on_two_branches_correcting_different_paragraphs_of_one_article_merge_cleanly(project, runner, tmp_path, monkeypatch):
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "translations")
+    git(project, "checkout", "-qb", "editor-a")
+    assert correct(runner, "out", "src/en/news", {A: "Наступ почався в четвер."}).exit_code == 0
+    git(project, "commit", "-qam", "a")
+    git(project, "checkout", "-q", "main")
+    assert correct(runner, "out", "src/en/news", {"- another point": "ще один пункт", "another point": "ще один пункт"}).exit_code == 0
+    git(project, "commit", "-qam", "b")
+    git(project, "merge", "-q", "--no-edit", "editor-a")  # raises on a conflict
+    clone = tmp_path / "merged"
+    git(tmp_path, "clone", "-q", str(project), str(clone))
+    monkeypatch.chdir(clone)
+    result = runner.invoke(main, ["translate", "src/en", "--to", "uk", "--out", "out"])
+    assert result.exit_code == 0 and "0 translated" in result.stdout, result.output
+    text = (clone / "out/uk/news/kursk.md").read_text()
+    assert "Наступ почався в четвер." in text and "ще один пункт" in text
+    assert runner.invoke(main, ["check", "src/en", "--out", "out"]).exit_code == 0
+    # the merged sidecar is written again once; after that nothing changes
+    git(clone, "commit", "-qam", "after the merge", "--allow-empty")
+    again = runner.invoke(main, ["translate", "src/en", "--to", "uk", "--out", "out"])
+    assert again.exit_code == 0 and "2 unchanged" in again.stdout and git(clone, "status", "--porcelain") == ""

@@ -112,7 +112,7 @@ def render(td: TranslatedDocument) -> str:
 <colgroup><col class="n"><col><col></colgroup>
 <thead><tr><th>#</th><th lang="{src}">{LANGUAGE_NAMES[src]}</th><th lang="{tgt}">{LANGUAGE_NAMES[tgt]}</th></tr></thead>
 <tbody>
-{chr(10).join(rows)}
+{(chr(10) * 2).join(rows)}
 </tbody>
 </table>
 </body>
