@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote
 from translate.storage import pypo
 
 from pipeline import __version__
-from pipeline.formats import (
+from pipeline.formats.base import (
     Exchange,
     ExchangeError,
     Unit,

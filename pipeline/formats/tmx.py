@@ -21,7 +21,7 @@ from __future__ import annotations
 from lxml import etree
 
 from pipeline import __version__
-from pipeline.formats import (
+from pipeline.formats.base import (
     Exchange,
     ExchangeError,
     Unit,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from pipeline.formats import (
+from pipeline.formats.base import (
     STATES,
     Exchange,
     ExchangeError,
