@@ -10,9 +10,13 @@ size cap, no DOCTYPE at all (nothing to expand or fetch), the parser's own depth
 and text limits, and one `ExchangeError` with a one-line reason for anything
 that is not a well-formed exchange file.
 
-The code lives in `base` (the data and the readers' shared checks), `registry`
-(formats by name, detection) and one module per format; this module only
-re-exports their names.
+Units carry text in the pipeline's placeholder syntax (`<x1/>`, `<g2>...</g2>`)
+and the codes its tags stand for; each format writes those as its own inline
+codes (see `codes`).
+
+The code lives in `base` (the data and the readers' shared checks), `codes`
+(placeholder text and codes), `registry` (formats by name, detection) and one
+module per format; this module only re-exports their names.
 """
 
 from pipeline.formats.base import (
@@ -38,6 +42,7 @@ from pipeline.formats.base import (
     xml_root_name,
     xml_safe,
 )
+from pipeline.formats.codes import Code, Piece, from_pieces, to_pieces
 from pipeline.formats.registry import FORMATS, SUFFIXES, detect, read, write
 
 __all__ = [
@@ -45,12 +50,16 @@ __all__ = [
     "MAX_BYTES",
     "STATES",
     "SUFFIXES",
+    "Code",
     "Exchange",
     "ExchangeError",
+    "Piece",
     "Unit",
     "detect",
+    "from_pieces",
     "normalise_lang",
     "read",
+    "to_pieces",
     "write",
 ]
 # The formats' shared helpers, importable from here as before the split into modules.

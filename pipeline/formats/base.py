@@ -14,21 +14,37 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from pipeline.formats.codes import Code, code_problem
+
 STATES = ("initial", "translated", "reviewed", "final")
 MAX_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Unit:
+    """One sentence: source and target in placeholder syntax (see `codes`), and what its tags are.
+
+    A reader that meets a problem confined to one unit (a bad character reference, an unknown
+    inline element or code, a broken target...) returns the unit with `error` set to a one-line
+    reason instead of failing the whole file; such a unit keeps what could be read (its target
+    is always "") and is not checked against its codes.
+    """
+
     id: str  # stable segment id; unique within a file
     source: str
     target: str  # "" if none
     state: str = "translated"  # one of STATES (XLIFF 2 states); "reviewed"/"final": a human checked it
     note: str = ""  # free text for the editor; may be multi-line
+    codes: tuple[Code, ...] = ()  # what each tag stands for, in number order
+    error: str = ""  # why the unit could not be read; "" for a good unit
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "codes", tuple(sorted(self.codes, key=lambda code: code.n)))
         if self.state not in STATES:
             raise ValueError(f"unit {self.id!r}: state {self.state!r} is not one of {', '.join(STATES)}")
+        problem = "" if self.error else code_problem(self.source, self.target, self.codes)
+        if problem:
+            raise ValueError(f"unit {self.id!r}: {problem}")
 
 
 @dataclass(frozen=True)
