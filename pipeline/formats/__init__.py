@@ -8,7 +8,11 @@ the translation memory and deciding what an edit means is the caller's job.
 Files come back from outside, so every reader treats its input as hostile: a
 size cap, no DOCTYPE at all (nothing to expand or fetch), the parser's own depth
 and text limits, and one `ExchangeError` with a one-line reason for anything
-that is not a well-formed exchange file.
+that is not a well-formed exchange file (not XML, a DOCTYPE, the wrong root,
+version or namespace, missing languages, not one `<file>`, a missing or repeated
+unit id). A problem confined to one unit (a bad character reference, an unknown
+inline element or code, an unknown state, a broken target) costs only that unit:
+it comes back with `Unit.error` set and its target empty, its neighbours intact.
 
 Units carry text in the pipeline's placeholder syntax (`<x1/>`, `<g2>...</g2>`)
 and the codes its tags stand for; each format writes those as its own inline

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import xml.parsers.expat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lxml import etree
 
@@ -68,6 +68,13 @@ class ExchangeError(ValueError):
         super().__init__(_one_line(message))
 
 
+class UnitError(Exception):
+    """A problem confined to one unit: its reader reports it on that unit and reads on."""
+
+    def __init__(self, message: str):
+        super().__init__(_one_line(message))
+
+
 def _one_line(message: str, limit: int = 300) -> str:
     line = " ".join(str(message).split())
     line = "".join(char if char.isprintable() else ascii(char)[1:-1] for char in line)
@@ -98,10 +105,33 @@ def check_ids(units: list[Unit] | tuple[Unit, ...]) -> tuple[Unit, ...]:
     return tuple(units)
 
 
-def check_state(state: str, unit_id: str) -> str:
+def check_state(state: str) -> str:
     if state not in STATES:
-        raise ExchangeError(f"unit {label(unit_id)}: unknown state {label(state)}")
+        raise UnitError(f"unknown state {label(state)}")
     return state
+
+
+# C0 controls but tab, line feed and carriage return (a CAT tool's line ends): in a target they
+# are an editor's or a tool's accident, and no article should get them.
+_TARGET_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def check_target(text: str) -> str:
+    control = _TARGET_CONTROL.search(text)
+    if control:
+        raise UnitError(f"the target has the control character U+{ord(control.group()):04X}")
+    return text
+
+
+def unread(unit_id: str) -> Unit:
+    """A unit about to be read: readers fill it in step by step and clear `error` last,
+    so a problem midway leaves what was read so far (see `unit_error`)."""
+    return Unit(unit_id, "", "", STATES[0], error="not read")
+
+
+def unit_error(unit: Unit, problem: Exception) -> Unit:
+    """`unit` as far as it was read, marked with `problem`; a target is never kept from a unit in error."""
+    return replace(unit, target="", error=_one_line(str(problem)) or type(problem).__name__)
 
 
 def normalise_lang(code: str) -> str:
@@ -132,6 +162,14 @@ XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 _XML_INVALID_SPLIT = re.compile(f"({XML_INVALID.pattern})")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def no_surrogates(text: str) -> str:
+    """Lone surrogates as U+FFFD: no encoding can hold them, so no file gets one and no reader returns one."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def xml_safe(text: str) -> str:
     """Text for an attribute or a text-only element: characters XML cannot hold become U+FFFD."""
     return XML_INVALID.sub("\ufffd", text)
@@ -139,18 +177,42 @@ def xml_safe(text: str) -> str:
 
 def set_content(element: etree._Element, text: str, code_point_element) -> None:
     """Fill `element` with `text`, each XML-invalid character as a child made by `code_point_element(parent, char)`."""
-    pieces = _XML_INVALID_SPLIT.split(text)
-    element.text = pieces[0] or None
+    element.text = None
+    append_text(element, text, code_point_element)
+
+
+def append_text(element: etree._Element, text: str, code_point_element) -> None:
+    """Add `text` after everything `element` holds so far, XML-invalid characters as `set_content` writes them.
+
+    Lone surrogates become U+FFFD rather than a code point element: read back, that element
+    would be a string no encoding can hold.
+    """
+    pieces = _XML_INVALID_SPLIT.split(no_surrogates(text))
+    _add_text(element, pieces[0])
     for char, tail in zip(pieces[1::2], pieces[2::2]):
-        child = code_point_element(element, char)
-        child.tail = tail or None
+        code_point_element(element, char)
+        _add_text(element, tail)
 
 
-def code_point(hex_digits: str | None, where: str) -> str:
-    """The character a `<cp hex=..>` (XLIFF) or `<ph type="x-cp">` (TMX) stands for."""
+def _add_text(element: etree._Element, text: str) -> None:
+    if not text:
+        return
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + text
+    else:
+        element.text = (element.text or "") + text
+
+
+def code_point(hex_digits: str | None) -> str:
+    """The character a `<cp hex=..>` (XLIFF) or `<ph type="x-cp">` (TMX) stands for; UnitError if none.
+
+    Surrogates are refused: a lone one in a str fails later, wherever the text is encoded.
+    """
     digits = (hex_digits or "").strip()
     if not re.fullmatch(r"[0-9A-Fa-f]{1,6}", digits) or int(digits, 16) > 0x10FFFF:
-        raise ExchangeError(f"{where}: bad code point {label(digits)}")
+        raise UnitError(f"bad code point {label(digits)}")
+    if 0xD800 <= int(digits, 16) <= 0xDFFF:
+        raise UnitError(f"code point {label(digits)} is a surrogate, not a character")
     return chr(int(digits, 16))
 
 

@@ -21,6 +21,7 @@ so the document path comes back exactly.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import quote, unquote
 
 from translate.storage import pypo
@@ -30,10 +31,14 @@ from pipeline.formats.base import (
     Exchange,
     ExchangeError,
     Unit,
+    UnitError,
     check_ids,
     check_size,
+    check_target,
     label,
     require_lang,
+    unit_error,
+    unread,
 )
 
 SUFFIX = ".po"
@@ -120,20 +125,28 @@ def read(data: bytes) -> Exchange:
 
 
 def _read_entry(entry: pypo.pounit) -> Unit:
+    """The unit, or the unit with `error` set when a problem is confined to it."""
     unit_id = entry.getcontext()
     if not unit_id:
         raise ExchangeError(f"an entry has no msgctxt (the unit id): msgid {label(str(entry.source))}")
-    if entry.hasplural():
-        raise ExchangeError(f"unit {label(unit_id)}: plural entries are not supported")
-    target = str(entry.target or "")
-    state = _read_state(entry, unit_id, bool(target))
-    return Unit(unit_id, str(entry.source), target, state, entry.getnotes("translator"))
+    unit = unread(unit_id)
+    try:
+        unit = replace(unit, note=entry.getnotes("translator"))
+        if entry.hasplural():
+            raise UnitError("plural entries are not supported")
+        target = str(entry.target or "")
+        unit = replace(unit, state=_read_state(entry, bool(target)), source=str(entry.source))
+        return replace(unit, target=check_target(target), error="")
+    except ExchangeError:
+        raise
+    except (UnitError, ValueError) as problem:
+        return unit_error(unit, problem)
 
 
-def _read_state(entry: pypo.pounit, unit_id: str, has_target: bool) -> str:
+def _read_state(entry: pypo.pounit, has_target: bool) -> str:
     explicit = [state for state, flag in _STATE_FLAGS.items() if entry.hastypecomment(flag)]
     if len(explicit) > 1:
-        raise ExchangeError(f"unit {label(unit_id)}: conflicting state flags {', '.join(explicit)}")
+        raise UnitError(f"conflicting state flags {', '.join(explicit)}")
     if entry.isfuzzy():
         return "initial"
     if explicit:

@@ -14,7 +14,12 @@ _BY_SUFFIX = {**{suffix: name for name, suffix in SUFFIXES.items()}, ".xliff": "
 
 
 def write(exchange: Exchange, fmt: str) -> bytes:
-    return _module(fmt).write(exchange)
+    """The file's content; ValueError for a unit read with an error, whose text is not the unit's."""
+    module = _module(fmt)
+    broken = next((unit for unit in exchange.units if unit.error), None)
+    if broken is not None:
+        raise ValueError(f"unit {broken.id!r} was read with an error and cannot be written: {broken.error}")
+    return module.write(exchange)
 
 
 def read(data: bytes, fmt: str | None = None, name: str = "") -> Exchange:

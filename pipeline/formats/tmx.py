@@ -11,12 +11,14 @@ no target language attribute, and a file without units must still name it); one
 and a target `<tuv xml:lang><seg>`. An empty target is an empty `<seg/>`.
 
 Characters XML 1.0 cannot hold: in `<seg>` each becomes `<ph type="x-cp">001B</ph>` (a
-placeholder whose native code is the code point in hex), read back exactly. `<note>` and
-`<prop>` can only hold text, so there (note, document, id) such a character is written as
-U+FFFD.
+placeholder whose native code is the code point in hex), read back exactly; a lone surrogate,
+which no encoding can hold, is written as U+FFFD. `<note>` and `<prop>` can only hold text, so
+there (note, document, id) such a character is written as U+FFFD.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from lxml import etree
 
@@ -25,8 +27,10 @@ from pipeline.formats.base import (
     Exchange,
     ExchangeError,
     Unit,
+    UnitError,
     check_ids,
     check_state,
+    check_target,
     code_point,
     label,
     normalise_lang,
@@ -34,6 +38,8 @@ from pipeline.formats.base import (
     require_lang,
     serialize_xml,
     set_content,
+    unit_error,
+    unread,
     xml_safe,
 )
 
@@ -100,7 +106,10 @@ def read(data: bytes) -> Exchange:
     source_lang = require_lang(header.get("srclang"), "source language (srclang)")
     if source_lang == "*all*":
         raise ExchangeError('srclang="*all*": an exchange file has one source language')
-    props = _props(header, "header")
+    try:
+        props = _props(header)
+    except UnitError as problem:
+        raise ExchangeError(f"header: {problem}") from None
     if "x-document" not in props:
         raise ExchangeError('the header has no <prop type="x-document"> (the article\'s path)')
     read_units = [_read_tu(tu, source_lang) for tu in body.iter("tu")]
@@ -114,59 +123,75 @@ def read(data: bytes) -> Exchange:
     return Exchange(props["x-document"], source_lang, target_lang, units)
 
 
-def _props(element: etree._Element, where: str) -> dict[str, str]:
+def _props(element: etree._Element) -> dict[str, str]:
     """Each prop type's first value; later duplicates are ignored."""
     props: dict[str, str] = {}
     for prop in element.findall("prop"):
-        props.setdefault(prop.get("type") or "", _content(prop, where))
+        props.setdefault(prop.get("type") or "", _content(prop))
     return props
 
 
 def _read_tu(tu: etree._Element, source_lang: str) -> tuple[Unit, str | None]:
-    """The unit and its target language (None if it has only the source variant)."""
+    """The unit (with `error` set when a problem is confined to it) and its target language,
+    None if it has only the source variant or its variants could not be told apart."""
     unit_id = tu.get("tuid") or ""
     if not unit_id:
         raise ExchangeError("a <tu> has no tuid")
-    where = f"unit {label(unit_id)}"
+    unit, target_lang = unread(unit_id), None
+    try:
+        unit = replace(unit, note="\n".join(_content(note) for note in tu.findall("note")))
+        state = _props(tu).get("x-state")
+        if state:
+            unit = replace(unit, state=check_state(state))
+        source_seg, target_lang, target_seg = _variants(tu, source_lang)
+        unit = replace(unit, source=_content(source_seg))
+        target = check_target(_content(target_seg)) if target_seg is not None else ""
+        return replace(unit, target=target, state=state or ("translated" if target else "initial"), error=""), target_lang
+    except ExchangeError:
+        raise
+    except (UnitError, ValueError) as problem:
+        return unit_error(unit, problem), target_lang
+
+
+def _variants(tu: etree._Element, source_lang: str) -> tuple[etree._Element, str | None, etree._Element | None]:
+    """The source `<seg>`, the target language and the target `<seg>` (None, None: no target variant)."""
     if tu.get("srclang") and normalise_lang(tu.get("srclang")) not in (source_lang, "*all*"):
-        raise ExchangeError(f"{where}: srclang {label(tu.get('srclang'))} differs from the header's")
-    texts: dict[str, str] = {}
+        raise UnitError(f"srclang {label(tu.get('srclang'))} differs from the header's")
+    segs: dict[str, etree._Element] = {}
     for tuv in tu.findall("tuv"):
         lang = normalise_lang(tuv.get(XML_LANG) or "")
         if not lang:
-            raise ExchangeError(f"{where}: a <tuv> has no xml:lang")
-        if lang in texts:
-            raise ExchangeError(f"{where}: two <tuv> for {label(lang)}")
+            raise UnitError("a <tuv> has no xml:lang")
+        if lang in segs:
+            raise UnitError(f"two <tuv> for {label(lang)}")
         seg = tuv.find("seg")
         if seg is None:
-            raise ExchangeError(f"{where}: a <tuv> has no <seg>")
-        texts[lang] = _content(seg, where)
-    if source_lang not in texts:
-        raise ExchangeError(f"{where}: no <tuv> in the source language {label(source_lang)}")
-    source = texts.pop(source_lang)
-    if len(texts) > 1:
-        raise ExchangeError(f"{where}: more than one language pair ({', '.join(sorted(texts))})")
-    target_lang, target = next(iter(texts.items()), (None, ""))
-    state = _props(tu, where).get("x-state") or ("translated" if target else "initial")
-    note = "\n".join(_content(note, where) for note in tu.findall("note"))
-    return Unit(unit_id, source, target, check_state(state, unit_id), note), target_lang
+            raise UnitError("a <tuv> has no <seg>")
+        segs[lang] = seg
+    if source_lang not in segs:
+        raise UnitError(f"no <tuv> in the source language {label(source_lang)}")
+    source = segs.pop(source_lang)
+    if len(segs) > 1:
+        raise UnitError(f"more than one language pair ({', '.join(sorted(segs))})")
+    target_lang, target = next(iter(segs.items()), (None, None))
+    return source, target_lang, target
 
 
-def _content(element: etree._Element, where: str) -> str:
+def _content(element: etree._Element) -> str:
     """The text of a `<seg>`, `<note>` or `<prop>`, `<ph type="x-cp">` decoded."""
     parts = [element.text or ""]
     for child in element:
-        parts.append(_inline(child, where))
+        parts.append(_inline(child))
         parts.append(child.tail or "")
     return "".join(parts)
 
 
-def _inline(child: etree._Element, where: str) -> str:
+def _inline(child: etree._Element) -> str:
     if not isinstance(child.tag, str):  # a comment
         return ""
     if child.tag == "ph" and child.get("type") == CP_TYPE:
-        return code_point(child.text, where)
+        return code_point(child.text)
     if child.tag == "hi":  # highlighting around text
-        return _content(child, where)
+        return _content(child)
     # Other inline codes carry native markup a plaintext exchange never has; dropping it would lose text.
-    raise ExchangeError(f"{where}: unsupported inline element <{etree.QName(child).localname}>")
+    raise UnitError(f"unsupported inline element <{etree.QName(child).localname}>")

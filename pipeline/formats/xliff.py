@@ -11,11 +11,14 @@ Layout: `<xliff version="2.0" srcLang trgLang>` / `<file id="f1" original=docume
 and `<target>` (always present, possibly empty, so an editor can fill it in).
 
 Characters XML 1.0 cannot hold: in source and target each becomes `<cp hex="001B"/>` as the
-spec requires, and is read back exactly. `<note>` and attributes can only hold text, so
-there (note, document, id) such a character is written as U+FFFD.
+spec requires, and is read back exactly; a lone surrogate, which no encoding can hold, is
+written as U+FFFD, and a `<cp>` naming one is an error of its unit. `<note>` and attributes can
+only hold text, so there (note, document, id) such a character is written as U+FFFD.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from lxml import etree
 
@@ -24,8 +27,10 @@ from pipeline.formats.base import (
     Exchange,
     ExchangeError,
     Unit,
+    UnitError,
     check_ids,
     check_state,
+    check_target,
     code_point,
     label,
     local_name,
@@ -34,6 +39,8 @@ from pipeline.formats.base import (
     require_lang,
     serialize_xml,
     set_content,
+    unit_error,
+    unread,
     xml_safe,
 )
 
@@ -112,53 +119,62 @@ def _check_root(root: etree._Element) -> str:
 
 
 def _read_unit(element: etree._Element, ns: str, langs: tuple[str, str]) -> Unit:
+    """The unit, or the unit with `error` set when a problem is confined to it."""
     unit_id = element.get("id") or ""
     if not unit_id:
         raise ExchangeError("a <unit> has no id")
-    where = f"unit {label(unit_id)}"
+    unit = unread(unit_id)
+    try:
+        notes = element.find(_q("notes", ns))
+        note_elements = notes.findall(_q("note", ns)) if notes is not None else []
+        unit = replace(unit, note="\n".join(_content(note, ns) for note in note_elements))
+        segment, source, target = _segment(element, ns, langs)
+        unit = replace(unit, state=check_state(segment.get("state", STATES[0])))  # the spec's default is "initial"
+        unit = replace(unit, source=_content(source, ns))
+        return replace(unit, target=check_target(_content(target, ns)) if target is not None else "", error="")
+    except ExchangeError:
+        raise
+    except (UnitError, ValueError) as problem:
+        return unit_error(unit, problem)
+
+
+def _segment(element: etree._Element, ns: str, langs: tuple[str, str]) -> tuple[etree._Element, ...]:
+    """The unit's one `<segment>`, its `<source>` and its `<target>` (None if absent)."""
     if element.find(_q("ignorable", ns)) is not None:
-        raise ExchangeError(f"{where}: <ignorable> is not supported (one segment per unit)")
+        raise UnitError("<ignorable> is not supported (one segment per unit)")
     segments = element.findall(_q("segment", ns))
     if len(segments) != 1:
-        raise ExchangeError(f"{where}: expected one <segment>, found {len(segments)}")
+        raise UnitError(f"expected one <segment>, found {len(segments)}")
     segment = segments[0]
     sources, targets = segment.findall(_q("source", ns)), segment.findall(_q("target", ns))
     if len(sources) != 1 or len(targets) > 1:
-        raise ExchangeError(f"{where}: a <segment> needs one <source> and at most one <target>")
+        raise UnitError("a <segment> needs one <source> and at most one <target>")
     source, target = sources[0], (targets[0] if targets else None)
     for node, lang in ((source, langs[0]), (target, langs[1])):
         if node is not None and node.get(XML_LANG) and normalise_lang(node.get(XML_LANG)) != lang:
-            raise ExchangeError(f"{where}: xml:lang {label(node.get(XML_LANG))} is not the file's language pair")
-    notes = element.find(_q("notes", ns))
-    note_elements = notes.findall(_q("note", ns)) if notes is not None else []
-    return Unit(
-        id=unit_id,
-        source=_content(source, ns, where),
-        target=_content(target, ns, where) if target is not None else "",
-        state=check_state(segment.get("state", STATES[0]), unit_id),  # the spec's default is "initial"
-        note="\n".join(_content(note, ns, where) for note in note_elements),
-    )
+            raise UnitError(f"xml:lang {label(node.get(XML_LANG))} is not the file's language pair")
+    return segment, source, target
 
 
-def _content(element: etree._Element, ns: str, where: str) -> str:
+def _content(element: etree._Element, ns: str) -> str:
     """The text of a `<source>`, `<target>` or `<note>`, `<cp>` decoded."""
     parts = [element.text or ""]
     for child in element:
-        parts.append(_inline(child, ns, where))
+        parts.append(_inline(child, ns))
         parts.append(child.tail or "")
     return "".join(parts)
 
 
-def _inline(child: etree._Element, ns: str, where: str) -> str:
+def _inline(child: etree._Element, ns: str) -> str:
     if not isinstance(child.tag, str):  # a comment
         return ""
     name = local_name(child)
     if etree.QName(child).namespace == ns:
         if name == "cp":
-            return code_point(child.get("hex"), where)
+            return code_point(child.get("hex"))
         if name in _FLATTENED:
-            return _content(child, ns, where)
+            return _content(child, ns)
         if name in _IGNORED:
             return ""
     # <ph>, <sc>, <ec> stand for original codes this pipeline never writes; dropping them would lose text.
-    raise ExchangeError(f"{where}: unsupported inline element <{name}>")
+    raise UnitError(f"unsupported inline element <{name}>")
