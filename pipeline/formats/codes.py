@@ -130,6 +130,56 @@ def _escape(text: str) -> str:
     return TAG_RE.sub(lambda match: "\u2039" + match.group(0)[1:], text)
 
 
+# --- what writers need to know about a text's tags --------------------------------------------
+
+
+def partners(pieces: Sequence[Piece]) -> dict[int, int]:
+    """Index of each opening and closing tag that pair up -> index of its partner.
+
+    A closing tag pairs with the latest unpaired opening tag of its number; what pairs with
+    nothing (an engine or an editor lost or repeated one) is missing from the result.
+    """
+    found: dict[int, int] = {}
+    unpaired: dict[int, list[int]] = {}
+    for index, piece in enumerate(pieces):
+        if isinstance(piece, OpenTag):
+            unpaired.setdefault(piece.n, []).append(index)
+        elif isinstance(piece, CloseTag) and unpaired.get(piece.n):
+            start = unpaired[piece.n].pop()
+            found[start], found[index] = index, start
+    return found
+
+
+def nested(pieces: Sequence[Piece], pairs: dict[int, int]) -> set[int]:
+    """Indexes of the opening tags whose pairs nest properly, so a format can write each as one
+    element around its text; a pair that crosses one opened after it is left out."""
+    well: set[int] = set()
+    stack: list[int] = []
+    for index, piece in enumerate(pieces):
+        if index not in pairs:
+            continue
+        if isinstance(piece, OpenTag):
+            stack.append(index)
+        elif stack and stack[-1] == pairs[index]:
+            well.add(stack.pop())
+        else:
+            stack.remove(pairs[index])  # the pairs opened after it stay candidates
+    return well
+
+
+def occurrences(pieces: Sequence[Piece], pairs: dict[int, int]) -> dict[int, int]:
+    """Index of each tag that starts a code's appearance (an atom, an opening tag, a closing tag
+    without a partner) -> how many times its number has started so far: 1, then 2 for a repeat."""
+    counts: dict[int, int] = {}
+    found: dict[int, int] = {}
+    for index, piece in enumerate(pieces):
+        if isinstance(piece, Text) or (isinstance(piece, CloseTag) and index in pairs):
+            continue
+        counts[piece.n] = counts.get(piece.n, 0) + 1
+        found[index] = counts[piece.n]
+    return found
+
+
 # --- checks ----------------------------------------------------------------------------------
 
 

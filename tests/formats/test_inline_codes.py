@@ -1,0 +1,362 @@
+"""Units with codes: each format writes the tags as its own inline codes and reads them back.
+
+Round trips of articles and of generated units (any text, any tag order: repeated, lost,
+crossed), the XML a CAT tool sees, what translate-toolkit makes of it, what a CAT tool may do
+to the codes, and codes that cost only their unit when they are broken.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from translate.storage import xliff2
+
+from pipeline.formats import Code, Exchange, Unit, from_pieces, read, to_pieces, write
+from pipeline.formats.codes import TAG_RE, AtomTag, CloseTag, OpenTag, Text
+
+XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
+CODE_FORMATS = ["xliff"]
+
+LINK = Code(1, "link", "[", "](https://www.reuters.com/world/?a=1&b=2)")
+CODED = Exchange(
+    document="news/zelensky-kursk-advance.md",
+    source_lang="en",
+    target_lang="uk",
+    units=(
+        Unit(
+            "s2-0-77a0b1c2d3e4",
+            "In an interview with <g1>Reuters</g1>, Zelensky stated that the operation began on Thursday, "
+            "February 6, and that Ukrainian forces have advanced <x2/>.",
+            "В інтерв'ю <g1>Reuters</g1> Зеленський заявив, що операція розпочалася в четвер, 6 лютого, "
+            "і українські сили просунулися на <x2/>.",
+            "translated",
+            "paragraph",
+            (LINK, Code(2, "quantity", "2.5 kilometers")),
+        ),
+        Unit(
+            "s3-1-0c1d2e3f4a5b",
+            "Ukrainian forces hold <x1/> at first, <g2>460 km²</g2> by the end of the year.",
+            "Українські сили утримують спершу <x1/>, <g2>460 km²</g2> наприкінці року.",
+            "reviewed",
+            "flag: numbers",
+            (Code(1, "code", "`1,100 km²`"), Code(2, "strong", "**", "**")),
+        ),
+        Unit(
+            "s5-0-dd44ee55ff66",
+            '<x1/> and <x2/>: "quoted" ]]> &amp; <script>',
+            "<x2/> і <x1/>",
+            "final",
+            "",
+            (Code(1, "html", '<script>alert("x")</script>'), Code(2, "code", "`a]]>b\x1b'\"&amp;`")),
+        ),
+        # What an engine may do to tags: a lost closing tag, a repeated atom, crossed pairs.
+        Unit("s6-0-000000000006", "<g1>a</g1> <x2/>", "<g1>а <x2/><x2/>", "translated", "", (Code(1, "em", "*", "*"), Code(2, "url", "https://x.org"))),
+        Unit("s7-0-000000000007", "<g1>a <g2>b</g1> c</g2>", "<g2>в <g1>б</g2> а</g1>", "initial", "", (Code(1, "em", "_", "_"), Code(2, "strong", "__", "__"))),
+        Unit("s8-0-000000000008", "<x1/> caption", "", "initial", "", (Code(1, "image", "![](photo.jpg)"),)),
+    ),
+)
+
+
+def flat(text: str) -> str:
+    """The text without its tags: what a reader that flattens inline codes keeps."""
+    return "".join(piece.text for piece in to_pieces(text) if isinstance(piece, Text))
+
+
+# --- round trips -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", CODE_FORMATS)
+def test_round_trip_of_units_with_codes(fmt):
+    data = write(CODED, fmt)
+    assert read(data, fmt) == CODED
+    assert read(data) == CODED
+
+
+def _q(name: str) -> str:
+    return f"{{{XLIFF_NS}}}{name}"
+
+
+def _xliff_unit(data: bytes, unit_id: str) -> etree._Element:
+    return etree.fromstring(data).find(f".//{_q('unit')}[@id='{unit_id}']")
+
+
+def test_xliff_writes_codes_as_inline_elements_with_their_markdown_in_original_data():
+    data = write(CODED, "xliff")
+    root = etree.fromstring(data)
+    for unit in root.iter(_q("unit")):
+        for text in (unit.find(f"{_q('segment')}/{_q('source')}"), unit.find(f"{_q('segment')}/{_q('target')}")):
+            assert not TAG_RE.search("".join(text.itertext()))  # no tag left as text
+        assert [etree.QName(child).localname for child in unit] in (["originalData", "segment"], ["notes", "originalData", "segment"])
+    unit = _xliff_unit(data, "s2-0-77a0b1c2d3e4")
+    assert {d.get("id"): d.text for d in unit.iter(_q("data"))} == {"d1": "[", "d1-end": LINK.close, "d2": "2.5 kilometers"}
+    source = unit.find(f"{_q('segment')}/{_q('source')}")
+    [pc] = source.findall(_q("pc"))
+    assert dict(pc.attrib) == {
+        "id": "1", "dataRefStart": "d1", "dataRefEnd": "d1-end", "dispStart": "[", "dispEnd": "](https://www.reuters.com/world…",
+        "type": "link", "subType": "pipeline:link", "canCopy": "no", "canDelete": "no",
+    }
+    assert pc.text == "Reuters"
+    [ph] = source.findall(_q("ph"))
+    assert dict(ph.attrib) == {
+        "id": "2", "dataRef": "d2", "disp": "2.5 kilometers", "type": "other", "subType": "pipeline:quantity",
+        "canCopy": "no", "canDelete": "no",
+    }
+    # characters XML cannot hold, inside a code's Markdown: <cp> inside <data>
+    unit = _xliff_unit(data, "s5-0-dd44ee55ff66")
+    assert etree.tostring(unit.find(f".//{_q('data')}[@id='d2']"), encoding="unicode", with_tail=False).endswith(
+        '>`a]]&gt;b<cp hex="001B"/>\'"&amp;amp;`</data>'
+    )
+
+
+def test_xliff_writes_broken_and_crossed_pairs_as_start_and_end_codes():
+    data = write(CODED, "xliff")
+    target = _xliff_unit(data, "s6-0-000000000006").find(f"{_q('segment')}/{_q('target')}")
+    assert [(etree.QName(e).localname, e.get("id"), e.get("isolated"), e.get("copyOf")) for e in target] == [
+        ("sc", "1", "yes", None), ("ph", "2", None, None), ("ph", "2-2", None, "2"),
+    ]
+    assert target[2].get("dataRef") is None  # a copy refers to its original, not to data
+    # a code the target repeats may be copied; one an empty target lacks may be deleted
+    assert all(e.get("canCopy") is None for e in target.iter(_q("ph")))
+    [ph] = _xliff_unit(data, "s8-0-000000000008").iter(_q("ph"))
+    assert (ph.get("canCopy"), ph.get("canDelete")) == ("no", None)
+    source = _xliff_unit(data, "s7-0-000000000007").find(f"{_q('segment')}/{_q('source')}")
+    assert etree.tostring(source, encoding="unicode").count("<sc ") == 1
+    [sc] = source.iter(_q("sc"))
+    [ec] = source.iter(_q("ec"))
+    assert (sc.get("id"), ec.get("startRef"), ec.get("dataRef"), ec.getparent().tag) == ("1", "1", "d1-end", _q("pc"))
+    assert sc.get("type") == ec.get("type") == "fmt" and sc.get("canCopy") == ec.get("canCopy") == "no"
+
+
+def _inline_codes(rich) -> list[tuple[str, str]]:
+    found = []
+    for sub in rich.sub:
+        if hasattr(sub, "xml_node"):
+            found.append((etree.QName(sub.xml_node).localname, sub.id))
+        if hasattr(sub, "sub"):
+            found.extend(_inline_codes(sub))
+    return found
+
+
+def test_translate_toolkit_keeps_the_text_and_sees_the_codes_in_the_xliff():
+    store = xliff2.Xliff2File.parsestring(write(CODED, "xliff"))
+    # its plain source and target flatten the codes: the text between them stays
+    assert [(u.getid(), u.source, u.target) for u in store.units] == [(u.id, flat(u.source), flat(u.target)) for u in CODED.units]
+    assert _inline_codes(store.units[0].rich_source[0]) == [("pc", "1"), ("ph", "2")]
+    assert _inline_codes(store.units[1].rich_target[0]) == [("ph", "1"), ("pc", "2")]
+
+
+# --- what a CAT tool or an editor may do -----------------------------------------------------
+
+
+def _pc_to_sc_ec(element: etree._Element) -> None:
+    """What tools may do to a <pc>: a <sc>/<ec> pair around the same content."""
+    for pc in list(element.iter(_q("pc"))):
+        attributes = dict(pc.attrib)
+        start = {k: v for k, v in attributes.items() if k not in ("dataRefStart", "dataRefEnd", "dispStart", "dispEnd")}
+        sc = etree.Element(_q("sc"), {**start, **({"dataRef": attributes["dataRefStart"]} if "dataRefStart" in attributes else {})})
+        ec = etree.Element(
+            _q("ec"),
+            {"startRef": attributes["id"], **({"dataRef": attributes["dataRefEnd"]} if "dataRefEnd" in attributes else {})},
+        )
+        parent, index = pc.getparent(), pc.getparent().index(pc)
+        sc.tail, ec.tail = pc.text, pc.tail
+        children = list(pc)
+        parent.remove(pc)
+        for offset, node in enumerate([sc, *children, ec]):
+            parent.insert(index + offset, node)
+
+
+def test_xliff_start_and_end_codes_a_tool_made_of_paired_codes_read_the_same():
+    root = etree.fromstring(write(CODED, "xliff"))
+    _pc_to_sc_ec(root)
+    assert not list(root.iter(_q("pc")))
+    assert read(etree.tostring(root), "xliff") == CODED
+
+
+def test_xliff_annotations_around_codes_are_flattened():
+    root = etree.fromstring(write(CODED, "xliff"))
+    target = root.find(f".//{_q('unit')}[@id='s3-1-0c1d2e3f4a5b']/{_q('segment')}/{_q('target')}")
+    mrk = etree.Element(_q("mrk"), id="m1", translate="yes")
+    for child in list(target):
+        mrk.append(child)
+    mrk.text, target.text = target.text, None
+    target.append(mrk)
+    etree.SubElement(target, _q("sm"), id="m2").tail = "!"
+    unit = read(etree.tostring(root), "xliff").units[1]
+    assert unit.target == CODED.units[1].target + "!"
+
+
+def test_xliff_a_tag_an_editor_types_as_text_stays_text():
+    data = write(CODED, "xliff").replace(
+        "<target>Українські сили утримують спершу ".encode(), b"<target>&lt;x1/&gt; &lt;g2&gt;"
+    )
+    unit = read(data, "xliff").units[1]
+    assert unit.error == "" and unit.target.startswith("\u2039x1/> \u2039g2><x1/>")
+
+
+def test_xliff_an_editor_who_moves_or_deletes_codes():
+    root = etree.fromstring(write(CODED, "xliff"))
+    target = root.find(f".//{_q('unit')}[@id='s3-1-0c1d2e3f4a5b']/{_q('segment')}/{_q('target')}")
+    ph = target.find(_q("ph"))
+    target.remove(ph)  # its tail goes with it
+    target.text = "Утримують "
+    moved = copy.deepcopy(ph)
+    moved.tail = None
+    target.append(moved)  # ... and puts it at the end
+    unit = read(etree.tostring(root), "xliff").units[1]
+    assert unit.target == "Утримують <g2>460 km²</g2> наприкінці року.<x1/>"
+    assert unit.codes == CODED.units[1].codes
+
+
+def test_xliff_codes_from_another_tool_without_original_data():
+    data = (
+        f'<xliff xmlns="{XLIFF_NS}" version="2.0" srcLang="en" trgLang="uk"><file id="f" original="a.md"><unit id="u">'
+        '<segment><source>a <pc id="1">b</pc> <ph id="2" subType="okp:x"/></source><target><ph id="2"/> б</target></segment>'
+        "</unit></file></xliff>"
+    ).encode()
+    assert read(data).units[0] == Unit("u", "a <g1>b</g1> <x2/>", "<x2/> б", "initial", codes=(Code(1, "", "", ""), Code(2, "", "")))
+
+
+# --- arbitrary units -------------------------------------------------------------------------
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+TRICKY = ["]]>", "<script>", "&amp;", '"', "'", "\x00", "\x1b", "\ufffe", "\ud800", "\r\n", "<x1/>", "</g2>", "🙂", "ї", "\\"]
+TEXT = st.lists(st.characters(codec=None, exclude_categories=()) | st.sampled_from(TRICKY), max_size=6).map("".join)
+KINDS = st.sampled_from(["", "code", "url", "link", "em", "strong", "image", "quantity", "term", "html", "break"])
+
+
+@st.composite
+def coded_units(draw, unit_id: str) -> Unit:
+    count = draw(st.integers(0, 4))
+    codes = []
+    for n in range(1, count + 1):
+        paired = draw(st.booleans())
+        codes.append(Code(n, draw(KINDS), draw(TEXT), draw(TEXT) if paired else None))
+    own = [tag for code in codes for tag in ([OpenTag(code.n), CloseTag(code.n)] if code.paired else [AtomTag(code.n)])]
+    extra = st.lists(st.sampled_from(own), max_size=len(own) + 2) if own else st.just([])
+    source_tags = draw(st.permutations(own + draw(extra)[:2]))
+    target_tags = draw(extra)
+    return Unit(
+        unit_id,
+        _text(draw, source_tags),
+        re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f]", "", _text(draw, target_tags)),  # a control character costs its unit
+        draw(st.sampled_from(["initial", "translated", "reviewed", "final"])),
+        draw(TEXT),
+        tuple(codes),
+    )
+
+
+def _text(draw, tags) -> str:
+    pieces = [Text(draw(TEXT))]
+    for tag in tags:
+        pieces += [tag, Text(draw(TEXT))]
+    return from_pieces(pieces)
+
+
+CODED_EXCHANGES = st.integers(0, 3).flatmap(
+    lambda count: st.tuples(*[coded_units(f"u{i}") for i in range(count)])
+).map(lambda units: Exchange("doc.md", "en", "uk", units))
+
+
+def _fix(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _fix_code(code: Code) -> Code:
+    return replace(code, open=_fix(code.open), close=None if code.close is None else _fix(code.close))
+
+
+def expected_codes_after(exchange: Exchange, fmt: str) -> Exchange:
+    """What comes back: lone surrogates as U+FFFD everywhere, XML's text-only notes."""
+    fix, fix_code = _fix, _fix_code
+    units = []
+    for unit in exchange.units:
+        note = fix(unit.note) if fmt == "po" else re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "\ufffd", unit.note)
+        units.append(replace(unit, source=fix(unit.source), target=fix(unit.target), note=note, codes=tuple(map(fix_code, unit.codes))))
+    return replace(exchange, units=tuple(units))
+
+
+@pytest.mark.parametrize("fmt", CODE_FORMATS)
+@settings(max_examples=200, deadline=None)
+@given(exchange=CODED_EXCHANGES)
+def test_round_trip_of_arbitrary_units_with_codes(fmt, exchange):
+    data = write(exchange, fmt)
+    assert read(data, fmt) == expected_codes_after(exchange, fmt)
+
+
+# The attributes XLIFF 2.0 core allows on each inline code element (its schema, less the modules').
+_ALLOWED = {
+    "ph": {"canCopy", "canDelete", "canReorder", "copyOf", "disp", "equiv", "id", "dataRef", "subFlows", "subType", "type"},
+    "pc": {"canCopy", "canDelete", "canOverlap", "canReorder", "copyOf", "dispEnd", "dispStart", "equivEnd", "equivStart", "id",
+           "dataRefEnd", "dataRefStart", "subFlowsEnd", "subFlowsStart", "subType", "type", "dir"},
+    "sc": {"canCopy", "canDelete", "canOverlap", "canReorder", "copyOf", "dataRef", "dir", "disp", "equiv", "id", "isolated",
+           "subFlows", "subType", "type"},
+    "ec": {"canCopy", "canDelete", "canOverlap", "canReorder", "copyOf", "dataRef", "dir", "disp", "equiv", "id", "isolated",
+           "startRef", "subFlows", "subType", "type"},
+    "cp": {"hex"},
+}
+_HINTS = ("type", "subType", "canCopy", "canDelete")
+
+
+def _check_xliff_codes(content: etree._Element, data_ids: set[str]) -> None:
+    """The XLIFF 2.0 constraints on inline codes that a schema alone does not check."""
+    ids = []
+    starts: dict[str, etree._Element] = {}
+    for element in content.iter():
+        if element is content:
+            continue
+        name = etree.QName(element).localname
+        assert set(element.attrib) <= _ALLOWED[name], (name, dict(element.attrib))
+        if name == "cp":
+            continue
+        refs = [element.get(key) for key in ("dataRef", "dataRefStart", "dataRefEnd") if element.get(key)]
+        assert set(refs) <= data_ids
+        if element.get("copyOf"):
+            assert not refs  # a copy has no data of its own
+        if element.get("subType"):
+            assert re.fullmatch(r"[^\s:]+:[^\s]+", element.get("subType")) and element.get("type")
+        if name == "ec" and element.get("isolated") != "yes":
+            assert element.get("id") is None and element.get("startRef") in starts
+            start = starts.pop(element.get("startRef"))
+            assert [start.get(k) for k in _HINTS] == [element.get(k) for k in _HINTS]  # an <ec> agrees with its <sc>
+            continue
+        assert element.get("id") and element.get("startRef") is None
+        ids.append(element.get("id"))
+        if name == "sc" and element.get("isolated") != "yes":
+            starts[element.get("id")] = element
+    assert not starts  # every <sc> that is not isolated has its <ec>
+    assert len(ids) == len(set(ids))  # ids are unique in a source or a target
+
+
+@settings(max_examples=100, deadline=None)
+@given(exchange=CODED_EXCHANGES)
+def test_xliff_codes_are_always_elements_that_follow_the_spec(exchange):
+    root = etree.fromstring(write(exchange, "xliff"))
+    for unit, element in zip(exchange.units, root.iter(_q("unit"))):
+        segment = element.find(_q("segment"))
+        data_ids = {data.get("id") for data in element.iter(_q("data"))}
+        for text, content in ((unit.source, segment.find(_q("source"))), (unit.target, segment.find(_q("target")))):
+            assert not TAG_RE.search("".join(content.itertext()))
+            _check_xliff_codes(content, data_ids)
+            names = [etree.QName(e).localname for e in content.iter() if e is not content and etree.QName(e).localname != "cp"]
+            tags = [p for p in to_pieces(text) if not isinstance(p, Text)]
+            assert names.count("ph") == sum(isinstance(p, AtomTag) for p in tags)
+            assert names.count("pc") * 2 + names.count("sc") + names.count("ec") == len(tags) - names.count("ph")
+        # no copy of a code the file says must not be copied, no code missing that must not be deleted
+        codes = {}
+        for content in (segment.find(_q("source")), segment.find(_q("target"))):
+            for code in content.iter(_q("ph"), _q("pc"), _q("sc")):
+                codes.setdefault(code.get("copyOf") or code.get("id"), []).append(code)
+        for elements in codes.values():
+            if any(e.get("copyOf") for e in elements):
+                assert all(e.get("canCopy") != "no" for e in elements)
+        target_ids = {e.get("id") for e in segment.find(_q("target")).iter()} | {e.get("startRef") for e in segment.find(_q("target")).iter()}
+        for code in segment.find(_q("source")).iter(_q("ph"), _q("pc"), _q("sc"), _q("ec")):
+            if code.get("canDelete") == "no":
+                assert (code.get("id") or code.get("startRef")) in target_ids
