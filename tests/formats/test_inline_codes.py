@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from translate.storage import xliff2
+from translate.storage import tmx, xliff2
 
 from pipeline.formats import Code, Exchange, Unit, from_pieces, read, to_pieces, write
 from pipeline.formats.codes import TAG_RE, AtomTag, CloseTag, OpenTag, Text
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
-CODE_FORMATS = ["xliff"]
+CODE_FORMATS = ["tmx", "xliff"]
 
 LINK = Code(1, "link", "[", "](https://www.reuters.com/world/?a=1&b=2)")
 CODED = Exchange(
@@ -74,8 +74,8 @@ def flat(text: str) -> str:
 @pytest.mark.parametrize("fmt", CODE_FORMATS)
 def test_round_trip_of_units_with_codes(fmt):
     data = write(CODED, fmt)
-    assert read(data, fmt) == CODED
-    assert read(data) == CODED
+    assert read(data, fmt) == expected_codes_after(CODED, fmt)
+    assert read(data) == expected_codes_after(CODED, fmt)
 
 
 def _q(name: str) -> str:
@@ -151,6 +151,58 @@ def test_translate_toolkit_keeps_the_text_and_sees_the_codes_in_the_xliff():
     assert _inline_codes(store.units[1].rich_target[0]) == [("ph", "1"), ("pc", "2")]
 
 
+def _seg(data: bytes, unit_id: str, lang: str) -> etree._Element:
+    return etree.fromstring(data).find(f".//tu[@tuid='{unit_id}']/tuv[@{{http://www.w3.org/XML/1998/namespace}}lang='{lang}']/seg")
+
+
+def _seg_text(seg: etree._Element) -> str:
+    """The text of a <seg> outside its inline elements (their content is native code)."""
+    return (seg.text or "") + "".join(child.tail or "" for child in seg)
+
+
+def test_tmx_writes_codes_as_inline_elements_around_their_markdown():
+    data = write(CODED, "tmx")
+    for seg in etree.fromstring(data).iter("seg"):
+        assert not TAG_RE.search(_seg_text(seg))
+    seg = _seg(data, "s2-0-77a0b1c2d3e4", "en")
+    assert [(e.tag, dict(e.attrib), e.text) for e in seg] == [
+        ("bpt", {"i": "1", "x": "1", "type": "x-pipeline-link"}, "["),
+        ("ept", {"i": "1"}, LINK.close),
+        ("ph", {"x": "2", "type": "x-pipeline-quantity"}, "2.5 kilometers"),
+    ]
+    seg = _seg(data, "s6-0-000000000006", "uk")  # a lost </g1>, a repeated <x2/>
+    assert [(e.tag, dict(e.attrib)) for e in seg] == [
+        ("it", {"pos": "begin", "x": "1", "type": "x-pipeline-em"}),
+        ("ph", {"x": "2", "type": "x-pipeline-url"}),
+        ("ph", {"x": "2", "type": "x-pipeline-url"}),
+    ]
+    seg = _seg(data, "s7-0-000000000007", "en")  # crossed pairs: <bpt>/<ept> are markers, so no problem
+    assert [(e.tag, e.get("i")) for e in seg] == [("bpt", "1"), ("bpt", "2"), ("ept", "1"), ("ept", "2")]
+    repeated = write(replace(CODED, units=(Unit("u", "<g1>a</g1> <g1>b</g1>", "", codes=(Code(1, "em", "*", "*"),)),)), "tmx")
+    assert [e.get("i") for e in _seg(repeated, "u", "en")] == ["1", "1", "10000", "10000"]  # i is unique in a <seg>
+
+
+def _rendered(text: str, codes: tuple[Code, ...]) -> str:
+    """The text with each tag replaced by its Markdown, as a tool that keeps native codes shows it."""
+    by_number = {code.n: code for code in codes}
+    parts = []
+    for piece in to_pieces(text):
+        if isinstance(piece, Text):
+            parts.append(piece.text)
+        else:
+            code = by_number[piece.n]
+            parts.append(code.close if isinstance(piece, CloseTag) else code.open)
+    return "".join(parts)
+
+
+def test_translate_toolkit_reads_the_tmx_codes_as_their_markdown():
+    store = tmx.tmxfile.parsestring(write(CODED, "tmx"))
+    expected = expected_codes_after(CODED, "tmx")
+    assert [(u.getid(), u.source, u.target) for u in store.units] == [
+        (u.id, _rendered(u.source, u.codes), _rendered(u.target, u.codes)) for u in expected.units
+    ]
+
+
 # --- what a CAT tool or an editor may do -----------------------------------------------------
 
 
@@ -223,6 +275,21 @@ def test_xliff_codes_from_another_tool_without_original_data():
     assert read(data).units[0] == Unit("u", "a <g1>b</g1> <x2/>", "<x2/> б", "initial", codes=(Code(1, "", "", ""), Code(2, "", "")))
 
 
+def test_tmx_a_code_point_stays_a_code_point_when_a_tool_numbers_it():
+    unit = Unit("u", "a\x1b <x1/>", "", codes=(Code(1, "code", "`x`"),))
+    data = write(replace(CODED, units=(unit,)), "tmx").replace(b'<ph type="x-cp">', b'<ph type="x-cp" x="7">')
+    assert read(data).units == (unit,)
+
+
+def test_tmx_codes_from_another_tool_without_our_types():
+    data = (
+        '<tmx version="1.4"><header srclang="en"><prop type="x-document">a.md</prop></header><body><tu tuid="u">'
+        '<tuv xml:lang="en"><seg>a <bpt i="5" x="1">&lt;b&gt;</bpt>b<ept i="5">&lt;/b&gt;</ept> <ph x="2" type="index">{0}</ph></seg></tuv>'
+        '<tuv xml:lang="uk"><seg><ph x="2">{0}</ph> <hi>б</hi></seg></tuv></tu></body></tmx>'
+    ).encode()
+    assert read(data).units[0] == Unit("u", "a <g1>b</g1> <x2/>", "<x2/> б", codes=(Code(1, "", "<b>", "</b>"), Code(2, "", "{0}")))
+
+
 # --- arbitrary units -------------------------------------------------------------------------
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -268,16 +335,22 @@ def _fix(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-def _fix_code(code: Code) -> Code:
-    return replace(code, open=_fix(code.open), close=None if code.close is None else _fix(code.close))
+def _xml_text(text: str) -> str:
+    return re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "\ufffd", text)
 
 
 def expected_codes_after(exchange: Exchange, fmt: str) -> Exchange:
-    """What comes back: lone surrogates as U+FFFD everywhere, XML's text-only notes."""
-    fix, fix_code = _fix, _fix_code
+    """What comes back: lone surrogates as U+FFFD everywhere, XML's text-only notes, and TMX's
+    text-only native data (XLIFF's <data> and PO's comments keep a code's Markdown exact)."""
+    fix = _fix
+    fix_markdown = _xml_text if fmt == "tmx" else _fix
+
+    def fix_code(code: Code) -> Code:
+        return replace(code, open=fix_markdown(code.open), close=None if code.close is None else fix_markdown(code.close))
+
     units = []
     for unit in exchange.units:
-        note = fix(unit.note) if fmt == "po" else re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "\ufffd", unit.note)
+        note = fix(unit.note) if fmt == "po" else _xml_text(unit.note)
         units.append(replace(unit, source=fix(unit.source), target=fix(unit.target), note=note, codes=tuple(map(fix_code, unit.codes))))
     return replace(exchange, units=tuple(units))
 
@@ -332,6 +405,31 @@ def _check_xliff_codes(content: etree._Element, data_ids: set[str]) -> None:
             starts[element.get("id")] = element
     assert not starts  # every <sc> that is not isolated has its <ec>
     assert len(ids) == len(set(ids))  # ids are unique in a source or a target
+
+
+def _tag_of(element: etree._Element, starts: dict[str, str]):
+    if element.tag == "ept":
+        return CloseTag(int(starts[element.get("i")]))
+    n = int(element.get("x"))
+    if element.tag == "it":
+        return OpenTag(n) if element.get("pos") == "begin" else CloseTag(n)
+    return {"ph": AtomTag, "bpt": OpenTag}[element.tag](n)
+
+
+@settings(max_examples=100, deadline=None)
+@given(exchange=CODED_EXCHANGES)
+def test_tmx_codes_are_always_elements(exchange):
+    root = etree.fromstring(write(exchange, "tmx"))
+    for unit, tu in zip(exchange.units, root.iter("tu")):
+        for text, seg in zip((unit.source, unit.target), tu.iter("seg")):
+            assert not TAG_RE.search(_seg_text(seg))
+            tags = [p for p in to_pieces(text) if not isinstance(p, Text)]
+            codes = [e for e in seg if not (e.tag == "ph" and e.get("type") == "x-cp")]
+            starts = {e.get("i"): e.get("x") for e in codes if e.tag == "bpt"}
+            assert [_tag_of(e, starts) for e in codes] == tags
+            i_values = [e.get("i") for e in seg if e.tag == "bpt"]
+            assert len(i_values) == len(set(i_values))
+            assert sorted(i_values) == sorted(e.get("i") for e in seg if e.tag == "ept")
 
 
 @settings(max_examples=100, deadline=None)
