@@ -523,6 +523,11 @@ UNIT_PROBLEMS = {
         ("plural", 'msgctxt "u"\nmsgid "x"\nmsgid_plural "xs"\nmsgstr[0] ""\n', "plural entries are not supported"),
         ("two state flags", '#, x-state-final, x-state-reviewed\nmsgctxt "u"\nmsgid "x"\nmsgstr "y"\n', "conflicting state flags"),
         ("control in target", 'msgctxt "u"\nmsgid "x"\nmsgstr "y\x1b"\n', "control character U+001B"),
+        # tags (text in PO)
+        ("tag the target invents", 'msgctxt "u"\nmsgid "x <x1/>"\nmsgstr "y <x1/> <g2>z</g2>"\n', "the target has the tag <g2>, but the source has no code 2"),
+        ("tag zero", 'msgctxt "u"\nmsgid "x <x0/>"\nmsgstr ""\n', "the source has the tag <x0/>; tag numbers start at 1"),
+        ("atom and pair", 'msgctxt "u"\nmsgid "<x1/> <g1>x</g1>"\nmsgstr ""\n', "code 1 is both an atom and a pair"),
+        ("wrong sort in target", 'msgctxt "u"\nmsgid "<x1/> x"\nmsgstr "<g1>y</g1>"\n', "the target has the tag <g1>, but code 1 is an atom"),
     ],
 }
 GOOD = {

@@ -15,13 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from translate.storage import tmx, xliff2
+from translate.storage import pypo, tmx, xliff2
 
-from pipeline.formats import Code, Exchange, Unit, from_pieces, read, to_pieces, write
+from pipeline.formats import Code, Exchange, ExchangeError, Unit, from_pieces, read, to_pieces, write
 from pipeline.formats.codes import TAG_RE, AtomTag, CloseTag, OpenTag, Text
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
-CODE_FORMATS = ["tmx", "xliff"]
+CODE_FORMATS = ["po", "tmx", "xliff"]
 
 LINK = Code(1, "link", "[", "](https://www.reuters.com/world/?a=1&b=2)")
 CODED = Exchange(
@@ -203,6 +203,57 @@ def test_translate_toolkit_reads_the_tmx_codes_as_their_markdown():
     ]
 
 
+def _po_entry(data: bytes, unit_id: str) -> pypo.pounit:
+    return next(u for u in pypo.pofile.parsestring(data).units if u.getcontext() == unit_id)
+
+
+def test_po_keeps_the_tags_as_text_and_describes_each_code_in_an_extracted_comment():
+    data = write(CODED, "po")
+    # translate-toolkit reads msgid and msgstr as they are: the tags are text in PO
+    store = pypo.pofile.parsestring(data)
+    assert [(u.getcontext(), u.source, u.target) for u in store.units if not u.isheader()] == [
+        (u.id, u.source, u.target) for u in CODED.units
+    ]
+    assert _po_entry(data, "s2-0-77a0b1c2d3e4").getnotes("developer") == (
+        "<g1>…</g1> link: […](https://www.reuters.com/world/?a=1&b=2)\n<x2/> quantity: 2.5 kilometers"
+    )
+    assert _po_entry(data, "s3-1-0c1d2e3f4a5b").getnotes("developer") == "<x1/> code: `1,100 km²`\n<g2>…</g2> strong: **…**"
+    assert "#. <x2/> code: `a]]>b\\x1b'\"&amp;`\n" in data.decode()  # invisible characters escaped
+    assert _po_entry(data, "s2-0-77a0b1c2d3e4").getnotes("translator") == "paragraph"  # the note stays apart
+
+
+def test_po_comment_lines_keep_any_markdown_exactly():
+    tricky = Unit("u", "<x1/><g2>a</g2><x3/>", "", codes=(
+        Code(1, "", "  "), Code(2, "em", "a…\\b\n ", " \t"), Code(3, "break", "\\\n"),
+    ))
+    data = write(replace(CODED, units=(tricky,)), "po")
+    assert all(not line.endswith((" ", "\t")) for line in data.decode().splitlines() if line.startswith("#."))
+    assert read(data).units == (tricky,)
+
+
+@pytest.mark.parametrize(
+    ("change", "codes"),
+    [
+        (lambda c: c.replace("#. <x1/> code: `1,100 km²`\n", ""), (Code(1, "", ""), Code(2, "strong", "**", "**"))),
+        (lambda c: c.replace("#. <x1/> code: `1,100 km²`", "#. <x1/> code: `\\q`"), (Code(1, "", ""), Code(2, "strong", "**", "**"))),
+        (lambda c: c.replace("**…**", "**"), (Code(1, "code", "`1,100 km²`"), Code(2, "", "", ""))),
+        (lambda c: c.replace("<x1/> code:", "<g1>…</g1> code:"), (Code(1, "", ""), Code(2, "strong", "**", "**"))),
+        (lambda c: c.replace("#. <x1/>", "#. a developer's note\n#. <x1/>"), (Code(1, "code", "`1,100 km²`"), Code(2, "strong", "**", "**"))),
+    ],
+)
+def test_po_codes_whose_comment_is_gone_or_garbled_come_back_empty(change, codes):
+    unit = read(change(write(CODED, "po").decode()).encode()).units[1]
+    assert unit.error == "" and unit.codes == codes
+    assert (unit.source, unit.target) == (CODED.units[1].source, CODED.units[1].target)
+
+
+def test_po_tags_an_editor_mangles_come_back_canonical():
+    data = write(CODED, "po").replace(
+        "Українські сили утримують спершу <x1/>, <g2>".encode(), "Українські сили утримують спершу < X 1 / >, <G2>".encode()
+    )
+    assert read(data).units[1] == CODED.units[1]
+
+
 # --- what a CAT tool or an editor may do -----------------------------------------------------
 
 
@@ -356,7 +407,7 @@ def expected_codes_after(exchange: Exchange, fmt: str) -> Exchange:
 
 
 @pytest.mark.parametrize("fmt", CODE_FORMATS)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(exchange=CODED_EXCHANGES)
 def test_round_trip_of_arbitrary_units_with_codes(fmt, exchange):
     data = write(exchange, fmt)
@@ -458,3 +509,33 @@ def test_xliff_codes_are_always_elements_that_follow_the_spec(exchange):
         for code in segment.find(_q("source")).iter(_q("ph"), _q("pc"), _q("sc"), _q("ec")):
             if code.get("canDelete") == "no":
                 assert (code.get("id") or code.get("startRef")) in target_ids
+
+
+DAMAGE = [
+    b"<", b">", b'"', b"/", b"\\", b"\n", b"\x00", b"1", b"0", b"-2", b"<x1/>", b"</g2>", b"\xe2\x80\xa6",
+    b'<ph id="9"/>', b"<pc id=", b"</pc>", b'<sc id="1"/>', b'<ec startRef="1"/>', b' copyOf="1"', b' dataRef="d9"', b' isolated="yes"',
+    b'<ph x="1">', b"</ph>", b'<bpt i="1" x="1">', b'<ept i="1">', b'<it pos="end" x="2">', b"</it>",
+    b"#. <x1/> code: ", b"#. <g2>\xe2\x80\xa6</g2>: ", b"\\u0000",
+]
+
+
+@pytest.mark.parametrize("fmt", CODE_FORMATS)
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_damaged_files_with_codes_give_units_or_an_exchange_error(fmt, data):
+    content = bytearray(write(CODED, fmt))
+    for _ in range(data.draw(st.integers(1, 6))):
+        position = data.draw(st.integers(0, len(content) - 1))
+        end = position + data.draw(st.integers(0, 12))
+        content[position:end] = data.draw(st.sampled_from(DAMAGE) | st.binary(max_size=3))
+    try:
+        result = read(bytes(content), fmt)
+    except ExchangeError as error:
+        assert "\n" not in str(error)
+    else:
+        for unit in result.units:
+            assert "\n" not in unit.error
+            if unit.error:
+                assert unit.target == ""
+            for text in (unit.source, unit.target, unit.note, *(c.open for c in unit.codes)):
+                text.encode("utf-8")  # never a lone surrogate
