@@ -8,287 +8,79 @@ the translation memory and deciding what an edit means is the caller's job.
 Files come back from outside, so every reader treats its input as hostile: a
 size cap, no DOCTYPE at all (nothing to expand or fetch), the parser's own depth
 and text limits, and one `ExchangeError` with a one-line reason for anything
-that is not a well-formed exchange file.
+that is not a well-formed exchange file (not XML, a DOCTYPE, the wrong root,
+version or namespace, missing languages, not one `<file>`, a missing or repeated
+unit id). A problem confined to one unit (a bad character reference, an unknown
+inline element or code, an unknown state, a broken target) costs only that unit:
+it comes back with `Unit.error` set and its target empty, its neighbours intact.
+
+Units carry text in the pipeline's placeholder syntax (`<x1/>`, `<g2>...</g2>`)
+and the codes its tags stand for; each format writes those as its own inline
+codes (see `codes`).
+
+The code lives in `base` (the data and the readers' shared checks), `codes`
+(placeholder text and codes), `registry` (formats by name, detection) and one
+module per format; this module only re-exports their names.
 """
 
-from __future__ import annotations
-
-import re
-import xml.parsers.expat
-from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import PurePath
-
-from lxml import etree
+from pipeline.formats.base import (
+    MAX_BYTES,
+    STATES,
+    XML_INVALID,
+    Exchange,
+    ExchangeError,
+    Unit,
+    check_ids,
+    check_size,
+    check_state,
+    code_point,
+    first_duplicate,
+    indent,
+    label,
+    local_name,
+    normalise_lang,
+    parse_xml,
+    require_lang,
+    serialize_xml,
+    set_content,
+    xml_root_name,
+    xml_safe,
+)
+from pipeline.formats.codes import Code, Piece, from_pieces, to_pieces
+from pipeline.formats.registry import FORMATS, SUFFIXES, detect, read, write
 
 __all__ = [
-    "Code",
     "FORMATS",
     "MAX_BYTES",
     "STATES",
     "SUFFIXES",
+    "Code",
     "Exchange",
     "ExchangeError",
+    "Piece",
     "Unit",
     "detect",
+    "from_pieces",
     "normalise_lang",
     "read",
+    "to_pieces",
     "write",
 ]
-
-STATES = ("initial", "translated", "reviewed", "final")
-MAX_BYTES = 50 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Code:
-    n: int
-    kind: str
-    open: str
-    close: str | None = None
-
-
-@dataclass(frozen=True)
-class Unit:
-    id: str  # stable segment id; unique within a file
-    source: str
-    target: str  # "" if none
-    state: str = "translated"  # one of STATES (XLIFF 2 states); "reviewed"/"final": a human checked it
-    note: str = ""  # free text for the editor; may be multi-line
-    codes: tuple[Code, ...] = ()
-    error: str = ""
-
-    def __post_init__(self) -> None:
-        if self.state not in STATES:
-            raise ValueError(f"unit {self.id!r}: state {self.state!r} is not one of {', '.join(STATES)}")
-
-
-@dataclass(frozen=True)
-class Exchange:
-    document: str  # the article's path, e.g. "news/kursk.md"
-    source_lang: str  # "en" or "uk"
-    target_lang: str
-    units: tuple[Unit, ...]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "units", tuple(self.units))
-        duplicate = first_duplicate(unit.id for unit in self.units)
-        if duplicate is not None:
-            raise ValueError(f"duplicate unit id {duplicate!r}")
-
-
-class ExchangeError(ValueError):
-    """An exchange file that cannot be read; the message is one line (the caller adds the file name)."""
-
-    def __init__(self, message: str):
-        super().__init__(_one_line(message))
-
-
-def _one_line(message: str, limit: int = 300) -> str:
-    line = " ".join(str(message).split())
-    line = "".join(char if char.isprintable() else ascii(char)[1:-1] for char in line)
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def label(text: str, limit: int = 60) -> str:
-    """A value from the file, quoted and shortened for an error message."""
-    return repr(text if len(text) <= limit else text[:limit] + "…")
-
-
-def first_duplicate(ids: Iterable[str]) -> str | None:
-    seen: set[str] = set()
-    for unit_id in ids:
-        if unit_id in seen:
-            return unit_id
-        seen.add(unit_id)
-    return None
-
-
-def check_ids(units: list[Unit] | tuple[Unit, ...]) -> tuple[Unit, ...]:
-    """The units as a tuple, or ExchangeError if an id is missing or repeated."""
-    if any(not unit.id for unit in units):
-        raise ExchangeError("a unit has no id")
-    duplicate = first_duplicate(unit.id for unit in units)
-    if duplicate is not None:
-        raise ExchangeError(f"duplicate unit id {label(duplicate)}")
-    return tuple(units)
-
-
-def check_state(state: str, unit_id: str) -> str:
-    if state not in STATES:
-        raise ExchangeError(f"unit {label(unit_id)}: unknown state {label(state)}")
-    return state
-
-
-def normalise_lang(code: str) -> str:
-    """'en-US', 'UK', 'uk_UA' -> 'en'/'uk'; any other code lowercased as given (the caller rejects it)."""
-    code = code.strip()
-    primary = re.split(r"[-_]", code, maxsplit=1)[0].lower()
-    return primary if primary in ("en", "uk") else code.lower()
-
-
-def require_lang(code: str | None, what: str) -> str:
-    lang = normalise_lang(code or "")
-    if not lang:
-        raise ExchangeError(f"missing {what}")
-    return lang
-
-
-def check_size(data: bytes) -> None:
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"exchange data must be bytes, not {type(data).__name__}")
-    if len(data) > MAX_BYTES:
-        raise ExchangeError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MB")
-
-
-# --- XML: characters XML 1.0 cannot hold, safe parsing, layout ---------------------------------
-
-# Everything outside XML 1.0's Char production (lone surrogates included).
-XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_XML_INVALID_SPLIT = re.compile(f"({XML_INVALID.pattern})")
-
-
-def xml_safe(text: str) -> str:
-    """Text for an attribute or a text-only element: characters XML cannot hold become U+FFFD."""
-    return XML_INVALID.sub("\ufffd", text)
-
-
-def set_content(element: etree._Element, text: str, code_point_element) -> None:
-    """Fill `element` with `text`, each XML-invalid character as a child made by `code_point_element(parent, char)`."""
-    pieces = _XML_INVALID_SPLIT.split(text)
-    element.text = pieces[0] or None
-    for char, tail in zip(pieces[1::2], pieces[2::2]):
-        child = code_point_element(element, char)
-        child.tail = tail or None
-
-
-def code_point(hex_digits: str | None, where: str) -> str:
-    """The character a `<cp hex=..>` (XLIFF) or `<ph type="x-cp">` (TMX) stands for."""
-    digits = (hex_digits or "").strip()
-    if not re.fullmatch(r"[0-9A-Fa-f]{1,6}", digits) or int(digits, 16) > 0x10FFFF:
-        raise ExchangeError(f"{where}: bad code point {label(digits)}")
-    return chr(int(digits, 16))
-
-
-def local_name(element: etree._Element) -> str:
-    return etree.QName(element).localname
-
-
-class _Stop(Exception):
-    def __init__(self, root: str | None):
-        self.root = root
-
-
-def xml_root_name(data: bytes) -> str:
-    """The root element's name ('{namespace}local'), read with expat only as far as the root's start tag.
-
-    A DOCTYPE is rejected before its internal subset is even read, so entity declarations
-    (billion laughs, external entities) never reach a parser that could expand or fetch them.
-    """
-    parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
-    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
-
-    def on_doctype(*_args) -> None:
-        raise _Stop(None)
-
-    def on_start(name: str, _attributes) -> None:
-        raise _Stop(name)
-
-    parser.StartDoctypeDeclHandler = on_doctype
-    parser.StartElementHandler = on_start
-    try:
-        parser.Parse(bytes(data), True)
-    except _Stop as stop:
-        if stop.root is None:
-            raise ExchangeError("DOCTYPE declarations are not allowed in exchange files") from None
-        return "{" + stop.root if "}" in stop.root else stop.root
-    except (xml.parsers.expat.ExpatError, LookupError, UnicodeError, ValueError) as error:
-        raise ExchangeError(f"malformed XML: {error}") from None
-    raise ExchangeError("malformed XML: no root element")
-
-
-def parse_xml(data: bytes) -> etree._Element:
-    """The root of a hostile XML document: size cap, no DOCTYPE, no entities, libxml2's depth limit."""
-    check_size(data)
-    xml_root_name(data)
-    parser = etree.XMLParser(
-        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, remove_pis=True
-    )
-    try:
-        root = etree.fromstring(bytes(data), parser=parser)
-    except (etree.XMLSyntaxError, ValueError) as error:
-        raise ExchangeError(f"malformed XML: {error}") from None
-    if root is None:
-        raise ExchangeError("malformed XML: no root element")
-    if root.getroottree().docinfo.doctype:  # expat saw none; lxml must agree
-        raise ExchangeError("DOCTYPE declarations are not allowed in exchange files")
-    return root
-
-
-def indent(element: etree._Element, leaves: frozenset[str], level: int = 0) -> None:
-    """Line breaks and indentation between structural elements only.
-
-    lxml's pretty printer would also indent inside a `<source>` that holds only `<cp/>`
-    children and so change its text; `leaves` are never touched.
-    """
-    if element.tag in leaves or len(element) == 0:
-        return
-    element.text = "\n" + "  " * (level + 1)
-    for child in element:
-        indent(child, leaves, level + 1)
-        child.tail = "\n" + "  " * (level + 1)
-    element[-1].tail = "\n" + "  " * level
-
-
-def serialize_xml(root: etree._Element, leaves: frozenset[str]) -> bytes:
-    indent(root, leaves)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
-
-
-# --- formats ------------------------------------------------------------------------------------
-
-from pipeline.formats import po, tmx, xliff  # noqa: E402  (they import the definitions above)
-
-FORMATS = {"xliff": xliff, "tmx": tmx, "po": po}  # name -> module with SUFFIX, write(), read()
-SUFFIXES = {name: module.SUFFIX for name, module in FORMATS.items()}  # name -> ".xlf", ".tmx", ".po"
-_BY_SUFFIX = {**{suffix: name for name, suffix in SUFFIXES.items()}, ".xliff": "xliff", ".pot": "po"}
-
-
-def write(exchange: Exchange, fmt: str) -> bytes:
-    return _module(fmt).write(exchange)
-
-
-def read(data: bytes, fmt: str | None = None, name: str = "") -> Exchange:
-    """An exchange file's content; `fmt` None: detected from the content, the name's suffix as a hint."""
-    check_size(data)
-    data = bytes(data)
-    return _module(fmt or detect(data, name)).read(data)
-
-
-def detect(data: bytes, name: str = "") -> str:
-    """'xliff', 'tmx' or 'po' from the content; the name's suffix decides only when the content does not."""
-    check_size(data)
-    data = bytes(data)
-    if _looks_like_xml(data):
-        root = xml_root_name(data).rpartition("}")[2]
-        if root in ("xliff", "tmx"):
-            return root
-        raise ExchangeError(f"unknown XML root element <{root}>; expected <xliff> or <tmx>")
-    if re.search(rb'^[ \t]*msgid[ \t]+"', data, re.MULTILINE):
-        return "po"
-    hinted = _BY_SUFFIX.get(PurePath(name).suffix.lower()) if name else None
-    if hinted:
-        return hinted
-    raise ExchangeError("cannot tell the format: not XLIFF 2, TMX 1.4 or PO")
-
-
-def _looks_like_xml(data: bytes) -> bool:
-    # A UTF-16 byte order mark, or '<' after an optional UTF-8 one and white space.
-    return re.match(rb"\xff\xfe|\xfe\xff|(?:\xef\xbb\xbf)?\s*<", data) is not None
-
-
-def _module(fmt: str):
-    try:
-        return FORMATS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown exchange format {fmt!r}; expected one of {', '.join(FORMATS)}") from None
+# The formats' shared helpers, importable from here as before the split into modules.
+__all__ += [
+    "XML_INVALID",
+    "check_ids",
+    "check_size",
+    "check_state",
+    "code_point",
+    "first_duplicate",
+    "indent",
+    "label",
+    "local_name",
+    "parse_xml",
+    "require_lang",
+    "serialize_xml",
+    "set_content",
+    "xml_root_name",
+    "xml_safe",
+]
