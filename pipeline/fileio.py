@@ -41,9 +41,10 @@ def make_dirs(folder: Path, shown: Path | None = None) -> None:
         raise OutputError(f"{shown or folder}: cannot write: {e.strerror or e}") from None
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes, sync_folder: bool = True) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, rename it over ``path``, and
-    flush the folder, so the new name survives a power cut too."""
+    flush the folder, so the new name survives a power cut too (sync_folder False: the caller
+    flushes the folders of several files at once, see sync_dirs)."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     make_dirs(path.parent, path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}")
@@ -58,7 +59,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
             os.close(fd)
         os.replace(tmp, path)
         tmp = None
-        sync_dir(path.parent)
+        if sync_folder:
+            sync_dir(path.parent)
     except OSError as e:
         raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
     finally:
@@ -75,6 +77,14 @@ def replace(src: Path, dst: Path) -> None:
         sync_dir(dst.parent)
     except OSError as e:
         raise OutputError(f"{dst}: cannot write: {e.strerror or e}") from None
+
+
+def sync_dirs(folders) -> None:
+    try:
+        for folder in set(folders):
+            sync_dir(folder)
+    except OSError as e:
+        raise OutputError(f"{folder}: cannot write: {e.strerror or e}") from None
 
 
 def sync_dir(folder: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def rewrite(path: str | Path, changes: dict[str, str]) -> None:
     kind = formats.detect(data, path.name)
     exchange = formats.read(data, kind)
     units = tuple(
-        formats.Unit(u.id, u.source, changes[u.source], u.state, u.note, u.codes) if u.source in changes else u
+        dataclasses.replace(u, target=changes[u.source]) if u.source in changes else u
         for u in exchange.units
     )
     path.write_bytes(formats.write(formats.Exchange(exchange.document, exchange.source_lang, exchange.target_lang, units), kind))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 
@@ -51,7 +52,7 @@ def test_export_edit_import_round_trip(project, runner, kind):
     exchange = formats.read(path.read_bytes(), kind)
     assert (exchange.document, exchange.source_lang, exchange.target_lang) == ("kursk.md", "en", "uk")
     assert [u.source for u in exchange.units][:3] == ["Kursk operation", "What is known", SOURCE]
-    edit(path, kind, lambda u: formats.Unit(u.id, u.source, EDITED, u.state, u.note) if u.source == SOURCE else u)
+    edit(path, kind, lambda u: dataclasses.replace(u, target=EDITED) if u.source == SOURCE else u)
     result = runner.invoke(main, ["import", str(path), "--out", "out"])
     assert result.exit_code == 0, result.output
     assert "1 corrected, 0 approved, 0 conflicts, 0 refused" in result.stdout
@@ -84,7 +85,7 @@ def test_the_bilingual_json_can_be_edited_and_imported(project, runner):
 
 def test_stale_human_edit_is_kept_as_a_suggestion(project, runner):
     _, path = export(runner, "po")
-    edit(path, "po", lambda u: formats.Unit(u.id, u.source, EDITED, u.state) if u.source == SOURCE else u)
+    edit(path, "po", lambda u: dataclasses.replace(u, target=EDITED) if u.source == SOURCE else u)
     runner.invoke(main, ["import", str(path), "--out", "out"])
     article = project / "articles/kursk.md"
     article.write_text(article.read_text().replace(SOURCE, "The offensive began on Friday."))
@@ -121,7 +122,7 @@ BOMB = b"""<?xml version="1.0"?>
 )
 def test_foreign_or_broken_files_are_refused_whole(project, runner, damage, reason):
     _, path = export(runner, "xliff")
-    edit(path, "xliff", lambda u: formats.Unit(u.id, u.source, "ЗМІНЕНО", u.state, u.note))
+    edit(path, "xliff", lambda u: dataclasses.replace(u, target="ЗМІНЕНО"))
     path.write_bytes(damage(path.read_bytes()))
     before = (project / "out/uk/kursk.md").read_text()
     result = runner.invoke(main, ["import", str(path), "--out", "out"])
@@ -147,7 +148,7 @@ def test_a_hard_line_break_survives_the_round_trip(installed, tmp_path, runner, 
     result = runner.invoke(main, ["import", str(path), "--out", "out"])  # nothing edited
     assert result.exit_code == 0, result.output
     assert human_rows(tmp_path) == [] and (tmp_path / "out/uk/poem.md").read_text() == before
-    edit(path, "xliff", lambda u: formats.Unit(u.id, u.source, u.target.replace("first", "FIRST"), u.state, u.note))
+    edit(path, "xliff", lambda u: dataclasses.replace(u, target=u.target.replace("first", "FIRST")))
     assert runner.invoke(main, ["import", str(path), "--out", "out"]).exit_code == 0
     assert "The FIRST line of it\\\nand the second line of it." in (tmp_path / "out/uk/poem.md").read_text()
 
@@ -159,7 +160,7 @@ def test_import_rewrites_with_the_engine_that_translated_the_article(argos_env, 
     (tmp_path / "articles" / "kursk.md").write_text(ARTICLE)
     assert runner.invoke(main, ["translate", "articles", "--to", "uk", "--out", "out", "--engine", "pseudo"]).exit_code == 0
     _, path = export(runner, "po")
-    edit(path, "po", lambda u: formats.Unit(u.id, u.source, EDITED, u.state, u.note) if u.source == SOURCE else u)
+    edit(path, "po", lambda u: dataclasses.replace(u, target=EDITED) if u.source == SOURCE else u)
     result = runner.invoke(main, ["import", str(path), "--out", "out"])
     assert result.exit_code == 0, result.output
     article = (tmp_path / "out/uk/kursk.md").read_text()

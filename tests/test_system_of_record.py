@@ -142,7 +142,7 @@ def test_control_characters_and_broken_codes_are_refused_one_unit_at_a_time(proj
         "A <g1>second</g1> sentence with <x2/> here.": "Друге <g1>речення</g1> з <x2/>.",
     })
     assert result.exit_code == ExitStatus.FILES_FAILED
-    assert "control characters" in result.stderr and "1 corrected" in result.stdout
+    assert "control character" in result.stderr and "1 corrected" in result.stdout
     text = (project / "out/uk/other.md").read_text()
     assert "Друге *речення* з `code`." in text and "\x00" not in text
 
