@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import webbrowser
 from pathlib import Path
 
 import click
@@ -55,6 +54,8 @@ def review(sources, out_dir, port, host, no_browser, config_path) -> None:
     click.echo(server.url)
     sys.stdout.flush()
     if not no_browser:
+        import webbrowser
+
         # some browsers block until they exit: open it beside the server
         threading.Timer(0.3, webbrowser.open, [server.url]).start()
     server.run()

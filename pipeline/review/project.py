@@ -13,6 +13,7 @@ loaded is a conflict, never overwritten.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -164,7 +165,8 @@ class Project:
 
     def _default_sources(self) -> list[str]:
         roots = paths.known_roots(self.out_dir, self.config.source_roots)
-        return [str(r) for r in dict.fromkeys(roots) if r.is_dir()]
+        # named from the working directory when they are under it, so the pages show short paths
+        return [os.path.relpath(r) if Path.cwd() in r.parents else str(r) for r in dict.fromkeys(roots) if r.is_dir()]
 
     # --- the home page ---------------------------------------------------------------------------
 
