@@ -213,8 +213,9 @@ def _info(s: Sentence) -> str:
             f'<div class="label">What changed in the source</div><div class="diff">{diff_html(earlier_source, s.shown_source)}</div></div>'
         )
     if s.editable:
-        revert = "" if s.machine is not None and s.machine != s.target else " disabled"
-        why = "" if not revert else ' title="no other machine translation is kept for this sentence"'
+        # for a machine translation, revert undoes unsaved edits; for a corrected one it needs the memory's copy
+        revert = " disabled" if s.machine is None else ""
+        why = ' title="no machine translation is kept for this sentence"' if revert else ' title="r: into the editor; save to keep it"'
         use = '<button type="button" data-action="suggestion">Use earlier version</button>' if s.suggestion_text is not None else ""
         parts.append(
             '<div class="actions">'
