@@ -33,7 +33,7 @@ from pipeline.config import LANGUAGES, Config
 from pipeline.document import Document, Segment
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError
-from pipeline.fileio import write_atomic
+from pipeline.fileio import FolderLock, write_atomic
 from pipeline.memory import text_hash
 from pipeline.outputs.alignment_json import SCHEMA_ID
 from pipeline.protect import TAG_RE, has_words, restore, unmask
@@ -41,6 +41,7 @@ from pipeline.protect import TAG_RE, has_words, restore, unmask
 MAX_IMPORT_BYTES = formats.MAX_BYTES
 HUMAN_STATES = ("reviewed", "final")
 THEIRS, OURS = "theirs", "ours"
+CORRECTED, APPROVED, CONFLICT, REFUSED, UNCHANGED = "corrected", "approved", "conflict", "refused", "unchanged"
 _ID_RE = re.compile(r"^s(\d{1,6})-(\d{1,6})-([0-9a-f]{12})(?:@([0-9a-f]{8}))?$")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates, which no file can hold
 
@@ -198,6 +199,11 @@ class Accepted:
     approved: int = 0
     problems: list[str] = field(default_factory=list)  # one line each: refused units and conflicts
     conflicts: int = 0
+    outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)  # unit id -> (outcome, reason)
+
+    @property
+    def refused(self) -> int:
+        return len(self.problems) - self.conflicts
 
 
 def editor_text(text: str) -> str:
@@ -220,9 +226,22 @@ def accept(exchange: formats.Exchange, name: str, out_dir: Path, config: Config,
     segments = {text_hash(seg.text)[:12]: (block, seg) for block in t.doc.blocks for seg in block.segments}
     current = t.current()
     for unit in exchange.units:
+        before = (result.corrected, result.approved, result.conflicts)
         problem = _merge(unit, segments, current, result, choose)
         if problem:
             result.problems.append(f"{name}: segment {unit.id}: {problem}")
+        # per unit, so a caller editing one sentence at a time (pipeline review) can say what became of it
+        if result.conflicts > before[2]:
+            outcome = CONFLICT
+        elif problem:
+            outcome = REFUSED
+        elif result.corrected > before[0]:
+            outcome = CORRECTED
+        elif result.approved > before[1]:
+            outcome = APPROVED
+        else:
+            outcome = UNCHANGED
+        result.outcomes[unit.id] = (outcome, problem)
     return result
 
 
@@ -311,3 +330,46 @@ def store(accepted: Accepted) -> bool:
     file = records.pending_path(records.path(t.out_dir, record.target_lang, record.rel))
     write_atomic(file, records.dump(replace(record, blocks=blocks), inline=True))
     return True
+
+
+@dataclass
+class Applied:
+    """What importing one exchange into the output folder did."""
+
+    accepted: Accepted
+    stored: bool = False  # the editor's translations went into the article's record
+    failed: int = 0  # 1 when the article could not be written again (the reporter said why)
+
+    def summary(self) -> str:
+        a = self.accepted
+        written = f"; {a.translation.record.article} written again" if self.stored and not self.failed else ""
+        return f"{a.corrected} corrected, {a.approved} approved, {a.conflicts} conflicts, {a.refused} refused{written}"
+
+
+def apply(exchange: formats.Exchange, name: str, out_dir: Path, config: Config, choose: str | None = None, reporter=None) -> Applied:
+    """Everything `pipeline import` does with one file, for any caller (the CLI, `pipeline review`):
+    merge it three-way (accept), make the editor's translations durable in the record (store), and
+    write the article again exactly as `pipeline translate` writes it, under the output folder's lock.
+    Raises InputError when the exchange does not fit the output folder, fileio.Busy when another run
+    holds the folder."""
+    import dataclasses
+
+    from pipeline import run
+    from pipeline.config import ENGINES
+
+    with FolderLock(out_dir):
+        accepted = accept(exchange, name, out_dir, config, choose)
+        applied = Applied(accepted)
+        if store(accepted):
+            applied.stored = True
+            t = accepted.translation
+            r = t.record
+            request = run.Request(
+                inputs=(str(t.source),), out_dir=out_dir, target=r.target_lang, source=r.source_lang,
+                allow_download=False, only=frozenset({paths.real(t.source)}),
+                overrides={(paths.real(t.source), r.target_lang): accepted.overrides},
+            )
+            # the engine that translated the article: nothing should need it, but its entries are the ones to reuse
+            same_engine = dataclasses.replace(config, engine=r.model.engine) if r.model.engine in ENGINES else config
+            applied.failed = run.translate(request, same_engine, reporter).failed
+    return applied

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -31,6 +31,8 @@ class Item:
     detail: str = ""
     changed_blocks: tuple[int, ...] = ()  # 1-based numbers of the source's blocks that changed or are new
     files: tuple[Path, ...] = ()  # orphans: the outputs and the record to remove
+    rel: str = ""  # the article's path inside its source folder (its identity)
+    unreviewed: int = 0  # sentences of the translation no editor has corrected or approved (origin machine)
 
 
 def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | None = None) -> tuple[list[Item], list[InputError]]:
@@ -57,7 +59,9 @@ def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | No
         for t in targets:
             if t == lang:
                 continue
-            items.append(_status(source, t, found.get(t), out_dir, config))
+            item = _status(source, t, found.get(t), out_dir, config)
+            record = found.get(t) if item.status != MISSING else None
+            items.append(replace(item, rel=source.rel, unreviewed=unreviewed(record) if record else 0))
     items.extend(_orphans(inputs, out_dir, matched, target))
     items.sort(key=lambda i: (i.source, i.target_lang))
     return items, problems
@@ -78,8 +82,13 @@ def _orphans(inputs: Sequence[str], out_dir: Path, matched: set[Path], target: s
         if source.exists() or not any(source == n or source.is_relative_to(n) for n in named):
             continue
         files = tuple(out_dir / p for p, _ in record.outputs) + (file, records.pending_path(file), records.sums_path(file))
-        found.append(Item(shown_source(out_dir, record), lang, ORPHAN, record.article, "its source is gone", files=files))
+        found.append(Item(shown_source(out_dir, record), lang, ORPHAN, record.article, "its source is gone", files=files, rel=record.rel))
     return found
+
+
+def unreviewed(record: records.Record) -> int:
+    """Sentences still as the engine wrote them: an editor's correction or approval makes one human."""
+    return sum(1 for s in record.sentences() if s.origin == records.MACHINE)
 
 
 def prune(items: Sequence[Item], dry_run: bool = False) -> list[Path]:

@@ -8,6 +8,7 @@ from pipeline import __version__
 from pipeline.cli.check import check, prune
 from pipeline.cli.exchange import export, import_
 from pipeline.cli.models import models
+from pipeline.cli.review import review
 from pipeline.cli.translate import translate
 from pipeline.cli.common import config_option, quiet_option
 from pipeline.errors import exit_status_help
@@ -30,3 +31,4 @@ main.add_command(prune)
 main.add_command(export)
 main.add_command(import_)
 main.add_command(models)
+main.add_command(review)

@@ -49,6 +49,7 @@ def check(sources, out_dir, target, as_json, show_all, config_path, quiet_flag) 
                     "translation": i.translation,
                     "detail": i.detail,
                     "changed_blocks": list(i.changed_blocks),
+                    "unreviewed": i.unreviewed,
                 }
                 for i in items
             ],

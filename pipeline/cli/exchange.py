@@ -55,10 +55,7 @@ def import_(files, out_dir, choose, config_path) -> None:
     changed since the export are refused one by one; the rest are taken. The articles are written
     again at once. Exit 1 when a file, a segment or a conflict was not taken.
     """
-    import dataclasses
-
-    from pipeline import exchange, paths, run
-    from pipeline.config import ENGINES
+    from pipeline import exchange, paths
     from pipeline.fileio import FolderLock
 
     config = load_config(config_path)
@@ -68,32 +65,14 @@ def import_(files, out_dir, choose, config_path) -> None:
     with FolderLock(out):
         for file in files:
             try:
-                accepted = exchange.accept(exchange.read_file(Path(file)), paths.shown(file), out, config, choose)
+                applied = exchange.apply(exchange.read_file(Path(file)), paths.shown(file), out, config, choose, reporter)
             except InputError as e:
                 error(str(e))
                 failed += 1
                 continue
-            for problem in accepted.problems:
+            for problem in applied.accepted.problems:
                 error(problem)
-            failed += bool(accepted.problems)
-            t = accepted.translation
-            written = ""
-            if exchange.store(accepted):
-                r = t.record
-                request = run.Request(
-                    inputs=(str(t.source),), out_dir=out, target=r.target_lang, source=r.source_lang,
-                    allow_download=False, only=frozenset({paths.real(t.source)}),
-                    overrides={(paths.real(t.source), r.target_lang): accepted.overrides},
-                )
-                # the engine that translated the article: nothing should need it, but its entries are the ones to reuse
-                same_engine = dataclasses.replace(config, engine=r.model.engine) if r.model.engine in ENGINES else config
-                stats = run.translate(request, same_engine, reporter)
-                failed += stats.failed
-                written = f"; {r.article} written again" if not stats.failed else ""
-            refused = len(accepted.problems) - accepted.conflicts
-            click.echo(
-                f"{file}: {accepted.corrected} corrected, {accepted.approved} approved, "
-                f"{accepted.conflicts} conflicts, {refused} refused{written}"
-            )
+            failed += bool(applied.accepted.problems) + applied.failed
+            click.echo(f"{file}: {applied.summary()}")
     if failed:
         sys.exit(int(ExitStatus.FILES_FAILED))

@@ -37,7 +37,7 @@ tr.kept td.t{color:#666;font-style:italic}
 .details{display:block;font-size:.78rem;color:#a50e0e}
 .suggestion{display:block;margin:.2rem 0 .3rem 1rem;font-size:.85rem;color:#5f4b00;background:#fff8e1;border-left:3px solid #f2b600;padding:0 .4rem}
 dl.legend{margin:.5rem 0 0;font-size:.8rem;color:#555}
-dl.legend dt{display:inline;font-weight:600}
+dl.legend dt{display:inline;font-weight:600;white-space:nowrap}
 dl.legend dd{display:inline;margin:0 1rem 0 .3rem}
 """
 

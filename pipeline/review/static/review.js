@@ -1,0 +1,345 @@
+// pipeline review: keyboard navigation, editing with chips, saving. No dependencies, no build step.
+// Article text reaches the page only as the server escaped it, or through textContent here.
+"use strict";
+(() => {
+  const TAG = /<\s*(\/?)\s*([xXgG])\s*(\d{1,4})\s*(\/?)\s*>/g;
+
+  const home = document.getElementById("home");
+  if (home) {
+    for (const select of home.querySelectorAll(".filters select")) {
+      select.addEventListener("change", () => select.form.requestSubmit());
+    }
+    return;
+  }
+  const main = document.getElementById("article");
+  if (!main) return;
+  const target = main.dataset.target;
+  const rel = main.dataset.rel;
+  const status = document.getElementById("status");
+  const loaded = new WeakMap(); // row -> its text as the server sent it, to tell edited rows
+  let current = null;
+
+  const rows = () => Array.from(main.querySelectorAll(".pair"));
+  const editorOf = (row) => row.querySelector(".editor");
+  const flagged = (row) => row.classList.contains("flagged");
+  const attention = (row) => row.classList.contains("attention") || row.classList.contains("dirty") || row.classList.contains("unsaved");
+  const say = (text) => { status.textContent = text; };
+
+  // --- placeholders and chips ------------------------------------------------------------------
+
+  function chipsOf(row) {
+    try { return JSON.parse(row.dataset.chips || "{}"); } catch (e) { return {}; }
+  }
+  function canonical(m) {
+    const n = Number(m[3]);
+    if (m[2].toLowerCase() === "x") return `<x${n}/>`;
+    return m[1] ? `</g${n}>` : `<g${n}>`;
+  }
+  function makeChip(tag, def) {
+    const chip = document.createElement("span");
+    chip.className = "chip k-" + String(def[0]).toLowerCase().replace(/[^a-z0-9_-]/g, "");
+    chip.contentEditable = "false";
+    chip.dataset.tag = tag;
+    chip.title = def[2];
+    chip.textContent = def[1];
+    return chip;
+  }
+  // Placeholder text -> words as text nodes, the source's codes as chips (others dropped).
+  function fill(box, text, chips) {
+    box.replaceChildren();
+    let pos = 0;
+    for (const m of text.matchAll(TAG)) {
+      if (m.index > pos) box.append(text.slice(pos, m.index));
+      const tag = canonical(m);
+      if (chips[tag]) box.append(makeChip(tag, chips[tag]));
+      pos = m.index + m[0].length;
+    }
+    if (pos < text.length) box.append(text.slice(pos));
+  }
+  // The editor -> placeholder text. Something typed that looks like a code stays words, as the
+  // pipeline does with an author's text ("<" becomes "‹").
+  function serialise(node) {
+    let out = "";
+    for (const c of node.childNodes) {
+      if (c.nodeType === Node.TEXT_NODE) out += c.data.replace(TAG, (t) => t.replace("<", "\u2039"));
+      else if (c.nodeType === Node.ELEMENT_NODE) {
+        if (c.dataset && c.dataset.tag) out += c.dataset.tag;
+        else out += c.tagName === "BR" ? " " : serialise(c);
+      }
+    }
+    return out;
+  }
+  const textOf = (row) => serialise(editorOf(row)).replace(/\s+/g, " ").trim();
+
+  function updateMissing(row) {
+    const box = row.querySelector(".missing-chips");
+    const chips = chipsOf(row);
+    const present = new Set(Array.from(editorOf(row).querySelectorAll("[data-tag]"), (c) => c.dataset.tag));
+    const missing = Object.keys(chips).filter((t) => !present.has(t));
+    box.replaceChildren();
+    if (!missing.length) return;
+    box.append("Missing (click to put back at the cursor): ");
+    for (const tag of missing) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "insert";
+      b.dataset.insert = tag;
+      b.append(makeChip(tag, chips[tag]));
+      box.append(b);
+    }
+  }
+  function insertChip(row, tag) {
+    const editor = editorOf(row);
+    const chip = makeChip(tag, chipsOf(row)[tag]);
+    const sel = window.getSelection();
+    if (sel.rangeCount && editor.contains(sel.getRangeAt(0).startContainer)) {
+      const r = sel.getRangeAt(0);
+      r.deleteContents();
+      r.insertNode(chip);
+      r.setStartAfter(chip);
+      r.collapse(true);
+      sel.removeAllRanges();
+      sel.addRange(r);
+    } else {
+      editor.append(chip);
+    }
+    changed(row);
+  }
+  function changed(row) {
+    row.classList.toggle("dirty", textOf(row) !== loaded.get(row));
+    updateMissing(row);
+  }
+  function put(row, text) {
+    if (text == null) return;
+    fill(editorOf(row), text, chipsOf(row));
+    changed(row);
+    select(row, true);
+  }
+  function revert(row) {
+    if (row.dataset.machine == null) note(row, "No machine translation is kept for this sentence.", "error");
+    else put(row, row.dataset.machine);
+  }
+
+  // --- moving around --------------------------------------------------------------------------
+
+  function setCurrent(row) {
+    if (current === row) return;
+    if (current) current.classList.remove("current");
+    current = row;
+    if (row) row.classList.add("current");
+  }
+  function caretToEnd(el) {
+    const r = document.createRange();
+    r.selectNodeContents(el);
+    r.collapse(false);
+    const sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(r);
+  }
+  function select(row, edit) {
+    if (!row) return false;
+    setCurrent(row);
+    const el = edit ? editorOf(row) : row;
+    el.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "center" });
+    if (edit) caretToEnd(el);
+    return true;
+  }
+  function move(step, test, edit) {
+    const list = rows();
+    let i = current ? list.indexOf(current) : step > 0 ? -1 : list.length;
+    for (i += step; i >= 0 && i < list.length; i += step) {
+      if (!test || test(list[i])) return select(list[i], edit);
+    }
+    say("No further sentence of that kind in this direction.");
+    return false;
+  }
+
+  // --- saving ---------------------------------------------------------------------------------
+
+  function note(row, text, kind) {
+    const m = row.querySelector(".msg");
+    if (m) {
+      m.textContent = text;
+      m.className = "msg " + (kind || "");
+    }
+  }
+  function replaceRow(row, html) {
+    const t = document.createElement("template");
+    t.innerHTML = html; // the server's own rendering: every piece of article text escaped there
+    const fresh = t.content.firstElementChild;
+    row.replaceWith(fresh);
+    if (current === row) current = null;
+    setCurrent(fresh);
+    if (fresh.classList.contains("pair")) loaded.set(fresh, textOf(fresh));
+    return fresh;
+  }
+  function counts(data) {
+    for (const key of ["flagged", "unreviewed"]) {
+      const el = document.getElementById("count-" + key);
+      if (el && typeof data[key] === "number") el.textContent = String(data[key]);
+    }
+  }
+  function conflict(row, data, approve) {
+    row.classList.add("unsaved");
+    const chips = chipsOf(row);
+    const old = row.querySelector(".conflict");
+    if (old) old.remove();
+    const box = document.createElement("div");
+    box.className = "conflict";
+    const head = document.createElement("p");
+    head.textContent = data.message;
+    const theirs = document.createElement("div");
+    theirs.className = "theirs";
+    fill(theirs, data.current || "", chips);
+    const mine = document.createElement("div");
+    mine.className = "mine";
+    fill(mine, data.mine || "", chips);
+    const label = (text) => { const l = document.createElement("div"); l.className = "label"; l.textContent = text; return l; };
+    const keep = document.createElement("button");
+    keep.type = "button";
+    keep.textContent = "Keep mine";
+    keep.addEventListener("click", () => { row.dataset.base = data.base; box.remove(); save(row, approve); });
+    const take = document.createElement("button");
+    take.type = "button";
+    take.textContent = "Take theirs";
+    take.addEventListener("click", () => select(replaceRow(row, data.row), false));
+    box.append(head, label("Saved meanwhile"), theirs, label("Yours"), mine, keep, take);
+    row.querySelector(".tgt").append(box);
+    note(row, "Not saved: conflict.", "error");
+  }
+  async function save(row, approve) {
+    if (!row || !row.classList.contains("pair") || row.dataset.saving) return;
+    const wasEditing = !!(document.activeElement && document.activeElement.closest(".editor"));
+    const text = textOf(row);
+    if (!text) {
+      note(row, "The translation is empty: nothing saved.", "error");
+      return;
+    }
+    note(row, approve ? "Approving…" : "Saving…", "");
+    row.dataset.saving = "1";
+    let data;
+    try {
+      const res = await fetch("/api/save", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ target, rel, id: row.dataset.sid, base: row.dataset.base, text, approve }),
+      });
+      data = await res.json();
+    } catch (e) {
+      data = { status: "error", message: "The review server did not answer." };
+    } finally {
+      delete row.dataset.saving;
+    }
+    if (["saved", "approved", "unchanged"].includes(data.status) && data.row) {
+      const fresh = replaceRow(row, data.row);
+      counts(data);
+      say({ saved: "Saved.", approved: "Approved.", unchanged: "No change to save." }[data.status]);
+      if (!move(1, attention, wasEditing)) select(fresh, false);
+    } else if (data.status === "conflict" && data.row) {
+      conflict(row, data, approve);
+      say("Conflict: someone else saved this sentence meanwhile.");
+    } else {
+      row.classList.add("unsaved");
+      note(row, (data.message || "Not saved.") + " Your text is kept here.", "error");
+      say("Not saved.");
+    }
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  for (const row of rows()) loaded.set(row, textOf(row));
+
+  main.addEventListener("focusin", (e) => {
+    const row = e.target.closest(".pair");
+    if (row) setCurrent(row);
+  });
+  main.addEventListener("mousedown", (e) => {
+    if (e.target.closest("button.insert")) e.preventDefault(); // keep the caret in the editor
+  });
+  main.addEventListener("click", (e) => {
+    const b = e.target.closest("button");
+    const row = b && b.closest(".pair");
+    if (!row) return;
+    setCurrent(row);
+    if (b.dataset.insert) return insertChip(row, b.dataset.insert);
+    const act = {
+      save: () => save(row, false),
+      approve: () => save(row, true),
+      revert: () => revert(row),
+      copy: () => put(row, row.dataset.source),
+      suggestion: () => put(row, row.dataset.suggestion),
+    }[b.dataset.action];
+    if (act) act();
+  });
+  main.addEventListener("input", (e) => {
+    const row = e.target.closest(".pair");
+    if (row && e.target.classList.contains("editor")) changed(row);
+  });
+  main.addEventListener("paste", (e) => {
+    if (!e.target.closest(".editor")) return;
+    e.preventDefault(); // plain text only: markup comes from chips, never from the clipboard
+    const text = (e.clipboardData.getData("text/plain") || "").replace(/\s+/g, " ");
+    document.execCommand("insertText", false, text);
+  });
+  main.addEventListener("drop", (e) => {
+    if (e.target.closest(".editor")) e.preventDefault();
+  });
+  window.addEventListener("beforeunload", (e) => {
+    if (main.querySelector(".pair.dirty, .pair.unsaved")) {
+      e.preventDefault();
+      e.returnValue = "";
+    }
+  });
+
+  document.addEventListener("keydown", (e) => {
+    const inEditor = !!(e.target.closest && e.target.closest(".editor"));
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      if (current) save(current, e.shiftKey);
+      return;
+    }
+    if (e.altKey && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      move(e.key === "ArrowDown" ? 1 : -1, null, inEditor);
+      return;
+    }
+    if (inEditor) {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        select(current, false);
+      } else if (e.key === "Enter") {
+        e.preventDefault(); // a sentence is one line
+      }
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+    if (e.target.closest && e.target.closest("input, select, textarea")) return;
+    if (e.key === "Enter" && e.target.closest && e.target.closest("button, a, summary")) return;
+    const keys = {
+      j: () => move(1),
+      ArrowDown: () => move(1),
+      k: () => move(-1),
+      ArrowUp: () => move(-1),
+      n: () => move(1, attention),
+      f: () => move(1, flagged),
+      F: () => move(-1, flagged),
+      Enter: () => (current ? select(current, true) : move(1, null, true)),
+      e: () => (current ? select(current, true) : move(1, null, true)),
+      a: () => current && save(current, true),
+      r: () => current && revert(current),
+      c: () => current && put(current, current.dataset.source),
+      "?": () => { const d = document.querySelector("details.keys"); d.open = !d.open; },
+    };
+    const act = keys[e.key];
+    if (!act) return;
+    e.preventDefault();
+    act();
+  });
+
+  if (location.hash) {
+    const row = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (row && row.classList.contains("pair")) select(row, false);
+  }
+})();
