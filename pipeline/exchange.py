@@ -108,11 +108,32 @@ def _units(t: Translation) -> list[formats.Unit]:
             if not has_words(seg.text) or s is None or s.target is None or records.FINAL_MARKDOWN in s.flags:
                 continue
             sid = sentence_id(block, j, seg)
-            codes = tuple(formats.Code(n, span.kind, span.source, span.close) for n, span in enumerate(seg.spans, 1))
+            codes = codes_of(seg)
             state = "reviewed" if s.origin == records.HUMAN else "translated"
             note = "\n".join([block.kind + (f" {block.key}" if block.key else ""), *notes.get(sid, ())])
             units.append(formats.Unit(f"{sid}@{base_of(s.target)}", seg.text, s.target, state, note, codes=codes))
     return units
+
+
+def codes_of(seg: Segment) -> tuple[formats.Code, ...]:
+    """What a sentence's placeholders stand for, as exchange files carry it."""
+    return tuple(formats.Code(n, span.kind, span.source, span.close) for n, span in enumerate(seg.spans, 1))
+
+
+def unit_for(t: Translation, sid: str, base: str, target: str, state: str = "translated") -> formats.Unit:
+    """One sentence of this translation as an exchange unit carrying an editor's target (the
+    review app's save). A target whose tags do not fit the source comes back as a unit error."""
+    segment = next(
+        (seg for block in t.doc.blocks for j, seg in enumerate(block.segments) if sentence_id(block, j, seg) == sid), None
+    )
+    uid = f"{sid}@{base}"
+    if segment is None:
+        return formats.Unit(uid, "", "", state, error="its source sentence changed or was removed since the export; translate and export again")
+    try:
+        return formats.Unit(uid, segment.text, target, state, codes=codes_of(segment))
+    except ValueError as e:
+        reason = _check_markup(target, segment) or str(e).partition(": ")[2]
+        return formats.Unit(uid, segment.text, "", state, codes=codes_of(segment), error=reason)
 
 
 def _notes(t: Translation) -> dict[str, list[str]]:

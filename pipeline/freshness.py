@@ -61,7 +61,7 @@ def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | No
                 continue
             item = _status(source, t, found.get(t), out_dir, config)
             record = found.get(t) if item.status != MISSING else None
-            items.append(replace(item, rel=source.rel, unreviewed=unreviewed(record) if record else 0))
+            items.append(replace(item, rel=source.rel, unreviewed=record.unreviewed if record else 0))
     items.extend(_orphans(inputs, out_dir, matched, target))
     items.sort(key=lambda i: (i.source, i.target_lang))
     return items, problems
@@ -84,11 +84,6 @@ def _orphans(inputs: Sequence[str], out_dir: Path, matched: set[Path], target: s
         files = tuple(out_dir / p for p, _ in record.outputs) + (file, records.pending_path(file), records.sums_path(file))
         found.append(Item(shown_source(out_dir, record), lang, ORPHAN, record.article, "its source is gone", files=files, rel=record.rel))
     return found
-
-
-def unreviewed(record: records.Record) -> int:
-    """Sentences still as the engine wrote them: an editor's correction or approval makes one human."""
-    return sum(1 for s in record.sentences() if s.origin == records.MACHINE)
 
 
 def prune(items: Sequence[Item], dry_run: bool = False) -> list[Path]:

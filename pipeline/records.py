@@ -74,12 +74,20 @@ class Record:
     merged: bool = False  # its .outputs lists a path twice: git merged two versions of it
     head_only: bool = False  # read without its sentences (see load)
     reviews: int | None = None  # with head_only: sentences whose machine output replaced an editor's
+    machine_count: int | None = None  # with head_only: sentences as the engine wrote them
 
     @property
     def needs_review(self) -> int:
         if self.reviews is not None:
             return self.reviews
         return sum(1 for s in self.sentences() if s.review_of)
+
+    @property
+    def unreviewed(self) -> int:
+        """Sentences still as the engine wrote them: an editor's correction or approval makes one human."""
+        if self.machine_count is not None:
+            return self.machine_count
+        return sum(1 for s in self.sentences() if s.origin == MACHINE)
 
     def sentences(self) -> Iterator[Sentence]:
         for _, sentences in self.blocks:
@@ -119,14 +127,15 @@ def dump_sums(record: Record) -> str:
     lines = [f"{h}  {p}" for p, h in record.outputs]
     lines += [f"flagged {flag or '*'} {n}" for flag, n in record.flagged]
     lines.append(f"needs-review {record.needs_review}")
+    lines.append(f"unreviewed {record.unreviewed}")
     return "\n".join(lines) + "\n"
 
 
-def _load_sums(file: Path) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...], int, bool]:
-    """(outputs, flagged, needs review, merged) from a sidecar; lines git left around a conflict are read too."""
+def _load_sums(file: Path) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...], dict[str, int], bool]:
+    """(outputs, flagged, counts of needs-review and unreviewed sentences, merged) from a sidecar; lines git left around a conflict are read too."""
     outputs: list[tuple[str, str]] = []
     flagged: dict[str, int] = {}
-    reviews = 0
+    counts: dict[str, int] = {}
     seen: set[str] = set()
     merged = False
     for line in file.read_text(encoding="utf-8").splitlines():
@@ -137,16 +146,17 @@ def _load_sums(file: Path) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str
             key = "" if flag == "*" else flag
             merged |= key in flagged
             flagged[key] = int(n)
-        elif line.startswith("needs-review "):
-            merged |= "needs-review" in seen
-            seen.add("needs-review")
-            reviews = int(line.split(" ")[1])
+        elif line.startswith(("needs-review ", "unreviewed ")):
+            key, _, n = line.partition(" ")
+            merged |= key in seen
+            seen.add(key)
+            counts[key] = int(n)
         else:
             digest, _, rel = line.partition("  ")
             merged |= rel in seen
             seen.add(rel)
             outputs.append((rel, digest))
-    return tuple(outputs), tuple(sorted(flagged.items())), reviews, merged
+    return tuple(outputs), tuple(sorted(flagged.items())), counts, merged
 
 
 # --- reading and writing ------------------------------------------------------------------------
@@ -198,6 +208,7 @@ def dump(record: Record, inline: bool = False) -> str:
     if inline:
         head["flagged"] = dict(record.flagged)
         head["needs_review"] = record.needs_review
+        head["unreviewed"] = record.unreviewed
     lines = ["{"] + [f" {_compact(k)}: {_compact(v)}," for k, v in head.items()]
     lines.append(' "models": [' + ", ".join(_compact(_model_dict(m)) for m in models) + "],")
     if inline:
@@ -244,12 +255,12 @@ def load(file: Path, head_only: bool = False) -> Record | None:
         models = [_model(m) for m in data["models"]]
         merged = False
         if "outputs" not in data:
-            outputs, flagged, reviews, merged = _load_sums(sums_path(file))
-            data["outputs"] = dict.fromkeys(())
-            data["_outputs"], data["flagged"], data["needs_review"] = outputs, dict(flagged), reviews
+            outputs, flagged, counts, merged = _load_sums(sums_path(file))
+            data["_outputs"], data["flagged"] = outputs, dict(flagged)
+            data["needs_review"], data["unreviewed"] = counts.get("needs-review"), counts.get("unreviewed")
         else:
             data["_outputs"] = tuple(data["outputs"].items())
-        if head_only and isinstance(data.get("needs_review"), int):
+        if head_only and isinstance(data.get("needs_review"), int) and isinstance(data.get("unreviewed"), int):
             data["blocks"], data["pieces"] = [], []
 
         def sentence(d: dict) -> Sentence:
@@ -281,6 +292,7 @@ def load(file: Path, head_only: bool = False) -> Record | None:
             merged=merged,
             head_only=head_only and not data["blocks"],
             reviews=data["needs_review"] if head_only and not data["blocks"] else None,
+            machine_count=data["unreviewed"] if head_only and not data["blocks"] else None,
         )
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None

@@ -295,7 +295,7 @@ class Project:
         mine = exchange.editor_text(text)
         if not mine:
             return Saved("refused", "The translation is empty: nothing was saved.", mine=mine)
-        unit = formats.Unit(f"{sid}@{base}", "", mine, "reviewed" if approve else "translated")
+        unit = exchange.unit_for(t, sid, base, mine, "reviewed" if approve else "translated")
         errors = _Errors()
         try:
             with self._saving:
