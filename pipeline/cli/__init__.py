@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pipeline import __version__
+from pipeline.cli.adopt import adopt
 from pipeline.cli.check import check, prune
 from pipeline.cli.exchange import export, import_
 from pipeline.cli.models import models
@@ -27,3 +28,4 @@ main.add_command(prune)
 main.add_command(export)
 main.add_command(import_)
 main.add_command(models)
+main.add_command(adopt)
