@@ -335,7 +335,9 @@ def _block_units(doc: Document, block: Block) -> list[Unit]:
     return [unit_of(s) for s in block.segments]
 
 
-def align_documents(source: Document, target: Document, ratio: float | None = None) -> Alignment:
+def align_documents(
+    source: Document, target: Document, ratio: float | None = None, names: tuple[str, str] = ("source", "translation")
+) -> Alignment:
     """Pair the blocks of an article and its translation by structure, then the sentences inside each
     pair. Front matter blocks pair by key; the rest in order, as long as the kinds agree (a code or
     HTML block faces a code or HTML block). Where the structures differ, the body is aligned with
@@ -359,12 +361,12 @@ def align_documents(source: Document, target: Document, ratio: float | None = No
         if (ea is None or eb is None) and not divergence:
             if ea is None:
                 before = next((s_struct[x] for x, _ in reversed(path[: path.index((a, b))]) if x is not None), None)
-                where = f"after {_describe(before, 'source')}" if before else "at the start of the source"
-                divergence = f"{_describe(eb, 'translation')} has no counterpart in the source ({where})"
+                where = f"after {_describe(before, names[0])}" if before else f"at the start of the {names[0]}"
+                divergence = f"{_describe(eb, names[1])} has no counterpart in the {names[0]} ({where})"
             else:
                 before = next((t_struct[y] for _, y in reversed(path[: path.index((a, b))]) if y is not None), None)
-                where = f"after {_describe(before, 'translation')}" if before else "at the start of the translation"
-                divergence = f"{_describe(ea, 'source')} has no counterpart in the translation ({where})"
+                where = f"after {_describe(before, names[1])}" if before else f"at the start of the {names[1]}"
+                divergence = f"{_describe(ea, names[0])} has no counterpart in the {names[1]} ({where})"
         sa = ea.block if ea is not None else None
         sb = eb.block if eb is not None else None
         if sa is not None or sb is not None:
