@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 
-from pipeline.evaluate.align import DEFAULT_THRESHOLD, align_texts  # noqa: E402
+from pipeline.evaluate.align import DEFAULT_THRESHOLD, align_texts
 
 # Perturbation rates per segment (merge, split, drop target, drop source). "realistic": the bead
 # frequencies Gale and Church counted in real translations (2-1 and 1-2 together 8.9%, 1-0 and 0-1

@@ -26,10 +26,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from pipeline import align, flags, localize, paths, read, records
 from pipeline.config import Config
-from pipeline.document import HUMAN_ID, AlignedBlock, Document, ModelId, Segment, SentencePair, TranslatedDocument
+from pipeline.document import HUMAN_ID, AlignedBlock, Document, ModelId, Segment, TranslatedDocument
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError
 from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents
@@ -72,7 +73,7 @@ class _Engine:
     """What the bilingual files name as the translation's maker: a person."""
 
     name, model, model_version = HUMAN_ID.engine, "", ""
-    settings: dict = {}
+    settings: ClassVar[dict] = {}
 
 
 @dataclass
@@ -260,7 +261,7 @@ def _front_matter_value(path: Path, shown: str, key: str, config: Config) -> str
     try:
         text = read.read_text(path, shown, config.max_file_bytes)[0]
         value = markdown.parse(text).meta.get(key)
-    except Exception:  # an unreadable file is reported when it is adopted, not here
+    except (InputError, ValueError):  # an unreadable file is reported when it is adopted, not here
         return None
     return None if value is None else str(value)
 
@@ -292,9 +293,23 @@ def adopt(
         lock.acquire()
     try:
         known = set(records.known_roots(out_dir))
+        docs: dict[Path, Document | InputError] = {}
+        for source in sources:
+            docs[source.path] = _read(source, config, source_lang, target)
+        # a section page with only a title like "2023" has no prose to tell its language: it is in
+        # the language of the other articles of its source folder
+        langs: dict[Path, Counter] = {}
+        for source in sources:
+            doc = docs[source.path]
+            if isinstance(doc, Document):
+                langs.setdefault(source.root, Counter())[doc.source_lang] += 1
+        for source in sources:
+            doc = docs[source.path]
+            if isinstance(doc, read.NoProse) and langs.get(source.root):
+                docs[source.path] = _read(source, config, langs[source.root].most_common(1)[0][0], target)
         for source in sources:
             try:
-                outcome = _one(source, out_dir, config, translations, target, source_lang, key, index, threshold, dry_run, known)
+                outcome = _one(source, docs[source.path], out_dir, config, translations, target, key, index, threshold, dry_run, known)
             except InputError as e:
                 outcome = Outcome(source.shown, target or "", FAILED, detail=e.reason)
             if outcome is not None:
@@ -304,13 +319,20 @@ def adopt(
     return outcomes, problems
 
 
-def _one(source, out_dir, config, translations, target, source_lang, key, index, threshold, dry_run, known) -> Outcome | None:
+def _read(source: paths.Source, config: Config, source_lang: str | None, target: str | None) -> Document | InputError:
+    # with --to, an article without prose is in the other language
+    default = ("en" if target == "uk" else "uk") if target else None
     try:
-        # a section page with only a title like "2023" is in the language the translations are not in
-        default = ("en" if target == "uk" else "uk") if target else None
-        doc = dataclasses.replace(read.load(source.path, source.shown, config, source_lang, default), path=source.rel)
-    except read.NoProse as e:
-        return Outcome(source.shown, target or "", SKIPPED, detail=e.reason)
+        return dataclasses.replace(read.load(source.path, source.shown, config, source_lang, default), path=source.rel)
+    except InputError as e:
+        return e
+
+
+def _one(source, doc, out_dir, config, translations, target, key, index, threshold, dry_run, known) -> Outcome | None:
+    if isinstance(doc, read.NoProse):
+        return Outcome(source.shown, target or "", SKIPPED, detail=doc.reason)
+    if isinstance(doc, InputError):
+        raise doc
     src = doc.source_lang
     tgt = target or ("en" if src == "uk" else "uk")
     if tgt == src:
