@@ -146,3 +146,17 @@ def test_all_otel_pairs_three_structures_diverge(argos_env, runner, tmp_path):
     ]
     assert report["summary"] == {"adopted": 49, "diverges": 3}
     assert not (tmp_path / "out/records").exists()  # a dry run writes nothing
+
+
+def test_translations_elsewhere_are_copied_into_the_output_folder(argos_env, runner, tmp_path):
+    shutil.copytree(OTEL / "en", tmp_path / "en")
+    shutil.copytree(OTEL / "uk", tmp_path / "site/uk")
+    before = snapshot(tmp_path / "site")
+    result = runner.invoke(main, ["adopt", "en", "--translations", "site", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    assert snapshot(tmp_path / "site") == before and snapshot(tmp_path / "out/uk") == before_uk(before)
+    assert runner.invoke(main, ["check", "en", "--out", "out"]).exit_code == 0
+
+
+def before_uk(files):
+    return {k.removeprefix("uk/"): v for k, v in files.items()}

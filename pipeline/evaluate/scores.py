@@ -240,14 +240,20 @@ def numbers(text: str) -> Counter:
     return Counter(re.sub(r"\D", "", m.group(0)) for m in _NUMBER_RE.finditer(_CODE_URL_RE.sub(" ", TAG_RE.sub(" ", text))))
 
 
+_NOT_PROSE_RE = re.compile(r"`[^`]*`|https?://\S+|\{#[^}]*\}|\S*[._=/@#:\\]\S*[^\W\d_]\S*|\S*[^\W\d_]\S*[._=/@#\\]\S*")
+_WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
+
+
 def wrong_language(text: str, target_lang: str) -> bool:
-    """A cheap script test: a Ukrainian sentence is mostly Cyrillic, an English one mostly not
-    (code and URLs left out; sentences of fewer than 12 letters are not judged)."""
-    prose = _CODE_URL_RE.sub(" ", text)
-    letters = len(_LETTER_RE.findall(prose))
+    """A cheap script test: the words of a Ukrainian sentence are mostly Cyrillic, an English one's
+    mostly not. Code, URLs, heading ids and identifiers (service.name) are left out, and so are
+    capitalised words, since names and brands keep their own script in either language; a
+    sentence with fewer than 12 letters left is not judged."""
+    words = [w for w in _WORD_RE.findall(_NOT_PROSE_RE.sub(" ", text)) if not w[0].isupper()]
+    letters = sum(len(_LETTER_RE.findall(w)) for w in words)
     if letters < 12:
         return False
-    share = len(_CYRILLIC_RE.findall(prose)) / letters
+    share = sum(len(_CYRILLIC_RE.findall(w)) for w in words) / letters
     return share < 0.5 if target_lang == "uk" else share > 0.5
 
 
