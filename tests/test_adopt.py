@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from importlib import resources
 
+import jsonschema
 import pytest
 
 from pipeline import records
@@ -44,6 +46,7 @@ def test_adopted_translations_are_human_fresh_and_never_rewritten(site, runner):
     assert origins.count("human") >= 10 and record.outputs[0] == ("uk/" + EDITED, records.file_sha256(before[EDITED]))
     assert (site / "out/records/sources.txt").read_text() == "../en\n"
     data = bilingual(site, EDITED)
+    jsonschema.validate(data, json.loads(resources.files("pipeline.outputs").joinpath("alignment.schema.json").read_text()))
     title = next(b for b in data["blocks"] if b.get("key") == "title")
     assert title["sentences"][0]["origin"] == "human" and data["engine"] == "human"
     check = runner.invoke(main, ["check", "en", "--out", "out", "--json"])
@@ -118,6 +121,17 @@ def test_pairs_the_alignment_is_not_sure_of_are_listed_and_flagged(argos_env, ru
     assert second.origin == "human" and second.target == "Потім відкрийте запит на злиття."
     data = json.loads((tmp_path / "out/bilingual/a.en-uk.json").read_text())
     assert data["blocks"][0]["sentences"][0]["flags"] == ["alignment-uncertain", "placeholder-restored"]
+
+
+def test_a_translation_in_the_wrong_language_is_not_adopted(argos_env, runner, tmp_path):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "out/uk").mkdir(parents=True)
+    text = "# Title\n\nThe first paragraph of the article.\n\nThe second paragraph of it.\n"
+    (tmp_path / "en/a.md").write_text(text)
+    (tmp_path / "out/uk/a.md").write_text(text)  # a copy, not a translation
+    result = runner.invoke(main, ["adopt", "en", "--out", "out"])
+    assert result.exit_code == ExitStatus.FILES_FAILED and "hardly any of it is in uk; not adopted" in result.stdout
+    assert not (tmp_path / "out/records").exists()
 
 
 def test_pairing_by_a_front_matter_key_copies_the_translation_in(argos_env, runner, tmp_path):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,13 +34,15 @@ from pipeline.config import Config
 from pipeline.document import HUMAN_ID, AlignedBlock, Document, ModelId, Segment, TranslatedDocument
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError
-from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents
+from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents, words_of
 from pipeline.fileio import FolderLock, clean_temp, make_dirs, replace, same_content, write_atomic
 from pipeline.localize import glossary
 from pipeline.memory import text_hash
 from pipeline.outputs import alignment_json, review_html
 from pipeline.protect import TAG_RE, has_words, restore, unmask
 
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 ADOPTED = ModelId("adopted")  # what a record names for a translator's sentence it is not sure of
 
 ADOPTED_OK, DIVERGES, NO_TRANSLATION, ALREADY, FAILED, SKIPPED = "adopted", "diverges", "no-translation", "already-recorded", "failed", "skipped"
@@ -319,6 +322,17 @@ def adopt(
     return outcomes, problems
 
 
+def _in_language(doc: Document, lang: str) -> bool:
+    """Whether a translation's words are at least partly in its language's script: a fifth of the
+    letters (the otel translation with most English talk titles has 42% Cyrillic)."""
+    words = " ".join(words_of(s) for b in doc.blocks for s in b.segments)
+    letters = len(_LETTER_RE.findall(words))
+    if letters < 20:
+        return True
+    cyrillic = len(_CYRILLIC_RE.findall(words)) / letters
+    return cyrillic >= 0.2 if lang == "uk" else cyrillic <= 0.8
+
+
 def _read(source: paths.Source, config: Config, source_lang: str | None, target: str | None) -> Document | InputError:
     # with --to, an article without prose is in the other language
     default = ("en" if target == "uk" else "uk") if target else None
@@ -361,6 +375,8 @@ def _one(source, doc, out_dir, config, translations, target, key, index, thresho
     if not inside and placed.exists() and not same_content(placed, data):
         raise InputError(source.shown, f"{placed} exists and is not {shown}; not overwritten")
     tdoc = read.load(translation, shown, config, tgt)
+    if not _in_language(tdoc, tgt):  # a copy of the source is no translation to adopt
+        return Outcome(source.shown, tgt, FAILED, shown, f"hardly any of it is in {tgt}; not adopted")
     made = adopt_article(doc, tdoc, config, threshold)
     if isinstance(made, Alignment):
         return Outcome(source.shown, tgt, DIVERGES, shown, f"the structures differ: {made.divergence}")
