@@ -77,3 +77,16 @@ def test_perturbation_truth_is_consistent():
     src, tgt, truth = module.perturb(source, target, rng)
     assert sorted(i for s, _ in truth for i in s) == list(range(len(src)))
     assert sorted(j for _, t in truth for j in t) == list(range(len(tgt)))
+
+
+def test_glossary_terms_anchor_across_languages(tmp_path):
+    from pipeline.config import Config
+    from pipeline.evaluate.align import unit_of
+
+    (tmp_path / "uk").mkdir()
+    (tmp_path / "uk/glossary.yaml").write_text("terms:\n  - source: Collector\n    target: Колектор\n")
+    config = Config(glossary=str(tmp_path), root=str(tmp_path))
+    en = document(tmp_path, "Run the Collector today.\n", "en.md", "en", config)
+    uk = document(tmp_path, "Запустіть Колектор сьогодні.\n", "uk.md", "uk", config)
+    a, b = unit_of(en.blocks[0].segments[0]), unit_of(uk.blocks[0].segments[0])
+    assert a.weak & b.weak == {"t:collector|колектор": 1}

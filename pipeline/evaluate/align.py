@@ -99,7 +99,11 @@ def unit_of_text(text: str, spans: Sequence = ()) -> Unit:
             if digits:
                 strong["#" + digits] += 1
         elif span.kind == "term":
-            weak["t:" + span.source.casefold()] += 1
+            # a kept name is itself on both sides; an enforced term is keyed by its pair of forms,
+            # which both languages' scanners find (each glossary entry works both ways)
+            other = getattr(span.value, "target", None)
+            forms = sorted({span.source.casefold(), str(other).casefold()}) if other else [span.source.casefold()]
+            weak["t:" + "|".join(forms)] += 1
         elif span.paired:
             if span.close and "](" in span.close:
                 strong["l:" + span.close] += 1  # a link's target
