@@ -159,8 +159,10 @@ def translate_document(
     previous: records.Record | None = None,
     suggestion: Callable[[str], tuple[str, str] | None] = lambda source_hash: None,
     glossary: Glossary = NO_GLOSSARY,
+    wrap: bool = False,
 ) -> TranslatedDocument:
     """Assemble a translated document from the engine's (or the memory's) results for its sentences.
+    With ``wrap``, paragraphs whose source is hard-wrapped are wrapped to the same width.
 
     With the previous run's record, a machine translation that replaces an editor's correction
     (because the source changed) is flagged stale-review and carries the editor's version, found
@@ -226,7 +228,7 @@ def translate_document(
         model=engine.model,
         model_version=engine.model_version,
         blocks=tuple(aligned),
-        text=article.render(doc, targets, target_lang),
+        text=article.render(doc, targets, target_lang, wrap),
         settings=dict(engine.settings),
     )
 

@@ -52,7 +52,7 @@ class OutputConfig:
 class Config:
     languages: tuple[str, ...] = LANGUAGES
     engine: str = "argos"
-    front_matter_keys: tuple[str, ...] = ("title", "description", "summary")
+    front_matter_keys: tuple[str, ...] = ("title", "linkTitle", "description", "summary")  # linkTitle: Hugo's menu label
     include: tuple[str, ...] = ("*.md", "*.markdown", "*.txt")
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
     max_file_bytes: int = 5_000_000

@@ -12,6 +12,7 @@ NUMBER_MISSING = "number-missing"
 NUMBER_CHANGED = "number-changed"
 NUMBER_UNPARSED = "number-unparsed"
 GLOSSARY = "glossary"
+ALIGNMENT_UNCERTAIN = "alignment-uncertain"
 
 MEANINGS = {
     PLACEHOLDER_RESTORED: "the engine dropped code, a link or a number; it was put back at the end of the sentence",
@@ -24,12 +25,13 @@ MEANINGS = {
     NUMBER_CHANGED: "the engine wrote a number that is not in the source",
     NUMBER_UNPARSED: "a number or date could not be read safely (too large, impossible, mixed separators): left as written",
     GLOSSARY: "a glossary term is not translated the way the glossary says",
+    ALIGNMENT_UNCERTAIN: "an existing translation's sentence, adopted without confidence that it is this sentence's translation",
 }
 
 # Flags that mean the translation needs a reviewer's eye (--strict fails on them).
 PROBLEMS = frozenset(
     {
         PLACEHOLDER_RESTORED, MARKUP_SPLIT, DECODING_CAPPED, UNSUPPORTED_MARKUP, STALE_REVIEW,
-        NUMBER_MISSING, NUMBER_CHANGED, NUMBER_UNPARSED, GLOSSARY,
+        NUMBER_MISSING, NUMBER_CHANGED, NUMBER_UNPARSED, GLOSSARY, ALIGNMENT_UNCERTAIN,
     }
 )

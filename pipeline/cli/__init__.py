@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from pipeline import __version__
+from pipeline.cli.adopt import adopt
 from pipeline.cli.check import check, prune
+from pipeline.cli.evaluate import evaluate
 from pipeline.cli.exchange import export, import_
 from pipeline.cli.models import models
 from pipeline.cli.review import review
@@ -32,3 +34,5 @@ main.add_command(export)
 main.add_command(import_)
 main.add_command(models)
 main.add_command(review)
+main.add_command(adopt)
+main.add_command(evaluate)

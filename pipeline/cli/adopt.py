@@ -1,0 +1,68 @@
+"""pipeline adopt"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.cli.common import config_option, error, load_config, reports_errors
+from pipeline.errors import ExitStatus
+
+LANG = click.Choice(["en", "uk"])
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.option("--translations", "translations", type=click.Path(file_okay=False),
+              help="Where the existing translations are, laid out as output.article says [default: OUT].")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
+@click.option("--to", "target", type=LANG, help="Language of the translations [default: the other one].")
+@click.option("--from", "source", type=LANG, help="Language of the sources [default: front matter `lang:`, else detected].")
+@click.option("--key", help="Pair articles by this front matter key (Hugo: translationKey) instead of by path.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Alignment confidence below which a pair is listed for review, not adopted [default: 0.9].")
+@click.option("--dry-run", is_flag=True, help="Align and report; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
+@config_option
+@reports_errors
+def adopt(sources, translations, out_dir, target, source, key, threshold, dry_run, as_json, config_path) -> None:
+    """Record existing human translations of SOURCES in the output folder, sentence by sentence.
+
+    Each article is paired with its translation (by path under --translations, as output.article
+    lays it out, or by a front matter --key), their structures and then their sentences are
+    aligned, and the translator's sentences become the article's human translations: `check`
+    says fresh or stale from then on, and `translate` keeps them. The translations themselves are
+    never changed. Pairs the alignment is not sure of are listed for review. Exit 1 when an
+    article's structure differs from its translation's (it is reported, with where) or it failed.
+    """
+    from pipeline.evaluate import adopt as adopting
+    from pipeline.evaluate.align import DEFAULT_THRESHOLD
+
+    config = load_config(config_path)
+    out = Path(out_dir or config.out_dir)
+    outcomes, problems = adopting.adopt(
+        list(sources), out, config, Path(translations) if translations else None, target, source, key,
+        DEFAULT_THRESHOLD if threshold is None else threshold, dry_run,
+    )
+    for problem in problems:
+        error(str(problem))
+    if as_json:
+        click.echo(adopting.to_json(outcomes))
+    else:
+        for o in outcomes:
+            where = f" <- {o.translation}" if o.translation else ""
+            if o.status == adopting.ADOPTED_OK:
+                counts = f"{o.human} sentences adopted, {o.uncertain + o.unadopted} for review"
+                click.echo(f"{o.status:<16} {o.target_lang}  {o.source}{where}: {counts}")
+                for r in o.review:
+                    click.echo(f"  review block {r.block} sentence {r.sentence}: {r.reason}\n    {r.source}\n    {r.target}")
+            else:
+                click.echo(f"{o.status:<16} {o.target_lang}  {o.source}{where}: {o.detail}")
+        counts = {s: sum(1 for o in outcomes if o.status == s) for s in dict.fromkeys(o.status for o in outcomes)}
+        sentences = sum(o.human for o in outcomes), sum(o.uncertain + o.unadopted for o in outcomes)
+        click.echo(", ".join(f"{n} {s}" for s, n in counts.items()) or "nothing to adopt", nl=False)
+        click.echo(f"; {sentences[0]} sentences adopted, {sentences[1]} for review" + (" (dry run: nothing written)" if dry_run else ""))
+    if problems or any(o.status in (adopting.DIVERGES, adopting.FAILED) for o in outcomes):
+        sys.exit(int(ExitStatus.FILES_FAILED))

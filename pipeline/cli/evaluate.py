@@ -1,0 +1,84 @@
+"""pipeline evaluate"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from pipeline.cli.common import config_option, load_config, reports_errors
+from pipeline.errors import PipelineError
+
+
+@click.command()
+@click.argument("systems", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--reference", "reference", required=True, type=click.Path(exists=True, file_okay=False),
+              help="Folder of reference translations, with the same article paths.")
+@click.option("--source", "source", type=click.Path(exists=True, file_okay=False),
+              help="Folder of the source articles, for the checks without a reference when there is no bilingual JSON.")
+@click.option("--lang", type=click.Choice(["en", "uk"]), help="Language of the translations [default: detected].")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@click.option("--html", "html", type=click.Path(dir_okay=False), help="Write the report as an HTML page.")
+@click.option("--worst", type=click.IntRange(0, 10000), default=20, show_default=True, help="Worst sentences to list.")
+@click.option("--bootstrap", type=click.IntRange(100, 100000), default=1000, show_default=True,
+              help="Resamples for the paired bootstrap (two systems).")
+@config_option
+@reports_errors
+def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, config_path) -> None:
+    """Score translated articles (SYSTEMS: one folder, or two to compare) against references.
+
+    Corpus and per-article BLEU, chrF and TER (sacrebleu, with signatures), segments paired by
+    the articles' structure; with two folders, which one is better and whether the difference is
+    significant (paired bootstrap). Also checks that need no reference: flagged sentences, numbers,
+    placeholders, wrong language, length outliers, untranslated sentences.
+    """
+    from pipeline.evaluate import report as reporting
+    from pipeline.evaluate import scores
+
+    if len(systems) > 2:
+        raise click.UsageError("give one folder to score, or two to compare")
+    scores.metrics()  # without sacrebleu, say so before reading anything
+    config = load_config(config_path)
+    ref = Path(reference)
+    src = Path(source) if source else None
+    comparison = None
+    if len(systems) == 1:
+        first = scores.evaluate_system(Path(systems[0]), ref, config, lang, src)
+        results = [first]
+    else:  # the same articles for both, so the bootstrap resamples the same segments
+        have = [set(scores.articles(Path(s), config)) for s in systems]
+        common = sorted(set(scores.articles(ref, config)) & have[0] & have[1])
+        if not common:
+            raise PipelineError(f"{systems[0]} and {systems[1]} have no article in common with {reference}")
+        first, second = (scores.evaluate_system(Path(s), ref, config, lang, src, common) for s in systems)
+        results = [first, second]
+        if first.name == second.name:
+            second.name += " (2)"
+        comparison = scores.compare(first.segments, second.segments, (first.name, second.name), bootstrap)
+    if not first.articles:
+        raise PipelineError(f"no article of {systems[0]} has a reference in {reference} (articles are paired by path)")
+    report = scores.to_dict(results, reference, comparison, worst)
+    if html:
+        from pipeline.fileio import write_atomic
+
+        write_atomic(Path(html), reporting.render(report))
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    for s in report["systems"]:
+        corpus = ", ".join(f"{m} {s['corpus'][m]['score']:.1f}" for m in scores.METRICS)
+        click.echo(f"{s['name']}: {corpus} ({s['articles_scored']} articles, {s['segments']} segments)")
+        for m in scores.METRICS:
+            click.echo(f"  {m} signature: {s['corpus'][m]['signature']}")
+        if s["checks"]:
+            checked = ", ".join(f"{s['checks'][k]} {scores.CHECK_NAMES[k]}" for k in scores.CHECKS[1:])
+            click.echo(f"  {s['checks']['sentences']} sentences checked without a reference: {checked}")
+        if s["missing"]:
+            click.echo(f"  {len(s['missing'])} reference articles without a translation")
+    if comparison:
+        for m in scores.METRICS:
+            c = comparison[m]
+            verdict = "the same" if c["better"] is None else (
+                f"{c['better']} is better" + (" (significant" if c["significant"] else " (not significant") + f", p = {c['p_value']:.4f})")
+            click.echo(f"{m}: {verdict}")

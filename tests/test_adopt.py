@@ -1,0 +1,176 @@
+"""pipeline adopt: existing human translations become the record's human sentences."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from pipeline import records
+from pipeline.cli import main
+from pipeline.errors import ExitStatus
+from tests.conftest import EXAMPLES, SHARED
+
+OTEL = EXAMPLES / "otel-blog"
+EDITED = "blog/2026/otel-graduates.md"
+
+
+def snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def site(argos_env, tmp_path):
+    """English posts in en/, their Ukrainian translations where translate would write them (out/uk/)."""
+    shutil.copytree(OTEL / "en", tmp_path / "en")
+    shutil.copytree(OTEL / "uk", tmp_path / "out" / "uk")
+    return tmp_path
+
+
+def bilingual(site, rel):
+    stem = rel.rsplit(".", 1)[0]
+    return json.loads((site / "out/bilingual" / f"{stem}.en-uk.json").read_text())
+
+
+def test_adopted_translations_are_human_fresh_and_never_rewritten(site, runner):
+    before = snapshot(site / "out/uk")
+    result = runner.invoke(main, ["adopt", "en", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    assert "5 adopted" in result.stdout
+    assert snapshot(site / "out/uk") == before  # nothing of the translations was written
+    record = records.load(records.path(site / "out", "uk", EDITED))
+    origins = [s.origin for s in record.sentences()]
+    assert origins.count("human") >= 10 and record.outputs[0] == ("uk/" + EDITED, records.file_sha256(before[EDITED]))
+    assert (site / "out/records/sources.txt").read_text() == "../en\n"
+    data = bilingual(site, EDITED)
+    jsonschema.validate(data, json.loads(resources.files("pipeline.outputs").joinpath("alignment.schema.json").read_text()))
+    title = next(b for b in data["blocks"] if b.get("key") == "title")
+    assert title["sentences"][0]["origin"] == "human" and data["engine"] == "human"
+    check = runner.invoke(main, ["check", "en", "--out", "out", "--json"])
+    assert check.exit_code == 0, check.output
+    assert json.loads(check.stdout)["summary"]["fresh"] == 5
+    translate = runner.invoke(main, ["translate", "en", "--out", "out", "--engine", "pseudo"])
+    assert translate.exit_code == 0, translate.output
+    assert "5 unchanged" in translate.stdout and snapshot(site / "out/uk") == before
+    again = runner.invoke(main, ["adopt", "en", "--out", "out"])
+    assert again.exit_code == 0 and "5 already-recorded" in again.stdout
+
+
+def test_an_edited_source_is_stale_and_only_its_changed_block_is_translated(site, runner):
+    assert runner.invoke(main, ["adopt", "en", "--out", "out"]).exit_code == 0
+    before = bilingual(site, EDITED)
+    source = site / "en" / EDITED
+    text = source.read_text()
+    old = "This milestone belongs to the community."
+    assert old in text
+    source.write_text(text.replace(old, "This milestone belongs to all of us.", 1))
+    check = runner.invoke(main, ["check", "en", "--out", "out", "--json"])
+    (stale,) = [t for t in json.loads(check.stdout)["translations"] if t["status"] != "fresh"]
+    assert stale["status"] == "stale" and len(stale["changed_blocks"]) == 1
+    changed = stale["changed_blocks"][0] - 1
+    result = runner.invoke(main, ["translate", "en", "--out", "out", "--engine", "pseudo", "--to", "uk"])
+    assert result.exit_code == 0, result.output
+    after = bilingual(site, EDITED)
+    article = (site / "out/uk" / EDITED).read_text()
+    for b_old, b_new in zip(before["blocks"], after["blocks"]):
+        if b_new["index"] == changed:
+            assert any("\u27e6uk\u27e7" in s["target"] for s in b_new["sentences"])
+            continue
+        assert "\u27e6" not in b_new["target"]  # untouched blocks keep the translator's sentences
+        for s_old, s_new in zip(b_old["sentences"], b_new["sentences"]):
+            assert (s_new["target"], s_new["origin"]) == (s_old["target"], s_old["origin"])
+            if s_new["origin"] == "human":
+                assert s_new["target"] in article
+    assert article.count("\u27e6uk\u27e7") == 1
+
+
+def test_nothing_is_overwritten_and_a_divergent_structure_is_reported_where(argos_env, runner, tmp_path):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "out/uk").mkdir(parents=True)
+    (tmp_path / "en/a.md").write_text("# Title\n\nFirst paragraph here.\n\nThe second one has 42 apples.\n")
+    (tmp_path / "out/uk/a.md").write_text("# Заголовок\n\nДругий має 42 яблука.\n")
+    (tmp_path / "en/b.md").write_text("# Other\n\nA sentence with `code` and a [link](https://example.org).\n")
+    (tmp_path / "out/uk/b.md").write_text("# Інше\n\nРечення з `code` і [посиланням](https://example.org).\n")
+    (tmp_path / "out/bilingual").mkdir()
+    (tmp_path / "out/bilingual/b.en-uk.json").write_text("mine\n")
+    before = snapshot(tmp_path / "out")
+    result = runner.invoke(main, ["adopt", "en", "--out", "out"])
+    assert result.exit_code == ExitStatus.FILES_FAILED
+    assert "diverges" in result.stdout and "paragraph at line 3 of the source has no counterpart in the translation" in result.stdout
+    assert "b.en-uk.json exists and was not written by the pipeline" in result.stdout
+    assert snapshot(tmp_path / "out") == before  # neither article was adopted: nothing written
+
+
+def test_pairs_the_alignment_is_not_sure_of_are_listed_and_flagged(argos_env, runner, tmp_path):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "out/uk").mkdir(parents=True)
+    (tmp_path / "en/a.md").write_text("Run `make test` before you push. Then open a pull request.\n")
+    (tmp_path / "out/uk/a.md").write_text("Запустіть тести перед надсиланням. Потім відкрийте запит на злиття.\n")
+    result = runner.invoke(main, ["adopt", "en", "--out", "out", "--json"])
+    assert result.exit_code == 0, result.output
+    (article,) = json.loads(result.stdout)["articles"]
+    assert article["human"] == 1 and article["uncertain"] == 1
+    (review,) = article["review"]
+    assert "'`make test`' is not in the translation" in review["reason"] and review["target"].startswith("Запустіть")
+    record = records.load(records.path(tmp_path / "out", "uk", "a.md"))
+    first, second = record.blocks[0][1]
+    assert first.origin == "machine" and first.model.engine == "adopted" and first.flags == ("alignment-uncertain",)
+    assert second.origin == "human" and second.target == "Потім відкрийте запит на злиття."
+    data = json.loads((tmp_path / "out/bilingual/a.en-uk.json").read_text())
+    assert data["blocks"][0]["sentences"][0]["flags"] == ["alignment-uncertain", "placeholder-restored"]
+
+
+def test_a_translation_in_the_wrong_language_is_not_adopted(argos_env, runner, tmp_path):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "out/uk").mkdir(parents=True)
+    text = "# Title\n\nThe first paragraph of the article.\n\nThe second paragraph of it.\n"
+    (tmp_path / "en/a.md").write_text(text)
+    (tmp_path / "out/uk/a.md").write_text(text)  # a copy, not a translation
+    result = runner.invoke(main, ["adopt", "en", "--out", "out"])
+    assert result.exit_code == ExitStatus.FILES_FAILED and "hardly any of it is in uk; not adopted" in result.stdout
+    assert not (tmp_path / "out/records").exists()
+
+
+def test_pairing_by_a_front_matter_key_copies_the_translation_in(argos_env, runner, tmp_path):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "site/uk").mkdir(parents=True)
+    (tmp_path / "en/launch.md").write_text("---\ntitle: The launch\ntranslationKey: launch\n---\n\nWe launched today.\n")
+    (tmp_path / "site/uk/zapusk.md").write_text("---\ntitle: Запуск\ntranslationKey: launch\n---\n\nМи запустилися сьогодні.\n")
+    result = runner.invoke(main, ["adopt", "en", "--translations", "site", "--key", "translationKey", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out/uk/launch.md").read_bytes() == (tmp_path / "site/uk/zapusk.md").read_bytes()
+    assert runner.invoke(main, ["check", "en", "--out", "out"]).exit_code == 0
+
+
+@pytest.mark.skipif(not (SHARED / "otel-blog").is_dir(), reason="shared/data/otel-blog is not beside the checkout")
+def test_all_otel_pairs_three_structures_diverge(argos_env, runner, tmp_path):
+    shutil.copytree(SHARED / "otel-blog/en", tmp_path / "en")
+    shutil.copytree(SHARED / "otel-blog/uk", tmp_path / "out/uk")
+    result = runner.invoke(main, ["adopt", "en", "--out", "out", "--to", "uk", "--dry-run", "--json"])
+    assert result.exit_code == ExitStatus.FILES_FAILED
+    report = json.loads(result.stdout)
+    diverging = sorted(a["source"] for a in report["articles"] if a["status"] == "diverges")
+    assert diverging == [
+        "en/blog/2025/day-opentelemetry-maintainer.md",
+        "en/blog/2026/otel-collector-follow-up-survey-analysis/index.md",
+        "en/blog/_index.md",
+    ]
+    assert report["summary"] == {"adopted": 49, "diverges": 3}
+    assert not (tmp_path / "out/records").exists()  # a dry run writes nothing
+
+
+def test_translations_elsewhere_are_copied_into_the_output_folder(argos_env, runner, tmp_path):
+    shutil.copytree(OTEL / "en", tmp_path / "en")
+    shutil.copytree(OTEL / "uk", tmp_path / "site/uk")
+    before = snapshot(tmp_path / "site")
+    result = runner.invoke(main, ["adopt", "en", "--translations", "site", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    assert snapshot(tmp_path / "site") == before and snapshot(tmp_path / "out/uk") == before_uk(before)
+    assert runner.invoke(main, ["check", "en", "--out", "out"]).exit_code == 0
+
+
+def before_uk(files):
+    return {k.removeprefix("uk/"): v for k, v in files.items()}
