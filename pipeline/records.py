@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from pipeline.document import Block, Document, ModelId
+from pipeline.fileio import same_content, sync_dirs, write_atomic
 from pipeline.memory import text_hash
 
 FORMAT = "uk-en-pipeline/record/2"
@@ -375,6 +376,27 @@ def all_records(out_dir: Path) -> list[tuple[Path, Record]]:
             if record is not None:
                 found.append((file, record))
     return found
+
+
+def commit(out_dir: Path, record: Record, outputs: dict[Path, str | bytes]) -> bool:
+    """Write an article's outputs and its record in the crash-safe order: the pending record, the
+    outputs that changed (their folders flushed), the sidecar, the record; then the pending record
+    goes. Files whose bytes would not change are not touched. Returns whether anything was written."""
+    record_path = path(out_dir, record.target_lang, record.rel)
+    pending = pending_path(record_path)
+    changed = {p: data for p, data in outputs.items() if not same_content(p, data)}
+    last = {p: data for p, data in ((sums_path(record_path), dump_sums(record)), (record_path, dump(record))) if not same_content(p, data)}
+    if changed or last:
+        write_atomic(pending, dump(record, inline=True))
+        for p, data in changed.items():
+            write_atomic(p, data, sync_folder=False)
+        sync_dirs(p.parent for p in changed)  # the outputs are on disk before the record says so
+        for p, data in last.items():
+            write_atomic(p, data, sync_folder=False)
+        sync_dirs([record_path.parent])
+    if pending.exists():
+        pending.unlink()
+    return bool(changed or last)
 
 
 # --- source folders -----------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from pipeline.config import Config
 from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError, ModelMissing
-from pipeline.fileio import FolderLock, clean_temp, make_dirs, same_content, sync_dirs, write_atomic
+from pipeline.fileio import FolderLock, clean_temp, make_dirs, same_content, write_atomic
 from pipeline.localize import glossary
 from pipeline.memory import LEGACY_HUMAN, Entry, Memory, settings_key, text_hash
 from pipeline.outputs import alignment_json, review_html
@@ -562,24 +562,10 @@ class _Run:
         )
         self._remember_root(record.root)
         record_path = records.path(out_dir, tgt, source.rel)
-        pending = records.pending_path(record_path)
-        changed = {path: text for path, text in outputs.items() if not same_content(path, text)}
-        # the sidecar, then the record, come last: they say the outputs are written
-        last = {path: text for path, text in ((records.sums_path(record_path), records.dump_sums(record)), (record_path, records.dump(record)))
-                if not same_content(path, text)}
         folders = {p.parent for p in outputs} | {record_path.parent}
         clean_temp(folders - self.cleaned)  # once per folder and run: a folder can hold thousands
         self.cleaned |= folders
-        if changed or last:
-            write_atomic(pending, records.dump(record, inline=True))
-            for path, text in changed.items():
-                write_atomic(path, text, sync_folder=False)
-            sync_dirs(p.parent for p in changed)  # one flush per folder, before the record says so
-            for path, text in last.items():
-                write_atomic(path, text, sync_folder=False)
-            sync_dirs([record_path.parent])
-        if pending.exists():
-            pending.unlink()
+        records.commit(out_dir, record, dict(outputs))
         self._forget_legacy(source, tgt)
         for path in outputs:
             self.written[path.resolve()] = source.shown

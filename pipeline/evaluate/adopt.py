@@ -35,7 +35,7 @@ from pipeline.document import HUMAN_ID, AlignedBlock, Document, ModelId, Segment
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError
 from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents, words_of
-from pipeline.fileio import FolderLock, clean_temp, make_dirs, replace, same_content, write_atomic
+from pipeline.fileio import FolderLock, clean_temp, make_dirs, same_content, write_atomic
 from pipeline.localize import glossary
 from pipeline.memory import text_hash
 from pipeline.outputs import alignment_json, review_html
@@ -419,13 +419,8 @@ def _one(source, doc, out_dir, config, translations, target, key, index, thresho
             if not same_content(path, text):
                 write_atomic(path, text)
     record_path = records.path(out_dir, tgt, source.rel)
-    pending = records.pending_path(record_path)
     clean_temp({p.parent for p in outputs} | {record_path.parent})
-    write_atomic(pending, records.dump(record))
-    for path, text in outputs.items():
-        if not same_content(path, text):  # the translation itself only when it is copied in
-            write_atomic(path, text)
-    replace(pending, record_path)
+    records.commit(out_dir, record, outputs)  # the translation itself is written only when it is copied in
     return outcome
 
 
