@@ -46,6 +46,7 @@ class OutputConfig:
     # {dir}: its folder ("" at the top), {stem}: its name without extension, {ext}: ".md"...
     article: str = "{target}/{path}"
     bilingual: str = "bilingual/{dir}/{stem}.{source}-{target}"
+    wrap: bool = False  # wrap a translated paragraph to its source's line width when the source is hard-wrapped
 
 
 @dataclass(frozen=True)

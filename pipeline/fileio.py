@@ -71,14 +71,6 @@ def write_atomic(path: Path, data: str | bytes, sync_folder: bool = True) -> Non
                 pass
 
 
-def replace(src: Path, dst: Path) -> None:
-    try:
-        os.replace(src, dst)
-        sync_dir(dst.parent)
-    except OSError as e:
-        raise OutputError(f"{dst}: cannot write: {e.strerror or e}") from None
-
-
 def sync_dirs(folders) -> None:
     try:
         for folder in set(folders):

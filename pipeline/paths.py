@@ -50,12 +50,15 @@ def deepest(file: Path, roots: Iterable[Path]) -> Path | None:
 
 
 def check_out_dir(inputs: Sequence[str], out_dir: Path) -> None:
-    """An output folder that is, or holds, a source folder would feed a run its own outputs."""
+    """The output folder itself, or its records, named as sources would feed a run its own outputs.
+    A source folder inside the output folder is fine (a Hugo site translated in place: the site is
+    the output folder, content/en the sources), and so is an output folder inside a source folder
+    (it is skipped when reading); outputs never land inside a source folder (see run)."""
     out = real(out_dir)
     for given in inputs:
         here = real(given)
-        if here == out or here.is_relative_to(out):
-            raise PipelineError(f"{shown(given)} is inside the output folder {shown(str(out_dir))}; choose another --out")
+        if here == out or here.is_relative_to(out / "records"):
+            raise PipelineError(f"{shown(given)} is the output folder {shown(str(out_dir))} or its records; choose another --out")
 
 
 def discover(

@@ -144,6 +144,8 @@ def fingerprint(config: Config) -> str:
         RENDERING, config.front_matter_keys, sorted(config.locales.items()), config.output.article,
         config.output.bilingual, config.output.review_html, glossaries,
     ]
+    if config.output.wrap:  # only when set, so the fingerprints of earlier runs stay valid
+        data.append("wrap")
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -247,77 +249,96 @@ class _Run:
         request = self.request
         default = other(request.target) if request.target else None
         jobs: list[_Job] = []
+        no_prose: list[tuple[paths.Source, InputError]] = []
+        languages: dict[Path, Counter] = {}  # per source folder: its articles' languages
         for source in sources:
-            if self._unchanged(source):
+            unchanged = self._unchanged(source)
+            if unchanged:
+                languages.setdefault(source.root, Counter())[unchanged] += 1
                 continue
             try:
                 doc = self._load(source, request.source, default)
             except read.NoProse as e:
-                self.stats.skipped += 1
-                self.reporter.notice(str(e))
+                no_prose.append((source, e))
                 continue
             except InputError as e:
                 self.fail(e)
                 continue
-            targets = self._targets(doc.source_lang)
-            if not targets:
+            languages.setdefault(source.root, Counter())[doc.source_lang] += 1
+            self._plan_one(source, doc, jobs)
+        for source, e in no_prose:  # a section page (front matter only) is in its folder's language
+            folder = languages.get(source.root)
+            if not folder:
                 self.stats.skipped += 1
-                self.reporter.notice(f"{source.shown}: already in {doc.source_lang}; skipped")
+                self.reporter.notice(str(e))
                 continue
-            jobs.append(_Job(source, doc.source_lang, targets, len(doc.text), doc.sha256))
-            for target in targets:
-                direction = self.directions.setdefault((doc.source_lang, target), _Direction(doc.source_lang, target))
-                known = self._known(source, target)
-                texts = {t for t in align.segments_to_translate(doc, target) if t not in known}
-                found = self._remembered(direction, texts)
-                texts -= set(found)
-                # a remembered translation that lost its tags needs its pieces translated too
-                chunks = {c for c in align.fallback_chunks(doc, target, _Layered(known, found)) if c not in known}
-                chunks -= set(self._remembered(direction, chunks))
-                direction.missing.update(text_hash(t) for t in texts | chunks)
+            try:
+                doc = self._load(source, folder.most_common(1)[0][0], None)
+            except InputError as error:
+                self.fail(error)
+                continue
+            self._plan_one(source, doc, jobs)
         return jobs
+
+    def _plan_one(self, source: paths.Source, doc: Document, jobs: list[_Job]) -> None:
+        targets = self._targets(doc.source_lang)
+        if not targets:
+            self.stats.skipped += 1
+            self.reporter.notice(f"{source.shown}: already in {doc.source_lang}; skipped")
+            return
+        jobs.append(_Job(source, doc.source_lang, targets, len(doc.text), doc.sha256))
+        for target in targets:
+            direction = self.directions.setdefault((doc.source_lang, target), _Direction(doc.source_lang, target))
+            known = self._known(source, target)
+            texts = {t for t in align.segments_to_translate(doc, target) if t not in known}
+            found = self._remembered(direction, texts)
+            texts -= set(found)
+            # a remembered translation that lost its tags needs its pieces translated too
+            chunks = {c for c in align.fallback_chunks(doc, target, _Layered(known, found)) if c not in known}
+            chunks -= set(self._remembered(direction, chunks))
+            direction.missing.update(text_hash(t) for t in texts | chunks)
 
     def _targets(self, lang: str) -> tuple[str, ...]:
         if self.request.target:
             return (self.request.target,) if lang != self.request.target else ()
         return tuple(t for t in self.config.languages if t != lang)
 
-    def _unchanged(self, source: paths.Source) -> bool:
+    def _unchanged(self, source: paths.Source) -> str | None:
         """An article whose every translation is as its record says, under the same settings: a
-        read and a hash, no parsing, nothing written."""
+        read and a hash, no parsing, nothing written. Returns its language, or None."""
         if self.request.retranslate_machine or self.request.overrides:
-            return False
+            return None
         found = []
         for target in self.config.languages if not self.request.target else (self.request.target,):
             stored = records.stored(self.out, target, source.rel, head_only=True)
             if stored.pending is not None:
-                return False
+                return None
             if stored.record is not None and (stored.record.legacy or stored.record.merged):
-                return False  # written by an older version, or merged by git: its outputs need a look
+                return None  # written by an older version, or merged by git: its outputs need a look
             if stored.record is not None:
                 found.append(stored.record)
         if not found or len({r.source_lang for r in found}) != 1:
-            return False
+            return None
         if len(found) != len(self._targets(found[0].source_lang)):
-            return False
+            return None
         try:
             data = read.read_bytes(source.path, source.shown, self.config.max_file_bytes)
         except InputError:
-            return False  # reported when the article is read
+            return None  # reported when the article is read
         digest = records.file_sha256(data)
         for record in found:
             if record.source_sha256 != digest or record.fingerprint != self.fingerprint:
-                return False
+                return None
             if paths.relative_root(source.root, self.out) != record.root:
-                return False
+                return None
             if not all((self.out / p).is_file() for p, _ in record.outputs):
-                return False
+                return None
         for record in found:
             self.written.update({(self.out / p).resolve(): source.shown for p, _ in record.outputs})
             self._count(record.flagged)
         self.stats.unchanged += len(found)
         self.stats.articles += len(found)
-        return True
+        return found[0].source_lang
 
     def _count(self, flagged: tuple[tuple[str, int], ...]) -> None:
         for flag, n in flagged:
@@ -507,6 +528,7 @@ class _Run:
             previous=previous,
             suggestion=suggestion,
             glossary=glossary.for_folder(self.config.glossary_dir),
+            wrap=self.config.output.wrap,
         )
 
     def _document_model(self, doc: Document, target: str, results, direction: _Direction, previous: records.Record | None) -> ModelId:
@@ -533,15 +555,22 @@ class _Run:
         src, tgt = td.document.source_lang, td.target_lang
         out_dir = self.out
         template = self.config.output
-        outputs = {paths.output_path(out_dir, template.article, source, src, tgt): td.text}
+        article = paths.output_path(out_dir, template.article, source, src, tgt)
+        previous = stored.latest
+        if previous is not None and previous.fingerprint == self.fingerprint and previous.article in dict(previous.outputs):
+            article = out_dir / previous.article  # an adopted translation paired by a front matter key stays where it is
+        outputs = {article: td.text}
         outputs[paths.output_path(out_dir, template.bilingual, source, src, tgt, ".json")] = alignment_json.render(td)
         if template.review_html:
             outputs[paths.output_path(out_dir, template.bilingual, source, src, tgt, ".html")] = review_html.render(td)
         ours = stored.ours()
+        in_place = paths.real(out_dir).is_relative_to(source.root)  # the output folder inside the sources: skipped when reading
         for path, text in outputs.items():
             resolved = path.resolve()
             if paths.real(path) in self.protected:
                 raise InputError(source.shown, f"refusing to overwrite the source file {path}")
+            if paths.real(path).is_relative_to(source.root) and not in_place:
+                raise InputError(source.shown, f"{path} would be written inside its source folder; change output templates")
             if resolved in self.written:
                 raise InputError(source.shown, f"{path} is also the output of {self.written[resolved]}; give the articles distinct paths")
             _check_not_edited(path, out_dir, ours, text, source)
