@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import align, engines, flags, localize, paths, read, records
+from pipeline import align, engines, flags, languages, localize, paths, read, records
 from pipeline.config import Config
 from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
 from pipeline.engines.base import Translated
@@ -123,10 +123,6 @@ class _Direction:
     fresh: set[str] = field(default_factory=set)  # texts the engine translated in this run
 
 
-def other(lang: str) -> str:
-    return "en" if lang == "uk" else "uk"
-
-
 def open_memory(config: Config, lock: bool = True) -> Memory | None:
     path = config.memory_path
     return Memory(path, lock=lock) if path is not None else None
@@ -172,6 +168,7 @@ class _Run:
         self.roots = set(records.known_roots(self.out))
         self.cleaned: set[Path] = set()  # folders whose leftover temporary files were removed
         self.fingerprint = fingerprint(config)
+        self.known_languages: set[str] | None = None  # what packages cover, read once when needed
 
     def close(self) -> None:
         if self.memory is not None:
@@ -245,7 +242,7 @@ class _Run:
     def _plan(self, sources: list[paths.Source]) -> list[_Job]:
         """Read every article once: its language, and which of its sentences nothing holds yet."""
         request = self.request
-        default = other(request.target) if request.target else None
+        default = languages.default_source(self.config, request.target) if request.target else None
         jobs: list[_Job] = []
         for source in sources:
             if self._unchanged(source):
@@ -258,6 +255,10 @@ class _Run:
                 continue
             except InputError as e:
                 self.fail(e)
+                continue
+            if not self._translatable(doc.source_lang):  # reported, never given to another language's model
+                self.fail(InputError(source.shown, f"is in {languages.name(doc.source_lang)} ({doc.source_lang}), which no installed "
+                                     f"or indexed package translates; skipped (a wrong guess? pass --from or set `lang:`)"))
                 continue
             targets = self._targets(doc.source_lang)
             if not targets:
@@ -276,6 +277,13 @@ class _Run:
                 chunks -= set(self._remembered(direction, chunks))
                 direction.missing.update(text_hash(t) for t in texts | chunks)
         return jobs
+
+    def _translatable(self, lang: str) -> bool:
+        if self.request.source or self.config.engine == "pseudo":
+            return True  # --from: a missing model is reported as such (exit 3)
+        if self.known_languages is None:
+            self.known_languages = languages.known(self.config) | set(self.config.languages)
+        return lang in self.known_languages
 
     def _targets(self, lang: str) -> tuple[str, ...]:
         if self.request.target:
