@@ -39,7 +39,8 @@ def source_render(span) -> str:
 
 
 def kept(block: Block, target_lang: str) -> bool:
-    return block.keep or block.lang == target_lang
+    # a block in the target language, or in a third one, is never given to a model of the article's language
+    return block.keep or block.lang is not None
 
 
 def segments_to_translate(doc: Document, target_lang: str) -> list[str]:
@@ -203,6 +204,8 @@ def translate_document(
         block_flags = set(block.flags)
         if block.lang == target_lang and not block.keep:
             block_flags.add(flags.TARGET_LANGUAGE)
+        elif block.lang is not None and not block.keep:
+            block_flags.add(flags.OTHER_LANGUAGE)
         for pair in pairs:
             block_flags.update(pair.flags)
         if keep:

@@ -29,7 +29,8 @@ from pathlib import Path, PurePosixPath
 
 from pipeline import formats, paths, read, records
 from pipeline.align import kept, sentence_id
-from pipeline.config import LANGUAGES, Config
+from pipeline.config import Config
+from pipeline.languages import well_formed
 from pipeline.document import Document, Segment
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError
@@ -235,8 +236,9 @@ def editor_text(text: str) -> str:
 
 def accept(exchange: formats.Exchange, name: str, out_dir: Path, config: Config, choose: str | None = None) -> Accepted:
     """Merge an exchange file three-way against the article's record; see the module's docstring."""
-    if exchange.source_lang not in LANGUAGES or exchange.target_lang not in LANGUAGES or exchange.source_lang == exchange.target_lang:
-        raise InputError(name, f"languages {exchange.source_lang}->{exchange.target_lang}: only en<->uk is translated here")
+    # any pair may be translated here; the article's record, read next, says which one this is
+    if not (well_formed(exchange.source_lang) and well_formed(exchange.target_lang)) or exchange.source_lang == exchange.target_lang:
+        raise InputError(name, f"languages {exchange.source_lang}->{exchange.target_lang}: not a pair of language codes")
     document = PurePosixPath(exchange.document)
     if document.is_absolute() or ".." in document.parts or not document.parts:
         raise InputError(name, f"document {exchange.document!r} is not an article path inside a source folder")

@@ -158,7 +158,35 @@ def fetch_index(config: ArgosConfig) -> list:
         raise PipelineError(f"cannot read the package index {url}: {_reason(e)}", ModelMissing.status) from None
     if not isinstance(data, list):
         raise PipelineError(f"the package index {url} is not a list of packages", ModelMissing.status)
+    _cache_index(config, data)
     return [AvailablePackage(m) for m in data if isinstance(m, dict)]
+
+
+def _index_cache(config: ArgosConfig) -> Path:
+    # one cache per index URL: a test index must not stand for the official one
+    key = hashlib.sha256(index_url(config).encode()).hexdigest()[:16]
+    return downloads_dir().parent / f"index-{key}.json"
+
+
+def _cache_index(config: ArgosConfig, data: list) -> None:
+    """Keep the last index read, so which languages exist is known without the network."""
+    pairs = sorted({(m.get("from_code"), m.get("to_code")) for m in data if isinstance(m, dict) and m.get("type", "translate") == "translate"}
+                   - {(None, None)}, key=str)
+    try:
+        path = _index_cache(config)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(pairs), encoding="utf-8")
+    except OSError:
+        pass  # a cache only
+
+
+def cached_pairs(config: ArgosConfig) -> set[tuple[str, str]]:
+    """Directions the package index offered when last read; empty when never read."""
+    try:
+        data = json.loads(_index_cache(config).read_text(encoding="utf-8"))
+        return {(str(a), str(b)) for a, b in data if a and b}
+    except (OSError, ValueError, TypeError):
+        return set()
 
 
 def available_for(config: ArgosConfig, source: str, target: str):

@@ -6,7 +6,7 @@ import codecs
 from pathlib import Path
 
 from pipeline import markdown, plaintext, records, segment
-from pipeline.config import LANGUAGES, Config
+from pipeline.config import Config
 from pipeline.detect import document_language
 from pipeline.document import Document
 from pipeline.errors import InputError
@@ -85,14 +85,14 @@ def load(
     lang = source_lang or _declared_language(meta, name)
     if lang is None:
         prose = segment.prose(raw)
-        lang = document_language(prose)
+        lang = document_language(prose, config.languages)
         if lang is None and not has_words(prose):
             lang = default_lang
             if lang is None:
                 raise NoProse(name, "no prose to translate and no `lang:` in its front matter; skipped")
     if lang is None:
         raise InputError(name, "cannot tell its language; pass --from or add `lang:` to its front matter")
-    blocks = segment.build_blocks(raw, lang, scanners(config, lang))
+    blocks = segment.build_blocks(raw, lang, scanners(config, lang), config.languages)
     return Document(
         path=name,
         text=text,
@@ -119,7 +119,9 @@ def _declared_language(meta: dict, name: str) -> str | None:
     value = meta.get("lang")
     if value is None:
         return None
-    code = str(value).strip().lower().replace("_", "-").split("-")[0]
-    if code not in LANGUAGES:
-        raise InputError(name, f"front matter says lang: {value!r}; only en and uk are supported")
+    from pipeline.languages import normalise, well_formed
+
+    code = normalise(value)
+    if not well_formed(code):  # whether a package covers it is the run's question
+        raise InputError(name, f"front matter says lang: {value!r}; not a language code")
     return code

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import align, engines, flags, localize, paths, read, records
+from pipeline import align, engines, flags, languages, localize, paths, read, records
 from pipeline.config import Config
 from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
 from pipeline.engines.base import Translated
@@ -123,10 +123,6 @@ class _Direction:
     fresh: set[str] = field(default_factory=set)  # texts the engine translated in this run
 
 
-def other(lang: str) -> str:
-    return "en" if lang == "uk" else "uk"
-
-
 def open_memory(config: Config, lock: bool = True) -> Memory | None:
     path = config.memory_path
     return Memory(path, lock=lock) if path is not None else None
@@ -174,6 +170,7 @@ class _Run:
         self.roots = set(records.known_roots(self.out))
         self.cleaned: set[Path] = set()  # folders whose leftover temporary files were removed
         self.fingerprint = fingerprint(config)
+        self.known_languages: set[str] | None = None  # what packages cover, read once when needed
 
     def close(self) -> None:
         if self.memory is not None:
@@ -247,14 +244,14 @@ class _Run:
     def _plan(self, sources: list[paths.Source]) -> list[_Job]:
         """Read every article once: its language, and which of its sentences nothing holds yet."""
         request = self.request
-        default = other(request.target) if request.target else None
+        default = languages.default_source(self.config, request.target) if request.target else None
         jobs: list[_Job] = []
         no_prose: list[tuple[paths.Source, InputError]] = []
-        languages: dict[Path, Counter] = {}  # per source folder: its articles' languages
+        folder_langs: dict[Path, Counter] = {}  # per source folder: its articles' languages
         for source in sources:
             unchanged = self._unchanged(source)
             if unchanged:
-                languages.setdefault(source.root, Counter())[unchanged] += 1
+                folder_langs.setdefault(source.root, Counter())[unchanged] += 1
                 continue
             try:
                 doc = self._load(source, request.source, default)
@@ -264,10 +261,14 @@ class _Run:
             except InputError as e:
                 self.fail(e)
                 continue
-            languages.setdefault(source.root, Counter())[doc.source_lang] += 1
+            if not self._translatable(doc.source_lang):  # reported, never given to another language's model
+                self.fail(InputError(source.shown, f"is in {languages.name(doc.source_lang)} ({doc.source_lang}), which no installed "
+                                     f"or indexed package translates; skipped (a wrong guess? pass --from or set `lang:`)"))
+                continue
+            folder_langs.setdefault(source.root, Counter())[doc.source_lang] += 1
             self._plan_one(source, doc, jobs)
         for source, e in no_prose:  # a section page (front matter only) is in its folder's language
-            folder = languages.get(source.root)
+            folder = folder_langs.get(source.root)
             if not folder:
                 self.stats.skipped += 1
                 self.reporter.notice(str(e))
@@ -297,6 +298,13 @@ class _Run:
             chunks = {c for c in align.fallback_chunks(doc, target, _Layered(known, found)) if c not in known}
             chunks -= set(self._remembered(direction, chunks))
             direction.missing.update(text_hash(t) for t in texts | chunks)
+
+    def _translatable(self, lang: str) -> bool:
+        if self.request.source or self.config.engine == "pseudo":
+            return True  # --from: a missing model is reported as such (exit 3)
+        if self.known_languages is None:
+            self.known_languages = languages.known(self.config) | set(self.config.languages)
+        return lang in self.known_languages
 
     def _targets(self, lang: str) -> tuple[str, ...]:
         if self.request.target:

@@ -11,14 +11,14 @@ from pipeline.markdown import RawBlock
 from pipeline.protect import Atom, Close, Open, Scanner, Text, has_words, mask, renumber, scan_text, urls
 
 
-def build_blocks(raw: Sequence[RawBlock], lang: str, scanners: Sequence[Scanner] = ()) -> tuple[Block, ...]:
+def build_blocks(raw: Sequence[RawBlock], lang: str, scanners: Sequence[Scanner] = (), expected: Sequence[str] = ()) -> tuple[Block, ...]:
     blocks = []
     for index, rb in enumerate(raw):
         runs = scan_text(rb.runs, scanners)
         masked, spans = mask(runs)
         segments = tuple(renumber(s, spans) for s in sentences.split(masked, lang))
         text = "".join(r.text for r in runs if isinstance(r, Text))
-        block_lang = block_language(text)
+        block_lang = block_language(text, lang, tuple(expected) or ("en", "uk"))
         found = () if rb.mapped else (flags.UNSUPPORTED_MARKUP,)
         blocks.append(
             Block(

@@ -79,3 +79,28 @@ def http_server(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# Short synthetic sentences written for the German and Polish test packages' SentencePiece models.
+GERMAN = [
+    "Am Donnerstag fuhr die Delegation mit dem Zug nach Berlin.",
+    "Die Stadt hat im letzten Jahr viele neue Schulen gebaut.",
+    "Nach der Sitzung sprachen die Minister über die Preise für Energie.",
+    "Der Bericht wird am Montag im Parlament vorgestellt.",
+    "Wir haben das Programm gründlich geprüft und einige Fehler gefunden.",
+]
+POLISH = [
+    "W czwartek delegacja pojechała pociągiem do Warszawy.",
+    "Miasto zbudowało w zeszłym roku wiele nowych szkół.",
+    "Po posiedzeniu ministrowie rozmawiali o cenach energii.",
+    "Raport zostanie przedstawiony w parlamencie w poniedziałek.",
+    "Dokładnie sprawdziliśmy program i znaleźliśmy kilka błędów.",
+]
+
+
+@pytest.fixture(scope="session")
+def more_package_files(tmp_path_factory) -> dict[str, Path]:
+    """Copy packages for en<->de and en<->pl, built like the uk/en ones (copy models, not translators)."""
+    out = tmp_path_factory.mktemp("argosmodels-more")
+    texts = corpus_texts() + GERMAN + POLISH
+    return {f"{s}_{t}": build_package(out, s, t, texts) for s, t in (("en", "de"), ("de", "en"), ("en", "pl"), ("pl", "en"))}

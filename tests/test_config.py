@@ -40,7 +40,7 @@ def test_values_are_read_and_nested(tmp_path):
         ("argos:\n  beam: 3\n", "unknown setting 'argos.beam'"),
         ("argos:\n  beam_size: two\n", "argos.beam_size must be a whole number"),
         ("argos:\n  beam_size: 0\n", "argos.beam_size must be at least 1"),
-        ("languages: [en, de]\n", "'de' is not supported"),
+        ("languages: [en, Deutsch]\n", "'Deutsch' is not a language code"),
         ("engine: google\n", "'google' is not one of argos, pseudo"),
         ("output:\n  article: '{nope}/{path}'\n", "output template '{nope}/{path}' is invalid"),
         ("- a\n- b\n", "expected a mapping"),

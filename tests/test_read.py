@@ -24,7 +24,7 @@ def write(tmp_path, data: bytes, name="a.md"):
         (b"", "empty file"),
         (b"  \n\n", "empty file"),
         (b"---\ntitle: [oops\n---\nBody text here.\n", "front matter is not valid YAML"),
-        (b"---\nlang: de\n---\nGuten Tag.\n", "only en and uk are supported"),
+        (b"---\nlang: 42\n---\nGuten Tag.\n", "not a language code"),
     ],
 )
 def test_bad_files_are_refused_with_the_file_and_the_reason(tmp_path, data, reason):

@@ -16,7 +16,7 @@ from pipeline.errors import ExitStatus
 @click.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
-@click.option("--to", "target", type=click.Choice(["en", "uk"]), help="Only this target language.")
+@click.option("--to", "target", metavar="LANG", callback=lambda ctx, param, v: v and v.strip().lower(), help="Only this target language.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
 @click.option("--all", "show_all", is_flag=True, help="List fresh translations too.")
 @config_option

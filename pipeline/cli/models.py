@@ -11,7 +11,7 @@ DIRECTIONS = (("en", "uk"), ("uk", "en"))
 
 @click.group()
 def models() -> None:
-    """Manage the Argos Translate packages (models) for en->uk and uk->en.
+    """Manage the Argos Translate packages (models), for any pair the package index offers.
 
     Packages live in $ARGOS_PACKAGES_DIR, else argos.packages_dir in config.yaml, else the Argos
     library's folder; the index is $ARGOS_PACKAGE_INDEX, else argos.package_index, else the
@@ -20,7 +20,7 @@ def models() -> None:
 
 
 @models.command("list")
-@click.option("--available", is_flag=True, help="Also list the uk/en packages in the package index (network).")
+@click.option("--available", is_flag=True, help="Also list every pair the package index offers (network).")
 @config_option
 @reports_errors
 def list_(available, config_path) -> None:
@@ -37,27 +37,38 @@ def list_(available, config_path) -> None:
             click.echo(f"  {s}->{t}  not installed ({packages.install_hint(s, t).split('; ')[1]})")
     if available:
         click.echo(f"index: {packages.index_url(config)}")
-        for p in packages.fetch_index(config):
-            if {p.from_code, p.to_code} == {"en", "uk"}:
+        for p in sorted(packages.fetch_index(config), key=lambda p: (p.from_code or "", p.to_code or "")):
+            if p.type == "translate" and p.from_code and p.to_code:
                 click.echo(f"  {p.from_code}->{p.to_code}  {p.code or ''} {p.package_version}")
 
 
 @models.command()
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1)
 @config_option
 @reports_errors
 def install(files, config_path) -> None:
-    """Install packages: FILES (.argosmodel), or with none, the official en->uk and uk->en."""
-    from pipeline import packages
+    """Install packages: FILES (.argosmodel); or SOURCE TARGET (two language codes: what that
+    direction needs, through English when no package is direct); or with none, en->uk and uk->en."""
+    from pathlib import Path
 
-    config = load_config(config_path).argos
+    from pipeline import languages, packages
+
+    full = load_config(config_path)
+    config = full.argos
     reporter = ClickReporter()
-    if files:
+    directions = DIRECTIONS
+    if len(files) == 2 and not any(Path(f).exists() or f.endswith(".argosmodel") for f in files):
+        source, target = (languages.normalise(f) for f in files)
+        if source == target:
+            raise click.UsageError("SOURCE and TARGET name the same language")
+        languages.check(full, [source, target], "models install")
+        directions = languages.route(full, source, target)
+    elif files:
         for file in files:
             pkg = packages.install_file(file, config)
             click.echo(f"installed {pkg.label} ({pkg.from_code}->{pkg.to_code}) in {pkg.path}")
         return
-    for s, t in DIRECTIONS:
+    for s, t in directions:
         found = packages.find(config, s, t)
         if found:
             click.echo(f"{s}->{t}: {found.label} is already installed")

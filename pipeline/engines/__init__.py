@@ -1,4 +1,4 @@
-"""Engines behind one interface (base.Engine): argos (default) and pseudo."""
+"""Engines behind one interface (base.Engine): argos (default) and pseudo; pivot chains two argos ones."""
 
 from __future__ import annotations
 
@@ -28,6 +28,25 @@ def create(
         return PseudoEngine(source_lang, target_lang)
     from pipeline import packages
     from pipeline.engines.argos import ArgosEngine
+    from pipeline.errors import ModelMissing
+    from pipeline.languages import PIVOT
 
-    installed = packages.ensure(config.argos, source_lang, target_lang, allow_download, progress)
-    return ArgosEngine(installed.path, config.argos)
+    a = config.argos
+    direct = packages.find(a, source_lang, target_lang)
+    if direct is None and PIVOT not in (source_lang, target_lang):
+        legs = ((source_lang, PIVOT), (PIVOT, target_lang))
+        found = [packages.find(a, s, t) for s, t in legs]
+        # pivot when both legs are here, or when the index (as last read) has no direct package
+        if all(found) or (source_lang, target_lang) not in packages.cached_pairs(a):
+            from pipeline.engines.pivot import PivotEngine
+
+            try:
+                chain = [f or packages.ensure(a, s, t, allow_download, progress) for f, (s, t) in zip(found, legs)]
+            except ModelMissing as e:
+                raise ModelMissing(
+                    f"{source_lang}->{target_lang} has no direct package and goes through {PIVOT}: {e} "
+                    f"(`pipeline models install {source_lang} {target_lang}` installs both legs)"
+                ) from None
+            return PivotEngine(*(ArgosEngine(p.path, a) for p in chain))
+    installed = direct or packages.ensure(a, source_lang, target_lang, allow_download, progress)
+    return ArgosEngine(installed.path, a)

@@ -55,10 +55,13 @@ class Glossary:
 NO_GLOSSARY = Glossary()
 
 
-def load(folder: str | Path | None, languages: tuple[str, ...] = ("en", "uk")) -> Glossary:
-    """Every locales/<lang>/glossary.yaml under folder; a missing folder or file means no terms."""
+def load(folder: str | Path | None, languages: tuple[str, ...] | None = None) -> Glossary:
+    """Every locales/<lang>/glossary.yaml under folder (any language; ``languages`` limits it); a
+    missing folder or file means no terms."""
     if folder is None:
         return NO_GLOSSARY
+    if languages is None:
+        languages = _languages(folder)
     terms: list[Term] = []
     keep: list[str] = []
     for lang in languages:
@@ -72,11 +75,13 @@ def load(folder: str | Path | None, languages: tuple[str, ...] = ("en", "uk")) -
         if not isinstance(data, dict) or set(data) - {"terms", "keep"}:
             raise ConfigError(f"{path}: a glossary has two keys, terms and keep")
         keep.extend(_strings(data.get("keep") or [], path, "keep"))
-        other = next(l for l in languages if l != lang)
+        # an entry's source is English, in English's own glossary Ukrainian, unless `from:` names it
+        default_other = "uk" if lang == "en" else "en"
         for i, entry in enumerate(data.get("terms") or []):
             where = f"terms[{i}]"
-            if not isinstance(entry, dict) or not {"source", "target"} <= set(entry) or set(entry) - {"source", "target", "forms"}:
-                raise ConfigError(f"{path}: {where} needs source and target (and optionally forms)")
+            if not isinstance(entry, dict) or not {"source", "target"} <= set(entry) or set(entry) - {"source", "target", "forms", "from"}:
+                raise ConfigError(f"{path}: {where} needs source and target (and optionally forms, from)")
+            other = str(entry.get("from") or default_other)
             source, target = _strings([entry["source"], entry["target"]], path, where)
             forms = tuple(_strings(entry.get("forms") or [], path, f"{where}.forms"))
             # into this language: fixed unless it inflects
@@ -95,10 +100,15 @@ def for_folder(folder: str | None) -> Glossary:
     """The glossaries under folder, read again only when a file changes."""
     if folder is None:
         return NO_GLOSSARY
-    stamps = tuple(
-        (lang, p.stat().st_mtime_ns) for lang in ("en", "uk") if (p := Path(folder) / lang / FILE).is_file()
-    )
+    stamps = tuple((lang, (Path(folder) / lang / FILE).stat().st_mtime_ns) for lang in _languages(folder))
     return _cached(folder, stamps)
+
+
+def _languages(folder: str | Path) -> tuple[str, ...]:
+    """The languages with a glossary in folder: en and uk first (their entries' default sources), then the rest."""
+    root = Path(folder)
+    found = sorted(p.parent.name for p in root.glob(f"*/{FILE}")) if root.is_dir() else []
+    return tuple(sorted(found, key=lambda lang: (lang not in ("en", "uk"), lang)))
 
 
 def _strings(values, path: Path, where: str) -> list[str]:

@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from pipeline.localize.vocab import normalize_name, vocab
+from pipeline.localize.vocab import day_dot, normalize_name, number_symbols, vocab
 from pipeline.protect import Atom, Run, split_runs
 
-LANGS = ("en", "uk")
+LANGS = ("en", "uk")  # tuned by hand; any other language is read by its CLDR conventions
 MAX_INT_DIGITS = 15  # beyond this a "number" is an identifier or a mistake; never reformat it
 
 
@@ -63,6 +63,7 @@ _DIGIT_RE = re.compile(r"\d")
 _SPACES_RE = re.compile(SP)
 _EN_NUMBER_RE = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _UK_NUMBER_RE = re.compile(r"\d+(?:,\d+)?")
+_DOT_GROUPED_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _YEAR_LIKE_RE = re.compile(r"1\d{3}|20\d{2}|2100")
 # Words after which a bare number is a name, a version or a reference, not an amount.
 _IDENT_BEFORE_RE = re.compile(
@@ -89,7 +90,8 @@ def _alt(words: Iterable[str]) -> str:
 
 def _number(name: str, lang: str, guarded: bool = True) -> str:
     """A number token, read loosely; ``parse_number`` decides what it means."""
-    group_space = SP if lang == "uk" else "[\u00a0\u202f]"  # en: only SI-style non-breaking groups
+    # a decimal point groups with commas, so spaces group only SI-style (non-breaking); a decimal comma with any space
+    group_space = "[\u00a0\u202f]" if _dot_decimal(lang) else SP
     start = NUM_START if guarded else r"[-\u2212]?"
     return (
         rf"(?P<{name}>{start}(?:\d{{1,3}}(?:{group_space}\d{{3}})+(?!\d)|\d+)"
@@ -109,7 +111,7 @@ def _pattern(lang: str) -> re.Pattern[str]:
     months = _names_alt(v.months, lang)
     month_year = _names_alt(v.month_year, lang)
     weekdays = _names_alt(v.weekdays, lang)
-    ordinal = EN_ORDINAL if lang == "en" else ""
+    ordinal = EN_ORDINAL if lang == "en" else (r"\.?" if day_dot(lang) else "")
     year_word = rf"(?:{SP}?(?:{_alt(v.year_words)})(?!\w))?" if v.year_words else ""
     symbols = _alt(v.currency_symbols)
     codes = _alt(v.currency_codes)
@@ -183,10 +185,12 @@ def parse_number(token: str, lang: str) -> Decimal | None:
         if rest and not re.fullmatch(r"\.\d+" if lang == "en" else r",\d+", rest):
             return None
         body = body_nospace.replace(",", ".")
-    elif lang == "en":
+    elif _dot_decimal(lang):
         if not _EN_NUMBER_RE.fullmatch(body):
             return None
         body = body.replace(",", "")
+    elif number_symbols(lang)[1] == "." and _DOT_GROUPED_RE.fullmatch(body):  # de "1.100,5"
+        body = body.replace(".", "").replace(",", ".")
     else:
         if not _UK_NUMBER_RE.fullmatch(body):
             return None
@@ -253,7 +257,8 @@ def _time_cued(text: str, start: int, end: int, lang: str) -> bool:
 
 @functools.cache
 def _time_cue_re(lang: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w)(?:{TIME_CUES[lang]}){SP}+$", re.IGNORECASE)
+    cues = TIME_CUES.get(lang, "(?!)")  # no cue words known: a time is recognised alone or before a zone
+    return re.compile(rf"(?<!\w)(?:{cues}){SP}+$", re.IGNORECASE)
 
 
 def _bare_number_skipped(text: str, start: int, end: int, token: str, lang: str) -> bool:
@@ -265,8 +270,8 @@ def _bare_number_skipped(text: str, start: int, end: int, token: str, lang: str)
         return True
     # English groups thousands ("4,317"), so "4317" is a port, an issue or a model number; Ukrainian
     # leaves 4-digit numbers ungrouped ("4396 повідомлень") but groups longer ones.
-    grouped = bool(_SPACES_RE.search(body)) or (lang == "en" and "," in body)
-    if not grouped and len(re.split("[.,]", body)[0]) >= (4 if lang == "en" else 5):
+    grouped = bool(_SPACES_RE.search(body)) or (_dot_decimal(lang) and "," in body)
+    if not grouped and len(re.split("[.,]", body)[0]) >= (4 if _dot_decimal(lang) else 5):
         return True
     if re.fullmatch(r"\d+\.0", body) or _VERSION_AFTER_RE.match(text, end):  # "1.0", "3.5 SP1", "2.21+"
         return True
@@ -368,10 +373,18 @@ def _trim_final_dot(text: str, start: int, end: int) -> int:
 
 
 def _normalize_lang(lang: str) -> str:
+    from babel import UnknownLocaleError
+
     base = lang.replace("-", "_").split("_")[0].lower()
-    if base not in LANGS:
-        raise ValueError(f"quantities are read in {', '.join(LANGS)}, not {lang!r}")
+    try:
+        number_symbols(base)
+    except (UnknownLocaleError, ValueError) as e:
+        raise ValueError(f"quantities are read in languages CLDR knows, not {lang!r}") from e
     return base
+
+
+def _dot_decimal(lang: str) -> bool:
+    return number_symbols(lang)[0] == "."
 
 
 def find(text: str, lang: str) -> list[tuple[int, int, Quantity]]:

@@ -21,7 +21,7 @@ from babel.units import UnknownUnitError, format_unit
 
 # Several locales per language so that both spellings are recognised ("kilometers"/"kilometres",
 # "percent"/"per cent", "Sep"/"Sept").
-SOURCE_LOCALES = {"en": ("en_US", "en_GB"), "uk": ("uk_UA",)}
+SOURCE_LOCALES = {"en": ("en_US", "en_GB"), "uk": ("uk_UA",)}  # any other language: its own CLDR locale
 
 # The units we recognise, in priority order: a surface form claimed by two units goes to the first.
 UNITS = (
@@ -92,6 +92,25 @@ class Vocab:
     currency_names: dict[str, str]  # "dollars", "гривень" -> ISO code
     scales: dict[str, tuple[int, str]]  # "million", "млн" -> (6, "long" | "short")
     currency_scales: dict[str, tuple[int, str]]  # also "M", "m", "bn": only after "$5"
+
+
+def source_locales(lang: str) -> tuple[str, ...]:
+    return SOURCE_LOCALES.get(lang, (lang,))
+
+
+@functools.cache
+def number_symbols(lang: str) -> tuple[str, str]:
+    """The decimal and group symbols of the language's CLDR locale: en (".", ","), uk (",", " "), de (",", ".")."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    locale = parse_locale(source_locales(lang)[0])
+    return get_decimal_symbol(locale), get_group_symbol(locale)
+
+
+@functools.cache
+def day_dot(lang: str) -> bool:
+    """Whether the language writes the day of a date with a dot ("6. Februar"), per its CLDR long date."""
+    return "d." in str(parse_locale(source_locales(lang)[0]).date_formats["long"].pattern)
 
 
 @functools.cache
@@ -166,7 +185,7 @@ def _year_words(locale: Locale, lang: str) -> tuple[str, ...]:
             after_year = value[0] == "y"
         elif after_year and value.strip(SPACES):
             words.append(value.strip(SPACES))
-    return tuple(dict.fromkeys(words + list(EXTRA_YEAR_WORDS[lang])))
+    return tuple(dict.fromkeys(words + list(EXTRA_YEAR_WORDS.get(lang, ()))))
 
 
 def _unquote(pattern_text: str) -> str:
@@ -199,12 +218,13 @@ def _head_word(name: str) -> str | None:
 
 @functools.cache
 def vocab(lang: str) -> Vocab:
-    locales = [parse_locale(x) for x in SOURCE_LOCALES[lang]]
-    lower = lang == "uk"  # uk names are lower case in CLDR and capitalised at a sentence start
+    locales = [parse_locale(x) for x in source_locales(lang)]
+    # uk, pl... write month names in lower case (CLDR too) and capitalise them at a sentence start
+    lower = locales[0].months["format"]["wide"][1].islower()
 
     units: dict[str, tuple[str, str]] = {}
     for unit in UNITS:
-        meaning = UNIT_MEANS[lang].get(unit, unit)
+        meaning = UNIT_MEANS.get(lang, {}).get(unit, unit)
         for length in ("long", "short"):
             for locale in locales:
                 # where CLDR has no long name (uk "mile"), the short forms are full words: "45 миль"
@@ -212,7 +232,7 @@ def vocab(lang: str) -> Vocab:
                 for word in unit_forms(unit, length, locale):
                     if word not in AMBIGUOUS_SYMBOLS:
                         units.setdefault(word, (meaning, style))
-    for word, unit in EXTRA_UNITS[lang].items():
+    for word, unit in EXTRA_UNITS.get(lang, {}).items():
         units.setdefault(word, (unit, "short"))
 
     percent = {"%": "symbol"}
@@ -238,12 +258,12 @@ def vocab(lang: str) -> Vocab:
                 for word in (form, _head_word(form)):
                     if word and word.lower() not in ambiguous and word != code:
                         names.setdefault(word, code)
-    symbols.update({k: v for k, v in EXTRA_CURRENCY_SYMBOLS[lang].items() if k not in symbols})
+    symbols.update({k: v for k, v in EXTRA_CURRENCY_SYMBOLS.get(lang, {}).items() if k not in symbols})
 
     scales = _scales(locales)
     bare_scales = {w: v for w, v in scales.items() if v[1] == "long" or len(w.rstrip(".")) >= 3}
     currency_scales = dict(scales)
-    for word, power in EXTRA_SCALES[lang].items():
+    for word, power in EXTRA_SCALES.get(lang, {}).items():
         currency_scales.setdefault(word, (power, "short"))
 
     return Vocab(

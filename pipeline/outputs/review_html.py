@@ -13,6 +13,14 @@ from pipeline import __version__, flags
 from pipeline.document import AlignedBlock, TranslatedDocument
 
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
+
+
+def language_name(code: str) -> str:
+    """A language's own name: from CLDR for any language beyond the two named here."""
+    from pipeline.languages import name
+
+    return escape(LANGUAGE_NAMES.get(code) or name(code))
+
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'; base-uri 'none'"
 
 STYLE = """
@@ -105,12 +113,12 @@ def render(td: TranslatedDocument) -> str:
 <body>
 <header>
 <h1>{escape(doc.path)}</h1>
-<p class="meta">{LANGUAGE_NAMES[src]} → {LANGUAGE_NAMES[tgt]} · engine {escape(td.engine)} · model {escape(td.model)} {escape(td.model_version)} · {len(td.blocks)} blocks · {flagged} flagged</p>
+<p class="meta">{language_name(src)} → {language_name(tgt)} · engine {escape(td.engine)} · model {escape(td.model)} {escape(td.model_version)} · {len(td.blocks)} blocks · {flagged} flagged</p>
 <dl class="legend">{legend}</dl>
 </header>
 <table>
 <colgroup><col class="n"><col><col></colgroup>
-<thead><tr><th>#</th><th lang="{src}">{LANGUAGE_NAMES[src]}</th><th lang="{tgt}">{LANGUAGE_NAMES[tgt]}</th></tr></thead>
+<thead><tr><th>#</th><th lang="{src}">{language_name(src)}</th><th lang="{tgt}">{language_name(tgt)}</th></tr></thead>
 <tbody>
 {(chr(10) * 2).join(rows)}
 </tbody>

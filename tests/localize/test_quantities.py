@@ -300,7 +300,12 @@ def test_scanner_plugs_into_scan_text():
 
 def test_unknown_language_is_an_error():
     with pytest.raises(ValueError):
-        find("5", "de")
+        find("5", "xx")
+
+
+def test_any_language_is_read_in_its_cldr_conventions():
+    assert [q.text for _, _, q in find("Am 6. Februar 2025 fuhren wir 1.100,5 km.", "de")] == ["6. Februar 2025", "1.100,5 km"]
+    assert [q.value for _, _, q in find("Przejechaliśmy 1 100,5 km.", "pl")] == [Decimal("1100.5")]
 
 
 # --- properties ------------------------------------------------------------------------------
