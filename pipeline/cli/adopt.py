@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import config_option, error, load_config, reports_errors
+from pipeline.cli.common import config_option, error, language, load_config, reports_errors
 from pipeline.errors import ExitStatus
 
-LANG = click.Choice(["en", "uk"])
 
 
 @click.command()
@@ -18,8 +17,8 @@ LANG = click.Choice(["en", "uk"])
 @click.option("--translations", "translations", type=click.Path(file_okay=False),
               help="Where the existing translations are, laid out as output.article says [default: OUT].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
-@click.option("--to", "target", type=LANG, help="Language of the translations [default: the other one].")
-@click.option("--from", "source", type=LANG, help="Language of the sources [default: front matter `lang:`, else detected].")
+@click.option("--to", "target", callback=language, metavar="LANG", help="Language of the translations [default: the other one].")
+@click.option("--from", "source", callback=language, metavar="LANG", help="Language of the sources [default: front matter `lang:`, else detected].")
 @click.option("--key", help="Pair articles by this front matter key (Hugo: translationKey) instead of by path.")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None,
               help="Alignment confidence below which a pair is listed for review, not adopted [default: 0.9].")

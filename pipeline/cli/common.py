@@ -22,6 +22,19 @@ def config_option(f):
     )(f)
 
 
+def language(ctx, param, value):
+    """A language code option, normalised ("de-DE" -> "de"); whether a package covers it is
+    checked once the configuration is read."""
+    if value is None:
+        return None
+    from pipeline.languages import normalise, well_formed
+
+    code = normalise(value)
+    if not well_formed(code):
+        raise click.BadParameter(f"{value!r} is not a language code (en, uk, de...)")
+    return code
+
+
 def quiet_option(f):
     return click.option("-q", "--quiet", "quiet_flag", is_flag=True, default=False, help="Print errors only.")(f)
 

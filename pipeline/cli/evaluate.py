@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import config_option, load_config, reports_errors
+from pipeline.cli.common import config_option, language, load_config, reports_errors
 from pipeline.errors import PipelineError
 
 
@@ -17,7 +17,7 @@ from pipeline.errors import PipelineError
               help="Folder of reference translations, with the same article paths.")
 @click.option("--source", "source", type=click.Path(exists=True, file_okay=False),
               help="Folder of the source articles, for the checks without a reference when there is no bilingual JSON.")
-@click.option("--lang", type=click.Choice(["en", "uk"]), help="Language of the translations [default: detected].")
+@click.option("--lang", callback=language, metavar="LANG", help="Language of the translations [default: detected].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.option("--html", "html", type=click.Path(dir_okay=False), help="Write the report as an HTML page.")
 @click.option("--worst", type=click.IntRange(0, 10000), default=20, show_default=True, help="Worst sentences to list.")

@@ -8,24 +8,15 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import ClickReporter, config_option, load_config, quiet, quiet_option, reports_errors, say
+from pipeline.cli.common import ClickReporter, config_option, language, load_config, quiet, quiet_option, reports_errors, say
 from pipeline.errors import ExitStatus, exit_status_help
-
-
-def _lang(ctx, param, value):
-    """A language code, normalised; whether a package covers it is checked once the config is read."""
-    if value is None:
-        return None
-    from pipeline.languages import normalise
-
-    return normalise(value)
 
 
 
 @click.command(epilog="Exit statuses:\n\n\b\n" + exit_status_help())
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
-@click.option("--to", "target", callback=_lang, metavar="LANG", help="Target language (any an installed or indexed package covers) [default: every other language in config.yaml `languages`].")
-@click.option("--from", "source", callback=_lang, metavar="LANG", help="Source language [default: front matter `lang:`, else detected].")
+@click.option("--to", "target", callback=language, metavar="LANG", help="Target language (any an installed or indexed package covers) [default: every other language in config.yaml `languages`].")
+@click.option("--from", "source", callback=language, metavar="LANG", help="Source language [default: front matter `lang:`, else detected].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
 @click.option("--engine", type=click.Choice(["argos", "pseudo"]), help="Translation engine [default: argos].")
 @click.option("--beam-size", type=click.IntRange(1, 16), help="Beam size for argos [default: argos.beam_size, 2].")

@@ -135,10 +135,9 @@ def unit_error(unit: Unit, problem: Exception) -> Unit:
 
 
 def normalise_lang(code: str) -> str:
-    """'en-US', 'UK', 'uk_UA' -> 'en'/'uk'; any other code lowercased as given (the caller rejects it)."""
-    code = code.strip()
-    primary = re.split(r"[-_]", code, maxsplit=1)[0].lower()
-    return primary if primary in ("en", "uk") else code.lower()
+    """'en-US', 'UK', 'de_DE' -> the primary language subtag in lower case ('en', 'uk', 'de'): files
+    tag languages with regions, the pipeline by language alone. Whether it is supported is the caller's call."""
+    return re.split(r"[-_]", code.strip(), maxsplit=1)[0].lower()
 
 
 def require_lang(code: str | None, what: str) -> str:

@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from pipeline import exchange, flags, formats, freshness, localize, paths, records, run
+from pipeline import exchange, flags, formats, freshness, languages, localize, paths, records, run
 from pipeline.align import kept, sentence_id
-from pipeline.config import LANGUAGES, Config
+from pipeline.config import Config
 from pipeline.document import Segment, Span
 from pipeline.errors import ExitStatus, InputError, PipelineError
 from pipeline.fileio import Busy, FolderLock
@@ -220,7 +220,7 @@ class Project:
     def _open(self, target: str, rel: str) -> exchange.Translation:
         """The translation at this address, which must be one the sources have: never a path
         built from what a request says."""
-        if target not in LANGUAGES:
+        if not languages.well_formed(target):
             raise NotFound(f"no language {target!r}")
         p = PurePosixPath(rel)
         if not rel or p.is_absolute() or ".." in p.parts or p.as_posix() != rel:
