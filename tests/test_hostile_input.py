@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 import shutil
 
@@ -25,6 +26,7 @@ REFUSED = {
     ),
     "huge.md": "too large (20.0 MB; the limit is 5.0 MB, see max_file_bytes)",
     "unreadable.md": "cannot read: permission denied",
+    "fifo.md": "not a regular file (a FIFO)",
 }
 TRANSLATED = ["unclosed-fence.md", "deep-nesting.md", "long-paragraph.md", "many-lines.md", "odd name — «ї» [1].md", "-dash.md"]
 
@@ -42,14 +44,15 @@ def batch(tmp_path, monkeypatch):
     outside = tmp_path / "secret.md"
     outside.write_text("Not part of the source tree.\n")
     (src / "link-out.md").symlink_to(outside)
-    original = pathlib.Path.read_bytes
+    os.mkfifo(src / "fifo.md")  # opening it for reading would wait for a writer forever
+    original = os.open
 
-    def read_bytes(self):  # chmod 000 does not stop root, who runs CI: simulate EACCES
-        if self.name == "unreadable.md":
-            raise PermissionError(13, "Permission denied", str(self))
-        return original(self)
+    def denied(path, *args, **kwargs):  # chmod 000 does not stop root, who runs CI: simulate EACCES
+        if os.path.basename(path) == "unreadable.md":
+            raise PermissionError(13, "Permission denied", str(path))
+        return original(path, *args, **kwargs)
 
-    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", denied)
     return src
 
 
