@@ -168,7 +168,10 @@ def _declared_language(meta: dict, name: str) -> str | None:
     value = meta.get("lang")
     if value is None:
         return None
-    code = str(value).strip().lower().replace("_", "-").split("-")[0]
+    if not isinstance(value, str):  # a list or a mapping: never printed whole (it may be huge)
+        raise InputError(name, f"front matter's lang: is {type(value).__name__}, not a language code")
+    code = value.strip().lower().replace("_", "-").split("-")[0]
     if code not in LANGUAGES:
-        raise InputError(name, f"front matter says lang: {value!r}; only en and uk are supported")
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        raise InputError(name, f"front matter says lang: {shown!r}; only en and uk are supported")
     return code

@@ -29,6 +29,8 @@ def write(tmp_path, data: bytes, name="a.md"):
         (b"  \n\n", "empty file"),
         (b"---\ntitle: [oops\n---\nBody text here.\n", "front matter is not valid YAML"),
         (b"---\nlang: de\n---\nGuten Tag.\n", "only en and uk are supported"),
+        (b"---\nlang: [en, uk]\n---\nText.\n", "front matter's lang: is list, not a language code"),
+        (b"---\nlang: " + b"x" * 5000 + b"\n---\nText.\n", "front matter says lang: '" + "x" * 39 + "…'; only en"),
     ],
 )
 def test_bad_files_are_refused_with_the_file_and_the_reason(tmp_path, data, reason):
