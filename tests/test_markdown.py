@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline import markdown
-from pipeline.protect import Atom, Close, Open, has_words
+from pipeline.protect import Atom, Close, Open, Text, has_words
 from tests.conftest import EXAMPLES, SHARED
 from tests.helpers import prose, structure, translate
 
@@ -153,3 +153,24 @@ def test_shortcut_and_collapsed_references_keep_their_label(tmp_path):
         "See [Our рік  in review][Our year in review], [the сайт][the site] and ![a лого][a logo] and [full][ref]."
     )
     assert structure(td.text) == structure(text)
+
+
+def test_shortcodes_are_hidden_behind_characters_the_text_does_not_use():
+    every_bmp_private_use = "".join(chr(c) for c in range(0xE000, 0xF900))
+    text = f"Text {every_bmp_private_use} and {{{{< figure src=\"a.png\" >}}}} here.\n"
+    masked, shortcodes = markdown.hide_shortcodes(text)
+    assert ord(shortcodes.start) >= 0xF0000 and ord(shortcodes.fill) >= 0xF0000
+    (block,) = markdown.parse(text).blocks
+    assert [r.source for r in block.runs if isinstance(r, Atom)] == ['{{< figure src="a.png" >}}']
+    assert "".join(r.text for r in block.runs if isinstance(r, Text)) == f"Text {every_bmp_private_use} and  here."
+
+
+def test_a_text_using_every_candidate_character_is_refused(tmp_path, monkeypatch):
+    from pipeline.config import Config
+    from pipeline.errors import InputError
+    from pipeline.read import load
+
+    monkeypatch.setattr(markdown, "_SENTINEL_RANGES", ((0xE000, 0xE003),))
+    (tmp_path / "a.md").write_text("\ue000\ue001\ue002\ue003 {{< x >}} words.\n")
+    with pytest.raises(InputError, match="its shortcodes cannot be hidden"):
+        load(tmp_path / "a.md", "a.md", Config())

@@ -171,3 +171,59 @@ def test_any_text_is_translated_or_refused_cleanly(text):
         return
     assert structure(td.text) == structure(text)
     assert prose(td.text).replace(PSEUDO(""), "").split() == prose(text).split()
+
+
+# Private-use characters are what shortcodes used to be hidden behind: text full of them, beside
+# shortcodes that hold them too, must keep every one of them and every shortcode.
+PUA = ["\ue000", "\ue001", "\ue002", "\ue100", "\ue1ff", "\uf8ff", "\U000f0000", "\U0010fffd"]
+pua_text = st.lists(
+    st.one_of(
+        st.sampled_from(PUA),
+        st.characters(min_codepoint=0xE000, max_codepoint=0xF8FF),
+        st.sampled_from(["word", "Київ", " ", " ", "\n", "\n\n", "- ", "> ", "# ", "*", "`", "[", "](u)", "|", "\\"]),
+        st.sampled_from(['{{< fig "\ue000\ue100" >}}', "{{% note %}}", "{{<\ue001>}}", "{{< a\nb >}}", "{{<>}}"]),
+    ),
+    max_size=40,
+).map("".join)
+
+
+def _shortcodes_in(runs) -> list[str]:
+    return [r.source for r in runs if getattr(r, "kind", "") == "shortcode"]
+
+
+@SETTINGS
+@given(pua_text)
+def test_masking_is_collision_free_whatever_characters_the_text_uses(text):
+    masked, shortcodes = markdown.hide_shortcodes(text)
+    matches = list(markdown.SHORTCODE_RE.finditer(text))
+    assert len(masked) == len(text) and [m.group(0) for m in matches] == shortcodes.found
+    inside = {i for m in matches for i in range(m.start(), m.end())}
+    assert all(masked[i] == c for i, c in enumerate(text) if i not in inside)  # the rest is untouched
+    if matches:  # what hides a shortcode cannot be mistaken for anything the author wrote
+        assert shortcodes.start not in text and shortcodes.fill not in text
+        assert masked.count(shortcodes.start) == len(matches)
+    for block in markdown.parse(text).blocks:  # a shortcode atom is always one of the text's own
+        for found in _shortcodes_in(block.runs):
+            assert found in shortcodes.found
+
+
+@SETTINGS
+@given(pua_text)
+def test_private_use_characters_and_shortcodes_survive_translation(text):
+    try:
+        td = run(text)
+    except InputError as e:
+        assert "\n" not in str(e)
+        return
+    out = td.text
+    for sc in set(shortcodes_of(text)):
+        assert out.count(sc) == text.count(sc), sc
+    rest_in, rest_out = markdown.SHORTCODE_RE.sub("", text), markdown.SHORTCODE_RE.sub("", out)
+    for c in set(rest_in):
+        if 0xE000 <= ord(c) <= 0xF8FF or ord(c) >= 0xF0000:
+            assert rest_out.count(c) == rest_in.count(c), repr(c)
+    assert structure(out) == structure(text)
+
+
+def shortcodes_of(text: str) -> list[str]:
+    return [m.group(0) for m in markdown.SHORTCODE_RE.finditer(text)]
