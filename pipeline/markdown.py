@@ -34,6 +34,10 @@ _DIGITS = [chr(c) for c in range(0xE000, 0xF900)]
 _ATOM_LINE_HTML = r"<[^<>\n]*>"
 
 
+class ParseError(ValueError):
+    """The document cannot be parsed faithfully; the message is one line for the user."""
+
+
 class Shortcodes:
     """The shortcodes hidden in a text, and how to find them again in the parser's tokens."""
 
@@ -70,7 +74,7 @@ class Shortcodes:
         return self._value[m.group(1)] * len(self._value) + self._value[m.group(2)]
 
 
-class MaskError(ValueError):
+class MaskError(ParseError):
     """No character is left to hide shortcodes with (the text uses all of them)."""
 
 
@@ -110,7 +114,70 @@ def _parser():
     for name in md.inline.ruler.get_all_rules():
         fn = next(r.fn for r in md.inline.ruler.__rules__ if r.name == name)
         md.inline.ruler.at(name, _tracking(name, fn))
+    # markdown-it drops, without a word, every line nested deeper than maxNesting (20 levels in
+    # CommonMark mode, where a list counts two). Containers are counted here and a deeper
+    # document refused, so the parser's own limit (raised above ours while blocks are parsed) is
+    # never reached. Inline parsing keeps 20: past it, markup is read as text, nothing is lost.
+    for r in md.block.ruler.__rules__:
+        if r.name in CONTAINERS:
+            md.block.ruler.at(r.name, _container(r.fn), {"alt": list(r.alt)})  # at() resets alt
+    md.block.tokenize = _depth_checked(md.block.tokenize)
+    block = next(r.fn for r in md.core.ruler.__rules__ if r.name == "block")
+    md.core.ruler.at("block", _block_nesting(block, 2 * MAX_DEPTH + 10))
     return md
+
+
+# Block quotes, lists and footnotes nested in each other. Each level is a recursive call of the
+# parser (~4 Python frames): 100 levels stay far from Python's recursion limit.
+MAX_DEPTH = 100
+CONTAINERS = ("blockquote", "list", "footnote_def")
+_DEPTH = "pipeline:depth"  # in the parser's env: containers open around the current line
+_MARKER_RE = re.compile(r"[ \t]{0,3}(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]))")
+
+
+class NestingError(ParseError):
+    pass
+
+
+def _container(fn: Callable) -> Callable:
+    def rule(state, start: int, end: int, silent: bool) -> bool:
+        if silent:  # only probing whether a container starts here: nothing nested is parsed
+            return fn(state, start, end, silent)
+        depth = state.env.get(_DEPTH, 0)
+        state.env[_DEPTH] = depth + 1
+        try:
+            return fn(state, start, end, silent)
+        finally:
+            state.env[_DEPTH] = depth
+
+    return rule
+
+
+def _block_nesting(fn: Callable, limit: int) -> Callable:
+    def rule(state) -> None:
+        inline = state.md.options["maxNesting"]
+        state.md.options["maxNesting"] = limit
+        try:
+            fn(state)
+        finally:
+            state.md.options["maxNesting"] = inline
+
+    return rule
+
+
+def _depth_checked(tokenize: Callable) -> Callable:
+    def checked(state, start: int, end: int) -> None:
+        depth = state.env.get(_DEPTH, 0)
+        if depth > MAX_DEPTH:
+            line = state.skipEmptyLines(start)
+            if line < end:
+                pos, more = state.bMarks[line] + state.tShift[line], 0
+                while m := _MARKER_RE.match(state.src, pos, state.eMarks[line]):  # the rest of the line's nesting
+                    pos, more = m.end(), more + 1
+                raise NestingError(f"nested {depth + more} levels deep (line {line + 1}); the limit is {MAX_DEPTH} levels of block quotes and lists")
+        tokenize(state, start, end)
+
+    return checked
 
 
 def _tracking(name: str, fn: Callable) -> Callable:

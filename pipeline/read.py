@@ -126,7 +126,7 @@ def load(
     else:
         try:
             parsed = markdown.parse(text, config.front_matter_keys)
-        except (FrontMatterError, markdown.MaskError) as e:
+        except (FrontMatterError, markdown.ParseError) as e:
             raise InputError(name, str(e)) from None
         except RecursionError:
             raise InputError(name, "nested too deeply to parse") from None

@@ -33,6 +33,9 @@ REFUSED = {
     "huge.md": "too large (20.0 MB; the limit is 5.0 MB, see max_file_bytes)",
     "unreadable.md": "cannot read: permission denied",
     "fifo.md": "not a regular file (a FIFO)",
+    # markdown-it silently drops what is nested past its limit: refused instead of left untranslated
+    "nested-quotes-5000.md": "nested 5000 levels deep (line 1); the limit is 100 levels of block quotes and lists",
+    "nested-list-5000.md": "nested 5000 levels deep (line 1); the limit is 100 levels of block quotes and lists",
 }
 TRANSLATED = ["front-matter-anchors.md", "unclosed-fence.md", "deep-nesting.md", "long-paragraph.md", "many-lines.md", "odd name — «ї» [1].md", "-dash.md"]
 
@@ -107,3 +110,18 @@ def test_anchored_front_matter_comes_out_valid_and_translated_once(tmp_path, run
     assert flagged == {"description": [], "summary": ["unsupported-markup"]}  # not translated: said so
     again = runner.invoke(main, ["translate", str(out / "uk"), "--engine", "pseudo", "--to", "en", "--out", str(tmp_path / "back")])
     assert again.exit_code == 0, again.output  # the pipeline reads its own output
+
+
+def test_nesting_up_to_the_limit_is_translated_at_every_level(tmp_path, runner, argos_env):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(BAD / "deep-nesting.md", src)  # 60 levels of lists, then 60 of quotes
+    (src / "at-the-limit.md").write_text("> - " * 50 + "The deepest text.\n")
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["translate", str(src), "--engine", "pseudo", "--to", "uk", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for name in ("deep-nesting.md", "at-the-limit.md"):
+        source = (src / name).read_text()
+        translated = (out / "uk" / name).read_text()
+        lines = [line for line in source.splitlines() if "level" in line or "deepest" in line]
+        assert translated.count("\u27e6uk\u27e7") == len(lines), name  # every level, none skipped

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline import markdown
@@ -174,3 +176,22 @@ def test_a_text_using_every_candidate_character_is_refused(tmp_path, monkeypatch
     (tmp_path / "a.md").write_text("\ue000\ue001\ue002\ue003 {{< x >}} words.\n")
     with pytest.raises(InputError, match="its shortcodes cannot be hidden"):
         load(tmp_path / "a.md", "a.md", Config())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("> " * 101 + "x\n", "nested 101 levels deep (line 1)"),
+        ("Intro.\n\n" + "> - " * 60 + "x\n", "nested 120 levels deep (line 3)"),
+        ("".join("  " * i + f"- item {i}\n" for i in range(150)), "nested 101 levels deep (line 101)"),
+        ("[^1]: " + "> " * 120 + "x\n\nA[^1]\n", "nested 121 levels deep (line 1)"),
+    ],
+)
+def test_nesting_past_the_limit_is_refused_not_dropped(text, message):
+    with pytest.raises(markdown.NestingError, match=re.escape(message) + "; the limit is 100 levels"):
+        markdown.parse(text)
+
+
+def test_nesting_at_the_limit_is_parsed_whole():
+    (block,) = markdown.parse("> " * 100 + "Deep words.\n").blocks
+    assert block.runs == (Text("Deep words."),)
