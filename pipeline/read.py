@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -81,8 +82,14 @@ def read_bytes(path: str | os.PathLike, name: str, max_bytes: int) -> bytes:
 
 
 def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool, str]:
-    """The file's text with "\\n" line endings, its own line ending, whether it had a BOM, and the
-    SHA-256 of its bytes (recorded with the translation, so `check` knows what was translated)."""
+    """The file's text with "\\n" line endings, its most common line ending, whether it had a BOM,
+    and the SHA-256 of its bytes (recorded with the translation, so `check` knows what was
+    translated)."""
+    text, newline, _, bom, sha256 = _read_article(path, name, max_bytes)
+    return text, newline, bom, sha256
+
+
+def _read_article(path: Path, name: str, max_bytes: int) -> tuple[str, str, tuple[tuple[int, str], ...], bool, str]:
     data = read_bytes(path, name, max_bytes)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise InputError(name, "UTF-32 text (byte order mark); save it as UTF-8")
@@ -100,9 +107,33 @@ def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool, st
         raise InputError(name, f"not UTF-8 (invalid byte 0x{data[e.start]:02x} at offset {e.start})") from None
     if not text.strip():
         raise InputError(name, "empty file")
-    newline = "\r\n" if "\r\n" in text else "\n"
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, newline, bom, sha256
+    text, newline, endings = split_line_endings(text)
+    return text, newline, endings, bom, sha256
+
+
+_ENDING_RE = re.compile(r"\r\n|\r|\n")
+
+
+def split_line_endings(text: str) -> tuple[str, str, tuple[tuple[int, str], ...]]:
+    """Text with "\\n" line endings (what the parser sees), the file's most common line ending,
+    and every other one as (offset of its "\\n" in the returned text, the ending as written), so
+    that the output keeps every line ending outside the translated regions as it was."""
+    crlf = text.count("\r\n")
+    counts = {"\n": text.count("\n") - crlf, "\r\n": crlf, "\r": text.count("\r") - crlf}
+    newline = max(counts, key=counts.get)  # a tie goes to the first: "\n"
+    endings: list[tuple[int, str]] = []
+    if sum(1 for n in counts.values() if n) > 1:  # mixed: remember where the others are
+        removed = 0  # characters "\r\n" -> "\n" took out before the current one
+        for m in _ENDING_RE.finditer(text):
+            ending = m.group(0)
+            if ending != newline:
+                endings.append((m.start() - removed, ending))
+            removed += len(ending) - 1
+    if crlf:
+        text = text.replace("\r\n", "\n")
+    if counts["\r"]:
+        text = text.replace("\r", "\n")
+    return text, newline, tuple(endings)
 
 
 class NoProse(InputError):
@@ -117,7 +148,7 @@ def load(
     ``default_lang`` is the language assumed for an article without any prose to detect it from
     (a section index holding only a title like "2023").
     """
-    text, newline, bom, sha256 = read_text(path, name, config.max_file_bytes)
+    text, newline, endings, bom, sha256 = _read_article(path, name, config.max_file_bytes)
     is_text = path.suffix.lower() in TEXT_SUFFIXES
     meta: dict = {}
     lang_field = None
@@ -149,6 +180,7 @@ def load(
         source_lang=lang,
         blocks=blocks,
         newline=newline,
+        endings=endings,
         bom=bom,
         lang_field=lang_field,
         sha256=sha256,

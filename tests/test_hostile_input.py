@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import shutil
 
 import pytest
@@ -37,7 +38,7 @@ REFUSED = {
     "nested-quotes-5000.md": "nested 5000 levels deep (line 1); the limit is 100 levels of block quotes and lists",
     "nested-list-5000.md": "nested 5000 levels deep (line 1); the limit is 100 levels of block quotes and lists",
 }
-TRANSLATED = ["front-matter-anchors.md", "unclosed-fence.md", "deep-nesting.md", "long-paragraph.md", "many-lines.md", "odd name — «ї» [1].md", "-dash.md"]
+TRANSLATED = ["mixed-line-endings.md", "cr-only.md", "front-matter-anchors.md", "unclosed-fence.md", "deep-nesting.md", "long-paragraph.md", "many-lines.md", "odd name — «ї» [1].md", "-dash.md"]
 
 
 @pytest.fixture
@@ -125,3 +126,21 @@ def test_nesting_up_to_the_limit_is_translated_at_every_level(tmp_path, runner, 
         translated = (out / "uk" / name).read_text()
         lines = [line for line in source.splitlines() if "level" in line or "deepest" in line]
         assert translated.count("\u27e6uk\u27e7") == len(lines), name  # every level, none skipped
+
+
+@pytest.mark.parametrize("name", ["mixed-line-endings.md", "cr-only.md"])
+def test_line_endings_are_kept_line_by_line(tmp_path, runner, argos_env, name):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(BAD / name, src)
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["translate", str(src), "--engine", "pseudo", "--to", "uk", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    source = (src / name).read_bytes()
+    translated = (out / "uk" / name).read_bytes()
+    endings = re.compile(rb"\r\n|\r|\n")
+    assert endings.findall(translated) == endings.findall(source)  # each line keeps its own ending
+    kept = [line for line in endings.split(source) if line.startswith((b"x =", b"y =", b"z =", b"```", b"    "))]
+    assert kept and all(line in endings.split(translated) for line in kept)
+    code = re.search(rb"```python.*?```|    indented code.*more code", source, re.S).group(0)
+    assert code in translated  # the code block byte for byte, its mixed endings too

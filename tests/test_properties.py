@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline import markdown
+from pipeline.config import Config
 from pipeline.errors import InputError
+from pipeline.read import load
 from tests.helpers import prose, structure, translate
 
 PSEUDO = lambda s: "\u27e6uk\u27e7 " + s  # noqa: E731  what the pseudo engine does to a sentence
@@ -227,3 +229,52 @@ def test_private_use_characters_and_shortcodes_survive_translation(text):
 
 def shortcodes_of(text: str) -> list[str]:
     return [m.group(0) for m in markdown.SHORTCODE_RE.finditer(text)]
+
+
+# Line endings: a file may mix "\r\n", "\n" and "\r"; every byte outside the translated regions
+# must come out as it was, code blocks included.
+md_line = st.sampled_from(
+    ["# A heading", "Some words here.", "more words", "- an item", "> quoted text", "```", "code = 1  ", "    indented code",
+     "| a | b |", "|---|---|", "", "", "<div>", "</div>", "Line with trailing spaces  ", "Hard break\\", "[x]: https://e.org"]
+)
+ending = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@st.composite
+def mixed_endings(draw):
+    lines = draw(st.lists(md_line, min_size=1, max_size=25))
+    head = ""
+    if draw(st.booleans()):
+        e1, e2, e3 = draw(ending), draw(ending), draw(ending)
+        head = f"---{e1}title: A title{e2}slug: x{e3}---{draw(ending)}"
+    return head + "".join(line + draw(ending) for line in lines) + draw(st.sampled_from(["", "tail words"]))
+
+
+def _raw_offsets(raw: str) -> list[int]:
+    """Offset in raw of each offset of the text with "\\n" endings (and of its end)."""
+    out, i = [], 0
+    while i < len(raw):
+        out.append(i)
+        i += 2 if raw.startswith("\r\n", i) else 1
+    return out + [len(raw)]
+
+
+@SETTINGS
+@given(mixed_endings())
+def test_line_endings_outside_translated_regions_come_out_as_written(raw):
+    from pipeline.outputs import article
+
+    assume(raw.strip())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "a.md"
+        path.write_bytes(raw.encode())
+        doc = load(path, "a.md", Config(), "en")
+    at = _raw_offsets(raw)
+    marks = {b.index: f"\u27e6{b.index}\u27e7" for b in doc.blocks}
+    expected, pos = [], 0
+    for b in sorted(doc.blocks, key=lambda b: (b.start, b.end)):
+        expected += [raw[pos : at[b.start]], marks[b.index]]
+        pos = at[b.end]
+    expected.append(raw[pos:])
+    assert article.render(doc, marks) == "".join(expected)
+    assert article.render(doc, {}) == raw  # nothing translated: the file itself

@@ -149,3 +149,25 @@ def test_plain_text_paragraphs(tmp_path):
     doc = load(path, "a.txt", Config())
     assert doc.format == "text"
     assert [b.source for b in doc.blocks] == ["First line wrapped here.", "Second paragraph."]
+
+
+@pytest.mark.parametrize(
+    ("raw", "text", "newline", "endings"),
+    [
+        ("a\nb\n", "a\nb\n", "\n", ()),
+        ("a\r\nb\r\n", "a\nb\n", "\r\n", ()),
+        ("a\rb\r", "a\nb\n", "\r", ()),
+        ("a\r\nb\nc\r\n", "a\nb\nc\n", "\r\n", ((3, "\n"),)),
+        ("a\nb\r\nc\rd\n", "a\nb\nc\nd\n", "\n", ((3, "\r\n"), (5, "\r"))),
+        ("no ending", "no ending", "\n", ()),
+    ],
+)
+def test_line_endings_of_a_file_that_mixes_them(raw, text, newline, endings):
+    from pipeline.read import split_line_endings
+
+    assert split_line_endings(raw) == (text, newline, endings)
+
+
+def test_a_mixed_file_remembers_each_ending(tmp_path):
+    doc = load(write(tmp_path, b"# Title\r\n\r\nText here.\ncode\r"), "a.md", Config())
+    assert doc.newline == "\r\n" and doc.endings == ((19, "\n"), (24, "\r"))
