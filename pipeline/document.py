@@ -62,6 +62,9 @@ class Document:
     source_lang: str
     blocks: tuple[Block, ...]
     newline: str = "\n"  # the file's own line ending, restored on output
+    # Line endings other than ``newline`` (a file mixing them): (offset of its "\n" in ``text``, the
+    # ending as written), in order. Outside translated regions each is written back as it was.
+    endings: tuple[tuple[int, str], ...] = ()
     bom: bool = False
     lang_field: tuple[int, int] | None = None  # where front matter says `lang:`, rewritten on output
     sha256: str = ""  # of the file's bytes as read

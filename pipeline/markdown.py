@@ -23,10 +23,74 @@ from pipeline.protect import Atom, Close, Open, Run, Text
 # Hugo shortcodes: {{< name args >}} and {{% name args %}}. Not Markdown, so markdown-it would
 # parse their insides; they are hidden from it behind private-use characters of the same length.
 SHORTCODE_RE = re.compile(r"\{\{<.{0,4000}?>\}\}|\{\{%.{0,4000}?%\}\}", re.DOTALL)
-_PUA_START, _PUA_FILL, _PUA_BASE, _PUA_MAX = "\ue000", "\ue001", 0xE100, 0xF8FF
-_PUA_RE = re.compile("\ue000([\ue100-\uf8ff])[\ue001\n]*")
-_ATOM_LINE_RE = re.compile(r"\s*(?:\ue000[\ue100-\uf8ff]|\ue001|<[^<>\n]*>)+\s*")
+# Where the characters that hide them come from: private-use planes first, then planes with no
+# characters assigned. A start and a fill character are chosen that the text does not contain,
+# so nothing an author wrote can be read as a hidden shortcode, whatever characters it uses.
+_SENTINEL_RANGES = ((0xE000, 0xF8FF), (0xF0000, 0xFFFFD), (0x100000, 0x10FFFD), (0x40000, 0xDFFFF))
+# Each shortcode's number is written in two "digits" after the start character (a shortcode's
+# first line has at least three characters: "{{<"). Digits are read only after a start character,
+# so they may also occur in the text.
+_DIGITS = [chr(c) for c in range(0xE000, 0xF900)]
+_ATOM_LINE_HTML = r"<[^<>\n]*>"
 
+
+class ParseError(ValueError):
+    """The document cannot be parsed faithfully; the message is one line for the user."""
+
+
+class Shortcodes:
+    """The shortcodes hidden in a text, and how to find them again in the parser's tokens."""
+
+    def __init__(self, text: str):
+        self.found: list[str] = []
+        self.start = self.fill = ""
+        matches = list(SHORTCODE_RE.finditer(text))
+        if matches:
+            self.start, self.fill = _unused_characters(text, 2)
+        digits = [d for d in _DIGITS if d not in (self.start, self.fill)]
+        base = len(digits)
+        parts: list[str] = []
+        pos = 0
+        for m in matches:
+            if len(self.found) >= base * base:
+                break  # never under max_file_bytes: 40 million shortcodes
+            n = len(self.found)
+            self.found.append(m.group(0))
+            body = "".join("\n" if c == "\n" else self.fill for c in m.group(0)[3:])
+            parts += [text[pos : m.start()], self.start, digits[n // base], digits[n % base], body]
+            pos = m.end()
+        parts.append(text[pos:])
+        self.masked = "".join(parts)
+        if self.found:
+            self._value = {d: i for i, d in enumerate(digits)}
+            start, fill = re.escape(self.start), re.escape(self.fill)
+            self.pattern = re.compile(f"{start}(.)(.)[{fill}\n]*", re.DOTALL)
+            self.atom_line = re.compile(rf"\s*(?:{start}..|{fill}|{_ATOM_LINE_HTML})+\s*", re.DOTALL)
+        else:
+            self.pattern = None
+            self.atom_line = re.compile(rf"\s*(?:{_ATOM_LINE_HTML})+\s*")
+
+    def number(self, m: re.Match[str]) -> int:
+        return self._value[m.group(1)] * len(self._value) + self._value[m.group(2)]
+
+
+class MaskError(ParseError):
+    """No character is left to hide shortcodes with (the text uses all of them)."""
+
+
+def _unused_characters(text: str, n: int) -> list[str]:
+    out: list[str] = []
+    present: set[str] | None = None
+    for low, high in _SENTINEL_RANGES:
+        for code in range(low, high + 1):
+            c = chr(code)
+            if present is None and len(out) + 8 < code - low:  # many taken: one pass over the text
+                present = set(text)
+            if (c not in present) if present is not None else (c not in text):
+                out.append(c)
+                if len(out) == n:
+                    return out
+    raise MaskError("the text uses every private-use and unassigned character; its shortcodes cannot be hidden")
 
 @dataclass(frozen=True)
 class RawBlock:
@@ -50,7 +114,70 @@ def _parser():
     for name in md.inline.ruler.get_all_rules():
         fn = next(r.fn for r in md.inline.ruler.__rules__ if r.name == name)
         md.inline.ruler.at(name, _tracking(name, fn))
+    # markdown-it drops, without a word, every line nested deeper than maxNesting (20 levels in
+    # CommonMark mode, where a list counts two). Containers are counted here and a deeper
+    # document refused, so the parser's own limit (raised above ours while blocks are parsed) is
+    # never reached. Inline parsing keeps 20: past it, markup is read as text, nothing is lost.
+    for r in md.block.ruler.__rules__:
+        if r.name in CONTAINERS:
+            md.block.ruler.at(r.name, _container(r.fn), {"alt": list(r.alt)})  # at() resets alt
+    md.block.tokenize = _depth_checked(md.block.tokenize)
+    block = next(r.fn for r in md.core.ruler.__rules__ if r.name == "block")
+    md.core.ruler.at("block", _block_nesting(block, 2 * MAX_DEPTH + 10))
     return md
+
+
+# Block quotes, lists and footnotes nested in each other. Each level is a recursive call of the
+# parser (~4 Python frames): 100 levels stay far from Python's recursion limit.
+MAX_DEPTH = 100
+CONTAINERS = ("blockquote", "list", "footnote_def")
+_DEPTH = "pipeline:depth"  # in the parser's env: containers open around the current line
+_MARKER_RE = re.compile(r"[ \t]{0,3}(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]))")
+
+
+class NestingError(ParseError):
+    pass
+
+
+def _container(fn: Callable) -> Callable:
+    def rule(state, start: int, end: int, silent: bool) -> bool:
+        if silent:  # only probing whether a container starts here: nothing nested is parsed
+            return fn(state, start, end, silent)
+        depth = state.env.get(_DEPTH, 0)
+        state.env[_DEPTH] = depth + 1
+        try:
+            return fn(state, start, end, silent)
+        finally:
+            state.env[_DEPTH] = depth
+
+    return rule
+
+
+def _block_nesting(fn: Callable, limit: int) -> Callable:
+    def rule(state) -> None:
+        inline = state.md.options["maxNesting"]
+        state.md.options["maxNesting"] = limit
+        try:
+            fn(state)
+        finally:
+            state.md.options["maxNesting"] = inline
+
+    return rule
+
+
+def _depth_checked(tokenize: Callable) -> Callable:
+    def checked(state, start: int, end: int) -> None:
+        depth = state.env.get(_DEPTH, 0)
+        if depth > MAX_DEPTH:
+            line = state.skipEmptyLines(start)
+            if line < end:
+                pos, more = state.bMarks[line] + state.tShift[line], 0
+                while m := _MARKER_RE.match(state.src, pos, state.eMarks[line]):  # the rest of the line's nesting
+                    pos, more = m.end(), more + 1
+                raise NestingError(f"nested {depth + more} levels deep (line {line + 1}); the limit is {MAX_DEPTH} levels of block quotes and lists")
+        tokenize(state, start, end)
+
+    return checked
 
 
 def _tracking(name: str, fn: Callable) -> Callable:
@@ -96,18 +223,10 @@ def _tracking(name: str, fn: Callable) -> Callable:
     return rule
 
 
-def hide_shortcodes(text: str) -> tuple[str, list[str]]:
-    """Replace each shortcode by private-use characters of the same length (newlines kept)."""
-    found: list[str] = []
-
-    def sub(m: re.Match[str]) -> str:
-        if len(found) > _PUA_MAX - _PUA_BASE:
-            return m.group(0)
-        found.append(m.group(0))
-        body = "".join("\n" if c == "\n" else _PUA_FILL for c in m.group(0)[2:])
-        return _PUA_START + chr(_PUA_BASE + len(found) - 1) + body
-
-    return SHORTCODE_RE.sub(sub, text), found
+def hide_shortcodes(text: str) -> tuple[str, Shortcodes]:
+    """Replace each shortcode by characters the text does not use, of the same length (newlines kept)."""
+    shortcodes = Shortcodes(text)
+    return shortcodes.masked, shortcodes
 
 
 class _LineMap:
@@ -271,7 +390,7 @@ def _cell_bounds(line: str) -> list[tuple[int, int]]:
     return trimmed
 
 
-def _runs(children, lm, doc: str, shortcodes: list[str], content: str, base: int = 0) -> list[Run]:
+def _runs(children, lm, doc: str, shortcodes: Shortcodes, content: str, base: int = 0) -> list[Run]:
     """Inline tokens -> runs, atoms and markup sliced from the document.
 
     ``base`` is where these tokens' source starts in ``content`` (non-zero for image alt text).
@@ -302,7 +421,7 @@ def _runs(children, lm, doc: str, shortcodes: list[str], content: str, base: int
 
     i = 0
     lines = content.split("\n")
-    atom_only = [bool(_ATOM_LINE_RE.fullmatch(line)) for line in lines]
+    atom_only = [bool(shortcodes.atom_line.fullmatch(line)) for line in lines]
     line_no = 0
     while i < len(children):
         t = children[i]
@@ -312,7 +431,7 @@ def _runs(children, lm, doc: str, shortcodes: list[str], content: str, base: int
         elif t.type in ("softbreak", "hardbreak"):
             line_no += 1
             after = content[base + rng[1] : base + rng[1] + 1] if rng else ""
-            if after == _PUA_FILL:  # the line break is inside a shortcode, which is one atom
+            if after and after == shortcodes.fill:  # the line break is inside a shortcode, which is one atom
                 i += 1
                 continue
             keep_line = base == 0 and (
@@ -368,13 +487,15 @@ def _renumbered(runs: list[Run], next_key: list[int]) -> list[Run]:
     return out
 
 
-def _text_runs(text: str, shortcodes: list[str]) -> list[Run]:
+def _text_runs(text: str, shortcodes: Shortcodes) -> list[Run]:
+    if shortcodes.pattern is None:
+        return [Text(text)]
     out: list[Run] = []
-    pos = len(text) - len(text.lstrip(_PUA_FILL))  # the rest of a shortcode begun on an earlier line
-    for m in _PUA_RE.finditer(text):
+    pos = len(text) - len(text.lstrip(shortcodes.fill))  # the rest of a shortcode begun on an earlier line
+    for m in shortcodes.pattern.finditer(text):
         if m.start() > pos:
             out.append(Text(text[pos : m.start()]))
-        out.append(Atom("shortcode", shortcodes[ord(m.group(1)) - _PUA_BASE]))
+        out.append(Atom("shortcode", shortcodes.found[shortcodes.number(m)]))
         pos = m.end()
     if pos < len(text):
         out.append(Text(text[pos:]))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import os
+import re
+import stat
 from pathlib import Path
 
 from pipeline import markdown, plaintext, records, segment
@@ -16,24 +19,77 @@ from pipeline.protect import alerts, has_words, urls
 TEXT_SUFFIXES = (".txt", ".text")
 
 
-def read_bytes(path: Path, name: str, max_bytes: int) -> bytes:
-    """The file's bytes, refused when larger than max_bytes."""
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(mode: int) -> str | None:
+    """Why a file of this mode cannot be read as an article, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((what for test, what in _KINDS if test(mode)), "an unknown kind of file")
+    return f"not a regular file ({kind})"
+
+
+def _too_large(size: int | None, max_bytes: int) -> str:
+    amount = f"{size / 1e6:.1f} MB" if size is not None else f"more than {max_bytes / 1e6:.1f} MB"
+    return f"too large ({amount}; the limit is {max_bytes / 1e6:.1f} MB, see max_file_bytes)"
+
+
+def read_bytes(path: str | os.PathLike, name: str, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; InputError (naming ``name``) otherwise.
+
+    A FIFO, a device or a socket is refused before it is opened (opening some devices has side
+    effects), and again on the open descriptor, so a file swapped in between cannot slip through;
+    O_NONBLOCK keeps the open itself from waiting for a FIFO's writer. The size is bounded by what
+    is actually read, not by what stat() says (0 for /dev/zero, and a file may grow meanwhile).
+    """
+    fd = -1
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(name, f"too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB, see max_file_bytes)")
-        return path.read_bytes()
+        why = _not_regular(os.stat(path).st_mode)
+        if why:
+            raise InputError(name, why)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+        info = os.fstat(fd)
+        why = _not_regular(info.st_mode)
+        if why:
+            raise InputError(name, why)
+        if info.st_size > max_bytes:
+            raise InputError(name, _too_large(info.st_size, max_bytes))
+        chunks: list[bytes] = []
+        total = 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(max_bytes + 1 - total, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > max_bytes:
+            raise InputError(name, _too_large(None, max_bytes))
+        return b"".join(chunks)
     except PermissionError:
         raise InputError(name, "cannot read: permission denied") from None
-    except IsADirectoryError:
-        raise InputError(name, "is a directory") from None
     except OSError as e:
         raise InputError(name, f"cannot read: {e.strerror or e}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool, str]:
-    """The file's text with "\\n" line endings, its own line ending, whether it had a BOM, and the
-    SHA-256 of its bytes (recorded with the translation, so `check` knows what was translated)."""
+    """The file's text with "\\n" line endings, its most common line ending, whether it had a BOM,
+    and the SHA-256 of its bytes (recorded with the translation, so `check` knows what was
+    translated)."""
+    text, newline, _, bom, sha256 = _read_article(path, name, max_bytes)
+    return text, newline, bom, sha256
+
+
+def _read_article(path: Path, name: str, max_bytes: int) -> tuple[str, str, tuple[tuple[int, str], ...], bool, str]:
     data = read_bytes(path, name, max_bytes)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise InputError(name, "UTF-32 text (byte order mark); save it as UTF-8")
@@ -51,9 +107,33 @@ def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool, st
         raise InputError(name, f"not UTF-8 (invalid byte 0x{data[e.start]:02x} at offset {e.start})") from None
     if not text.strip():
         raise InputError(name, "empty file")
-    newline = "\r\n" if "\r\n" in text else "\n"
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, newline, bom, sha256
+    text, newline, endings = split_line_endings(text)
+    return text, newline, endings, bom, sha256
+
+
+_ENDING_RE = re.compile(r"\r\n|\r|\n")
+
+
+def split_line_endings(text: str) -> tuple[str, str, tuple[tuple[int, str], ...]]:
+    """Text with "\\n" line endings (what the parser sees), the file's most common line ending,
+    and every other one as (offset of its "\\n" in the returned text, the ending as written), so
+    that the output keeps every line ending outside the translated regions as it was."""
+    crlf = text.count("\r\n")
+    counts = {"\n": text.count("\n") - crlf, "\r\n": crlf, "\r": text.count("\r") - crlf}
+    newline = max(counts, key=counts.get)  # a tie goes to the first: "\n"
+    endings: list[tuple[int, str]] = []
+    if sum(1 for n in counts.values() if n) > 1:  # mixed: remember where the others are
+        removed = 0  # characters "\r\n" -> "\n" took out before the current one
+        for m in _ENDING_RE.finditer(text):
+            ending = m.group(0)
+            if ending != newline:
+                endings.append((m.start() - removed, ending))
+            removed += len(ending) - 1
+    if crlf:
+        text = text.replace("\r\n", "\n")
+    if counts["\r"]:
+        text = text.replace("\r", "\n")
+    return text, newline, tuple(endings)
 
 
 class NoProse(InputError):
@@ -68,7 +148,7 @@ def load(
     ``default_lang`` is the language assumed for an article without any prose to detect it from
     (a section index holding only a title like "2023").
     """
-    text, newline, bom, sha256 = read_text(path, name, config.max_file_bytes)
+    text, newline, endings, bom, sha256 = _read_article(path, name, config.max_file_bytes)
     is_text = path.suffix.lower() in TEXT_SUFFIXES
     meta: dict = {}
     lang_field = None
@@ -77,7 +157,7 @@ def load(
     else:
         try:
             parsed = markdown.parse(text, config.front_matter_keys)
-        except FrontMatterError as e:
+        except (FrontMatterError, markdown.ParseError) as e:
             raise InputError(name, str(e)) from None
         except RecursionError:
             raise InputError(name, "nested too deeply to parse") from None
@@ -100,6 +180,7 @@ def load(
         source_lang=lang,
         blocks=blocks,
         newline=newline,
+        endings=endings,
         bom=bom,
         lang_field=lang_field,
         sha256=sha256,
@@ -119,9 +200,12 @@ def _declared_language(meta: dict, name: str) -> str | None:
     value = meta.get("lang")
     if value is None:
         return None
+    if not isinstance(value, str):  # a list or a mapping: never printed whole (it may be huge)
+        raise InputError(name, f"front matter's lang: is {type(value).__name__}, not a language code")
     from pipeline.languages import normalise, well_formed
 
     code = normalise(value)
     if not well_formed(code):  # whether a package covers it is the run's question
-        raise InputError(name, f"front matter says lang: {value!r}; not a language code")
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        raise InputError(name, f"front matter says lang: {shown!r}; not a language code")
     return code

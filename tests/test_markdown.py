@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline import markdown
-from pipeline.protect import Atom, Close, Open, has_words
+from pipeline.protect import Atom, Close, Open, Text, has_words
 from tests.conftest import EXAMPLES, SHARED
 from tests.helpers import prose, structure, translate
 
@@ -153,3 +155,43 @@ def test_shortcut_and_collapsed_references_keep_their_label(tmp_path):
         "See [Our рік  in review][Our year in review], [the сайт][the site] and ![a лого][a logo] and [full][ref]."
     )
     assert structure(td.text) == structure(text)
+
+
+def test_shortcodes_are_hidden_behind_characters_the_text_does_not_use():
+    every_bmp_private_use = "".join(chr(c) for c in range(0xE000, 0xF900))
+    text = f"Text {every_bmp_private_use} and {{{{< figure src=\"a.png\" >}}}} here.\n"
+    masked, shortcodes = markdown.hide_shortcodes(text)
+    assert ord(shortcodes.start) >= 0xF0000 and ord(shortcodes.fill) >= 0xF0000
+    (block,) = markdown.parse(text).blocks
+    assert [r.source for r in block.runs if isinstance(r, Atom)] == ['{{< figure src="a.png" >}}']
+    assert "".join(r.text for r in block.runs if isinstance(r, Text)) == f"Text {every_bmp_private_use} and  here."
+
+
+def test_a_text_using_every_candidate_character_is_refused(tmp_path, monkeypatch):
+    from pipeline.config import Config
+    from pipeline.errors import InputError
+    from pipeline.read import load
+
+    monkeypatch.setattr(markdown, "_SENTINEL_RANGES", ((0xE000, 0xE003),))
+    (tmp_path / "a.md").write_text("\ue000\ue001\ue002\ue003 {{< x >}} words.\n")
+    with pytest.raises(InputError, match="its shortcodes cannot be hidden"):
+        load(tmp_path / "a.md", "a.md", Config())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("> " * 101 + "x\n", "nested 101 levels deep (line 1)"),
+        ("Intro.\n\n" + "> - " * 60 + "x\n", "nested 120 levels deep (line 3)"),
+        ("".join("  " * i + f"- item {i}\n" for i in range(150)), "nested 101 levels deep (line 101)"),
+        ("[^1]: " + "> " * 120 + "x\n\nA[^1]\n", "nested 121 levels deep (line 1)"),
+    ],
+)
+def test_nesting_past_the_limit_is_refused_not_dropped(text, message):
+    with pytest.raises(markdown.NestingError, match=re.escape(message) + "; the limit is 100 levels"):
+        markdown.parse(text)
+
+
+def test_nesting_at_the_limit_is_parsed_whole():
+    (block,) = markdown.parse("> " * 100 + "Deep words.\n").blocks
+    assert block.runs == (Text("Deep words."),)

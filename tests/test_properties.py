@@ -16,7 +16,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline import markdown
+from pipeline.config import Config
 from pipeline.errors import InputError
+from pipeline.read import load
 from tests.helpers import prose, structure, translate
 
 PSEUDO = lambda s: "\u27e6uk\u27e7 " + s  # noqa: E731  what the pseudo engine does to a sentence
@@ -171,3 +173,108 @@ def test_any_text_is_translated_or_refused_cleanly(text):
         return
     assert structure(td.text) == structure(text)
     assert prose(td.text).replace(PSEUDO(""), "").split() == prose(text).split()
+
+
+# Private-use characters are what shortcodes used to be hidden behind: text full of them, beside
+# shortcodes that hold them too, must keep every one of them and every shortcode.
+PUA = ["\ue000", "\ue001", "\ue002", "\ue100", "\ue1ff", "\uf8ff", "\U000f0000", "\U0010fffd"]
+pua_text = st.lists(
+    st.one_of(
+        st.sampled_from(PUA),
+        st.characters(min_codepoint=0xE000, max_codepoint=0xF8FF),
+        st.sampled_from(["word", "Київ", " ", " ", "\n", "\n\n", "- ", "> ", "# ", "*", "`", "[", "](u)", "|", "\\"]),
+        st.sampled_from(['{{< fig "\ue000\ue100" >}}', "{{% note %}}", "{{<\ue001>}}", "{{< a\nb >}}", "{{<>}}"]),
+    ),
+    max_size=40,
+).map("".join)
+
+
+def _shortcodes_in(runs) -> list[str]:
+    return [r.source for r in runs if getattr(r, "kind", "") == "shortcode"]
+
+
+@SETTINGS
+@given(pua_text)
+def test_masking_is_collision_free_whatever_characters_the_text_uses(text):
+    masked, shortcodes = markdown.hide_shortcodes(text)
+    matches = list(markdown.SHORTCODE_RE.finditer(text))
+    assert len(masked) == len(text) and [m.group(0) for m in matches] == shortcodes.found
+    inside = {i for m in matches for i in range(m.start(), m.end())}
+    assert all(masked[i] == c for i, c in enumerate(text) if i not in inside)  # the rest is untouched
+    if matches:  # what hides a shortcode cannot be mistaken for anything the author wrote
+        assert shortcodes.start not in text and shortcodes.fill not in text
+        assert masked.count(shortcodes.start) == len(matches)
+    for block in markdown.parse(text).blocks:  # a shortcode atom is always one of the text's own
+        for found in _shortcodes_in(block.runs):
+            assert found in shortcodes.found
+
+
+@SETTINGS
+@given(pua_text)
+def test_private_use_characters_and_shortcodes_survive_translation(text):
+    try:
+        td = run(text)
+    except InputError as e:
+        assert "\n" not in str(e)
+        return
+    out = td.text
+    for sc in set(shortcodes_of(text)):
+        assert out.count(sc) == text.count(sc), sc
+    rest_in, rest_out = markdown.SHORTCODE_RE.sub("", text), markdown.SHORTCODE_RE.sub("", out)
+    for c in set(rest_in):
+        if 0xE000 <= ord(c) <= 0xF8FF or ord(c) >= 0xF0000:
+            assert rest_out.count(c) == rest_in.count(c), repr(c)
+    assert structure(out) == structure(text)
+
+
+def shortcodes_of(text: str) -> list[str]:
+    return [m.group(0) for m in markdown.SHORTCODE_RE.finditer(text)]
+
+
+# Line endings: a file may mix "\r\n", "\n" and "\r"; every byte outside the translated regions
+# must come out as it was, code blocks included.
+md_line = st.sampled_from(
+    ["# A heading", "Some words here.", "more words", "- an item", "> quoted text", "```", "code = 1  ", "    indented code",
+     "| a | b |", "|---|---|", "", "", "<div>", "</div>", "Line with trailing spaces  ", "Hard break\\", "[x]: https://e.org"]
+)
+ending = st.sampled_from(["\n", "\r\n", "\r"])
+
+
+@st.composite
+def mixed_endings(draw):
+    lines = draw(st.lists(md_line, min_size=1, max_size=25))
+    head = ""
+    if draw(st.booleans()):
+        e1, e2, e3 = draw(ending), draw(ending), draw(ending)
+        head = f"---{e1}title: A title{e2}slug: x{e3}---{draw(ending)}"
+    return head + "".join(line + draw(ending) for line in lines) + draw(st.sampled_from(["", "tail words"]))
+
+
+def _raw_offsets(raw: str) -> list[int]:
+    """Offset in raw of each offset of the text with "\\n" endings (and of its end)."""
+    out, i = [], 0
+    while i < len(raw):
+        out.append(i)
+        i += 2 if raw.startswith("\r\n", i) else 1
+    return out + [len(raw)]
+
+
+@SETTINGS
+@given(mixed_endings())
+def test_line_endings_outside_translated_regions_come_out_as_written(raw):
+    from pipeline.outputs import article
+
+    assume(raw.strip())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "a.md"
+        path.write_bytes(raw.encode())
+        doc = load(path, "a.md", Config(), "en")
+    at = _raw_offsets(raw)
+    marks = {b.index: f"\u27e6{b.index}\u27e7" for b in doc.blocks}
+    expected, pos = [], 0
+    for b in sorted(doc.blocks, key=lambda b: (b.start, b.end)):
+        expected += [raw[pos : at[b.start]], marks[b.index]]
+        pos = at[b.end]
+    expected.append(raw[pos:])
+    assert article.render(doc, marks) == "".join(expected)
+    assert article.render(doc, {}) == raw  # nothing translated: the file itself

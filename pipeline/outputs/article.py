@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Mapping
 
 from pipeline import frontmatter
@@ -34,17 +35,31 @@ def render(doc: Document, targets: Mapping[int, str], target_lang: str | None = 
         a, b = doc.lang_field
         edits.append((a, b, frontmatter.scalar(target_lang, doc.text[a:b])))
     edits.sort()
-    out: list[str] = []
+    out: list[str] = ["\ufeff"] if doc.bom else []
     pos = 0
     for start, end, text in edits:
-        out.append(doc.text[pos:start])
-        out.append(text)
+        out.append(_as_written(doc, pos, start))
+        out.append(text if doc.newline == "\n" else text.replace("\n", doc.newline))
         pos = end
-    out.append(doc.text[pos:])
-    result = "".join(out)
-    if doc.newline != "\n":
-        result = result.replace("\n", doc.newline)
-    return ("\ufeff" if doc.bom else "") + result
+    out.append(_as_written(doc, pos, len(doc.text)))
+    return "".join(out)
+
+
+def _as_written(doc: Document, start: int, end: int) -> str:
+    """doc.text[start:end] with each line ending as the file has it (a file may mix them)."""
+
+    def native(text: str) -> str:
+        return text if doc.newline == "\n" else text.replace("\n", doc.newline)
+
+    pieces: list[str] = []
+    pos = start
+    for at, ending in doc.endings[bisect_left(doc.endings, start, key=lambda e: e[0]) :]:
+        if at >= end:
+            break
+        pieces += [native(doc.text[pos:at]), ending]
+        pos = at + 1
+    pieces.append(native(doc.text[pos:end]))
+    return "".join(pieces)
 
 
 def source_width(doc: Document, block: Block) -> tuple[int, int, str] | None:
