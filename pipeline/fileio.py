@@ -12,6 +12,7 @@ import fcntl
 import os
 import re
 import secrets
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -20,6 +21,23 @@ from pipeline.errors import ExitStatus, OutputError, PipelineError
 TEMP_SUFFIX = ".pipeline-tmp"
 # ours, and those of versions before this suffix: ".<name>.<8 characters of mkstemp>.tmp"
 _TEMP_RE = re.compile(r"^\..+\.(?:[0-9a-f]{16}\.pipeline-tmp|[a-z0-9_]{8}\.tmp)$")
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def not_regular(mode: int) -> str | None:
+    """Why a file of this mode cannot be read as an article, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((what for test, what in _KINDS if test(mode)), "an unknown kind of file")
+    return f"not a regular file ({kind})"
 
 
 def _umask() -> int:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline.errors import InputError, PipelineError
+from pipeline.fileio import not_regular
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,9 @@ def discover(
         except OSError as e:
             errors.append(InputError(shown(name_shown), f"cannot read: {e.strerror or e}"))
             return
-        if not stat.S_ISREG(mode):
-            errors.append(InputError(shown(name_shown), "not a regular file (a FIFO, device or socket); skipped"))
+        why = not_regular(mode)
+        if why:
+            errors.append(InputError(shown(name_shown), why))
             return
         root = deepest(identity, known) or named_root
         found.append(Source(file, root, identity.relative_to(root).as_posix(), shown(name_shown)))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import os
 import re
-import stat
 from pathlib import Path
 
 from pipeline import markdown, plaintext, records, segment
@@ -13,27 +12,11 @@ from pipeline.config import Config
 from pipeline.detect import document_language
 from pipeline.document import Document
 from pipeline.errors import InputError
+from pipeline.fileio import not_regular
 from pipeline.frontmatter import FrontMatterError
 from pipeline.protect import alerts, has_words, urls
 
 TEXT_SUFFIXES = (".txt", ".text")
-
-
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _not_regular(mode: int) -> str | None:
-    """Why a file of this mode cannot be read as an article, or None for a regular file."""
-    if stat.S_ISREG(mode):
-        return None
-    kind = next((what for test, what in _KINDS if test(mode)), "an unknown kind of file")
-    return f"not a regular file ({kind})"
 
 
 def _too_large(size: int | None, max_bytes: int) -> str:
@@ -51,12 +34,12 @@ def read_bytes(path: str | os.PathLike, name: str, max_bytes: int) -> bytes:
     """
     fd = -1
     try:
-        why = _not_regular(os.stat(path).st_mode)
+        why = not_regular(os.stat(path).st_mode)
         if why:
             raise InputError(name, why)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
         info = os.fstat(fd)
-        why = _not_regular(info.st_mode)
+        why = not_regular(info.st_mode)
         if why:
             raise InputError(name, why)
         if info.st_size > max_bytes:

@@ -89,7 +89,7 @@ def test_only_regular_files_are_read(tmp_path, make, reason):
 def test_a_file_swapped_for_a_fifo_after_the_check_is_refused_on_the_open_descriptor(tmp_path, monkeypatch):
     path = tmp_path / "a.md"
     os.mkfifo(path)
-    monkeypatch.setattr("pipeline.read._not_regular", _regular_first(read_module._not_regular))
+    monkeypatch.setattr("pipeline.read.not_regular", _regular_first(read_module.not_regular))
     with pytest.raises(InputError, match=r"not a regular file \(a FIFO\)"):
         read_bytes(path, "a.md", 1000)
 
