@@ -11,6 +11,7 @@ import click
 
 from pipeline.cli.common import config_option, error, load_config, quiet, quiet_option, reports_errors
 from pipeline.errors import ExitStatus
+from pipeline.paths import shown
 
 
 @click.command()
@@ -58,7 +59,7 @@ def check(sources, out_dir, target, as_json, show_all, config_path, quiet_flag) 
     elif not quiet(quiet_flag):
         for i in items:
             if i.status != freshness.FRESH or show_all:
-                where = f" -> {i.translation}" if i.translation else ""
+                where = f" -> {shown(i.translation)}" if i.translation else ""
                 detail = f": {i.detail}" if i.detail else ""
                 click.echo(f"{i.status:<12} {i.target_lang}  {i.source}{where}{detail}")
         click.echo(", ".join(f"{counts[s]} {s}" for s in freshness.STATUSES))
