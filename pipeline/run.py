@@ -111,6 +111,18 @@ class _Job:
     sha256: str  # of the bytes planned with: a file changed since is reported, not half-translated
 
 
+@dataclass(frozen=True)
+class _Article:
+    """One article into one language, as a window assembles and writes it."""
+
+    source: paths.Source
+    doc: Document
+    target: str
+    direction: _Direction
+    stored: records.Stored  # its record as the output folder holds it
+    results: Mapping[str, Translated]  # its sentences' translations: its record's first, then the run's
+
+
 @dataclass
 class _Direction:
     """What a run needs for one language pair: the engine (created only when something is new)."""
@@ -450,16 +462,17 @@ class _Run:
         }
         for job, doc in docs:
             for target in job.targets:
-                direction = self.directions[(job.lang, target)]
-                results = _Layered(known[(id(doc), target)], shared[(job.lang, target)])
-                previous = stored[(id(doc), target)]
+                article = _Article(
+                    job.source, doc, target, self.directions[(job.lang, target)], stored[(id(doc), target)],
+                    _Layered(known[(id(doc), target)], shared[(job.lang, target)]),
+                )
                 try:
-                    td = self._assemble(doc, target, results, direction, previous.latest)
+                    td = self._assemble(article)
                 except Exception as e:  # a bug in assembling one article must not cost the rest of the batch
                     self.fail(InputError(job.source.shown, f"internal error while assembling it ({type(e).__name__}: {e}); please report it"))
                     continue
                 try:
-                    self._write(td, job.source, results, previous, direction)
+                    self._write(article, td)
                 except InputError as e:  # an output the pipeline may not write
                     self.fail(e)
                     continue
@@ -520,8 +533,8 @@ class _Run:
                 last = time.monotonic()
         commit()
 
-    def _assemble(self, doc: Document, target: str, results, direction: _Direction, previous: records.Record | None) -> TranslatedDocument:
-        memory = self.memory
+    def _assemble(self, a: _Article) -> TranslatedDocument:
+        memory, doc, target = self.memory, a.doc, a.target
 
         def suggestion(source_hash: str) -> tuple[str, str] | None:  # records of format 1 kept no text
             entry = memory.human_by_hash(doc.source_lang, target, source_hash) if memory is not None else None
@@ -530,20 +543,21 @@ class _Run:
         return align.translate_document(
             doc,
             target,
-            results,
-            _Named(self._document_model(doc, target, results, direction, previous)),
+            a.results,
+            _Named(self._document_model(a)),
             render=localize.renderer(localize.locale_for(target, self.config.locales)),
-            previous=previous,
+            previous=a.stored.latest,
             suggestion=suggestion,
             glossary=glossary.for_folder(self.config.glossary_dir),
             wrap=self.config.output.wrap,
         )
 
-    def _document_model(self, doc: Document, target: str, results, direction: _Direction, previous: records.Record | None) -> ModelId:
+    def _document_model(self, a: _Article) -> ModelId:
         """What the outputs name as their engine: this run's when it translated any of the article,
         else what the article's record named (so a run without a model changes nothing), else the
         model behind most of its sentences."""
-        texts = align.segments_to_translate(doc, target)
+        direction, previous, results = a.direction, a.stored.latest, a.results
+        texts = align.segments_to_translate(a.doc, a.target)
         if direction.identity is not None and any(t in direction.fresh for t in texts):
             return direction.identity
         if previous is not None and previous.model.engine and not previous.legacy:
@@ -557,9 +571,10 @@ class _Run:
             return previous.model
         return HUMAN_ID if texts else ModelId(self.config.engine)
 
-    def _write(self, td: TranslatedDocument, source: paths.Source, results, stored: records.Stored, direction: _Direction) -> None:
+    def _write(self, a: _Article, td: TranslatedDocument) -> None:
         """Pending record, outputs, record: an interruption anywhere leaves a state the next run
         recognises (see records.py). Files whose bytes would not change are not touched."""
+        source, stored = a.source, a.stored
         src, tgt = td.document.source_lang, td.target_lang
         out_dir = self.out
         template = self.config.output
@@ -581,8 +596,10 @@ class _Run:
                 raise InputError(source.shown, f"{path} would be written inside its source folder; change output templates")
             if resolved in self.written:
                 raise InputError(source.shown, f"{path} is also the output of {self.written[resolved]}; give the articles distinct paths")
-            _check_not_edited(path, out_dir, ours, text, source)
-        blocks, pieces = align.recorded(td, results, ModelId(td.engine, td.model, td.model_version, settings_key(td.settings)))
+            edited = _edited(path, path.relative_to(out_dir).as_posix(), ours, text)
+            if edited:
+                raise InputError(source.shown, f"{path} {edited}; not overwritten (move it away, or bring edits back with `pipeline import`)")
+        blocks, pieces = align.recorded(td, a.results, ModelId(td.engine, td.model, td.model_version, settings_key(td.settings)))
         record = records.Record(
             root=paths.relative_root(source.root, out_dir),
             rel=source.rel,
@@ -741,21 +758,15 @@ def _windows(jobs: list[_Job]) -> Iterator[list[_Job]]:
         yield window
 
 
-def _check_not_edited(path: Path, out_dir: Path, ours: dict[str, set[str]], new_text: str, source: paths.Source) -> None:
+def _edited(path: Path, rel: str, ours: dict[str, set[str]], new_text: str) -> str:
     """Nothing a person wrote is overwritten: an existing output must be what the pipeline wrote
-    (before, or in an interrupted run), or exactly what it is about to write."""
+    (before, or in an interrupted run), or exactly what it is about to write. Why not, or ""."""
     try:
         data = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):  # the write reports a file in the way
-        return
+        return ""
     except OSError as e:
-        raise InputError(source.shown, f"{path}: cannot read: {e.strerror or e}") from None
-    rel = path.relative_to(out_dir).as_posix()
-    digest = records.file_sha256(data)
-    if digest in ours.get(rel, ()) or data == new_text.encode("utf-8"):
-        return
-    if rel in ours:
-        reason = "was changed by hand since the pipeline wrote it"
-    else:
-        reason = "exists and was not written by the pipeline"
-    raise InputError(source.shown, f"{path} {reason}; not overwritten (move it away, or bring edits back with `pipeline import`)")
+        return f"cannot be read ({e.strerror or e})"
+    if records.file_sha256(data) in ours.get(rel, ()) or data == new_text.encode("utf-8"):
+        return ""
+    return "was changed by hand since the pipeline wrote it" if rel in ours else "exists and was not written by the pipeline"
