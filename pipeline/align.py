@@ -15,10 +15,10 @@ from difflib import SequenceMatcher
 from pipeline import flags, markdown, records
 from pipeline.document import AlignedBlock, Block, Document, ModelId, Segment, SentencePair, TranslatedDocument
 from pipeline.engines.base import Translated
+from pipeline.hashes import text_hash
 from pipeline.localize import fidelity
 from pipeline.localize.glossary import NO_GLOSSARY, Glossary
 from pipeline.localize.glossary import expected as glossary_terms
-from pipeline.memory import text_hash
 from pipeline.outputs import article
 from pipeline.protect import (
     TAG_RE,

@@ -30,12 +30,12 @@ from pathlib import Path, PurePosixPath
 from pipeline import formats, paths, read, records
 from pipeline.align import kept, sentence_id
 from pipeline.config import Config
-from pipeline.languages import well_formed
 from pipeline.document import Document, Segment
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError
 from pipeline.fileio import FolderLock, write_atomic
-from pipeline.memory import text_hash
+from pipeline.hashes import text_hash
+from pipeline.languages import well_formed
 from pipeline.outputs.alignment_json import SCHEMA_ID
 from pipeline.protect import TAG_RE, has_words, restore, unmask
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline import paths, read, records
 from pipeline.config import Config
 from pipeline.errors import InputError
+from pipeline.hashes import file_sha256
 
 FRESH, STALE, MISSING, ORPHAN, NEEDS_REVIEW = "fresh", "stale", "missing", "orphan", "needs-review"
 STATUSES = (FRESH, STALE, MISSING, ORPHAN, NEEDS_REVIEW)
@@ -123,7 +124,7 @@ def _status(source: paths.Source, target: str, record: records.Record | None, ou
         data = read.read_bytes(source.path, source.shown, config.max_file_bytes)
     except InputError as e:
         return Item(source.shown, target, STALE, record.article, f"cannot read the source: {e.reason}")
-    if records.file_sha256(data) != record.source_sha256:
+    if file_sha256(data) != record.source_sha256:
         return _stale(source, target, record, out_dir, config)
     if record.needs_review:
         n = record.needs_review

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 import fcntl
-import hashlib
 import json
 import os
 import sqlite3
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import ExitStatus, OutputError, PipelineError
+from pipeline.hashes import text_hash
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (
@@ -56,10 +56,6 @@ VERSION = 2
 # Format 1 stored an editor's text as final Markdown; format 2 keeps placeholders, so it is restored
 # and escaped like machine output. Old human entries are marked with this engine name and used as they are.
 LEGACY_HUMAN = "human-markdown"
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def settings_key(settings: Mapping[str, object]) -> str:

@@ -7,13 +7,14 @@ import os
 import re
 from pathlib import Path
 
-from pipeline import markdown, plaintext, records, segment
+from pipeline import markdown, plaintext, segment
 from pipeline.config import Config
 from pipeline.detect import document_language
 from pipeline.document import Document
 from pipeline.errors import InputError
 from pipeline.fileio import not_regular
 from pipeline.frontmatter import FrontMatterError
+from pipeline.hashes import file_sha256
 from pipeline.protect import alerts, has_words, urls
 
 TEXT_SUFFIXES = (".txt", ".text")
@@ -80,7 +81,7 @@ def _read_article(path: Path, name: str, max_bytes: int) -> tuple[str, str, tupl
         raise InputError(name, "UTF-16 text (byte order mark); save it as UTF-8")
     if b"\x00" in data:
         raise InputError(name, f"binary file (NUL byte at offset {data.index(0)})")
-    sha256 = records.file_sha256(data)
+    sha256 = file_sha256(data)
     bom = data.startswith(codecs.BOM_UTF8)
     if bom:
         data = data[len(codecs.BOM_UTF8) :]

@@ -22,7 +22,6 @@ hash is in either is the pipeline's own.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from pathlib import Path, PurePosixPath
 
 from pipeline.document import Block, Document, ModelId
 from pipeline.fileio import same_content, sync_dirs, write_atomic
-from pipeline.memory import text_hash
+from pipeline.hashes import text_hash
 
 FORMAT = "uk-en-pipeline/record/2"
 FOLDER = "records"
@@ -101,10 +100,6 @@ class Record:
             if s.target is not None and (s.hash not in out or s.origin == HUMAN):
                 out[s.hash] = s
         return out
-
-
-def file_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def block_hash(doc: Document, block: Block) -> str:

@@ -34,8 +34,9 @@ from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError, ModelMissing
 from pipeline.fileio import FolderLock, clean_temp, make_dirs, same_content, write_atomic
+from pipeline.hashes import file_sha256, text_hash
 from pipeline.localize import glossary
-from pipeline.memory import LEGACY_HUMAN, Entry, Memory, settings_key, text_hash
+from pipeline.memory import LEGACY_HUMAN, Entry, Memory, settings_key
 from pipeline.outputs import alignment_json, review_html
 
 WINDOW_BYTES = 400_000  # source text read, translated and written together
@@ -345,7 +346,7 @@ class _Run:
             data = read.read_bytes(source.path, source.shown, self.config.max_file_bytes)
         except InputError:
             return None  # reported when the article is read
-        digest = records.file_sha256(data)
+        digest = file_sha256(data)
         for record in found:
             if record.source_sha256 != digest or record.fingerprint != self.fingerprint:
                 return None
@@ -608,7 +609,7 @@ class _Run:
             source_sha256=td.document.sha256,  # the bytes that were translated, not the file as it is now
             article=next(iter(outputs)).relative_to(out_dir).as_posix(),
             blocks=blocks,
-            outputs=tuple((p.relative_to(out_dir).as_posix(), records.file_sha256(t.encode("utf-8"))) for p, t in outputs.items()),
+            outputs=tuple((p.relative_to(out_dir).as_posix(), file_sha256(t.encode("utf-8"))) for p, t in outputs.items()),
             model=ModelId(td.engine, td.model, td.model_version, settings_key(td.settings)),
             fingerprint=self.fingerprint,
             pieces=pieces,
@@ -767,6 +768,6 @@ def _edited(path: Path, rel: str, ours: dict[str, set[str]], new_text: str) -> s
         return ""
     except OSError as e:
         return f"cannot be read ({e.strerror or e})"
-    if records.file_sha256(data) in ours.get(rel, ()) or data == new_text.encode("utf-8"):
+    if file_sha256(data) in ours.get(rel, ()) or data == new_text.encode("utf-8"):
         return ""
     return "was changed by hand since the pipeline wrote it" if rel in ours else "exists and was not written by the pipeline"

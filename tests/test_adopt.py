@@ -12,6 +12,7 @@ import pytest
 from pipeline import records
 from pipeline.cli import main
 from pipeline.errors import ExitStatus
+from pipeline.hashes import file_sha256
 from tests.conftest import EXAMPLES, SHARED
 
 OTEL = EXAMPLES / "otel-blog"
@@ -43,7 +44,7 @@ def test_adopted_translations_are_human_fresh_and_never_rewritten(site, runner):
     assert snapshot(site / "out/uk") == before  # nothing of the translations was written
     record = records.load(records.path(site / "out", "uk", EDITED))
     origins = [s.origin for s in record.sentences()]
-    assert origins.count("human") >= 10 and record.outputs[0] == ("uk/" + EDITED, records.file_sha256(before[EDITED]))
+    assert origins.count("human") >= 10 and record.outputs[0] == ("uk/" + EDITED, file_sha256(before[EDITED]))
     assert (site / "out/records/sources.txt").read_text() == "../en\n"
     data = bilingual(site, EDITED)
     jsonschema.validate(data, json.loads(resources.files("pipeline.outputs").joinpath("alignment.schema.json").read_text()))

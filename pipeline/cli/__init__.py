@@ -7,12 +7,12 @@ import click
 from pipeline import __version__
 from pipeline.cli.adopt import adopt
 from pipeline.cli.check import check, prune
+from pipeline.cli.common import config_option, quiet_option
 from pipeline.cli.evaluate import evaluate
 from pipeline.cli.exchange import export, import_
 from pipeline.cli.models import models
 from pipeline.cli.review import review
 from pipeline.cli.translate import translate
-from pipeline.cli.common import config_option, quiet_option
 from pipeline.errors import exit_status_help
 
 EPILOG = "Exit statuses:\n\n\b\n" + exit_status_help()

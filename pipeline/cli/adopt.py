@@ -11,7 +11,6 @@ from pipeline.cli.common import config_option, error, language, load_config, rep
 from pipeline.errors import ExitStatus
 
 
-
 @click.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
 @click.option("--translations", "translations", type=click.Path(file_okay=False),

@@ -12,7 +12,6 @@ from pipeline.cli.common import ClickReporter, config_option, language, load_con
 from pipeline.errors import ExitStatus, exit_status_help
 
 
-
 @click.command(epilog="Exit statuses:\n\n\b\n" + exit_status_help())
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
 @click.option("--to", "target", callback=language, metavar="LANG", help="Target language (any an installed or indexed package covers) [default: every other language in config.yaml `languages`].")

@@ -36,8 +36,8 @@ from pipeline.engines.base import Translated
 from pipeline.errors import InputError
 from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents, words_of
 from pipeline.fileio import FolderLock, clean_temp, make_dirs, same_content, write_atomic
+from pipeline.hashes import file_sha256, text_hash
 from pipeline.localize import glossary
-from pipeline.memory import text_hash
 from pipeline.outputs import alignment_json, review_html
 from pipeline.protect import TAG_RE, has_words, restore, unmask
 
@@ -368,7 +368,7 @@ def _one(source, doc, out_dir, config, translations, target, key, index, thresho
     placed = translation if inside else article_path  # where the record finds it in the output folder
     placed_rel = Path(os.path.relpath(paths.real(placed), paths.real(out_dir))).as_posix()
     data = translation.read_bytes()
-    digest = records.file_sha256(data)
+    digest = file_sha256(data)
     stored = records.stored(out_dir, tgt, source.rel)
     if digest in stored.ours().get(placed_rel, set()):
         return Outcome(source.shown, tgt, ALREADY, shown, "the output folder's record already holds this file")
@@ -390,7 +390,7 @@ def _one(source, doc, out_dir, config, translations, target, key, index, thresho
     for path, text in list(outputs.items())[1:]:
         rel = path.relative_to(out_dir).as_posix()
         raw = text.encode("utf-8") if isinstance(text, str) else text
-        if path.exists() and not same_content(path, raw) and records.file_sha256(path.read_bytes()) not in ours.get(rel, set()):
+        if path.exists() and not same_content(path, raw) and file_sha256(path.read_bytes()) not in ours.get(rel, set()):
             raise InputError(source.shown, f"{path} exists and was not written by the pipeline; not overwritten")
     from pipeline import run
 
@@ -404,7 +404,7 @@ def _one(source, doc, out_dir, config, translations, target, key, index, thresho
         blocks=blocks,
         outputs=tuple(
             (Path(os.path.relpath(paths.real(p), paths.real(out_dir))).as_posix(),
-             records.file_sha256(t.encode("utf-8") if isinstance(t, str) else t))
+             file_sha256(t.encode("utf-8") if isinstance(t, str) else t))
             for p, t in outputs.items()
         ),
         model=HUMAN_ID,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from pipeline.formats import po, tmx, xliff
+import pipeline.formats.po as po
+import pipeline.formats.tmx as tmx
+import pipeline.formats.xliff as xliff
 from pipeline.formats.base import Exchange, ExchangeError, check_size, xml_root_name
 
 FORMATS = {"xliff": xliff, "tmx": tmx, "po": po}  # name -> module with SUFFIX, write(), read()

@@ -28,7 +28,7 @@ from pipeline.config import Config
 from pipeline.document import Segment, Span
 from pipeline.errors import ExitStatus, InputError, PipelineError
 from pipeline.fileio import Busy, FolderLock
-from pipeline.memory import text_hash
+from pipeline.hashes import text_hash
 from pipeline.protect import TAG_RE, has_words, restore, unmask
 
 SID_RE = re.compile(r"s\d{1,6}-\d{1,6}-[0-9a-f]{12}")
