@@ -1,4 +1,4 @@
-"""Engines behind one interface (base.Engine): argos (default) and pseudo."""
+"""Engines behind one interface (base.Engine): argos (default; on a Ray cluster with `cluster:`) and pseudo."""
 
 from __future__ import annotations
 
@@ -30,4 +30,8 @@ def create(
     from pipeline.engines.argos import ArgosEngine
 
     installed = packages.ensure(config.argos, source_lang, target_lang, allow_download, progress)
+    if config.cluster:
+        from pipeline.engines.cluster import RayEngine  # imports Ray only when a cluster is asked for
+
+        return RayEngine(installed.path, config)
     return ArgosEngine(installed.path, config.argos)

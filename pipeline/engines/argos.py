@@ -92,25 +92,45 @@ class ArgosEngine:
             submitted = self.translator.translate_batch(
                 [tokens[i] for i in group],
                 target_prefix=[[prefix] for _ in group] if prefix else None,
-                max_batch_size=c.max_batch_tokens,
-                batch_type="tokens",
                 asynchronous=True,
-                beam_size=c.beam_size,
-                length_penalty=c.length_penalty,
-                repetition_penalty=c.repetition_penalty,
-                no_repeat_ngram_size=c.no_repeat_ngram_size,
-                max_decoding_length=cap,
-                min_decoding_length=c.force_length or 1,
-                replace_unknowns=True,
+                **self._options(cap),
             )
             for i, future in zip(group, submitted):
                 futures[i], caps[i] = future, cap
         for future, cap in zip(futures, caps):
-            hyp = list(future.result().hypotheses[0])
-            if prefix and hyp[:1] == [prefix]:
-                hyp = hyp[1:]
-            capped = not c.force_length and len(hyp) >= cap - (1 if prefix else 0)
-            yield Translated(self._decode(hyp), (flags.DECODING_CAPPED,) if capped else ())
+            text, capped = self._finish(future.result(), cap)
+            yield Translated(text, (flags.DECODING_CAPPED,) if capped else ())
+
+    def translate_tokens(self, tokens: list[list[str]], cap: int) -> list[tuple[str, bool]]:
+        """One batch, already tokenized, under one decoding cap: (text, capped) per input. What a
+        cluster worker runs (engines/cluster.py); the same decoding options as translate()."""
+        prefix = self.package.target_prefix or None
+        results = self.translator.translate_batch(
+            tokens, target_prefix=[[prefix] for _ in tokens] if prefix else None, **self._options(cap)
+        )
+        return [self._finish(r, cap) for r in results]
+
+    def _options(self, cap: int) -> dict:
+        c = self.config
+        return dict(
+            max_batch_size=c.max_batch_tokens,
+            batch_type="tokens",
+            beam_size=c.beam_size,
+            length_penalty=c.length_penalty,
+            repetition_penalty=c.repetition_penalty,
+            no_repeat_ngram_size=c.no_repeat_ngram_size,
+            max_decoding_length=cap,
+            min_decoding_length=c.force_length or 1,
+            replace_unknowns=True,
+        )
+
+    def _finish(self, result, cap: int) -> tuple[str, bool]:
+        prefix = self.package.target_prefix or None
+        hyp = list(result.hypotheses[0])
+        if prefix and hyp[:1] == [prefix]:
+            hyp = hyp[1:]
+        capped = not self.config.force_length and len(hyp) >= cap - (1 if prefix else 0)
+        return self._decode(hyp), capped
 
     def _encode(self, texts: list[str]) -> list[list[str]]:
         tokenizer = self.package.tokenizer
