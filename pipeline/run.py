@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import align, engines, flags, localize, paths, read, records
+from pipeline import align, engines, flags, localize, parallel, paths, read, records
 from pipeline.config import Config
 from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
 from pipeline.engines.base import Translated
@@ -172,8 +172,10 @@ class _Run:
         self.roots = set(records.known_roots(self.out))
         self.cleaned: set[Path] = set()  # folders whose leftover temporary files were removed
         self.fingerprint = fingerprint(config)
+        self.loader = parallel.Loader(config)  # reads and segments, in `workers` processes
 
     def close(self) -> None:
+        self.loader.close()
         if self.memory is not None:
             self.memory.close()
         self.lock.release()
@@ -247,17 +249,15 @@ class _Run:
         request = self.request
         default = other(request.target) if request.target else None
         jobs: list[_Job] = []
-        for source in sources:
-            if self._unchanged(source):
-                continue
-            try:
-                doc = self._load(source, request.source, default)
-            except read.NoProse as e:
+        todo = [source for source in sources if not self._unchanged(source)]
+        loaded = self.loader((s.path, s.shown, s.rel, request.source, default) for s in todo)
+        for source, doc in zip(todo, loaded):
+            if isinstance(doc, read.NoProse):
                 self.stats.skipped += 1
-                self.reporter.notice(str(e))
+                self.reporter.notice(str(doc))
                 continue
-            except InputError as e:
-                self.fail(e)
+            if isinstance(doc, InputError):
+                self.fail(doc)
                 continue
             targets = self._targets(doc.source_lang)
             if not targets:
@@ -398,11 +398,10 @@ class _Run:
 
     def _window(self, window: list[_Job]) -> None:
         docs: list[tuple[_Job, Document]] = []
-        for job in window:
-            try:
-                doc = self._load(job.source, job.lang, job.lang)
-            except InputError as e:  # changed since it was planned
-                self.fail(e)
+        loaded = self.loader((j.source.path, j.source.shown, j.source.rel, j.lang, j.lang) for j in window)
+        for job, doc in zip(window, loaded):
+            if isinstance(doc, InputError):  # changed since it was planned
+                self.fail(doc)
                 continue
             if doc.sha256 != job.sha256:
                 self.fail(InputError(job.source.shown, "changed while this run was translating it; run again"))
@@ -602,12 +601,10 @@ class _Run:
     # --- helpers ------------------------------------------------------------------------------------
 
     def _load(self, source: paths.Source, lang: str | None, default: str | None) -> Document:
-        try:  # errors name the file as the user did; outputs by its identity
-            return dataclasses.replace(read.load(source.path, source.shown, self.config, lang, default), path=source.rel)
-        except InputError:
-            raise
-        except Exception as e:  # a bug in reading one article must not cost the rest of the batch
-            raise InputError(source.shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it") from e
+        doc = parallel.load((source.path, source.shown, source.rel, lang, default), self.config)
+        if isinstance(doc, InputError):
+            raise doc
+        return doc
 
     def fail(self, error: InputError) -> None:
         self.stats.failed += 1
