@@ -216,14 +216,13 @@ class RayEngine:
 
         tokens = self.local._encode(list(texts))
         argos = self.config.argos
+        actors = self.actors
         batches: list[tuple[list[int], int]] = []  # (input indices, cap)
         for group in _buckets(tokens):
             cap = argos.force_length or self.local.cap(max(len(tokens[i]) for i in group))
-            # input order within a bucket, so the first results come back first
-            for batch in _split(sorted(group), tokens, argos.max_batch_tokens):
+            for batch in _split(group, tokens, argos.max_batch_tokens):
                 batches.append((batch, cap))
-        batches.sort(key=lambda b: b[0][0])
-        actors = self.actors
+        batches.sort(key=lambda b: min(b[0]))  # the first sentences first: results stream in order
         package = self.package_ref
         config = worker_config(self.config)
         waiting: dict = {}  # ObjectRef -> (batch number, actor number)
@@ -251,16 +250,21 @@ class RayEngine:
                 yield Translated(text, (flags.DECODING_CAPPED,) if capped else ())
                 emitted += 1
 
-def _split(indices: list[int], tokens: list[list[str]], budget: int) -> Iterator[list[int]]:
-    """Batches of at most ``budget`` tokens, counted as CTranslate2 pads them (longest x count)."""
+def _split(indices: list[int], tokens: list[list[str]], budget: int) -> list[list[int]]:
+    """The batches CTranslate2 itself forms from one translate_batch call (batch_type "tokens"):
+    longest first, cut when longest x count would pass the budget. Results depend on how sentences
+    are batched (padding and matrix shapes change the arithmetic; with a model unsure between two
+    tokens the choice can flip), so the actors must decode exactly the local engine's batches."""
+    batches: list[list[int]] = []
     batch: list[int] = []
     longest = 0
-    for i in indices:
-        n = max(len(tokens[i]), 1)
+    for i in sorted(indices, key=lambda i: -len(tokens[i])):
+        n = len(tokens[i])
         if batch and max(longest, n) * (len(batch) + 1) > budget:
-            yield batch
+            batches.append(batch)
             batch, longest = [], 0
         batch.append(i)
         longest = max(longest, n)
     if batch:
-        yield batch
+        batches.append(batch)
+    return batches
