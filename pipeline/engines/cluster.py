@@ -32,7 +32,7 @@ from pathlib import Path
 
 from pipeline import flags
 from pipeline.config import Config
-from pipeline.engines.argos import ArgosEngine, _buckets
+from pipeline.engines.argos import ArgosEngine, _batches, _buckets
 from pipeline.engines.base import Translated
 
 PLACEMENT_SECONDS = 300  # an autoscaling cluster may need minutes to add nodes; then it is an error
@@ -220,7 +220,7 @@ class RayEngine:
         batches: list[tuple[list[int], int]] = []  # (input indices, cap)
         for group in _buckets(tokens):
             cap = argos.force_length or self.local.cap(max(len(tokens[i]) for i in group))
-            for batch in _split(group, tokens, argos.max_batch_tokens):
+            for batch in _batches(group, tokens, argos.max_batch_tokens):
                 batches.append((batch, cap))
         batches.sort(key=lambda b: min(b[0]))  # the first sentences first: results stream in order
         package = self.package_ref
@@ -249,22 +249,3 @@ class RayEngine:
                 results[emitted] = None  # let it go once handed on
                 yield Translated(text, (flags.DECODING_CAPPED,) if capped else ())
                 emitted += 1
-
-def _split(indices: list[int], tokens: list[list[str]], budget: int) -> list[list[int]]:
-    """The batches CTranslate2 itself forms from one translate_batch call (batch_type "tokens"):
-    longest first, cut when longest x count would pass the budget. Results depend on how sentences
-    are batched (padding and matrix shapes change the arithmetic; with a model unsure between two
-    tokens the choice can flip), so the actors must decode exactly the local engine's batches."""
-    batches: list[list[int]] = []
-    batch: list[int] = []
-    longest = 0
-    for i in sorted(indices, key=lambda i: -len(tokens[i])):
-        n = len(tokens[i])
-        if batch and max(longest, n) * (len(batch) + 1) > budget:
-            batches.append(batch)
-            batch, longest = [], 0
-        batch.append(i)
-        longest = max(longest, n)
-    if batch:
-        batches.append(batch)
-    return batches
