@@ -161,7 +161,7 @@ def pipeline_run(spec: dict) -> dict:
     With ``engine="pseudo"`` it measures the pipeline's own cost without any model.
     """
     log = watch_translators(force_length=None)
-    from pipeline import run
+    from pipeline import paths, run
     from pipeline.config import Config
 
     articles = article_paths(spec["articles"])
@@ -171,7 +171,7 @@ def pipeline_run(spec: dict) -> dict:
     try:
         request = run.Request(
             inputs=(str(articles[0].parent),), out_dir=out, target="uk", allow_download=False,
-            only=frozenset(a.name for a in articles),
+            only=frozenset(paths.real(a) for a in articles),  # run.Request.only holds resolved paths
         )
         started = time.perf_counter()
         stats = run.translate(request, config)

@@ -86,6 +86,12 @@ def ratios_section(info: dict, arms: dict) -> tuple[str, dict]:
                  f">= {TARGETS['b_over_c']}", _status(values["bd/cd"] >= TARGETS["b_over_c"])])
     rows.append([f"for information: b at defaults (beam {d['beam_size']}) / a (beam 4), unequal beams",
                  f"{values['bd/a']:.2f}x", "-", "-"])
+    if "a1" in arms:
+        a1 = _rate(arms, "a1", n)
+        values["b4/a1"], values["bd/a1"] = b4 / a1, bd / a1
+        rows.append(["b/a1 at beam 4 (pipeline vs Argos library at its best threads)", f"{values['b4/a1']:.2f}x", "-", "-"])
+        rows.append([f"for information: b at defaults (beam {d['beam_size']}) / a1 (beam 4), unequal beams",
+                     f"{values['bd/a1']:.2f}x", "-", "-"])
     if "bt" in arms:
         values["bt/bd"] = _rate(arms, "bt", n) / bd
         repeat = " (the same settings: run-to-run noise)" if "a repeat" in arms["bt"]["label"] else ""

@@ -37,6 +37,9 @@ BEAMS = [2, 4]
 # (key, label, worker task, spec additions). Order: comparisons at equal beam run next to each other.
 ARMS = [
     ("a", "(a) Argos library, per paragraph", "argos_library", {}),
+    # the library at its best thread settings: one thread per batch, one batch per core
+    ("a1", "(a1) Argos library, per paragraph, ARGOS_INTRA_THREADS=1, ARGOS_INTER_THREADS=cores", "argos_library",
+     {"env": {"ARGOS_INTRA_THREADS": "1", "ARGOS_INTER_THREADS": str(os.cpu_count() or 1)}}),
     ("b4", "(b) pipeline end to end, beam 4", "pipeline_run", {"settings": {"beam_size": 4}}),
     ("c4", "(c) one translate_batch, beam 4", "engine_limit", {"settings": {"beam_size": 4}}),
     ("bd", "(b) pipeline end to end, defaults", "pipeline_run", {"settings": {}}),
@@ -125,7 +128,9 @@ def run_arms(arms: list[tuple], base: dict, env: dict, tmp: Path) -> dict:
     for key, label, task, extra in arms:
         log(f"{label} ...")
         started = time.perf_counter()
-        results[key] = {"label": label, **run_worker(task, {**base, **extra}, env, tmp, key)}
+        extra = dict(extra)
+        arm_env = {**env, **extra.pop("env", {})}
+        results[key] = {"label": label, **run_worker(task, {**base, **extra}, arm_env, tmp, key)}
         log(f"  {results[key]['seconds']:.1f} s translating ({time.perf_counter() - started:.1f} s in all)")
     return results
 

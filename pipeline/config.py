@@ -50,6 +50,12 @@ class OutputConfig:
 
 
 @dataclass(frozen=True)
+class RayConfig:
+    actors: int = 0  # 0: as many as the cluster's CPUs / threads (its GPUs with device: cuda)
+    threads: int = 1  # CTranslate2 threads (and Ray CPUs) per actor
+
+
+@dataclass(frozen=True)
 class Config:
     languages: tuple[str, ...] = LANGUAGES
     engine: str = "argos"
@@ -62,6 +68,11 @@ class Config:
     locales: dict[str, str] = field(default_factory=lambda: {"en": "en_US", "uk": "uk_UA"})
     argos: ArgosConfig = ArgosConfig()
     output: OutputConfig = OutputConfig()
+    # Decode on a Ray cluster (extra `ray`): ray://head:10001, auto (inside a Ray job), local
+    # (a Ray on this machine); null: in this process.
+    cluster: str | None = None
+    ray: RayConfig = RayConfig()
+    workers: int = 1  # processes reading and segmenting articles (the writes stay in one)
     # Source folders, relative to the project root: an article's identity is its path inside the
     # deepest one holding it. Optional: the output folder also records the folders it was given.
     sources: tuple[str, ...] = ()
@@ -146,6 +157,12 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"{name}: argos thread counts cannot be negative")
     if a.max_length_ratio <= 0:
         raise ConfigError(f"{name}: argos.max_length_ratio must be positive")
+    if config.cluster is not None and not (config.cluster in ("auto", "local") or config.cluster.startswith("ray://")):
+        raise ConfigError(f"{name}: cluster: {config.cluster!r} is not ray://HOST:PORT, auto or local")
+    if config.ray.actors < 0 or config.ray.threads < 1:
+        raise ConfigError(f"{name}: ray.actors cannot be negative and ray.threads must be at least 1")
+    if config.workers < 1:
+        raise ConfigError(f"{name}: workers must be at least 1")
     if config.max_file_bytes < 1:
         raise ConfigError(f"{name}: max_file_bytes must be positive")
     for template in (config.output.article, config.output.bilingual):

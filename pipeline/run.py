@@ -19,7 +19,6 @@ the same bytes.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import time
@@ -28,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import align, engines, flags, languages, localize, paths, read, records
+from pipeline import align, engines, flags, languages, localize, parallel, paths, read, records
 from pipeline.config import Config
 from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
 from pipeline.engines.base import Translated
@@ -184,8 +183,10 @@ class _Run:
         self.cleaned: set[Path] = set()  # folders whose leftover temporary files were removed
         self.fingerprint = fingerprint(config)
         self.known_languages: set[str] | None = None  # what packages cover, read once when needed
+        self.loader = parallel.Loader(config)  # reads and segments, in `workers` processes
 
     def close(self) -> None:
+        self.loader.close()
         if self.memory is not None:
             self.memory.close()
         self.lock.release()
@@ -261,18 +262,20 @@ class _Run:
         jobs: list[_Job] = []
         no_prose: list[tuple[paths.Source, InputError]] = []
         folder_langs: dict[Path, Counter] = {}  # per source folder: its articles' languages
+        todo = []
         for source in sources:
             unchanged = self._unchanged(source)
             if unchanged:
                 folder_langs.setdefault(source.root, Counter())[unchanged] += 1
+            else:
+                todo.append(source)
+        loaded = self.loader((s.path, s.shown, s.rel, request.source, default) for s in todo)
+        for source, doc in zip(todo, loaded):
+            if isinstance(doc, read.NoProse):
+                no_prose.append((source, doc))
                 continue
-            try:
-                doc = self._load(source, request.source, default)
-            except read.NoProse as e:
-                no_prose.append((source, e))
-                continue
-            except InputError as e:
-                self.fail(e)
+            if isinstance(doc, InputError):
+                self.fail(doc)
                 continue
             if not self._translatable(doc.source_lang):  # reported, never given to another language's model
                 self.fail(InputError(source.shown, f"is in {languages.name(doc.source_lang)} ({doc.source_lang}), which no installed "
@@ -440,11 +443,10 @@ class _Run:
 
     def _window(self, window: list[_Job]) -> None:
         docs: list[tuple[_Job, Document]] = []
-        for job in window:
-            try:
-                doc = self._load(job.source, job.lang, job.lang)
-            except InputError as e:  # changed since it was planned
-                self.fail(e)
+        loaded = self.loader((j.source.path, j.source.shown, j.source.rel, j.lang, j.lang) for j in window)
+        for job, doc in zip(window, loaded):
+            if isinstance(doc, InputError):  # changed since it was planned
+                self.fail(doc)
                 continue
             if doc.sha256 != job.sha256:
                 self.fail(InputError(job.source.shown, "changed while this run was translating it; run again"))
@@ -643,12 +645,10 @@ class _Run:
     # --- helpers ------------------------------------------------------------------------------------
 
     def _load(self, source: paths.Source, lang: str | None, default: str | None) -> Document:
-        try:  # errors name the file as the user did; outputs by its identity
-            return dataclasses.replace(read.load(source.path, source.shown, self.config, lang, default), path=source.rel)
-        except InputError:
-            raise
-        except Exception as e:  # a bug in reading one article must not cost the rest of the batch
-            raise InputError(source.shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it") from e
+        doc = parallel.load((source.path, source.shown, source.rel, lang, default), self.config)
+        if isinstance(doc, InputError):
+            raise doc
+        return doc
 
     def fail(self, error: InputError) -> None:
         self.stats.failed += 1

@@ -112,3 +112,12 @@ def test_device_auto_uses_the_cpu_without_a_gpu_and_threads_follow_config(argos_
     monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
     _ = ArgosEngine(pkg.path, ArgosConfig(device="auto")).translator
     assert made["device"] == "cuda"
+
+
+def test_batches_are_the_engines_own_within_the_token_budget():
+    from pipeline.engines.argos import _batches
+
+    tokens = [["a"] * n for n in (5, 9, 5, 9, 3, 9)]
+    batches = _batches(list(range(6)), tokens, 20)
+    assert batches == [[1, 3], [5, 0], [2, 4]]  # longest first, ties in input order, longest x count <= 20
+    assert _batches([0], [["a"] * 50], 20) == [[0]]  # one sentence over the budget is a batch of its own

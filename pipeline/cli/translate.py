@@ -27,10 +27,12 @@ from pipeline.errors import ExitStatus, exit_status_help
     help="Translate again what another model version or other settings translated (editors' corrections are kept).",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be translated; write nothing, load no model.")
+@click.option("--cluster", metavar="ADDRESS", help="Decode on Ray: ray://HOST:PORT, auto or local [default: cluster, none].")
+@click.option("--jobs", type=click.IntRange(1, 256), help="Processes reading and segmenting articles [default: workers, 1].")
 @config_option
 @quiet_option
 @reports_errors
-def translate(sources, target, source, out_dir, engine, beam_size, no_download, strict, retranslate_machine, dry_run, config_path, quiet_flag) -> None:
+def translate(sources, target, source, out_dir, engine, beam_size, no_download, strict, retranslate_machine, dry_run, cluster, jobs, config_path, quiet_flag) -> None:
     """Translate the articles in SOURCES (files or folders, Markdown or text).
 
     For articles/news/kursk.md translated en->uk it writes, under the output folder,
@@ -43,6 +45,13 @@ def translate(sources, target, source, out_dir, engine, beam_size, no_download, 
         config = dataclasses.replace(config, engine=engine)
     if beam_size:
         config = dataclasses.replace(config, argos=dataclasses.replace(config.argos, beam_size=beam_size))
+    if jobs:
+        config = dataclasses.replace(config, workers=jobs)
+    if cluster:
+        config = dataclasses.replace(config, cluster=cluster)
+        from pipeline import config as configuration
+
+        configuration.validate(dataclasses.replace(config, source="--cluster"))  # status 2, before anything runs
     if source and target and source == target:
         raise click.UsageError("--from and --to name the same language")
     from pipeline import languages

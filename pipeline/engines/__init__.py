@@ -1,4 +1,5 @@
-"""Engines behind one interface (base.Engine): argos (default) and pseudo; pivot chains two argos ones."""
+"""Engines behind one interface (base.Engine): argos (default; on a Ray cluster with `cluster:`) and
+pseudo; pivot chains two argos ones."""
 
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ def create(
     from pipeline.languages import PIVOT
 
     a = config.argos
+
+    def argos(path):
+        if config.cluster:
+            from pipeline.engines.cluster import RayEngine  # imports Ray only when a cluster is asked for
+
+            return RayEngine(path, config)
+        return ArgosEngine(path, a)
+
     direct = packages.find(a, source_lang, target_lang)
     if direct is None and PIVOT not in (source_lang, target_lang):
         legs = ((source_lang, PIVOT), (PIVOT, target_lang))
@@ -47,6 +56,6 @@ def create(
                     f"{source_lang}->{target_lang} has no direct package and goes through {PIVOT}: {e} "
                     f"(`pipeline models install {source_lang} {target_lang}` installs both legs)"
                 ) from None
-            return PivotEngine(*(ArgosEngine(p.path, a) for p in chain))
+            return PivotEngine(*(argos(p.path) for p in chain))
     installed = direct or packages.ensure(a, source_lang, target_lang, allow_download, progress)
-    return ArgosEngine(installed.path, a)
+    return argos(installed.path)

@@ -89,28 +89,50 @@ class ArgosEngine:
         caps = [0] * len(texts)
         for group in _buckets(tokens):
             cap = c.force_length or self.cap(max(len(tokens[i]) for i in group))
-            submitted = self.translator.translate_batch(
-                [tokens[i] for i in group],
-                target_prefix=[[prefix] for _ in group] if prefix else None,
-                max_batch_size=c.max_batch_tokens,
-                batch_type="tokens",
-                asynchronous=True,
-                beam_size=c.beam_size,
-                length_penalty=c.length_penalty,
-                repetition_penalty=c.repetition_penalty,
-                no_repeat_ngram_size=c.no_repeat_ngram_size,
-                max_decoding_length=cap,
-                min_decoding_length=c.force_length or 1,
-                replace_unknowns=True,
-            )
-            for i, future in zip(group, submitted):
-                futures[i], caps[i] = future, cap
+            # our batches, not CTranslate2's: its sort is unstable, and the results depend on batching
+            for batch in _batches(group, tokens, c.max_batch_tokens):
+                submitted = self.translator.translate_batch(
+                    [tokens[i] for i in batch],
+                    target_prefix=[[prefix] for _ in batch] if prefix else None,
+                    asynchronous=True,
+                    **self._options(cap),
+                )
+                for i, future in zip(batch, submitted):
+                    futures[i], caps[i] = future, cap
         for future, cap in zip(futures, caps):
-            hyp = list(future.result().hypotheses[0])
-            if prefix and hyp[:1] == [prefix]:
-                hyp = hyp[1:]
-            capped = not c.force_length and len(hyp) >= cap - (1 if prefix else 0)
-            yield Translated(self._decode(hyp), (flags.DECODING_CAPPED,) if capped else ())
+            text, capped = self._finish(future.result(), cap)
+            yield Translated(text, (flags.DECODING_CAPPED,) if capped else ())
+
+    def translate_tokens(self, tokens: list[list[str]], cap: int) -> list[tuple[str, bool]]:
+        """One batch, already tokenized, under one decoding cap: (text, capped) per input. What a
+        cluster worker runs (engines/cluster.py); the same decoding options as translate()."""
+        prefix = self.package.target_prefix or None
+        results = self.translator.translate_batch(
+            tokens, target_prefix=[[prefix] for _ in tokens] if prefix else None, **self._options(cap)
+        )
+        return [self._finish(r, cap) for r in results]
+
+    def _options(self, cap: int) -> dict:
+        c = self.config
+        return dict(
+            max_batch_size=c.max_batch_tokens,
+            batch_type="tokens",
+            beam_size=c.beam_size,
+            length_penalty=c.length_penalty,
+            repetition_penalty=c.repetition_penalty,
+            no_repeat_ngram_size=c.no_repeat_ngram_size,
+            max_decoding_length=cap,
+            min_decoding_length=c.force_length or 1,
+            replace_unknowns=True,
+        )
+
+    def _finish(self, result, cap: int) -> tuple[str, bool]:
+        prefix = self.package.target_prefix or None
+        hyp = list(result.hypotheses[0])
+        if prefix and hyp[:1] == [prefix]:
+            hyp = hyp[1:]
+        capped = not self.config.force_length and len(hyp) >= cap - (1 if prefix else 0)
+        return self._decode(hyp), capped
 
     def _encode(self, texts: list[str]) -> list[list[str]]:
         tokenizer = self.package.tokenizer
@@ -140,3 +162,24 @@ def _buckets(tokens: list[list[str]]) -> list[list[int]]:
             floor = max(n, 1)
         groups[-1].append(i)
     return groups
+
+
+def _batches(indices: list[int], tokens: list[list[str]], budget: int) -> list[list[int]]:
+    """Batches of at most ``budget`` padded tokens (longest x count), longest first, ties in input
+    order. Decided here rather than by CTranslate2 (which sorts without keeping ties in order)
+    because results depend on batching: padding and matrix shapes change the arithmetic, and a
+    model unsure between two tokens can flip. So the same sentences give the same output wherever
+    they are decoded: in this process, or batch by batch on a cluster (engines/cluster.py)."""
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    longest = 0
+    for i in sorted(indices, key=lambda i: -len(tokens[i])):
+        n = len(tokens[i])
+        if batch and max(longest, n) * (len(batch) + 1) > budget:
+            batches.append(batch)
+            batch, longest = [], 0
+        batch.append(i)
+        longest = max(longest, n)
+    if batch:
+        batches.append(batch)
+    return batches
