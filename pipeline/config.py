@@ -56,6 +56,9 @@ class Config:
     include: tuple[str, ...] = ("*.md", "*.markdown", "*.txt")
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
     max_file_bytes: int = 5_000_000
+    # Lines, Markdown punctuation, numbers and sentence ends: what parsing and translating a file
+    # costs grows with these, not with its bytes (bench/hostile.py measures the worst shapes).
+    max_file_elements: int = 40_000
     memory: str | None = ".pipeline/memory.sqlite"  # null: no translation memory
     glossary: str | None = "locales"  # folder of <lang>/glossary.yaml; null: no glossary
     locales: dict[str, str] = field(default_factory=lambda: {"en": "en_US", "uk": "uk_UA"})
@@ -110,6 +113,8 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"{name}: argos.max_length_ratio must be positive")
     if config.max_file_bytes < 1:
         raise ConfigError(f"{name}: max_file_bytes must be positive")
+    if config.max_file_elements < 1:
+        raise ConfigError(f"{name}: max_file_elements must be positive")
     for template in (config.output.article, config.output.bilingual):
         try:
             template.format(target="uk", source="en", path="a/b.md", dir="a", stem="b", ext=".md")

@@ -9,7 +9,9 @@ script decides at once. Callers pass prose only: no code, URLs or markup.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from collections import Counter
 
 MIN_LETTERS = 3
 DOCUMENT_CYRILLIC = 0.25  # an article at least this Cyrillic is Ukrainian
@@ -18,15 +20,23 @@ BLOCK_LATIN = 0.9  # ...and one at least this Latin is English; in between, unde
 
 
 def _counts(text: str) -> tuple[int, int]:
+    """Cyrillic and Latin letters in text. Each distinct character is looked up once: a per-
+    character loop took 12 s on 5 MB."""
     cyrillic = latin = 0
-    for ch in text:
-        if ch.isalpha():
-            name = unicodedata.name(ch, "")
-            if name.startswith("CYRILLIC"):
-                cyrillic += 1
-            elif name.startswith("LATIN"):
-                latin += 1
+    for ch, n in Counter(text).items():
+        script = _script(ch)
+        if script == "CYRILLIC":
+            cyrillic += n
+        elif script == "LATIN":
+            latin += n
     return cyrillic, latin
+
+
+@functools.lru_cache(maxsize=4096)
+def _script(ch: str) -> str:
+    if not ch.isalpha():
+        return ""
+    return unicodedata.name(ch, "").partition(" ")[0]
 
 
 def document_language(text: str) -> str | None:

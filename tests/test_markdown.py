@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import markdown
 from pipeline.protect import Atom, Close, Open, Text, has_words
@@ -195,3 +197,17 @@ def test_nesting_past_the_limit_is_refused_not_dropped(text, message):
 def test_nesting_at_the_limit_is_parsed_whole():
     (block,) = markdown.parse("> " * 100 + "Deep words.\n").blocks
     assert block.runs == (Text("Deep words."),)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.sampled_from(["{{<", "{{%", ">}}", "%}}", "{", "}", "<", ">", "%", "a", "\n", "{{", "}}", "x" * 1990]), max_size=30).map("".join))
+def test_find_shortcodes_finds_what_the_regular_expression_defines(text):
+    assert markdown.find_shortcodes(text) == [m.span() for m in markdown.SHORTCODE_RE.finditer(text)]
+
+
+def test_unclosed_shortcodes_take_linear_time():
+    import time
+
+    started = time.process_time()
+    assert markdown.find_shortcodes("{{<" * 300_000) == []  # the regular expression rescans 4,000 characters each time
+    assert time.process_time() - started < 2
