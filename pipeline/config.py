@@ -36,6 +36,11 @@ class ArgosConfig:
     max_length_ratio: float = 2.0
     max_length_extra: int = 16
     force_length: int = 0  # benchmarks only: decode exactly this many tokens (random weights never stop)
+    # Bounds on what comes from the network or a package file (official: a ~120 MB download that
+    # unpacks to ~150 MB).
+    max_download_bytes: int = 1_000_000_000
+    max_index_bytes: int = 20_000_000
+    max_unpacked_bytes: int = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,9 @@ def validate(config: Config) -> Config:
             raise ConfigError(f"{name}: argos.{key} must be at least 1")
     if a.inter_threads < 0 or a.intra_threads < 0:
         raise ConfigError(f"{name}: argos thread counts cannot be negative")
+    for key in ("max_download_bytes", "max_index_bytes", "max_unpacked_bytes"):
+        if getattr(a, key) < 1:
+            raise ConfigError(f"{name}: argos.{key} must be positive")
     if a.max_length_ratio <= 0:
         raise ConfigError(f"{name}: argos.max_length_ratio must be positive")
     if config.max_file_bytes < 1:
