@@ -140,14 +140,17 @@ def split_line_endings(text: str) -> tuple[str, str, tuple[tuple[int, str], ...]
 # letter does (markdown-it-py took over a minute and 2 GB on 5 MB of "*a* ").
 _MARKDOWN_ELEMENTS = "\n*_`[]<>!&\\~|{}#.?;:\u2026-+"
 _TEXT_ELEMENTS = "\n.?!;:\u2026"
+_TWICE = "\n.?!\u2026"
 _NUMBER_RE = re.compile(r"\d+")
 
 
 def count_elements(text: str, markdown_syntax: bool = True) -> int:
     """Lines, Markdown punctuation, numbers and sentence ends in text: a bound on its cost,
-    counted in a fraction of a second before anything is parsed."""
+    counted in a fraction of a second before anything is parsed. Line and sentence ends count
+    twice: each can start a block or a sentence (a list item, a table row, a segment), the
+    costliest things to parse, look up and write out."""
     chars = _MARKDOWN_ELEMENTS if markdown_syntax else _TEXT_ELEMENTS
-    return sum(text.count(c) for c in chars) + _NUMBER_RE.subn("", text)[1]
+    return sum(text.count(c) for c in chars + _TWICE) + _NUMBER_RE.subn("", text)[1]
 
 
 class NoProse(InputError):

@@ -177,8 +177,8 @@ def test_elements_are_lines_markup_numbers_and_sentence_ends():
     from pipeline.read import count_elements
 
     assert count_elements("Plain words and more words") == 0
-    assert count_elements("# Title\n\n*a* [b](c) 12 and 3,456.\n- item\n") == 14
-    assert count_elements("*a* [b](c)\n", markdown_syntax=False) == 1  # plain text: no Markdown syntax
+    assert count_elements("# Title\n\n*a* [b](c) 12 and 3,456.\n- item\n") == 19
+    assert count_elements("*a* [b](c)\n", markdown_syntax=False) == 2  # plain text: no Markdown syntax
 
 
 def test_a_file_with_too_many_elements_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
@@ -189,6 +189,6 @@ def test_a_file_with_too_many_elements_is_refused_before_it_is_parsed(tmp_path, 
     with pytest.raises(InputError) as e:
         load(path, "t.md", Config(max_file_elements=10_000))
     assert str(e.value) == (
-        "t.md: too many elements to translate in one piece (12,014 lines, markup characters, numbers and sentence ends; "
+        "t.md: too many elements to translate in one piece (14,016 lines, markup characters, numbers and sentence ends; "
         "the limit is 10,000, see max_file_elements); split it"
     )
