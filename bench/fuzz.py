@@ -15,8 +15,9 @@ The property, for every input: success, or InputError / ExchangeError with a one
 never another exception, and never more than PER_INPUT seconds (a SIGALRM interrupts it).
 Each distinct failure (exception type and the line raising it) is kept with the smallest input
 that caused it, and fuzzing goes on; at the end they are printed, with how many inputs each
-target tried (exit status 1 if anything failed). Not part of the test suite (the tests hold a derandomized few
-hundred of each); this explores with fresh random seeds until the time is up.
+target tried (exit status 1 if anything failed). The test suite runs the read target on 300
+derandomized inputs (tests/test_hostile_input.py); this explores with fresh random seeds until
+the time is up.
 """
 
 from __future__ import annotations

@@ -150,3 +150,29 @@ def test_line_endings_are_kept_line_by_line(tmp_path, runner, argos_env, name):
     assert kept and all(line in endings.split(translated) for line in kept)
     code = re.search(rb"```python.*?```|    indented code.*more code", source, re.S).group(0)
     assert code in translated  # the code block byte for byte, its mixed endings too
+
+
+def test_the_fuzzer_finds_nothing_in_the_article_reader(tmp_path):
+    """bench/fuzz.py's read target, derandomized and short: what it runs for minutes, in CI."""
+    import importlib.util
+    import signal
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    spec = importlib.util.spec_from_file_location("fuzz", pathlib.Path(__file__).parent.parent / "bench" / "fuzz.py")
+    fuzz = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fuzz)
+    previous = signal.signal(signal.SIGALRM, fuzz._alarm)
+
+    @settings(max_examples=300, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(fuzz.articles(), st.sampled_from([None, "en", "uk"]))
+    def run(article, lang):
+        fuzz.check_read(tmp_path, article[0], article[1], lang)
+
+    try:
+        run()
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert fuzz.FAILURES == {}
+    assert fuzz.COUNTS["read"] >= 300 and 0 < fuzz.REFUSED["read"] < fuzz.COUNTS["read"]  # both outcomes seen
