@@ -53,9 +53,7 @@ def files(folder: Path) -> list[Path]:
     )
     (folder / "words-5mb.md").write_text("word " * 980_000)
     (folder / "words-uk-4mb.md").write_text("слово " * 408_000)
-    (folder / "private-use.md").write_text(
-        ("\ue000\ue001 Text \ue100 with {{< figure >}} private-use \uf8ff characters.\n\n" * 2000)
-    )
+    (folder / "private-use.md").write_text("\ue000\ue001 Text \ue100 with {{< figure >}} private-use \uf8ff characters.\n\n" * 2000)
     # just under the element budget: the costliest shapes per element measured
     (folder / "budget-table-rows.md").write_text(_fill("| item 1 | word 2 | text |\n", head))
     (folder / "budget-list-items.md").write_text(_fill("- w\n"))

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pipeline.protect import Atom, Close, Open, Run, Text
 
 # Hugo shortcodes: {{< name args >}} and {{% name args %}}. Not Markdown, so markdown-it would
-# parse their insides; they are hidden from it behind private-use characters of the same length.
+# parse their insides; they are hidden from it behind characters of the same length that the text
+# does not use.
 # What find_shortcodes finds (the regular expression itself rescans 4,000 characters after every
 # unclosed "{{<": quadratic on "{{<" x 1,000,000).
 SHORTCODE_RE = re.compile(r"\{\{<.{0,4000}?>\}\}|\{\{%.{0,4000}?%\}\}", re.DOTALL)
@@ -117,6 +118,7 @@ def _unused_characters(text: str, n: int) -> list[str]:
                 if len(out) == n:
                     return out
     raise MaskError("the text uses every private-use and unassigned character; its shortcodes cannot be hidden")
+
 
 @dataclass(frozen=True)
 class RawBlock:

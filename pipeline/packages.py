@@ -509,7 +509,7 @@ def _check_package(folder: Path, name: str, metadata: dict) -> None:
         raise NotAPackage(f"{name}: not an Argos package (model/model.bin is missing)")
     try:
         Package(folder)  # reads it as the Argos library will
-    except Exception as e:  # the library's own errors are plain Exceptions
+    except Exception as e:  # noqa: BLE001  the library's own errors are plain Exceptions
         raise NotAPackage(f"{name}: not an Argos package (the Argos library cannot read it: {' '.join(str(e).split())[:200]})") from None
 
 

@@ -12,6 +12,7 @@ import functools
 import re
 from bisect import bisect_right
 from collections.abc import Callable
+from itertools import pairwise
 
 from pipeline.protect import TAG_RE
 
@@ -66,7 +67,7 @@ def _sentences(text: str, lang: str) -> list[str]:
             pos = i + len(sentence)
             cuts.append(a + pos)
     edges = [0, *cuts, len(text)]
-    return [text[x:y] for x, y in zip(edges, edges[1:])]
+    return [text[x:y] for x, y in pairwise(edges)]
 
 
 class _Depth:

@@ -148,7 +148,7 @@ def test_line_endings_are_kept_line_by_line(tmp_path, runner, argos_env, name):
     assert endings.findall(translated) == endings.findall(source)  # each line keeps its own ending
     kept = [line for line in endings.split(source) if line.startswith((b"x =", b"y =", b"z =", b"```", b"    "))]
     assert kept and all(line in endings.split(translated) for line in kept)
-    code = re.search(rb"```python.*?```|    indented code.*more code", source, re.S).group(0)
+    code = re.search(rb"```python.*?```|    indented code.*more code", source, re.DOTALL).group(0)
     assert code in translated  # the code block byte for byte, its mixed endings too
 
 

@@ -162,7 +162,7 @@ def test_shortcut_and_collapsed_references_keep_their_label(tmp_path):
 def test_shortcodes_are_hidden_behind_characters_the_text_does_not_use():
     every_bmp_private_use = "".join(chr(c) for c in range(0xE000, 0xF900))
     text = f"Text {every_bmp_private_use} and {{{{< figure src=\"a.png\" >}}}} here.\n"
-    masked, shortcodes = markdown.hide_shortcodes(text)
+    _, shortcodes = markdown.hide_shortcodes(text)
     assert ord(shortcodes.start) >= 0xF0000 and ord(shortcodes.fill) >= 0xF0000
     (block,) = markdown.parse(text).blocks
     assert [r.source for r in block.runs if isinstance(r, Atom)] == ['{{< figure src="a.png" >}}']

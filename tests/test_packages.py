@@ -6,6 +6,7 @@ import shutil
 import stat
 import threading
 import zipfile
+from typing import ClassVar
 
 import pytest
 
@@ -303,7 +304,7 @@ def test_a_member_whose_header_lies_about_its_size_is_caught_while_extracting(ar
 class _Routes(http.server.BaseHTTPRequestHandler):
     """Each path: (Content-Length to announce or None, the body's chunks)."""
 
-    routes: dict = {}
+    routes: ClassVar[dict] = {}
     protocol_version = "HTTP/1.0"  # without Content-Length the body ends when the connection closes
 
     def do_GET(self):

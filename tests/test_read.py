@@ -7,9 +7,9 @@ import socket
 
 import pytest
 
+from pipeline import read as read_module
 from pipeline.config import Config
 from pipeline.errors import InputError
-from pipeline import read as read_module
 from pipeline.read import NoProse, load, read_bytes
 
 
