@@ -36,6 +36,11 @@ class ArgosConfig:
     max_length_ratio: float = 2.0
     max_length_extra: int = 16
     force_length: int = 0  # benchmarks only: decode exactly this many tokens (random weights never stop)
+    # Bounds on what comes from the network or a package file (official: a ~120 MB download that
+    # unpacks to ~150 MB).
+    max_download_bytes: int = 1_000_000_000
+    max_index_bytes: int = 20_000_000
+    max_unpacked_bytes: int = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,9 @@ class Config:
     include: tuple[str, ...] = ("*.md", "*.markdown", "*.txt")
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
     max_file_bytes: int = 5_000_000
+    # Lines, Markdown punctuation, numbers and sentence ends: what parsing and translating a file
+    # costs grows with these, not with its bytes (bench/hostile.py measures the worst shapes).
+    max_file_elements: int = 40_000
     memory: str | None = ".pipeline/memory.sqlite"  # null: no translation memory
     glossary: str | None = "locales"  # folder of <lang>/glossary.yaml; null: no glossary
     locales: dict[str, str] = field(default_factory=lambda: {"en": "en_US", "uk": "uk_UA"})
@@ -155,6 +163,9 @@ def validate(config: Config) -> Config:
             raise ConfigError(f"{name}: argos.{key} must be at least 1")
     if a.inter_threads < 0 or a.intra_threads < 0:
         raise ConfigError(f"{name}: argos thread counts cannot be negative")
+    for key in ("max_download_bytes", "max_index_bytes", "max_unpacked_bytes"):
+        if getattr(a, key) < 1:
+            raise ConfigError(f"{name}: argos.{key} must be positive")
     if a.max_length_ratio <= 0:
         raise ConfigError(f"{name}: argos.max_length_ratio must be positive")
     if config.cluster is not None and not (config.cluster in ("auto", "local") or config.cluster.startswith("ray://")):
@@ -165,6 +176,8 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"{name}: workers must be at least 1")
     if config.max_file_bytes < 1:
         raise ConfigError(f"{name}: max_file_bytes must be positive")
+    if config.max_file_elements < 1:
+        raise ConfigError(f"{name}: max_file_elements must be positive")
     for template in (config.output.article, config.output.bilingual):
         try:
             template.format(target="uk", source="en", path="a/b.md", dir="a", stem="b", ext=".md")

@@ -33,12 +33,19 @@ FALLBACK = ("en", "uk")
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def _script(ch: str) -> str:
     return unicodedata.name(ch, "?").split(" ")[0]
 
 
 def _scripts(text: str) -> Counter:
-    return Counter(_script(ch) for ch in text if ch.isalpha())
+    """Letters per script. Each distinct character is looked up once: a per-character loop took
+    12 s on 5 MB."""
+    found: Counter = Counter()
+    for ch, n in Counter(text).items():
+        if ch.isalpha():
+            found[_script(ch)] += n
+    return found
 
 
 @functools.cache

@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import functools
 import re
+from array import array
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.protect import Atom, Close, Open, Run, Text
 
 # Hugo shortcodes: {{< name args >}} and {{% name args %}}. Not Markdown, so markdown-it would
-# parse their insides; they are hidden from it behind private-use characters of the same length.
+# parse their insides; they are hidden from it behind characters of the same length that the text
+# does not use.
+# What find_shortcodes finds (the regular expression itself rescans 4,000 characters after every
+# unclosed "{{<": quadratic on "{{<" x 1,000,000).
 SHORTCODE_RE = re.compile(r"\{\{<.{0,4000}?>\}\}|\{\{%.{0,4000}?%\}\}", re.DOTALL)
+_SHORTCODE_SPAN = 4000
 # Where the characters that hide them come from: private-use planes first, then planes with no
 # characters assigned. A start and a fill character are chosen that the text does not contain,
 # so nothing an author wrote can be read as a hidden shortcode, whatever characters it uses.
@@ -38,27 +43,49 @@ class ParseError(ValueError):
     """The document cannot be parsed faithfully; the message is one line for the user."""
 
 
+def find_shortcodes(text: str) -> list[tuple[int, int]]:
+    """Start and end of each match of SHORTCODE_RE, in linear time."""
+    found: list[tuple[int, int]] = []
+    closing = {"<": -1, "%": -1}  # the first ">}}" / "%}}" after the last opener looked at
+    pos = 0
+    while (i := text.find("{{", pos)) >= 0:
+        kind = text[i + 2 : i + 3]
+        if kind not in closing:
+            pos = i + 1
+            continue
+        if closing[kind] < i + 3:
+            c = text.find(">}}" if kind == "<" else "%}}", i + 3)
+            closing[kind] = c if c >= 0 else len(text)  # none left: never searched again
+        c = closing[kind]
+        if c < len(text) and c - (i + 3) <= _SHORTCODE_SPAN:
+            found.append((i, c + 3))
+            pos = c + 3
+        else:
+            pos = i + 1
+    return found
+
+
 class Shortcodes:
     """The shortcodes hidden in a text, and how to find them again in the parser's tokens."""
 
     def __init__(self, text: str):
         self.found: list[str] = []
         self.start = self.fill = ""
-        matches = list(SHORTCODE_RE.finditer(text))
+        matches = find_shortcodes(text)
         if matches:
             self.start, self.fill = _unused_characters(text, 2)
         digits = [d for d in _DIGITS if d not in (self.start, self.fill)]
         base = len(digits)
         parts: list[str] = []
         pos = 0
-        for m in matches:
+        for a, b in matches:
             if len(self.found) >= base * base:
                 break  # never under max_file_bytes: 40 million shortcodes
             n = len(self.found)
-            self.found.append(m.group(0))
-            body = "".join("\n" if c == "\n" else self.fill for c in m.group(0)[3:])
-            parts += [text[pos : m.start()], self.start, digits[n // base], digits[n % base], body]
-            pos = m.end()
+            self.found.append(text[a:b])
+            body = "".join("\n" if c == "\n" else self.fill for c in text[a + 3 : b])
+            parts += [text[pos:a], self.start, digits[n // base], digits[n % base], body]
+            pos = b
         parts.append(text[pos:])
         self.masked = "".join(parts)
         if self.found:
@@ -92,6 +119,7 @@ def _unused_characters(text: str, n: int) -> list[str]:
                     return out
     raise MaskError("the text uses every private-use and unassigned character; its shortcodes cannot be hidden")
 
+
 @dataclass(frozen=True)
 class RawBlock:
     kind: str
@@ -111,6 +139,9 @@ def _parser():
 
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     md.use(front_matter_plugin).use(footnote_plugin)
+    # Inline footnotes ("^[note]") are not Markdown that Hugo (goldmark) or GitHub render, and
+    # each "^[" scans to the end of its paragraph: "[^" x 25,000 took 9 s.
+    md.inline.ruler.disable("footnote_inline")
     for name in md.inline.ruler.get_all_rules():
         fn = next(r.fn for r in md.inline.ruler.__rules__ if r.name == name)
         md.inline.ruler.at(name, _tracking(name, fn))
@@ -187,14 +218,14 @@ def _tracking(name: str, fn: Callable) -> Callable:
         if silent:
             return fn(state, silent)
         start, count = state.pos, len(state.tokens)
-        label_end = -1
+        if not fn(state, silent):
+            return False
+        end = state.pos
+        label_end = -1  # found again only for a link made: "[" x 100,000 must not scan 100,000 times
         if name == "link" and state.src.startswith("[", start):
             label_end = state.md.helpers.parseLinkLabel(state, start, True)
         elif name == "image" and state.src.startswith("![", start):
             label_end = state.md.helpers.parseLinkLabel(state, start + 1, False)
-        if not fn(state, silent):
-            return False
-        end = state.pos
         new = state.tokens[count:]
         if name in ("emphasis", "strikethrough"):
             # one text token per delimiter run piece, at the end of what was pushed
@@ -235,7 +266,7 @@ class _LineMap:
     def __init__(self, content: str, doc: str, line_starts: list[int], first_line: int):
         self.ok = True
         self.starts: list[int] = []  # content offset where each content line starts
-        self.cols: list[list[int]] = []
+        self.cols: list[Sequence[int]] = []  # a range when the line is copied whole (no list of 5 million ints)
         pos = 0
         for k, line in enumerate(content.split("\n")):
             self.starts.append(pos)
@@ -249,7 +280,11 @@ class _LineMap:
             if cols is None:
                 self.ok = False
                 return
-            self.cols.append([line_starts[n] + c for c in cols])
+            base = line_starts[n]
+            if isinstance(cols, range):
+                self.cols.append(range(cols.start + base, cols.stop + base))
+            else:
+                self.cols.append(array("q", [base + c for c in cols]))
 
     def __call__(self, offset: int) -> int:
         k = bisect_right(self.starts, offset) - 1
@@ -257,7 +292,7 @@ class _LineMap:
         return cols[min(offset - self.starts[k], len(cols) - 1)]
 
 
-def _align(content: str, line: str) -> list[int] | None:
+def _align(content: str, line: str) -> Sequence[int] | None:
     """Column in ``line`` of each character of ``content`` (plus one past its end).
 
     ``content`` is the end of ``line`` minus container markers and indentation, with "\\|"
@@ -269,7 +304,7 @@ def _align(content: str, line: str) -> list[int] | None:
     body = line.rstrip()
     if body.endswith(content.rstrip()):
         start = len(body) - len(content.rstrip())
-        return list(range(start, start + len(content) + 1))
+        return range(start, start + len(content) + 1)
     start = line.find(stripped[:1])
     while start >= 0:
         cols: list[int] = []
@@ -315,6 +350,7 @@ def parse(text: str, translate_keys: tuple[str, ...] = ()) -> Parsed:
     lang_field = None
     context: list[str] = []
     column = 0
+    rows: dict[int, list[tuple[int, int]]] = {}  # the current table row's cell bounds
     for tok in tokens:
         if tok.type == "front_matter":
             fm = frontmatter.parse(text, line_starts[1], line_starts[tok.map[1] - 1], translate_keys)
@@ -329,7 +365,9 @@ def parse(text: str, translate_keys: tuple[str, ...] = ()) -> Parsed:
             kind = _kind(context)
             if kind == "table_cell":
                 row = tok.map[0]
-                cells = _cell_bounds(masked[line_starts[row] : line_starts[row + 1]].rstrip("\n"))
+                if row not in rows:  # once per row, not once per cell: 10,000 cells in a row is no error
+                    rows = {row: _cell_bounds(masked[line_starts[row] : line_starts[row + 1]].rstrip("\n"))}
+                cells = rows[row]
                 if column - 1 < len(cells):
                     a, b = cells[column - 1]
                     cell = [line_starts[row] + a, line_starts[row] + b]

@@ -16,11 +16,13 @@ official argospm index.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -39,9 +41,20 @@ KNOWN_SHA256 = {
     "translate-en_uk-1_4.argosmodel": "037ebc690c0f7287bff01b09006f76707d7089134205a91ef3d823a3c73811e3",
     "translate-uk_en-1_4.argosmodel": "3254424c4196f13a7bd97e13cda008d04d5901cbe20739611e426bbacc131156",
 }
-MAX_UNPACKED_BYTES = 4 * 1024**3  # an official package unpacks to ~150 MB; refuse zip bombs
 DOWNLOAD_TIMEOUT = 60  # seconds without data before a download is abandoned
-_CODE_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Za-z]+)?$")
+# Zip bombs: the archive's own directory is checked first, then every byte written is counted
+# (a member's header can lie about its size). An official package has a few dozen members,
+# compressed ~1:1 (int8 weights); a bomb has thousands, or compresses 1000:1.
+MAX_MEMBERS = 2_000
+MAX_RATIO = 100  # uncompressed : compressed, per large member and for the whole archive
+_RATIO_FLOOR = 10_000_000  # below this many bytes, any ratio (metadata.json compresses well)
+MAX_METADATA_BYTES = 1_000_000
+
+# What metadata.json and the index may hold; anything else in them is refused or skipped.
+_CODE_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Za-z]{2,8})?$")
+_VERSION_RE = re.compile(r"^\d{1,6}(?:\.\d{1,6}){0,3}$")
+_SHORT_TEXT = 200
+_LISTS = ("from_codes", "to_codes", "languages", "dependencies", "source_languages", "target_languages")
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -93,18 +106,68 @@ def installed(config: ArgosConfig) -> list[InstalledPackage]:
 
     found = []
     for path in sorted(root.iterdir()):
-        if not (path / "metadata.json").is_file():
-            continue
+        if _installed_metadata(path) is None:
+            continue  # not a package, or metadata a translation could trip over: not usable
         try:
             pkg = Package(path)
         except (OSError, ValueError):
-            continue  # unreadable metadata: not ours to judge, and not usable
-        if pkg.type != "translate" or not pkg.from_code or not pkg.to_code:
             continue
         found.append(
             InstalledPackage(argospm_package_name(pkg), pkg.package_version, pkg.from_code, pkg.to_code, path)
         )
     return found
+
+
+def _installed_metadata(folder: Path) -> dict | None:
+    """The valid metadata of an installed package folder, else None."""
+    try:
+        with open(folder / "metadata.json", "rb") as f:
+            raw = f.read(MAX_METADATA_BYTES + 1)
+        metadata = json.loads(raw.decode("utf-8")) if len(raw) <= MAX_METADATA_BYTES else None
+    except (OSError, ValueError, RecursionError):
+        return None
+    return metadata if isinstance(metadata, dict) and metadata_problem(metadata) is None else None
+
+
+def metadata_problem(metadata: dict, index: bool = False) -> str | None:
+    """Why package metadata (metadata.json, or an index entry with ``index``) cannot be trusted,
+    or None. Every field is checked for its type and size: a version of a million digits or a
+    number where text belongs must not reach the code that reads packages."""
+    if not isinstance(metadata, dict):
+        return "not a JSON object"
+    kind = metadata.get("type", "translate")
+    if not isinstance(kind, str) or len(kind) > 40:
+        return "type is not a short text"
+    if not index and kind != "translate":
+        return f"type is {kind!r}, not 'translate'"
+    for key in ("from_code", "to_code"):
+        value = metadata.get(key)
+        if not isinstance(value, str) or not _CODE_RE.match(value):
+            return f"no valid {key}"
+    version = metadata.get("package_version")
+    if not isinstance(version, str) or not _VERSION_RE.match(version):
+        return "package_version is not a version like 1.4"
+    for key in ("argos_version", "code", "from_name", "to_name", "target_prefix"):
+        value = metadata.get(key, "")
+        if not isinstance(value, str) or len(value) > _SHORT_TEXT:
+            return f"{key} is not a text of at most {_SHORT_TEXT} characters"
+    for key in _LISTS:
+        value = metadata.get(key, [])
+        if not isinstance(value, list) or len(value) > 1000:
+            return f"{key} is not a list"
+    links = metadata.get("links", [])
+    if not isinstance(links, list) or len(links) > 20 or not all(isinstance(u, str) and len(u) <= 2000 for u in links):
+        return "links is not a list of URLs"
+    if index and not links:
+        return "no links"
+    return None
+
+
+def folder_name(metadata: dict) -> str:
+    """Where a package is installed, from its validated metadata (never from the archive's own
+    folder name, which could be another package's)."""
+    version = metadata["package_version"].replace(".", "_")
+    return f"translate-{metadata['from_code']}_{metadata['to_code']}-{version}"
 
 
 def find(config: ArgosConfig, source: str, target: str) -> InstalledPackage | None:
@@ -113,7 +176,7 @@ def find(config: ArgosConfig, source: str, target: str) -> InstalledPackage | No
     def version(p: InstalledPackage):
         try:
             return Version(p.version)
-        except InvalidVersion:
+        except (InvalidVersion, ValueError):
             return Version("0")
 
     matches = [p for p in installed(config) if (p.from_code, p.to_code) == (source, target)]
@@ -138,7 +201,11 @@ def ensure(
         raise ModelMissing(install_hint(source, target))
     try:
         available = available_for(config, source, target)
-        return install_file(download(available, progress), config)
+        path = download(available, progress, config.max_download_bytes)
+        try:
+            return install_file(path, config)
+        finally:
+            path.unlink(missing_ok=True)  # installed or refused: the download is of no more use
     except PipelineError as e:
         raise ModelMissing(f"{install_hint(source, target)} (download failed: {e})") from None
 
@@ -146,20 +213,58 @@ def ensure(
 # --- the package index and downloads -----------------------------------------------------------
 
 
-def fetch_index(config: ArgosConfig) -> list:
-    """The package index as the Argos library's AvailablePackage objects."""
+def fetch_index(config: ArgosConfig, notice: Callable[[str], None] | None = None) -> list:
+    """The package index as the Argos library's AvailablePackage objects.
+
+    At most ``argos.max_index_bytes`` are read. Entries whose fields are not what a package's
+    metadata must be are skipped, and ``notice`` (default: stderr) is told once how many.
+    """
     from argostranslate.package import AvailablePackage
 
     url = index_url(config)
+    limit = config.max_index_bytes
     try:
         with urllib.request.urlopen(_request(url), timeout=DOWNLOAD_TIMEOUT) as response:
-            data = json.loads(response.read().decode("utf-8"))
-    except (urllib.error.URLError, OSError, ValueError) as e:
+            length = response.headers.get("Content-Length")
+            if length and length.isdigit() and (len(length) >= 20 or int(length) > limit):
+                raise _TooLarge(f"larger than {_mb(limit)} (argos.max_index_bytes)")
+            raw = response.read(limit + 1)
+            if len(raw) > limit:
+                raise _TooLarge(f"larger than {_mb(limit)} (argos.max_index_bytes)")
+        data = json.loads(raw.decode("utf-8"))
+    except (urllib.error.URLError, OSError, ValueError, RecursionError, http.client.HTTPException) as e:
         raise PipelineError(f"cannot read the package index {url}: {_reason(e)}", ModelMissing.status) from None
     if not isinstance(data, list):
         raise PipelineError(f"the package index {url} is not a list of packages", ModelMissing.status)
     _cache_index(config, data)
-    return [AvailablePackage(m) for m in data if isinstance(m, dict)]
+    found = []
+    skipped: list[str] = []
+    for n, entry in enumerate(data, 1):
+        problem = metadata_problem(entry, index=True)
+        if problem:
+            skipped.append(f"entry {n}: {problem}")
+            continue
+        pkg = AvailablePackage(entry)
+        pkg.max_download_bytes = config.max_download_bytes  # download() without a config uses it
+        found.append(pkg)
+    if skipped:
+        (notice or _stderr)(
+            f"package index {url}: {len(skipped)} invalid entr{'y' if len(skipped) == 1 else 'ies'} skipped ({skipped[0]}"
+            + (", ..." if len(skipped) > 1 else "") + ")"
+        )
+    return found
+
+
+def _stderr(message: str) -> None:
+    print(f"pipeline: {message}", file=sys.stderr)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.0f} MB" if n >= 1_000_000 else f"{n:,} bytes"
+
+
+class _TooLarge(OSError):
+    pass
 
 
 def _index_cache(config: ArgosConfig) -> Path:
@@ -195,7 +300,7 @@ def available_for(config: ArgosConfig, source: str, target: str):
     def version(p) -> Version:
         try:
             return Version(p.package_version)
-        except InvalidVersion:
+        except (InvalidVersion, ValueError):
             return Version("0")
 
     candidates = [
@@ -208,10 +313,15 @@ def available_for(config: ArgosConfig, source: str, target: str):
     return max(candidates, key=version)
 
 
-def download(available, progress: Progress | None = None) -> Path:
-    """Download an AvailablePackage to the Argos downloads folder; returns the file."""
+def download(available, progress: Progress | None = None, max_bytes: int | None = None) -> Path:
+    """Download an AvailablePackage to the Argos downloads folder; returns the file.
+
+    At most ``max_bytes`` (default: the ``argos.max_download_bytes`` of the index it came from);
+    a download that fails or grows past it leaves no file behind.
+    """
     from argostranslate.package import argospm_package_name
 
+    limit = max_bytes or getattr(available, "max_download_bytes", None) or ArgosConfig().max_download_bytes
     name = f"{argospm_package_name(available)}-{available.package_version.replace('.', '_')}.argosmodel"
     folder = downloads_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -221,8 +331,8 @@ def download(available, progress: Progress | None = None) -> Path:
         if not url.startswith(("http://", "https://")):
             continue  # ipfs:// links need a gateway the user may not have
         try:
-            _fetch(url, target, progress)
-        except (urllib.error.URLError, OSError) as e:
+            _fetch(url, target, progress, limit)
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as e:
             errors.append(f"{url}: {_reason(e)}")
             continue
         expected = KNOWN_SHA256.get(name)
@@ -234,21 +344,28 @@ def download(available, progress: Progress | None = None) -> Path:
     raise PipelineError("; ".join(errors) or "no http(s) link in the index", ModelMissing.status)
 
 
-def _fetch(url: str, target: Path, progress: Progress | None) -> None:
+def _fetch(url: str, target: Path, progress: Progress | None, limit: int) -> None:
     part = target.with_name(target.name + ".part")
     try:
         with urllib.request.urlopen(_request(url), timeout=DOWNLOAD_TIMEOUT) as response, open(part, "wb") as out:
             length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
+            total = int(length) if length and length.isdigit() and len(length) < 20 else None
+            if total is not None and total > limit:
+                raise _TooLarge(f"{_mb(total)}, larger than {_mb(limit)} (argos.max_download_bytes)")
             done = 0
             while chunk := response.read(1 << 16):
-                out.write(chunk)
                 done += len(chunk)
+                if done > limit:  # no Content-Length, or a wrong one: counted as it comes
+                    raise _TooLarge(f"larger than {_mb(limit)} (argos.max_download_bytes); stopped")
+                out.write(chunk)
                 if progress:
                     progress(done, total)
             if total is not None and done != total:
                 raise OSError(f"connection closed after {done} of {total} bytes")
         os.replace(part, target)
+    except BaseException:
+        target.unlink(missing_ok=True)  # no half-checked file stays in the cache
+        raise
     finally:
         part.unlink(missing_ok=True)
 
@@ -275,7 +392,13 @@ def _sha256(path: Path) -> str:
 
 
 def install_file(path: str | os.PathLike, config: ArgosConfig) -> InstalledPackage:
-    """Install a .argosmodel file; replaces an installed package of the same name."""
+    """Install a .argosmodel file; replaces an installed package of the same name.
+
+    Everything is checked before anything is moved: the archive's directory (names, links,
+    member count, sizes, compression ratios), then metadata.json (every field), then what
+    extraction actually writes. The package's folder is named from its validated metadata, and a
+    folder of that name holding anything but the same package is never replaced.
+    """
     path = Path(path)
     name = str(path)
     if not path.is_file():
@@ -286,32 +409,51 @@ def install_file(path: str | os.PathLike, config: ArgosConfig) -> InstalledPacka
     try:
         root.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(path) as archive:
-            top = _check_archive(archive, name)
+            top = _check_archive(archive, name, path.stat().st_size, config.max_unpacked_bytes)
+            metadata = _archive_metadata(archive, top, name)
+            final = root / folder_name(metadata)
+            if final.exists() and not _same_package(_installed_metadata(final), metadata):
+                raise NotAPackage(
+                    f"{name}: refused: {final} holds something else than this package "
+                    f"({metadata['from_code']}->{metadata['to_code']} {metadata['package_version']}); remove it first"
+                )
             staging = Path(tempfile.mkdtemp(prefix=".pipeline-install-", dir=root.parent))
             try:
-                archive.extractall(staging)
-                _check_package(staging / top, name)
-                final = root / top
-                old = None
+                _extract(archive, staging, name, config.max_unpacked_bytes)
+                _check_package(staging / top, name, metadata)
                 if final.exists():
-                    old = staging / ".old"
-                    os.replace(final, old)
+                    os.replace(final, staging / ".old")  # the same package, reinstalled
                 os.replace(staging / top, final)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
     except zipfile.BadZipFile as e:
         raise NotAPackage(f"{name}: damaged archive: {e}") from None
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as e:  # unsupported compression, encryption
+        raise NotAPackage(f"{name}: cannot be unpacked: {e}") from None
     except OSError as e:
         raise PipelineError(f"cannot install {name} into {root}: {e.strerror or e}", ModelMissing.status) from None
-    return next(p for p in installed(config) if p.path == final)
+    found = next((p for p in installed(config) if p.path == final), None)
+    if found is None:
+        raise NotAPackage(f"{name}: installed in {final} but the Argos library cannot read it")
+    return found
 
 
-def _check_archive(archive: zipfile.ZipFile, name: str) -> str:
-    """The archive's single top folder, after checking that no member can land outside it."""
+def _same_package(present: dict | None, new: dict) -> bool:
+    keys = ("from_code", "to_code", "package_version")
+    return present is not None and all(present[k] == new[k] for k in keys)
+
+
+def _check_archive(archive: zipfile.ZipFile, name: str, archive_bytes: int, max_unpacked: int) -> str:
+    """The archive's single top folder, after checking from its directory that no member can
+    land outside it and that it does not unpack to too much (its headers are checked again, while
+    extracting: they can lie)."""
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise NotAPackage(f"{name}: refused: {len(infos):,} members (an Argos package has a few dozen; the limit is {MAX_MEMBERS:,})")
     tops = set()
     size = 0
     names = set()
-    for info in archive.infolist():
+    for info in infos:
         member = info.filename
         pure = PurePosixPath(member)
         if (
@@ -323,11 +465,19 @@ def _check_archive(archive: zipfile.ZipFile, name: str) -> str:
             raise NotAPackage(f"{name}: refused: member {member!r} would be written outside the packages folder")
         if stat.S_ISLNK(info.external_attr >> 16):
             raise NotAPackage(f"{name}: refused: member {member!r} is a symbolic link")
+        if str(pure) in names:
+            raise NotAPackage(f"{name}: refused: member {member!r} appears twice")
+        if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise NotAPackage(
+                f"{name}: refused: member {member!r} unpacks {info.file_size // max(info.compress_size, 1):,} times its size (a zip bomb?)"
+            )
         size += info.file_size
-        if size > MAX_UNPACKED_BYTES:
-            raise NotAPackage(f"{name}: refused: unpacks to more than {MAX_UNPACKED_BYTES >> 30} GB")
+        if size > max_unpacked:
+            raise NotAPackage(f"{name}: refused: unpacks to more than {_mb(max_unpacked)} (argos.max_unpacked_bytes)")
         tops.add(pure.parts[0])
         names.add(str(pure))
+    if size > _RATIO_FLOOR and size > MAX_RATIO * max(archive_bytes, 1):
+        raise NotAPackage(f"{name}: refused: unpacks to {size // max(archive_bytes, 1):,} times its size (a zip bomb?)")
     if len(tops) != 1:
         raise NotAPackage(f"{name}: not an Argos package (expected one top folder, found {len(tops)})")
     top = tops.pop()
@@ -340,21 +490,55 @@ def _check_archive(archive: zipfile.ZipFile, name: str) -> str:
     return top
 
 
-def _check_package(folder: Path, name: str) -> None:
+def _archive_metadata(archive: zipfile.ZipFile, top: str, name: str) -> dict:
+    """metadata.json, read from the archive (at most MAX_METADATA_BYTES) and validated."""
+    try:
+        with archive.open(f"{top}/metadata.json") as f:
+            raw = f.read(MAX_METADATA_BYTES + 1)
+        if len(raw) > MAX_METADATA_BYTES:
+            raise ValueError(f"larger than {_mb(MAX_METADATA_BYTES)}")
+        metadata = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as e:
+        raise NotAPackage(f"{name}: not an Argos package (metadata.json: {' '.join(str(e).split())[:200]})") from None
+    problem = metadata_problem(metadata)
+    if problem:
+        raise NotAPackage(f"{name}: not an Argos package (metadata.json: {problem})")
+    return metadata
+
+
+def _extract(archive: zipfile.ZipFile, staging: Path, name: str, max_unpacked: int) -> None:
+    """Extract every member, counting the bytes actually written against what each header says
+    and against the total limit (extractall trusts the headers)."""
+    total = 0
+    for info in archive.infolist():
+        target = staging.joinpath(*PurePosixPath(info.filename).parts)
+        if info.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        with archive.open(info) as src, open(target, "xb") as out:
+            while chunk := src.read(1 << 20):
+                written += len(chunk)
+                total += len(chunk)
+                if written > info.file_size:
+                    raise NotAPackage(f"{name}: refused: member {info.filename!r} unpacks to more than its header says")
+                if total > max_unpacked:
+                    raise NotAPackage(f"{name}: refused: unpacks to more than {_mb(max_unpacked)} (argos.max_unpacked_bytes)")
+                out.write(chunk)
+
+
+def _check_package(folder: Path, name: str, metadata: dict) -> None:
     from argostranslate.package import Package
 
-    try:
-        metadata = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise NotAPackage(f"{name}: not an Argos package (metadata.json: {e})") from None
-    if not isinstance(metadata, dict):
-        raise NotAPackage(f"{name}: not an Argos package (metadata.json is not an object)")
-    for key in ("from_code", "to_code"):
-        if not isinstance(metadata.get(key), str) or not _CODE_RE.match(metadata[key]):
-            raise NotAPackage(f"{name}: not an Argos package (metadata.json has no valid {key})")
+    if _installed_metadata(folder) != metadata:  # what was extracted is what was checked
+        raise NotAPackage(f"{name}: not an Argos package (metadata.json changed while unpacking)")
     if not (folder / "model" / "model.bin").is_file():
         raise NotAPackage(f"{name}: not an Argos package (model/model.bin is missing)")
-    Package(folder)  # reads it as the Argos library will
+    try:
+        Package(folder)  # reads it as the Argos library will
+    except Exception as e:  # noqa: BLE001  the library's own errors are plain Exceptions
+        raise NotAPackage(f"{name}: not an Argos package (the Argos library cannot read it: {' '.join(str(e).split())[:200]})") from None
 
 
 def remove(config: ArgosConfig, names: list[str]) -> list[InstalledPackage]:

@@ -75,21 +75,31 @@ def scan_text(runs: Iterable[Run], scanners: Sequence[Scanner]) -> list[Run]:
 
 
 def _collapse(runs: list[Run]) -> list[Run]:
-    """Turn a pair with nothing to translate inside ("[`x`](url)", "![](img.png)") into one atom."""
+    """Turn a pair with nothing to translate inside ("[`x`](url)", "![](img.png)") into one atom.
+
+    One pass with a stack of open pairs, each knowing whether anything inside it must be
+    translated or stays markup (searching back for each pair's opening was quadratic in depth).
+    """
     out: list[Run] = []
+    stack: list[list] = []  # [index in out of the Open, its key, whether it must stay a pair]
     for run in runs:
-        out.append(run)
-        if not isinstance(run, Close):
+        if isinstance(run, Open):
+            stack.append([len(out), run.key, False])
+            out.append(run)
             continue
-        # find the matching Open
-        for i in range(len(out) - 2, -1, -1):
-            if isinstance(out[i], Open) and out[i].key == run.key:
-                inner = out[i + 1 : -1]
-                if not any(isinstance(r, Text) and has_words(r.text) for r in inner):
-                    if all(isinstance(r, (Text, Atom)) for r in inner):
-                        source = out[i].source + "".join(_source_of(r) for r in inner) + run.source
-                        out[i:] = [Atom(run.kind, source)]
-                break
+        if isinstance(run, Close) and stack and stack[-1][1] == run.key:
+            i, _, keep = stack.pop()
+            if keep:
+                out.append(run)
+                if stack:
+                    stack[-1][2] = True  # a pair inside is markup to restore
+            else:
+                source = out[i].source + "".join(_source_of(r) for r in out[i + 1 :]) + run.source
+                out[i:] = [Atom(run.kind, source)]
+            continue
+        out.append(run)
+        if stack and (isinstance(run, Close) or (isinstance(run, Text) and has_words(run.text))):
+            stack[-1][2] = True  # words to translate, or markup that is not this pair's own
     return out
 
 

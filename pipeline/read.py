@@ -120,6 +120,23 @@ def split_line_endings(text: str) -> tuple[str, str, tuple[tuple[int, str], ...]
     return text, newline, tuple(endings)
 
 
+# What count_elements counts: each costs parsing, segmenting and writing out far more than a
+# letter does (markdown-it-py took over a minute and 2 GB on 5 MB of "*a* ").
+_MARKDOWN_ELEMENTS = "\n*_`[]<>!&\\~|{}#.?;:\u2026-+"
+_TEXT_ELEMENTS = "\n.?!;:\u2026"
+_TWICE = "\n.?!\u2026"
+_NUMBER_RE = re.compile(r"\d+")
+
+
+def count_elements(text: str, markdown_syntax: bool = True) -> int:
+    """Lines, Markdown punctuation, numbers and sentence ends in text: a bound on its cost,
+    counted in a fraction of a second before anything is parsed. Line and sentence ends count
+    twice: each can start a block or a sentence (a list item, a table row, a segment), the
+    costliest things to parse, look up and write out."""
+    chars = _MARKDOWN_ELEMENTS if markdown_syntax else _TEXT_ELEMENTS
+    return sum(text.count(c) for c in chars + _TWICE) + _NUMBER_RE.subn("", text)[1]
+
+
 class NoProse(InputError):
     """The article has no words to translate and no declared language: there is nothing to do."""
 
@@ -134,6 +151,13 @@ def load(
     """
     text, newline, endings, bom, sha256 = _read_article(path, name, config.max_file_bytes)
     is_text = path.suffix.lower() in TEXT_SUFFIXES
+    elements = count_elements(text, not is_text)
+    if elements > config.max_file_elements:
+        raise InputError(
+            name,
+            f"too many elements to translate in one piece ({elements:,} lines, markup characters, numbers and "
+            f"sentence ends; the limit is {config.max_file_elements:,}, see max_file_elements); split it",
+        )
     meta: dict = {}
     lang_field = None
     if is_text:

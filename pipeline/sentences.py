@@ -12,6 +12,7 @@ import functools
 import re
 from bisect import bisect_right
 from collections.abc import Callable
+from itertools import pairwise
 
 from pipeline.protect import TAG_RE
 
@@ -32,6 +33,41 @@ def splitter(lang: str) -> Splitter:
     import sentencex
 
     return lambda text: list(sentencex.segment(lang, text))
+
+
+# tokenize-uk's rules are tried at every position of the text (~4 µs a character: 10 s for a
+# 2.5-million-character paragraph without a full stop). Each of its break rules needs one of these
+# characters, and its rules look at most a few dozen characters around them; so a long text is
+# given to it only CONTEXT characters either side of them (the rest cannot hold a boundary).
+_UK_TRIGGER_RE = re.compile(r"[.!?\u2026\n\r\v\f\x85\u2028\u2029]|<0\}|\{0>")
+CONTEXT = 300
+LONG = 10_000
+
+
+def _sentences(text: str, lang: str) -> list[str]:
+    """What the language's splitter makes of text, the splitter seeing only what it needs."""
+    split = splitter(lang)
+    if lang != "uk" or len(text) <= LONG:
+        return split(text)
+    windows: list[list[int]] = []
+    for m in _UK_TRIGGER_RE.finditer(text):
+        a, b = max(0, m.start() - CONTEXT), min(len(text), m.end() + CONTEXT)
+        if windows and a <= windows[-1][1]:
+            windows[-1][1] = b
+        else:
+            windows.append([a, b])
+    cuts: list[int] = []
+    for a, b in windows:
+        piece = text[a:b]
+        pos = 0
+        for sentence in split(piece)[:-1]:  # the last one ends where the window does: no boundary
+            i = piece.find(sentence, pos)
+            if i < 0:
+                break  # normalised by the splitter: the boundaries after it are not known here
+            pos = i + len(sentence)
+            cuts.append(a + pos)
+    edges = [0, *cuts, len(text)]
+    return [text[x:y] for x, y in pairwise(edges)]
 
 
 class _Depth:
@@ -63,7 +99,7 @@ def split(text: str, lang: str) -> list[str]:
     depth = _Depth(text)
     out: list[str] = []
     start = pos = 0
-    for sentence in splitter(lang)(text):
+    for sentence in _sentences(text, lang):
         s = sentence.strip()
         i = text.find(s, pos) if s else -1
         if i < 0:

@@ -34,6 +34,11 @@ REFUSED = {
     "huge.md": "too large (20.0 MB; the limit is 5.0 MB, see max_file_bytes)",
     "unreadable.md": "cannot read: permission denied",
     "fifo.md": "not a regular file (a FIFO)",
+    # 3.5 MB, under max_file_bytes, but parsing it took 92 s and 1.5 GB: refused before parsing
+    "table-150k-rows.md": (
+        "too many elements to translate in one piece (900,021 lines, markup characters, numbers and sentence ends; "
+        "the limit is 40,000, see max_file_elements); split it"
+    ),
     # markdown-it silently drops what is nested past its limit: refused instead of left untranslated
     "nested-quotes-5000.md": "nested 5000 levels deep (line 1); the limit is 100 levels of block quotes and lists",
     "nested-list-5000.md": "nested 5000 levels deep (line 1); the limit is 100 levels of block quotes and lists",
@@ -48,6 +53,7 @@ def batch(tmp_path, monkeypatch):
     (src / "huge.md").write_bytes(b"word " * 4_000_000)  # 20 MB
     (src / "long-paragraph.md").write_text("word, " * 170_000 + "end")  # 1 MB, no full stop
     (src / "many-lines.md").write_text("word\n" * 10_000)
+    (src / "table-150k-rows.md").write_text("| Name | Value | Note |\n|---|---|---|\n" + "| item | word | text |\n" * 150_000)
     (src / "odd name — «ї» [1].md").write_text("An article with an odd name.\n")
     (src / "-dash.md").write_text("Starts with a dash.\n")
     (src / "unreadable.md").write_text("Fine text.\n")
@@ -142,5 +148,31 @@ def test_line_endings_are_kept_line_by_line(tmp_path, runner, argos_env, name):
     assert endings.findall(translated) == endings.findall(source)  # each line keeps its own ending
     kept = [line for line in endings.split(source) if line.startswith((b"x =", b"y =", b"z =", b"```", b"    "))]
     assert kept and all(line in endings.split(translated) for line in kept)
-    code = re.search(rb"```python.*?```|    indented code.*more code", source, re.S).group(0)
+    code = re.search(rb"```python.*?```|    indented code.*more code", source, re.DOTALL).group(0)
     assert code in translated  # the code block byte for byte, its mixed endings too
+
+
+def test_the_fuzzer_finds_nothing_in_the_article_reader(tmp_path):
+    """bench/fuzz.py's read target, derandomized and short: what it runs for minutes, in CI."""
+    import importlib.util
+    import signal
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    spec = importlib.util.spec_from_file_location("fuzz", pathlib.Path(__file__).parent.parent / "bench" / "fuzz.py")
+    fuzz = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fuzz)
+    previous = signal.signal(signal.SIGALRM, fuzz._alarm)
+
+    @settings(max_examples=300, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(fuzz.articles(), st.sampled_from([None, "en", "uk"]))
+    def run(article, lang):
+        fuzz.check_read(tmp_path, article[0], article[1], lang)
+
+    try:
+        run()
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert fuzz.FAILURES == {}
+    assert fuzz.COUNTS["read"] >= 300 and 0 < fuzz.REFUSED["read"] < fuzz.COUNTS["read"]  # both outcomes seen

@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import markdown
 from pipeline.protect import Atom, Close, Open, Text, has_words
@@ -160,7 +162,7 @@ def test_shortcut_and_collapsed_references_keep_their_label(tmp_path):
 def test_shortcodes_are_hidden_behind_characters_the_text_does_not_use():
     every_bmp_private_use = "".join(chr(c) for c in range(0xE000, 0xF900))
     text = f"Text {every_bmp_private_use} and {{{{< figure src=\"a.png\" >}}}} here.\n"
-    masked, shortcodes = markdown.hide_shortcodes(text)
+    _, shortcodes = markdown.hide_shortcodes(text)
     assert ord(shortcodes.start) >= 0xF0000 and ord(shortcodes.fill) >= 0xF0000
     (block,) = markdown.parse(text).blocks
     assert [r.source for r in block.runs if isinstance(r, Atom)] == ['{{< figure src="a.png" >}}']
@@ -195,3 +197,27 @@ def test_nesting_past_the_limit_is_refused_not_dropped(text, message):
 def test_nesting_at_the_limit_is_parsed_whole():
     (block,) = markdown.parse("> " * 100 + "Deep words.\n").blocks
     assert block.runs == (Text("Deep words."),)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.sampled_from(["{{<", "{{%", ">}}", "%}}", "{", "}", "<", ">", "%", "a", "\n", "{{", "}}", "x" * 1990]), max_size=30).map("".join))
+def test_find_shortcodes_finds_what_the_regular_expression_defines(text):
+    assert markdown.find_shortcodes(text) == [m.span() for m in markdown.SHORTCODE_RE.finditer(text)]
+
+
+def test_unclosed_shortcodes_take_linear_time():
+    import time
+
+    started = time.process_time()
+    assert markdown.find_shortcodes("{{<" * 300_000) == []  # the regular expression rescans 4,000 characters each time
+    assert time.process_time() - started < 2
+
+
+def test_inline_footnotes_are_text_as_hugo_renders_them():
+    import time
+
+    (block,) = markdown.parse("A claim^[with a note] here.\n").blocks
+    assert block.runs == (Text("A claim^[with a note] here."),)
+    started = time.process_time()
+    markdown.parse("[^" * 25_000)  # each "^[" scanned to the end of the paragraph: 9 s
+    assert time.process_time() - started < 3

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from html.parser import HTMLParser
 from importlib import resources
 
 import jsonschema
+import pytest
 
 from pipeline.outputs import alignment_json, review_html
 from tests.helpers import translate
@@ -30,6 +32,20 @@ def test_alignment_json_follows_its_schema(tmp_path):
     assert (one["source"], one["target"], one["origin"]) == ("One.", "ONE.", "machine")
     assert (two["source"], two["target"]) == ("Two.", "TWO.")
     assert one["id"].startswith("s1-0-") and two["id"].startswith("s1-1-")
+
+
+@pytest.mark.parametrize("blocks", ["all", "none"])
+def test_alignment_json_is_exactly_what_json_dumps_writes(tmp_path, blocks):
+    text = '---\ntitle: T "q" \u00e9\n---\n# H\n\nPara *x* 2.5 km. Two \u2028 lines.\n\n| a | b |\n|---|---|\n| 1 | c |\n'
+    td = translate(tmp_path, text, lambda s: s + ' \\ "\u0000"')
+    b = td.blocks[1]
+    first = dataclasses.replace(b.sentences[0], flags=("glossary", "stale-review"), suggestion=('a"', "b\n"))
+    td = dataclasses.replace(
+        td, blocks=(dataclasses.replace(b, sentences=(first, *b.sentences[1:]), flags=("x",)), *td.blocks, dataclasses.replace(b, sentences=()))
+    )
+    if blocks == "none":
+        td = dataclasses.replace(td, blocks=())
+    assert alignment_json.render(td) == json.dumps(alignment_json.to_dict(td), ensure_ascii=False, indent=2) + "\n"
 
 
 class Collect(HTMLParser):

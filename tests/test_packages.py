@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import http.server
 import json
 import shutil
 import stat
+import threading
 import zipfile
+from typing import ClassVar
 
 import pytest
 
@@ -166,3 +169,250 @@ def test_packages_dir_and_index_from_environment_then_config(monkeypatch, tmp_pa
     monkeypatch.setenv("ARGOS_PACKAGE_INDEX", "http://env/index.json")
     assert packages.packages_dir(configured) == tmp_path / "env"
     assert packages.index_url(configured) == "http://env/index.json"
+
+
+# --- metadata is validated before anything is moved ------------------------------------------
+
+
+def _with_metadata(source, target, change):
+    """Copy a package archive with its metadata.json changed by change(dict) (or replaced by bytes)."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith("/metadata.json"):
+                new = change(json.loads(data))
+                data = new if isinstance(new, bytes) else json.dumps(new).encode()
+            dst.writestr(info.filename, data)
+    return target
+
+
+def _leftovers(argos_env):
+    """Folders in the packages folder and staging folders beside it."""
+    inside = sorted(p.name for p in argos_env.iterdir()) if argos_env.exists() else []
+    beside = [p.name for p in argos_env.parent.iterdir() if p.name.startswith(".pipeline-install-")]
+    return inside, beside
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: {**m, "package_version": "9" * 500_000}, "package_version is not a version like 1.4"),
+        (lambda m: {**m, "package_version": 14}, "package_version is not a version like 1.4"),
+        (lambda m: {**m, "package_version": ["1", "4"]}, "package_version is not a version like 1.4"),
+        (lambda m: {**m, "package_version": "1.4; rm -rf /"}, "package_version is not a version like 1.4"),
+        (lambda m: {**m, "type": "sbd"}, "type is 'sbd', not 'translate'"),
+        (lambda m: {**m, "from_code": "../../uk"}, "no valid from_code"),
+        (lambda m: {**m, "to_code": 7}, "no valid to_code"),
+        (lambda m: {**m, "from_name": {"x": 1}}, "from_name is not a text"),
+        (lambda m: {**m, "target_prefix": "x" * 1000}, "target_prefix is not a text of at most 200 characters"),
+        (lambda m: {**m, "languages": "en"}, "languages is not a list"),
+        (lambda m: [m], "not a JSON object"),
+        (lambda m: b"[" * 100_000, "metadata.json"),
+        (lambda m: json.dumps({**m, "readme": "x" * 2_000_000}).encode(), "larger than 1 MB"),
+    ],
+)
+def test_metadata_is_validated_before_anything_is_installed(argos_env, package_files, tmp_path, change, message):
+    bad = _with_metadata(package_files["en_uk"], tmp_path / "bad.argosmodel", change)
+    with pytest.raises(packages.NotAPackage) as e:
+        packages.install_file(bad, CONFIG)
+    assert message in str(e.value) and "\n" not in str(e.value) and len(str(e.value)) < 400
+    assert _leftovers(argos_env) == ([], [])  # no folder left behind
+    assert packages.installed(CONFIG) == []
+
+
+def test_an_archive_named_like_another_package_never_touches_it(argos_env, package_files, tmp_path):
+    uk_en = packages.install_file(package_files["uk_en"], CONFIG)
+    (uk_en.path / "marker").write_text("mine")
+    disguised = _rezip(package_files["en_uk"], tmp_path / "d.argosmodel", lambda n: n.replace("translate-en_uk-1_0", uk_en.path.name))
+    en_uk = packages.install_file(disguised, CONFIG)
+    assert en_uk.path.name == "translate-en_uk-1_0"  # named from its metadata, not from its folder
+    assert (uk_en.path / "marker").read_text() == "mine"
+    assert packages.find(CONFIG, "uk", "en") == uk_en and packages.find(CONFIG, "en", "uk") == en_uk
+
+
+def test_a_folder_of_that_name_holding_something_else_is_not_replaced(argos_env, package_files):
+    squatter = argos_env / "translate-en_uk-1_0"
+    squatter.mkdir(parents=True)
+    (squatter / "notes.txt").write_text("not a package")
+    with pytest.raises(packages.NotAPackage, match="holds something else than this package"):
+        packages.install_file(package_files["en_uk"], CONFIG)
+    assert (squatter / "notes.txt").read_text() == "not a package"
+
+
+def test_an_installed_package_with_bad_metadata_is_not_used(argos_env, package_files, runner, tmp_path):
+    from pipeline.cli import main
+
+    pkg = packages.install_file(package_files["en_uk"], CONFIG)
+    meta = json.loads((pkg.path / "metadata.json").read_text())
+    (pkg.path / "metadata.json").write_text(json.dumps({**meta, "package_version": "9" * 100_000}))
+    assert packages.installed(CONFIG) == []
+    (tmp_path / "a.md").write_text("Hello there, friends.\n")
+    result = runner.invoke(main, ["translate", str(tmp_path / "a.md"), "--to", "uk", "--no-download", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3, result.output  # no usable model, not an internal error
+
+
+# --- archive bombs ----------------------------------------------------------------------------
+
+
+def test_too_many_members_are_refused_from_the_directory(argos_env, package_files, tmp_path):
+    extra = [(f"translate-en_uk-1_0/junk/{i}", b"", 0o644) for i in range(packages.MAX_MEMBERS)]
+    bad = _rezip(package_files["en_uk"], tmp_path / "many.argosmodel", extra=extra)
+    with pytest.raises(packages.NotAPackage, match=r"members \(an Argos package has a few dozen; the limit is 2,000\)"):
+        packages.install_file(bad, CONFIG)
+    assert _leftovers(argos_env) == ([], [])
+
+
+def test_a_member_that_compresses_too_well_is_refused(argos_env, package_files, tmp_path):
+    bad = tmp_path / "bomb.argosmodel"
+    with zipfile.ZipFile(package_files["en_uk"]) as src, zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+        dst.writestr("translate-en_uk-1_0/zeros.bin", b"\0" * 50_000_000)  # ~50 KB compressed
+    with pytest.raises(packages.NotAPackage, match=r"member 'translate-en_uk-1_0/zeros.bin' unpacks [\d,]+ times its size"):
+        packages.install_file(bad, CONFIG)
+    assert _leftovers(argos_env) == ([], [])
+
+
+def test_the_unpacked_size_limit_is_configurable(argos_env, package_files):
+    small = ArgosConfig(max_unpacked_bytes=100_000)
+    with pytest.raises(packages.NotAPackage, match=r"unpacks to more than 100,000 bytes \(argos.max_unpacked_bytes\)"):
+        packages.install_file(package_files["en_uk"], small)
+    assert _leftovers(argos_env) == ([], [])
+
+
+def test_a_member_whose_header_lies_about_its_size_is_caught_while_extracting(argos_env, package_files, tmp_path):
+    bad = tmp_path / "liar.argosmodel"
+    with zipfile.ZipFile(package_files["en_uk"]) as src, zipfile.ZipFile(bad, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+        dst.writestr("translate-en_uk-1_0/big.bin", b"x" * 200_000)
+    data = bytearray(bad.read_bytes())
+    # the central directory entry of big.bin: say 1,000 bytes instead of 200,000
+    entry = data.rindex(b"PK\x01\x02", 0, data.rindex(b"translate-en_uk-1_0/big.bin"))
+    data[entry + 24 : entry + 28] = (1000).to_bytes(4, "little")
+    bad.write_bytes(bytes(data))
+    with zipfile.ZipFile(bad) as z:
+        assert z.getinfo("translate-en_uk-1_0/big.bin").file_size == 1000  # the directory believes it
+    with pytest.raises(packages.NotAPackage):
+        packages.install_file(bad, CONFIG)
+    assert _leftovers(argos_env) == ([], [])
+
+
+# --- the network: bounded index and downloads, validated entries -----------------------------
+
+
+class _Routes(http.server.BaseHTTPRequestHandler):
+    """Each path: (Content-Length to announce or None, the body's chunks)."""
+
+    routes: ClassVar[dict] = {}
+    protocol_version = "HTTP/1.0"  # without Content-Length the body ends when the connection closes
+
+    def do_GET(self):
+        length, chunks = self.routes[self.path]
+        self.send_response(200)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+        try:
+            for chunk in chunks():
+                self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading: what a cap does
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def routes():
+    """A server on 127.0.0.1 with hand-made responses; yields (routes dict, base URL)."""
+    table: dict = {}
+    handler = type("Handler", (_Routes,), {"routes": table})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield table, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _endless():
+    while True:
+        yield b"\0" * 65536
+
+
+def _downloads(argos_env):
+    folder = argos_env.parent / "cache" / "argos-translate" / "downloads"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_a_download_without_length_is_stopped_at_the_limit_and_deleted(argos_env, routes, monkeypatch):
+    table, url = routes
+    table["/index.json"] = (None, lambda: [json.dumps([index_entry("en", "uk", "1.0", [url + "/endless"])]).encode()])
+    table["/endless"] = (None, _endless)  # no Content-Length, never ends
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", url + "/index.json")
+    with pytest.raises(ModelMissing, match=r"larger than 5 MB \(argos.max_download_bytes\); stopped"):
+        packages.ensure(ArgosConfig(max_download_bytes=5_000_000), "en", "uk", allow_download=True)
+    assert _downloads(argos_env) == []  # no partial file stays in the cache
+
+
+def test_a_download_announcing_too_much_is_refused_before_reading(argos_env, routes, monkeypatch):
+    table, url = routes
+    table["/index.json"] = (None, lambda: [json.dumps([index_entry("en", "uk", "1.0", [url + "/huge"])]).encode()])
+    table["/huge"] = (10**12, _endless)
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", url + "/index.json")
+    with pytest.raises(ModelMissing, match=r"1,000,000 MB, larger than 1,000 MB \(argos.max_download_bytes\)"):
+        packages.ensure(CONFIG, "en", "uk", allow_download=True)
+    assert _downloads(argos_env) == []
+
+
+def test_a_download_that_is_not_a_package_does_not_stay_in_the_cache(argos_env, routes, monkeypatch):
+    table, url = routes
+    table["/index.json"] = (None, lambda: [json.dumps([index_entry("en", "uk", "1.0", [url + "/junk"])]).encode()])
+    table["/junk"] = (None, lambda: [b"not a zip at all"])
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", url + "/index.json")
+    with pytest.raises(ModelMissing, match="not a zip archive"):
+        packages.ensure(CONFIG, "en", "uk", allow_download=True)
+    assert _downloads(argos_env) == []
+
+
+def test_the_index_is_read_up_to_its_limit(argos_env, routes, monkeypatch):
+    table, url = routes
+    table["/index.json"] = (None, _endless)
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", url + "/index.json")
+    with pytest.raises(ModelMissing, match=r"larger than 1 MB \(argos.max_index_bytes\)"):
+        packages.ensure(ArgosConfig(max_index_bytes=1_000_000), "en", "uk", allow_download=True)
+
+
+@pytest.mark.parametrize("body", [b"[" * 200_000, b'[{"package_version": ' + b"9" * 10_000 + b"}]", b"\xff\xfe"])
+def test_an_index_that_is_not_json_is_one_line(argos_env, routes, monkeypatch, body):
+    table, url = routes
+    table["/index.json"] = (len(body), lambda: [body])
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", url + "/index.json")
+    with pytest.raises(PipelineError) as e:
+        packages.fetch_index(CONFIG)
+    assert "\n" not in str(e.value)
+
+
+def test_invalid_index_entries_are_skipped_with_one_notice(argos_env, package_files, http_server, monkeypatch):
+    root, url = http_server
+    shutil.copy(package_files["en_uk"], root / "en_uk.argosmodel")
+    good = index_entry("en", "uk", "1.0", [url + "en_uk.argosmodel"])
+    index = [
+        {**good, "package_version": 2.0},  # a number: broke translate with exit 70
+        {**good, "package_version": "9" * 5000},
+        {**good, "links": "http://example.org/x"},
+        {**good, "from_code": ["en"]},
+        "not even an object",
+        good,
+    ]
+    (root / "index.json").write_text(json.dumps(index))
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", url)
+    notices = []
+    found = packages.fetch_index(CONFIG, notices.append)
+    assert [(p.from_code, p.package_version) for p in found] == [("en", "1.0")]
+    assert notices == [f"package index {url}index.json: 5 invalid entries skipped (entry 1: package_version is not a version like 1.4, ...)"]
+    pkg = packages.ensure(CONFIG, "en", "uk", allow_download=True)
+    assert pkg.version == "1.0" and _downloads(argos_env) == []

@@ -171,3 +171,24 @@ def test_line_endings_of_a_file_that_mixes_them(raw, text, newline, endings):
 def test_a_mixed_file_remembers_each_ending(tmp_path):
     doc = load(write(tmp_path, b"# Title\r\n\r\nText here.\ncode\r"), "a.md", Config())
     assert doc.newline == "\r\n" and doc.endings == ((19, "\n"), (24, "\r"))
+
+
+def test_elements_are_lines_markup_numbers_and_sentence_ends():
+    from pipeline.read import count_elements
+
+    assert count_elements("Plain words and more words") == 0
+    assert count_elements("# Title\n\n*a* [b](c) 12 and 3,456.\n- item\n") == 19
+    assert count_elements("*a* [b](c)\n", markdown_syntax=False) == 2  # plain text: no Markdown syntax
+
+
+def test_a_file_with_too_many_elements_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    from pipeline import markdown
+
+    path = write(tmp_path, b"| a | b |\n|---|---|\n" + b"| 1 | 2 |\n" * 2000)
+    monkeypatch.setattr(markdown, "parse", lambda *a, **k: pytest.fail("parsed"))
+    with pytest.raises(InputError) as e:
+        load(path, "t.md", Config(max_file_elements=10_000))
+    assert str(e.value) == (
+        "t.md: too many elements to translate in one piece (14,016 lines, markup characters, numbers and sentence ends; "
+        "the limit is 10,000, see max_file_elements); split it"
+    )

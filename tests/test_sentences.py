@@ -41,3 +41,18 @@ def test_long_run_on_sentences_are_cut_at_clauses_then_words():
 def test_one_unbreakable_word_is_left_whole():
     word = "x" * (sentences.MAX_CHARS * 2)
     assert sentences.split(word, "en") == [word]
+
+
+def test_a_long_ukrainian_paragraph_is_split_as_a_whole_but_only_around_punctuation():
+    import time
+
+    from pipeline.sentences import LONG, _sentences, splitter
+
+    sentence = "Президент заявив, що війська просунулися на 2,5 км. Це сталося вчора! Чи так? "
+    words = " ".join(["слово"] * 3000)
+    text = (sentence * 40 + words + " " + sentence * 10 + words + " Кінець.").strip()
+    assert len(text) > LONG
+    assert [s.strip() for s in _sentences(text, "uk") if s.strip()] == splitter("uk")(text)
+    started = time.process_time()
+    assert len(sentences.split(" ".join(["слово"] * 400_000) + ".", "uk")) > 1000  # 2.4 million characters
+    assert time.process_time() - started < 3  # the whole text through tokenize-uk took ~5 s

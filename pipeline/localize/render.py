@@ -18,7 +18,6 @@ from babel.numbers import (
     NumberPattern,
     UnknownCurrencyError,
     format_currency,
-    format_decimal,
     format_percent,
     get_currency_name,
     get_currency_unit_pattern,
@@ -72,7 +71,15 @@ def _pattern(loc: str, kind: str, digits: int) -> NumberPattern:
 
 
 def _decimal(value: Decimal, loc: str) -> str:
-    return format_decimal(value, format=_pattern(loc, "decimal", _fraction_digits(value)), locale=loc)
+    return _decimal_text(str(value), loc)  # keyed by text: Decimal("1.0") == Decimal("1.00")
+
+
+@functools.lru_cache(maxsize=65536)
+def _decimal_text(value: str, loc: str) -> str:
+    # the pattern applied directly: format_decimal parses the locale again on every call, and a
+    # table of numbers renders thousands of them (the same ones, often)
+    number = Decimal(value)
+    return _pattern(loc, "decimal", _fraction_digits(number)).apply(number, parse_locale(loc))
 
 
 def _compact(value: Decimal, loc: str, length: str, currency: str | None = None) -> str | None:

@@ -13,14 +13,7 @@ SCHEMA_ID = "uk-en-pipeline/alignment/1"
 
 def to_dict(td: TranslatedDocument) -> dict[str, Any]:
     return {
-        "schema": SCHEMA_ID,
-        "generator": f"uk-en-pipeline {__version__}",
-        "source_path": td.document.path,
-        "source_lang": td.document.source_lang,
-        "target_lang": td.target_lang,
-        "engine": td.engine,
-        "model": {"package": td.model, "version": td.model_version},
-        "settings": td.settings,
+        **_head(td),
         "blocks": [
             {
                 "index": b.index,
@@ -36,6 +29,19 @@ def to_dict(td: TranslatedDocument) -> dict[str, Any]:
     }
 
 
+def _head(td: TranslatedDocument) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA_ID,
+        "generator": f"uk-en-pipeline {__version__}",
+        "source_path": td.document.path,
+        "source_lang": td.document.source_lang,
+        "target_lang": td.target_lang,
+        "engine": td.engine,
+        "model": {"package": td.model, "version": td.model_version},
+        "settings": td.settings,
+    }
+
+
 def _sentence(s: SentencePair) -> dict[str, Any]:
     out: dict[str, Any] = {"id": s.id, "source": s.source, "target": s.target, "origin": s.origin}
     if s.flags:
@@ -48,4 +54,47 @@ def _sentence(s: SentencePair) -> dict[str, Any]:
 
 
 def render(td: TranslatedDocument) -> str:
-    return json.dumps(to_dict(td), ensure_ascii=False, indent=2) + "\n"
+    """Exactly json.dumps(to_dict(td), ensure_ascii=False, indent=2) + "\\n", several times faster:
+    with an indent, json encodes in pure Python, and a table of 100,000 cells is 100,000 blocks.
+    Blocks and sentences have a fixed shape and are written from templates."""
+    text = json.dumps(_head(td), ensure_ascii=False, indent=2)[: -len("\n}")]  # "blocks" comes last
+    out = [text, ',\n  "blocks": ']
+    if td.blocks:
+        out.append("[")
+        out.append(",".join(_block(b) for b in td.blocks))
+        out.append("\n  ]")
+    else:
+        out.append("[]")
+    out.append("\n}\n")
+    return "".join(out)
+
+
+_S = json.encoder.encode_basestring  # the C string encoder, as json.dumps(ensure_ascii=False) uses
+
+
+def _strings(items, indent: str) -> str:
+    if not items:
+        return "[]"
+    inner = indent + "  "
+    return "[" + ",".join(inner + _S(x) for x in items) + indent + "]"
+
+
+def _block(b) -> str:
+    k = "\n      "
+    key = f',{k}"key": {_S(b.key)}' if b.key else ""
+    sentences = "[" + ",".join(_sentence_json(s) for s in b.sentences) + k + "]" if b.sentences else "[]"
+    return (
+        f'\n    {{{k}"index": {int(b.index)},{k}"kind": {_S(b.kind)}{key},{k}"source": {_S(b.source)},'
+        f'{k}"target": {_S(b.target)},{k}"flags": {_strings(b.flags, k)},{k}"sentences": {sentences}\n    }}'
+    )
+
+
+def _sentence_json(s: SentencePair) -> str:
+    k = "\n          "
+    out = f'\n        {{{k}"id": {_S(s.id)},{k}"source": {_S(s.source)},{k}"target": {_S(s.target)},{k}"origin": {_S(s.origin)}'
+    if s.flags:
+        out += f',{k}"flags": {_strings(s.flags, k)}'
+    if s.suggestion:
+        i = k + "  "
+        out += f',{k}"suggestion": {{{i}"source": {_S(s.suggestion[0])},{i}"target": {_S(s.suggestion[1])}{k}}}'
+    return out + "\n        }"
