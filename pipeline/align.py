@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from difflib import SequenceMatcher
 
 from pipeline import flags, markdown, records
 from pipeline.document import AlignedBlock, Block, Document, ModelId, Segment, SentencePair, TranslatedDocument
@@ -92,7 +91,7 @@ def _earlier_human(previous: records.Record, doc: Document) -> dict[tuple[int, i
     old = [h for h, _ in previous.blocks]
     new = [records.block_hash(doc, b) for b in doc.blocks]
     found: dict[tuple[int, int], tuple[str, Suggestion | None]] = {}
-    for tag, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in records.block_opcodes(old, new):
         if tag not in ("equal", "replace"):
             continue
         for k in range(min(i2 - i1, j2 - j1)):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from difflib import SequenceMatcher
 from pathlib import Path
 
 from pipeline import paths, read, records
@@ -144,7 +143,7 @@ def _stale(source: paths.Source, target: str, record: records.Record, out_dir: P
     changed: list[int] = []
     removed = 0
     human = 0
-    for tag, i1, i2, j1, j2 in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in records.block_opcodes(old, new):
         if tag == "equal":
             continue
         changed.extend(range(j1 + 1, j2 + 1))

@@ -236,17 +236,19 @@ def fetch_index(config: ArgosConfig, notice: Callable[[str], None] | None = None
         raise PipelineError(f"cannot read the package index {url}: {_reason(e)}", ModelMissing.status) from None
     if not isinstance(data, list):
         raise PipelineError(f"the package index {url} is not a list of packages", ModelMissing.status)
-    _cache_index(config, data)
     found = []
+    valid = []
     skipped: list[str] = []
     for n, entry in enumerate(data, 1):
         problem = metadata_problem(entry, index=True)
         if problem:
             skipped.append(f"entry {n}: {problem}")
             continue
+        valid.append(entry)
         pkg = AvailablePackage(entry)
         pkg.max_download_bytes = config.max_download_bytes  # download() without a config uses it
         found.append(pkg)
+    _cache_index(config, valid)  # only entries that passed: the cache is read without these checks
     if skipped:
         (notice or _stderr)(
             f"package index {url}: {len(skipped)} invalid entr{'y' if len(skipped) == 1 else 'ies'} skipped ({skipped[0]}"

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from pipeline.document import Block, Document, ModelId
-from pipeline.fileio import same_content, sync_dirs, write_atomic
+from pipeline.fileio import not_regular, same_content, sync_dirs, write_atomic
 from pipeline.hashes import text_hash
 
 FORMAT = "uk-en-pipeline/record/2"
@@ -104,6 +104,37 @@ class Record:
 
 def block_hash(doc: Document, block: Block) -> str:
     return text_hash(f"{block.kind}\x00{block.key}\x00{doc.text[block.start : block.end]}")
+
+
+MATCH_LIMIT = 2000  # blocks between the common ends: beyond it, blocks face each other by position
+
+
+def block_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """How an article's blocks changed (difflib opcodes over block hashes). SequenceMatcher is
+    quadratic when many blocks are identical, so the common beginning and end are taken off
+    first, and a middle longer than MATCH_LIMIT is compared position by position."""
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    a, b = old[head : len(old) - tail], new[head : len(new) - tail]
+    ops: list[tuple[str, int, int, int, int]] = [("equal", 0, head, 0, head)] if head else []
+    if max(len(a), len(b)) > MATCH_LIMIT:
+        n = min(len(a), len(b))
+        ops += [("equal" if a[i] == b[i] else "replace", head + i, head + i + 1, head + i, head + i + 1) for i in range(n)]
+        if len(a) > n:
+            ops.append(("delete", head + n, head + len(a), head + n, head + n))
+        elif len(b) > n:
+            ops.append(("insert", head + n, head + n, head + n, head + len(b)))
+    elif a or b:
+        from difflib import SequenceMatcher
+
+        ops += [(t, i1 + head, i2 + head, j1 + head, j2 + head) for t, i1, i2, j1, j2 in SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()]
+    if tail:
+        ops.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
+    return ops
 
 
 def path(out_dir: Path, target_lang: str, rel: str) -> Path:
@@ -241,6 +272,8 @@ def load(file: Path, head_only: bool = False) -> Record | None:
     """A record, or None when the file is missing or not a record (it is then simply absent).
     head_only: without its sentences, which `check` and unchanged articles do not need."""
     try:
+        if not_regular(os.stat(file).st_mode):  # a FIFO in its place is never opened
+            return None
         data = json.loads(file.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             return None

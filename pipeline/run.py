@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -32,7 +33,7 @@ from pipeline.config import Config
 from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
 from pipeline.engines.base import Translated
 from pipeline.errors import InputError, ModelMissing
-from pipeline.fileio import FolderLock, clean_temp, make_dirs, same_content, write_atomic
+from pipeline.fileio import FolderLock, clean_temp, make_dirs, not_regular, same_content, write_atomic
 from pipeline.hashes import file_sha256, text_hash
 from pipeline.localize import glossary
 from pipeline.memory import LEGACY_HUMAN, Entry, Memory, settings_key
@@ -763,6 +764,9 @@ def _edited(path: Path, rel: str, ours: dict[str, set[str]], new_text: str) -> s
     """Nothing a person wrote is overwritten: an existing output must be what the pipeline wrote
     (before, or in an interrupted run), or exactly what it is about to write. Why not, or ""."""
     try:
+        why = not_regular(os.stat(path).st_mode)  # a FIFO planted among the outputs is never opened
+        if why:
+            return f"is {why}"
         data = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):  # the write reports a file in the way
         return ""

@@ -75,8 +75,10 @@ def install(files, config_path) -> None:
             continue
         available = packages.available_for(config, s, t)
         path = packages.download(available, lambda d, n, label=f"{s}->{t} model": reporter.download(label, d, n))
-        pkg = packages.install_file(path, config)
-        path.unlink(missing_ok=True)
+        try:
+            pkg = packages.install_file(path, config)
+        finally:  # a refused download never stays in the cache
+            path.unlink(missing_ok=True)
         click.echo(f"installed {pkg.label} ({s}->{t}) in {pkg.path}")
 
 

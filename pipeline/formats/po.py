@@ -164,7 +164,10 @@ def _header_value(text: str) -> str:
 def _header_field(fields: dict[str, str], key: str) -> str:
     if key not in fields:
         raise ExchangeError(f"the PO header has no {key} field")
-    return unquote(fields[key], errors="surrogatepass")
+    try:
+        return unquote(fields[key], errors="strict")
+    except (UnicodeDecodeError, ValueError):  # found by bench/fuzz.py
+        raise ExchangeError(f"header {key}: not percent-encoded UTF-8") from None
 
 
 def read(data: bytes) -> Exchange:

@@ -1,0 +1,34 @@
+"""The record's block matching: difflib's answer, without its quadratic cases."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline import records
+
+BLOCKS = st.lists(st.sampled_from("abcde"), max_size=14)
+
+
+def rebuilt(old, new, ops):
+    out = []
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal":
+            assert old[i1:i2] == new[j1:j2]
+        out += new[j1:j2]
+    return out
+
+
+@given(BLOCKS, BLOCKS)
+def test_opcodes_turn_the_old_blocks_into_the_new_ones(old, new):
+    ops = records.block_opcodes(old, new)
+    assert rebuilt(old, new, ops) == new
+    assert [o[1] for o in ops] == sorted(o[1] for o in ops) and (not ops or ops[-1][2] == len(old))
+
+
+def test_thousands_of_identical_blocks_are_matched_by_their_ends_and_positions():
+    old = ["same"] * (records.MATCH_LIMIT + 500)
+    new = old[:100] + ["new"] + old[100:]
+    ops = records.block_opcodes(old, new)
+    assert rebuilt(old, new, ops) == new
+    assert ("equal", 0, 100, 0, 100) in ops  # the common beginning stays equal: no correction moves
