@@ -165,7 +165,7 @@ def _header_field(fields: dict[str, str], key: str) -> str:
     if key not in fields:
         raise ExchangeError(f"the PO header has no {key} field")
     try:
-        return unquote(fields[key], errors="strict")
+        return unquote(fields[key], errors="surrogatepass")
     except (UnicodeDecodeError, ValueError):  # found by bench/fuzz.py
         raise ExchangeError(f"header {key}: not percent-encoded UTF-8") from None
 
