@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 
-from pipeline.evaluate.align import DEFAULT_THRESHOLD, align_texts
+from pipeline.evaluate.align import DEFAULT_THRESHOLD, align_texts  # noqa: E402  (after sys.path is set)
 
 # Perturbation rates per segment (merge, split, drop target, drop source). "realistic": the bead
 # frequencies Gale and Church counted in real translations (2-1 and 1-2 together 8.9%, 1-0 and 0-1
@@ -178,8 +178,10 @@ def main() -> int:
     for rates_name, rates in RATES.items():
         P_MERGE, P_SPLIT, P_DROP_TARGET, P_DROP_SOURCE = rates
         for mode in ("blocks", "documents"):
-            print(f"\n## {rates_name} (merge {rates[0]}, split {rates[1]}, drop target {rates[2]}, drop source {rates[3]}), "
-                  + (f"blocks of {BLOCK} segments" if mode == "blocks" else "whole documents as one block"))
+            print(
+                f"\n## {rates_name} (merge {rates[0]}, split {rates[1]}, drop target {rates[2]}, drop source {rates[3]}), "
+                + (f"blocks of {BLOCK} segments" if mode == "blocks" else "whole documents as one block")
+            )
             print("| corpus | units | true pairs | threshold | stored | precision | recall |")
             print("|---|---|---|---|---|---|---|")
             totals = Counter()
@@ -191,15 +193,19 @@ def main() -> int:
                 for th in sorted(result["by_threshold"]):
                     r = result["by_threshold"][th]
                     mark = " (default)" if th == args.threshold else ""
-                    print(f"| {name} | {len(units)} | {result['true_pairs']} | {th:.2f}{mark} | {r['stored']} | {r['precision']:.4f} | {r['recall']:.4f} |")
+                    print(
+                        f"| {name} | {len(units)} | {result['true_pairs']} | {th:.2f}{mark} | {r['stored']} | {r['precision']:.4f} | {r['recall']:.4f} |"
+                    )
                 r = result["by_threshold"][args.threshold]
                 totals["stored"] += r["stored"]
                 totals["correct"] += round(r["precision"] * r["stored"])
                 totals["true"] += result["true_pairs"]
                 kinds = ", ".join(f"{k} {f}/{n}" for k, (f, n) in result["recall_by_kind"].items())
                 print(f"|  | recall by kind at the default: {kinds} | | | | | {took:.1f} s |")
-            print(f"\nall three at {args.threshold}: precision {totals['correct'] / totals['stored']:.4f}, "
-                  f"recall {totals['correct'] / totals['true']:.4f} ({totals['stored']} stored, {totals['true']} true pairs)")
+            print(
+                f"\nall three at {args.threshold}: precision {totals['correct'] / totals['stored']:.4f}, "
+                f"recall {totals['correct'] / totals['true']:.4f} ({totals['stored']} stored, {totals['true']} true pairs)"
+            )
     return 0
 
 

@@ -42,8 +42,16 @@ class RecordingTranslator:
         log["sentences"] += len(source)
         log["tokens"] += sum(len(s) for s in source)
         if log["decoding"] is None:
-            keys = ("beam_size", "num_hypotheses", "max_batch_size", "batch_type", "length_penalty",
-                    "min_decoding_length", "max_decoding_length", "asynchronous")
+            keys = (
+                "beam_size",
+                "num_hypotheses",
+                "max_batch_size",
+                "batch_type",
+                "length_penalty",
+                "min_decoding_length",
+                "max_decoding_length",
+                "asynchronous",
+            )
             log["decoding"] = {k: kwargs[k] for k in keys if k in kwargs}
         return self._translator.translate_batch(source, *args, **kwargs)
 
@@ -170,7 +178,10 @@ def pipeline_run(spec: dict) -> dict:
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     try:
         request = run.Request(
-            inputs=(str(articles[0].parent),), out_dir=out, target="uk", allow_download=False,
+            inputs=(str(articles[0].parent),),
+            out_dir=out,
+            target="uk",
+            allow_download=False,
             only=frozenset(paths.real(a) for a in articles),  # run.Request.only holds resolved paths
         )
         started = time.perf_counter()
@@ -180,8 +191,7 @@ def pipeline_run(spec: dict) -> dict:
         shutil.rmtree(out, ignore_errors=True)
     if stats.failed or stats.articles != len(articles):
         raise RuntimeError(f"the pipeline did not translate every article: {stats.line()}")
-    return _result(corpus, seconds, log, stats=stats.line(), settings=_settings(config.argos),
-                   engine_sentences=stats.translated)
+    return _result(corpus, seconds, log, stats=stats.line(), settings=_settings(config.argos), engine_sentences=stats.translated)
 
 
 def _settings(a) -> dict:
@@ -207,10 +217,16 @@ def engine_limit(spec: dict) -> dict:
     translator = ArgosEngine(Path(spec["package"]), c).translator  # loads the model (timed by the hook)
     started = time.perf_counter()
     translator.translate_batch(
-        tokens, max_batch_size=c.max_batch_tokens, batch_type="tokens", beam_size=c.beam_size,
-        length_penalty=c.length_penalty, repetition_penalty=c.repetition_penalty,
-        no_repeat_ngram_size=c.no_repeat_ngram_size, replace_unknowns=True,
-        min_decoding_length=c.force_length, max_decoding_length=c.force_length,
+        tokens,
+        max_batch_size=c.max_batch_tokens,
+        batch_type="tokens",
+        beam_size=c.beam_size,
+        length_penalty=c.length_penalty,
+        repetition_penalty=c.repetition_penalty,
+        no_repeat_ngram_size=c.no_repeat_ngram_size,
+        replace_unknowns=True,
+        min_decoding_length=c.force_length,
+        max_decoding_length=c.force_length,
     )
     seconds = time.perf_counter() - started
     return _result(corpus, seconds, log, settings=_settings(c))
@@ -232,8 +248,7 @@ def tuning(spec: dict) -> dict:
         order = range(len(grid)) if n % 2 == 0 else reversed(range(len(grid)))
         for i in order:
             rows[i]["runs"].append(_time_engine(spec, grid[i], sentences))
-            print(f"  tuning pass {n + 1}, {grid[i]}: {len(sentences) / rows[i]['runs'][-1]:.1f} sentences/s",
-                  file=sys.stderr, flush=True)
+            print(f"  tuning pass {n + 1}, {grid[i]}: {len(sentences) / rows[i]['runs'][-1]:.1f} sentences/s", file=sys.stderr, flush=True)
     for row in rows:
         row["seconds"] = min(row["runs"])
     return {"rows": rows, "sentences": len(sentences), "passes": spec["passes"]}

@@ -50,8 +50,13 @@ def tree(folder: Path) -> dict[str, bytes]:
 def translate(config, articles: list[Path], out: Path, root: Path | None = None):
     from pipeline import paths, run
 
-    request = run.Request(inputs=(str(root or articles[0].parent),), out_dir=out, target="uk", allow_download=False,
-                          only=frozenset(paths.real(a) for a in articles))
+    request = run.Request(
+        inputs=(str(root or articles[0].parent),),
+        out_dir=out,
+        target="uk",
+        allow_download=False,
+        only=frozenset(paths.real(a) for a in articles),
+    )
     started, cpu = time.perf_counter(), cpu_seconds()
     stats = run.translate(request, config)
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
@@ -90,7 +95,9 @@ def main() -> None:
         clustered = dataclasses.replace(local, cluster="local", ray=RayConfig(actors=2, threads=1))
         actors = cluster.pool(clustered)
         package = cluster._Package(installed.path).ship(ray)
-        ray.get([a.translate.remote(package, cluster.worker_config(clustered), [["▁a"]], args.length) for a in actors])  # models loaded, not timed
+        ray.get(
+            [a.translate.remote(package, cluster.worker_config(clustered), [["▁a"]], args.length) for a in actors]
+        )  # models loaded, not timed
         seconds, cpu, stats = translate(clustered, articles, tmp / "ray")
         rows.append(("Ray, 2 actors x 1 thread", seconds, cpu, stats))
         ray.shutdown()
@@ -114,23 +121,29 @@ def main() -> None:
             seconds, cpu, stats = translate(config, many, tmp / "pseudo", root=tmp / "many")
             pseudo.append((jobs, seconds, cpu, stats))
 
-    print(f"{len(articles)} NTREX articles, {sentences:,} sentences ({rows[0][3].translated:,} distinct segments), {cores} cores, "
-          f"decoding {args.length} tokens per sentence (random weights: not translations)\n")
+    print(
+        f"{len(articles)} NTREX articles, {sentences:,} sentences ({rows[0][3].translated:,} distinct segments), {cores} cores, "
+        f"decoding {args.length} tokens per sentence (random weights: not translations)\n"
+    )
     print("| arm | wall s | sentences/s | driver CPU s | driver CPU ms/sentence |")
     print("|---|---|---|---|---|")
     for label, seconds, cpu, st in rows:
         print(f"| {label} | {seconds:.1f} | {st.translated / seconds:.1f} | {cpu:.1f} | {1000 * cpu / st.translated:.2f} |")
     for jobs, seconds, cpu, st in pseudo:
-        print(f"| pipeline only (pseudo engine, {args.pseudo_articles} articles), workers {jobs} | {seconds:.2f} | {st.translated / seconds:.0f} | {cpu:.2f} | "
-              f"{1000 * cpu / st.translated:.2f} |")
+        print(
+            f"| pipeline only (pseudo engine, {args.pseudo_articles} articles), workers {jobs} | {seconds:.2f} | {st.translated / seconds:.0f} | {cpu:.2f} | "
+            f"{1000 * cpu / st.translated:.2f} |"
+        )
     (_, local_s, _, st), (_, ray_s, ray_cpu, _) = rows
     if pseudo:
         print(f"\npipeline only, workers 1: {1000 * pseudo[0][1] / pseudo[0][3].segments:.2f} ms wall per segment")
     print(f"\nRay / local throughput: {local_s / ray_s:.2f}; outputs byte-identical: {same}")
     per_node = st.translated / ray_s
     driver = st.translated / ray_cpu
-    print(f"driver capacity with Ray: {driver:.0f} sentences/s (1 / driver CPU per sentence); one {cores}-core node "
-          f"decodes {per_node:.1f} sentences/s: the driver saturates at about {driver / per_node:.0f} such nodes")
+    print(
+        f"driver capacity with Ray: {driver:.0f} sentences/s (1 / driver CPU per sentence); one {cores}-core node "
+        f"decodes {per_node:.1f} sentences/s: the driver saturates at about {driver / per_node:.0f} such nodes"
+    )
     if len(pseudo) == 2:
         print(f"pipeline-only throughput, workers 2 / workers 1: {pseudo[0][1] / pseudo[1][1]:.2f}")
 

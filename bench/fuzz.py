@@ -86,21 +86,92 @@ def record(target: str, data, error: BaseException) -> None:
 
 FRONT = st.sampled_from(
     [
-        "title: Hello world\n", "lang: en\n", "lang: uk\n", "lang: [en, uk]\n", "lang: 1\n", "lang: *a\n",
-        "description: &d Some words.\n", "title: *d\n", "summary: !!str Tagged\n", "a: &a [1, 2]\nb: [*a, *a, *a]\n",
-        "title: x\ntitle: y\n", "x: !!python/object:os.system {}\n", "title: |\n  Block\n  text\n", "title: >-\n  folded\n",
-        "k: [unclosed\n", "'quoted': 'It''s'\n", "? complex\n: key\n", "<<: {merged: 1}\n", "title: \"\\u00e9\\x00\"\n",
-        "r: &r [*r]\n", "deep: " + "[" * 50 + "]" * 50 + "\n", "date: 2025-02-06\n", "n: 1e999999\n", "title: \ue000\ue001\n",
+        "title: Hello world\n",
+        "lang: en\n",
+        "lang: uk\n",
+        "lang: [en, uk]\n",
+        "lang: 1\n",
+        "lang: *a\n",
+        "description: &d Some words.\n",
+        "title: *d\n",
+        "summary: !!str Tagged\n",
+        "a: &a [1, 2]\nb: [*a, *a, *a]\n",
+        "title: x\ntitle: y\n",
+        "x: !!python/object:os.system {}\n",
+        "title: |\n  Block\n  text\n",
+        "title: >-\n  folded\n",
+        "k: [unclosed\n",
+        "'quoted': 'It''s'\n",
+        "? complex\n: key\n",
+        "<<: {merged: 1}\n",
+        'title: "\\u00e9\\x00"\n',
+        "r: &r [*r]\n",
+        "deep: " + "[" * 50 + "]" * 50 + "\n",
+        "date: 2025-02-06\n",
+        "n: 1e999999\n",
+        "title: \ue000\ue001\n",
     ]
 )
 BODY = st.sampled_from(
     [
-        "Words in a sentence. ", "Слова українською. ", "\n", "\n\n", "# ", "## Heading\n", "- ", "1. ", "> ", "    code\n", "```\n",
-        "```python\nx = 1\n```\n", "| a | b |\n|---|---|\n| 1 | 2 |\n", "*em* ", "**strong** ", "`code` ", "[link](http://e.org) ",
-        "![img](a.png) ", "<b>html</b> ", "<div>\n", "&amp; ", "&#0; ", "\\", "[^1] ", "[^1]: note\n", "{{< figure src=\"a\" >}} ",
-        "{{% note %}}", "{{<", ">}}", "\ue000", "\ue001", "\ue100", "\uf8ff", "\U000f0000", "\u2028", "\u0301", "\ufeff", "\r\n", "\r",
-        "2.5 km ", "$1,000 ", "6 лютого 2025 р. ", "1e308 ", "99999999999999999999999 ", "<x1/> ", "<g1>", "</g1>", "*" * 30,
-        "[" * 30, "![" * 10, "> " * 40, "- " * 40, "\t", "https://example.org/a_b ", "a@b.cd ", "[!NOTE] ", "\x00", "\x1b[31m",
+        "Words in a sentence. ",
+        "Слова українською. ",
+        "\n",
+        "\n\n",
+        "# ",
+        "## Heading\n",
+        "- ",
+        "1. ",
+        "> ",
+        "    code\n",
+        "```\n",
+        "```python\nx = 1\n```\n",
+        "| a | b |\n|---|---|\n| 1 | 2 |\n",
+        "*em* ",
+        "**strong** ",
+        "`code` ",
+        "[link](http://e.org) ",
+        "![img](a.png) ",
+        "<b>html</b> ",
+        "<div>\n",
+        "&amp; ",
+        "&#0; ",
+        "\\",
+        "[^1] ",
+        "[^1]: note\n",
+        '{{< figure src="a" >}} ',
+        "{{% note %}}",
+        "{{<",
+        ">}}",
+        "\ue000",
+        "\ue001",
+        "\ue100",
+        "\uf8ff",
+        "\U000f0000",
+        "\u2028",
+        "\u0301",
+        "\ufeff",
+        "\r\n",
+        "\r",
+        "2.5 km ",
+        "$1,000 ",
+        "6 лютого 2025 р. ",
+        "1e308 ",
+        "99999999999999999999999 ",
+        "<x1/> ",
+        "<g1>",
+        "</g1>",
+        "*" * 30,
+        "[" * 30,
+        "![" * 10,
+        "> " * 40,
+        "- " * 40,
+        "\t",
+        "https://example.org/a_b ",
+        "a@b.cd ",
+        "[!NOTE] ",
+        "\x00",
+        "\x1b[31m",
     ]
 )
 ENDINGS = st.sampled_from(["\n", "\r\n", "\r"])
@@ -141,18 +212,38 @@ def check_read(folder: Path, data: bytes, name: str, lang: str | None) -> None:
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
 SPLICES = [
-    b"<!DOCTYPE x [<!ENTITY a 'aaaa'>]>", b"&a;", b"&#0;", b"&#x110000;", b"<![CDATA[", b"]]>", b"<cp hex=\"0\"/>",
-    b"<cp hex=\"zz\"/>", b"<ph type=\"x-cp\">FFFF</ph>", b"<" * 1000, b"<a>" * 300, b"</", b"\x00", b"\xff\xfe",
-    b"msgid \"", b"msgctxt \"x\"\n", b"\"\n", b"\\", b"<?xml version=\"1.0\" encoding=\"UTF-16\"?>", b"xmlns=\"urn:x\"",
-    b"<unit id=\"1\">", b"<segment>", b"<tu tuid=\"1\">", b"srcLang=\"zz\"", b"state=\"bogus\"",
+    b"<!DOCTYPE x [<!ENTITY a 'aaaa'>]>",
+    b"&a;",
+    b"&#0;",
+    b"&#x110000;",
+    b"<![CDATA[",
+    b"]]>",
+    b'<cp hex="0"/>',
+    b'<cp hex="zz"/>',
+    b'<ph type="x-cp">FFFF</ph>',
+    b"<" * 1000,
+    b"<a>" * 300,
+    b"</",
+    b"\x00",
+    b"\xff\xfe",
+    b'msgid "',
+    b'msgctxt "x"\n',
+    b'"\n',
+    b"\\",
+    b'<?xml version="1.0" encoding="UTF-16"?>',
+    b'xmlns="urn:x"',
+    b'<unit id="1">',
+    b"<segment>",
+    b'<tu tuid="1">',
+    b'srcLang="zz"',
+    b'state="bogus"',
 ]
 
 
 @st.composite
 def exchanges(draw) -> tuple[bytes, str | None]:
     units = [
-        Unit(f"s{i}", draw(TEXT), draw(TEXT), draw(st.sampled_from(formats.STATES)), draw(TEXT))
-        for i in range(draw(st.integers(0, 4)))
+        Unit(f"s{i}", draw(TEXT), draw(TEXT), draw(st.sampled_from(formats.STATES)), draw(TEXT)) for i in range(draw(st.integers(0, 4)))
     ]
     exchange = Exchange(draw(TEXT) or "a.md", draw(st.sampled_from(["en", "uk"])), draw(st.sampled_from(["uk", "en"])), units)
     kind = draw(st.sampled_from(list(formats.FORMATS)))
@@ -234,8 +325,11 @@ def main() -> None:
     for (target, where), (_, text, error) in sorted(FAILURES.items()):
         print(f"{target}: {where}: {error}\n    smallest input: {text[:1000]}")
     total = sum(COUNTS.values())
-    print(f"{total:,} inputs in {elapsed / 60:.1f} minutes: " + ", ".join(f"{k} {v:,} ({REFUSED[k]:,} refused)" for k, v in COUNTS.items())
-          + f"; {len(FAILURES)} distinct failures")
+    print(
+        f"{total:,} inputs in {elapsed / 60:.1f} minutes: "
+        + ", ".join(f"{k} {v:,} ({REFUSED[k]:,} refused)" for k, v in COUNTS.items())
+        + f"; {len(FAILURES)} distinct failures"
+    )
     sys.exit(1 if failed or FAILURES else 0)
 
 

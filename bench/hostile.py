@@ -72,7 +72,9 @@ def measure(path: Path, out: Path) -> tuple[float, float, float, int]:
     started = time.perf_counter()
     proc = subprocess.Popen(
         [*PIPELINE, "translate", str(path), "--engine", "pseudo", "--to", lang, "--out", str(out)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=out.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=out.parent,
     )
     timer = threading.Timer(TIMEOUT, proc.kill)
     timer.start()

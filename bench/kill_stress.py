@@ -64,8 +64,9 @@ def trial(start: Path, work: Path, expected: dict[str, bytes], duration: float, 
     if work.exists():
         shutil.rmtree(work)
     shutil.copytree(start, work)
-    process = subprocess.Popen([*PIPELINE, "translate", "src", "--to", "uk", "--out", "out"], cwd=work,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*PIPELINE, "translate", "src", "--to", "uk", "--out", "out"], cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     time.sleep(rng.uniform(0.1, duration))
     process.send_signal(sig)
     process.wait()

@@ -16,6 +16,8 @@ sentences of at most 100 characters ("short") and whole documents ("long").
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import re
 import sys
@@ -23,9 +25,6 @@ import time
 import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
-
-import contextlib
-import io
 
 from babel.messages.pofile import read_po
 

@@ -74,8 +74,14 @@ def package_file(log=print) -> Path:
     log(f"building the benchmark package in {folder} (once) ...")
     shutil.rmtree(folder, ignore_errors=True)
     return build_package(
-        folder, "en", "uk", training_lines(files),
-        kind="random", vocab_size=VOCAB_SIZE, shape=SHAPE, quantization=QUANTIZATION,
+        folder,
+        "en",
+        "uk",
+        training_lines(files),
+        kind="random",
+        vocab_size=VOCAB_SIZE,
+        shape=SHAPE,
+        quantization=QUANTIZATION,
     )
 
 

@@ -29,10 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import localize, sentences
-from pipeline.config import ArgosConfig
-from pipeline.engines.pseudo import PseudoEngine
-from pipeline.protect import TAG_RE, Text, alerts, mask, renumber, restore, scan_text, urls
+from pipeline import localize, sentences  # noqa: E402  (after sys.path is set)
+from pipeline.config import ArgosConfig  # noqa: E402  (after sys.path is set)
+from pipeline.engines.pseudo import PseudoEngine  # noqa: E402  (after sys.path is set)
+from pipeline.protect import TAG_RE, Text, alerts, mask, renumber, restore, scan_text, urls  # noqa: E402  (after sys.path is set)
 
 SHARED = ROOT.parent / "shared" / "data"
 

@@ -24,15 +24,15 @@ def measure(cmd: list[str], env: dict | None = None, cwd=None, capture_stderr: b
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        child = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
-                                 stderr=err if capture_stderr else None)
+        child = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err if capture_stderr else None)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
         child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
         err.seek(0)
-        return Measured(seconds, usage.ru_maxrss / 1024, child.returncode,
-                        out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+        return Measured(
+            seconds, usage.ru_maxrss / 1024, child.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+        )
 
 
 def best_of(n: int, cmd: list[str], env: dict | None = None, ok=(0,)) -> Measured:

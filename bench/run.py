@@ -38,8 +38,12 @@ BEAMS = [2, 4]
 ARMS = [
     ("a", "(a) Argos library, per paragraph", "argos_library", {}),
     # the library at its best thread settings: one thread per batch, one batch per core
-    ("a1", "(a1) Argos library, per paragraph, ARGOS_INTRA_THREADS=1, ARGOS_INTER_THREADS=cores", "argos_library",
-     {"env": {"ARGOS_INTRA_THREADS": "1", "ARGOS_INTER_THREADS": str(os.cpu_count() or 1)}}),
+    (
+        "a1",
+        "(a1) Argos library, per paragraph, ARGOS_INTRA_THREADS=1, ARGOS_INTER_THREADS=cores",
+        "argos_library",
+        {"env": {"ARGOS_INTRA_THREADS": "1", "ARGOS_INTER_THREADS": str(os.cpu_count() or 1)}},
+    ),
     ("b4", "(b) pipeline end to end, beam 4", "pipeline_run", {"settings": {"beam_size": 4}}),
     ("c4", "(c) one translate_batch, beam 4", "engine_limit", {"settings": {"beam_size": 4}}),
     ("bd", "(b) pipeline end to end, defaults", "pipeline_run", {"settings": {}}),
@@ -89,8 +93,7 @@ def run_worker(task: str, spec: dict, env: dict, tmp: Path, name: str | None = N
     spec_file, result_file = tmp / f"{name}.spec.json", tmp / f"{name}.result.json"
     spec_file.write_text(json.dumps(spec), encoding="utf-8")
     load = os.getloadavg()[0]
-    r = measure([sys.executable, str(BENCH / "worker.py"), task, str(spec_file), str(result_file)], env,
-                capture_stderr=False)
+    r = measure([sys.executable, str(BENCH / "worker.py"), task, str(spec_file), str(result_file)], env, capture_stderr=False)
     if r.returncode != 0:
         raise SystemExit(f"worker {task} failed with exit status {r.returncode}")
     result = json.loads(result_file.read_text(encoding="utf-8"))
@@ -101,7 +104,9 @@ def run_worker(task: str, spec: dict, env: dict, tmp: Path, name: str | None = N
 def run_tuning(args, base: dict, env: dict, tmp: Path) -> dict:
     grid = [
         {"inter_threads": inter, "intra_threads": intra, "max_batch_tokens": tokens, "beam_size": beam}
-        for beam in BEAMS for inter, intra in THREADS for tokens in BATCH_TOKENS
+        for beam in BEAMS
+        for inter, intra in THREADS
+        for tokens in BATCH_TOKENS
     ]
     log(f"tuning: {len(grid)} settings x {args.tune_passes} passes on {args.tune_sentences} sentences ...")
     spec = {**base, "sentences": args.tune_sentences, "grid": grid, "passes": args.tune_passes}
@@ -117,9 +122,11 @@ def tuned_arm(tuning: dict, defaults: dict) -> tuple:
     settings = {k: best[k] for k in ("inter_threads", "intra_threads", "max_batch_tokens", "beam_size")}
     threads = (defaults["inter_threads"] or os.cpu_count(), defaults["intra_threads"])
     same = (best["inter_threads"], best["intra_threads"], best["max_batch_tokens"]) == (*threads, defaults["max_batch_tokens"])
-    label = (f"(b) pipeline end to end, tuning's fastest at beam {beam} "
-             f"(threads {best['inter_threads']}/{best['intra_threads']}, {best['max_batch_tokens']} tokens)"
-             + (" = the defaults: a repeat" if same else ""))
+    label = (
+        f"(b) pipeline end to end, tuning's fastest at beam {beam} "
+        f"(threads {best['inter_threads']}/{best['intra_threads']}, {best['max_batch_tokens']} tokens)"
+        + (" = the defaults: a repeat" if same else "")
+    )
     return ("bt", label, "pipeline_run", {"settings": settings})
 
 
@@ -169,19 +176,31 @@ def main(argv=None) -> None:
     from pipeline.config import ArgosConfig
 
     began = time.perf_counter()
-    info = {"command": command_line(), "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-            "machine": machine(), "defaults": report.settings_of(ArgosConfig()), "args": vars(args) | {"output": str(args.output)}}
+    info = {
+        "command": command_line(),
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "defaults": report.settings_of(ArgosConfig()),
+        "args": vars(args) | {"output": str(args.output)},
+    }
     archive = model.package_file(log)
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as name:
         tmp = Path(name)
         installed = model.install(archive, tmp / "packages")
         env = worker_env(tmp, tmp / "packages")
         corpus = Corpus.load(article_paths(args.articles))
-        info["model"] = {"vocabulary": model.vocabulary_size(installed.path), "shape": model.SHAPE,
-                         "quantization": model.QUANTIZATION, "archive_mb": archive.stat().st_size / 1e6}
-        info["corpus"] = {"articles": len(corpus.articles), "paragraphs": len(corpus.paragraphs),
-                          "sentences": len(corpus.sentences),
-                          "tokens": sum(len(t) for t in tokenize(corpus.sentences, installed.path))}
+        info["model"] = {
+            "vocabulary": model.vocabulary_size(installed.path),
+            "shape": model.SHAPE,
+            "quantization": model.QUANTIZATION,
+            "archive_mb": archive.stat().st_size / 1e6,
+        }
+        info["corpus"] = {
+            "articles": len(corpus.articles),
+            "paragraphs": len(corpus.paragraphs),
+            "sentences": len(corpus.sentences),
+            "tokens": sum(len(t) for t in tokenize(corpus.sentences, installed.path)),
+        }
         log(f"corpus: {info['corpus']}")
         base = {"articles": args.articles, "length": args.length, "package": str(installed.path)}
         tuning = None if args.no_tuning else run_tuning(args, base, env, tmp)

@@ -36,7 +36,7 @@ def paragraphs(lang: str) -> list[list[str]]:
     out = []
     for _, group in groupby(zip(docs, lines, strict=True), key=lambda pair: pair[0]):
         sentences = [line.strip() for _, line in group if ends_sentence(line)]
-        out.extend(sentences[i:i + GROUP] for i in range(0, len(sentences), GROUP))
+        out.extend(sentences[i : i + GROUP] for i in range(0, len(sentences), GROUP))
     return out
 
 
@@ -92,9 +92,7 @@ def measure(lang: str) -> list[tuple[str, float, float, float, int, float]]:
         fp = sum(len(f - g) for f, g in zip(found, truth, strict=True))
         fn = sum(len(g - f) for f, g in zip(found, truth, strict=True))
         p, r = tp / (tp + fp or 1), tp / (tp + fn or 1)
-        after_abbreviation = sum(
-            1 for t, f, g in zip(texts, found, truth, strict=True) for i in f - g if ABBREVIATION_END.search(t[:i])
-        )
+        after_abbreviation = sum(1 for t, f, g in zip(texts, found, truth, strict=True) for i in f - g if ABBREVIATION_END.search(t[:i]))
         rows.append((name, p, r, 2 * p * r / (p + r or 1), after_abbreviation, seconds))
     return rows
 

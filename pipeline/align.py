@@ -44,13 +44,7 @@ def kept(block: Block, target_lang: str) -> bool:
 
 def segments_to_translate(doc: Document, target_lang: str) -> list[str]:
     """Every sentence text this document needs from the engine, in order, repeats included."""
-    return [
-        seg.text
-        for block in doc.blocks
-        if not kept(block, target_lang)
-        for seg in block.segments
-        if has_words(seg.text)
-    ]
+    return [seg.text for block in doc.blocks if not kept(block, target_lang) for seg in block.segments if has_words(seg.text)]
 
 
 def fallback_chunks(doc: Document, target_lang: str, results: Mapping[str, Translated]) -> list[str]:
@@ -194,8 +188,14 @@ def translate_document(
             if origin == "machine" and basis and basis[0] != text_hash(seg.text):
                 pairs.append(
                     SentencePair(
-                        source, target, tuple(sorted({*found, flags.STALE_REVIEW})), sid, origin,
-                        basis[1] or suggestion(basis[0]), basis[0], about,
+                        source,
+                        target,
+                        tuple(sorted({*found, flags.STALE_REVIEW})),
+                        sid,
+                        origin,
+                        basis[1] or suggestion(basis[0]),
+                        basis[0],
+                        about,
                     )
                 )
             else:
@@ -235,9 +235,9 @@ def translate_document(
     )
 
 
-def recorded(td: TranslatedDocument, results: Mapping[str, Translated], fallback: ModelId) -> tuple[
-    tuple[tuple[str, tuple[records.Sentence, ...]], ...], tuple[records.Sentence, ...]
-]:
+def recorded(
+    td: TranslatedDocument, results: Mapping[str, Translated], fallback: ModelId
+) -> tuple[tuple[tuple[str, tuple[records.Sentence, ...]], ...], tuple[records.Sentence, ...]]:
     """What the record keeps of a translated document: per block its hash and per sentence its
     target with placeholders, origin and model; and the chunks of sentences translated piecewise."""
     doc = td.document
@@ -246,8 +246,13 @@ def recorded(td: TranslatedDocument, results: Mapping[str, Translated], fallback
 
     def machine(text: str, r: Translated, pair: SentencePair | None = None) -> records.Sentence:
         return records.Sentence(
-            text_hash(text), records.MACHINE, r.text, r.model or fallback, r.flags,
-            review_of=pair.review_of if pair else "", suggestion=pair.suggestion if pair else None,
+            text_hash(text),
+            records.MACHINE,
+            r.text,
+            r.model or fallback,
+            r.flags,
+            review_of=pair.review_of if pair else "",
+            suggestion=pair.suggestion if pair else None,
         )
 
     for block, aligned in zip(doc.blocks, td.blocks):
@@ -261,8 +266,9 @@ def recorded(td: TranslatedDocument, results: Mapping[str, Translated], fallback
             if r.origin == "human":
                 r = with_placeholders(r, seg)
                 sentences.append(
-                    records.Sentence(h, records.HUMAN, r.text, None, (records.FINAL_MARKDOWN,) if r.markdown else (),
-                                     shown=(pair.source, pair.target))
+                    records.Sentence(
+                        h, records.HUMAN, r.text, None, (records.FINAL_MARKDOWN,) if r.markdown else (), shown=(pair.source, pair.target)
+                    )
                 )
                 continue
             sentences.append(machine(seg.text, r, pair))

@@ -124,12 +124,12 @@ def codes_of(seg: Segment) -> tuple[formats.Code, ...]:
 def unit_for(t: Translation, sid: str, base: str, target: str, state: str = "translated") -> formats.Unit:
     """One sentence of this translation as an exchange unit carrying an editor's target (the
     review app's save). A target whose tags do not fit the source comes back as a unit error."""
-    segment = next(
-        (seg for block in t.doc.blocks for j, seg in enumerate(block.segments) if sentence_id(block, j, seg) == sid), None
-    )
+    segment = next((seg for block in t.doc.blocks for j, seg in enumerate(block.segments) if sentence_id(block, j, seg) == sid), None)
     uid = f"{sid}@{base}"
     if segment is None:
-        return formats.Unit(uid, "", "", state, error="its source sentence changed or was removed since the export; translate and export again")
+        return formats.Unit(
+            uid, "", "", state, error="its source sentence changed or was removed since the export; translate and export again"
+        )
     try:
         return formats.Unit(uid, segment.text, target, state, codes=codes_of(segment))
     except ValueError as e:
@@ -200,7 +200,9 @@ def _from_alignment(data: bytes, name: str) -> formats.Exchange:
         if doc.get("schema") != SCHEMA_ID:
             raise ValueError("not a bilingual JSON of this pipeline")
         units = tuple(
-            formats.Unit(str(s["id"]), str(s["source"]), str(s["target"]), "reviewed" if s.get("origin") == "human" else "translated", _RENDERED)
+            formats.Unit(
+                str(s["id"]), str(s["source"]), str(s["target"]), "reviewed" if s.get("origin") == "human" else "translated", _RENDERED
+            )
             for b in doc["blocks"]
             for s in b["sentences"]
             if s.get("origin") != "kept"
@@ -344,10 +346,12 @@ def store(accepted: Accepted) -> bool:
     t = accepted.translation
     record = t.record
     blocks = tuple(
-        (bh, tuple(
-            records.Sentence(s.hash, records.HUMAN, accepted.overrides[s.hash].text) if s.hash in accepted.overrides else s
-            for s in ss
-        ))
+        (
+            bh,
+            tuple(
+                records.Sentence(s.hash, records.HUMAN, accepted.overrides[s.hash].text) if s.hash in accepted.overrides else s for s in ss
+            ),
+        )
         for bh, ss in record.blocks
     )
     file = records.pending_path(records.path(t.out_dir, record.target_lang, record.rel))
@@ -388,8 +392,12 @@ def apply(exchange: formats.Exchange, name: str, out_dir: Path, config: Config, 
             t = accepted.translation
             r = t.record
             request = run.Request(
-                inputs=(str(t.source),), out_dir=out_dir, target=r.target_lang, source=r.source_lang,
-                allow_download=False, only=frozenset({paths.real(t.source)}),
+                inputs=(str(t.source),),
+                out_dir=out_dir,
+                target=r.target_lang,
+                source=r.source_lang,
+                allow_download=False,
+                only=frozenset({paths.real(t.source)}),
                 overrides={(paths.real(t.source), r.target_lang): accepted.overrides},
             )
             # the engine that translated the article: nothing should need it, but its entries are the ones to reuse

@@ -18,7 +18,7 @@ _CODE_RE = re.compile(r"^[a-z]{2,3}$")
 
 
 def normalise(code: object) -> str:
-    """"de-DE", "pl_PL", "UK" -> the primary language subtag in lower case."""
+    """ "de-DE", "pl_PL", "UK" -> the primary language subtag in lower case."""
     return str(code).strip().replace("_", "-").split("-")[0].lower()
 
 

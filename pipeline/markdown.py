@@ -205,7 +205,9 @@ def _depth_checked(tokenize: Callable) -> Callable:
                 pos, more = state.bMarks[line] + state.tShift[line], 0
                 while m := _MARKER_RE.match(state.src, pos, state.eMarks[line]):  # the rest of the line's nesting
                     pos, more = m.end(), more + 1
-                raise NestingError(f"nested {depth + more} levels deep (line {line + 1}); the limit is {MAX_DEPTH} levels of block quotes and lists")
+                raise NestingError(
+                    f"nested {depth + more} levels deep (line {line + 1}); the limit is {MAX_DEPTH} levels of block quotes and lists"
+                )
         tokenize(state, start, end)
 
     return checked
@@ -472,9 +474,7 @@ def _runs(children, lm, doc: str, shortcodes: Shortcodes, content: str, base: in
             if after and after == shortcodes.fill:  # the line break is inside a shortcode, which is one atom
                 i += 1
                 continue
-            keep_line = base == 0 and (
-                t.type == "hardbreak" or atom_only[line_no - 1] or (line_no < len(lines) and atom_only[line_no])
-            )
+            keep_line = base == 0 and (t.type == "hardbreak" or atom_only[line_no - 1] or (line_no < len(lines) and atom_only[line_no]))
             if keep_line and rng:
                 a = rng[0]
                 while t.type == "hardbreak" and a > 0 and content[base + a - 1] == " ":

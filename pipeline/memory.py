@@ -203,8 +203,10 @@ class Memory:
             ).fetchall()
             for row in rows:  # later rows win: human after machine, newer after older
                 entry = _entry(row)
-                if entry.origin == "machine" and model is not None and (
-                    (entry.model, entry.model_version, entry.settings) != (model, model_version, settings)
+                if (
+                    entry.origin == "machine"
+                    and model is not None
+                    and ((entry.model, entry.model_version, entry.settings) != (model, model_version, settings))
                 ):
                     continue
                 if entry.source_text in ("", by_hash[row[2]]):  # "": refilled from a record, by hash
@@ -250,7 +252,6 @@ class Memory:
                 )
         except sqlite3.Error as e:
             raise OutputError(f"{self.path}: cannot write the translation memory: {e}") from None
-
 
     def sync(self, out_dir: Path) -> int:
         """Copy in what the output folder's records hold and this memory lacks (records changed or
@@ -298,8 +299,21 @@ def entries_of(record) -> list[Entry]:
         else:
             continue
         out.append(
-            Entry(record.source_lang, record.target_lang, "", s.target, s.origin, engine, model, version, settings,
-                  s.flags, display, "1970-01-01T00:00:00+00:00", hash=s.hash)
+            Entry(
+                record.source_lang,
+                record.target_lang,
+                "",
+                s.target,
+                s.origin,
+                engine,
+                model,
+                version,
+                settings,
+                s.flags,
+                display,
+                "1970-01-01T00:00:00+00:00",
+                hash=s.hash,
+            )
         )
     return out
 

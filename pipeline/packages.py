@@ -112,9 +112,7 @@ def installed(config: ArgosConfig) -> list[InstalledPackage]:
             pkg = Package(path)
         except (OSError, ValueError):
             continue
-        found.append(
-            InstalledPackage(argospm_package_name(pkg), pkg.package_version, pkg.from_code, pkg.to_code, path)
-        )
+        found.append(InstalledPackage(argospm_package_name(pkg), pkg.package_version, pkg.from_code, pkg.to_code, path))
     return found
 
 
@@ -190,9 +188,7 @@ def install_hint(source: str, target: str) -> str:
     )
 
 
-def ensure(
-    config: ArgosConfig, source: str, target: str, allow_download: bool, progress: Progress | None = None
-) -> InstalledPackage:
+def ensure(config: ArgosConfig, source: str, target: str, allow_download: bool, progress: Progress | None = None) -> InstalledPackage:
     """The installed package for a direction, downloading the official one if allowed."""
     found = find(config, source, target)
     if found:
@@ -252,7 +248,8 @@ def fetch_index(config: ArgosConfig, notice: Callable[[str], None] | None = None
     if skipped:
         (notice or _stderr)(
             f"package index {url}: {len(skipped)} invalid entr{'y' if len(skipped) == 1 else 'ies'} skipped ({skipped[0]}"
-            + (", ..." if len(skipped) > 1 else "") + ")"
+            + (", ..." if len(skipped) > 1 else "")
+            + ")"
         )
     return found
 
@@ -277,8 +274,11 @@ def _index_cache(config: ArgosConfig) -> Path:
 
 def _cache_index(config: ArgosConfig, data: list) -> None:
     """Keep the last index read, so which languages exist is known without the network."""
-    pairs = sorted({(m.get("from_code"), m.get("to_code")) for m in data if isinstance(m, dict) and m.get("type", "translate") == "translate"}
-                   - {(None, None)}, key=str)
+    pairs = sorted(
+        {(m.get("from_code"), m.get("to_code")) for m in data if isinstance(m, dict) and m.get("type", "translate") == "translate"}
+        - {(None, None)},
+        key=str,
+    )
     try:
         path = _index_cache(config)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -305,11 +305,7 @@ def available_for(config: ArgosConfig, source: str, target: str):
         except (InvalidVersion, ValueError):
             return Version("0")
 
-    candidates = [
-        p
-        for p in fetch_index(config)
-        if p.type == "translate" and (p.from_code, p.to_code) == (source, target) and p.links
-    ]
+    candidates = [p for p in fetch_index(config) if p.type == "translate" and (p.from_code, p.to_code) == (source, target) and p.links]
     if not candidates:
         raise PipelineError(f"the package index {index_url(config)} has no {source}->{target} package", ModelMissing.status)
     return max(candidates, key=version)

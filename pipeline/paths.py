@@ -113,7 +113,9 @@ def discover(
                 errors.append(InputError(shown(given), "no such file or folder"))
             continue
         root = real(path)
-        for folder, dirs, files in os.walk(path, onerror=lambda e: errors.append(InputError(shown(str(e.filename)), f"cannot read: {e.strerror}"))):
+        for folder, dirs, files in os.walk(
+            path, onerror=lambda e: errors.append(InputError(shown(str(e.filename)), f"cannot read: {e.strerror}"))
+        ):
             here = Path(folder)
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and real(here / d) not in skipped)
             for name in sorted(files):

@@ -27,7 +27,6 @@ _WORD_RE = re.compile(r"[^\W\d_]")
 _TRAILING_PUNCT_RE = re.compile(r"[\s.!?…:;]*$")
 
 
-
 @dataclass(frozen=True)
 class Text:
     text: str

@@ -141,9 +141,7 @@ class NoProse(InputError):
     """The article has no words to translate and no declared language: there is nothing to do."""
 
 
-def load(
-    path: Path, name: str, config: Config, source_lang: str | None = None, default_lang: str | None = None
-) -> Document:
+def load(path: Path, name: str, config: Config, source_lang: str | None = None, default_lang: str | None = None) -> Document:
     """Read and segment one article. ``name`` is its path as shown to the user and in outputs.
 
     ``default_lang`` is the language assumed for an article without any prose to detect it from

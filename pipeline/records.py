@@ -131,7 +131,9 @@ def block_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, i
     elif a or b:
         from difflib import SequenceMatcher
 
-        ops += [(t, i1 + head, i2 + head, j1 + head, j2 + head) for t, i1, i2, j1, j2 in SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()]
+        ops += [
+            (t, i1 + head, i2 + head, j1 + head, j2 + head) for t, i1, i2, j1, j2 in SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+        ]
     if tail:
         ops.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
     return ops
@@ -258,7 +260,9 @@ def _model(d: dict) -> ModelId:
     settings = d.get("settings", {})
     if not isinstance(settings, dict):
         raise TypeError("settings")
-    return ModelId(str(d["engine"]), str(d.get("package", "")), str(d.get("version", "")), json.dumps(settings, sort_keys=True, separators=(",", ":")))
+    return ModelId(
+        str(d["engine"]), str(d.get("package", "")), str(d.get("version", "")), json.dumps(settings, sort_keys=True, separators=(",", ":"))
+    )
 
 
 def _pair(value) -> tuple[str, str] | None:
@@ -331,8 +335,7 @@ def _legacy(data: dict) -> Record:
     """A record of format 1 (hashes only; the targets were in the memory of the machine that made it)."""
     origins = {"m": MACHINE, "h": HUMAN, "s": MACHINE}
     blocks = tuple(
-        (h, tuple(Sentence(s[0], origins[s[1]], None, review_of=s[2] if s[1] == "s" else "") for s in ss))
-        for h, ss in data["blocks"]
+        (h, tuple(Sentence(s[0], origins[s[1]], None, review_of=s[2] if s[1] == "s" else "") for s in ss)) for h, ss in data["blocks"]
     )
     return Record(
         root=str(Path(data["root"]).resolve()),

@@ -150,8 +150,13 @@ def fingerprint(config: Config) -> str:
         file = Path(gloss) / lang / glossary.FILE if gloss else None
         glossaries.append(hashlib.sha256(file.read_bytes()).hexdigest() if file and file.is_file() else "")
     data = [
-        RENDERING, config.front_matter_keys, sorted(config.locales.items()), config.output.article,
-        config.output.bilingual, config.output.review_html, glossaries,
+        RENDERING,
+        config.front_matter_keys,
+        sorted(config.locales.items()),
+        config.output.article,
+        config.output.bilingual,
+        config.output.review_html,
+        glossaries,
     ]
     if config.output.wrap:  # only when set, so the fingerprints of earlier runs stay valid
         data.append("wrap")
@@ -279,8 +284,13 @@ class _Run:
                 self.fail(doc)
                 continue
             if not self._translatable(doc.source_lang):  # reported, never given to another language's model
-                self.fail(InputError(source.shown, f"is in {languages.name(doc.source_lang)} ({doc.source_lang}), which no installed "
-                                     f"or indexed package translates; skipped (a wrong guess? pass --from or set `lang:`)"))
+                self.fail(
+                    InputError(
+                        source.shown,
+                        f"is in {languages.name(doc.source_lang)} ({doc.source_lang}), which no installed "
+                        f"or indexed package translates; skipped (a wrong guess? pass --from or set `lang:`)",
+                    )
+                )
                 continue
             folder_langs.setdefault(source.root, Counter())[doc.source_lang] += 1
             self._plan_one(source, doc, jobs)
@@ -390,7 +400,10 @@ class _Run:
                 if s.origin == records.MACHINE and current is not None and s.model != current:
                     continue  # --retranslate-machine: from another model or settings
                 by_hash[h] = Translated(
-                    s.target, s.flags if s.origin == records.MACHINE else (), s.origin, s.model,
+                    s.target,
+                    s.flags if s.origin == records.MACHINE else (),
+                    s.origin,
+                    s.model,
                     markdown=records.FINAL_MARKDOWN in s.flags,
                 )
         by_hash.update(self.request.overrides.get((paths.real(source.path), target), {}))
@@ -429,7 +442,9 @@ class _Run:
         s, t = direction.source, direction.target
         try:
             engine = engines.create(
-                self.config, s, t,
+                self.config,
+                s,
+                t,
                 allow_download=self.request.allow_download and needed,
                 progress=lambda done, total: self.reporter.download(f"{s}->{t} model", done, total),
             )
@@ -461,19 +476,27 @@ class _Run:
                 stored[key] = records.stored(self.out, target, job.source.rel, job.source.root)
                 known[key] = self._known_from(job.source, target, stored[key])
         shared = {
-            key: self._results(d, [(doc, known[(id(doc), d.target)]) for job, doc in docs if job.lang == d.source and d.target in job.targets])
+            key: self._results(
+                d, [(doc, known[(id(doc), d.target)]) for job, doc in docs if job.lang == d.source and d.target in job.targets]
+            )
             for key, d in self.directions.items()
         }
         for job, doc in docs:
             for target in job.targets:
                 article = _Article(
-                    job.source, doc, target, self.directions[(job.lang, target)], stored[(id(doc), target)],
+                    job.source,
+                    doc,
+                    target,
+                    self.directions[(job.lang, target)],
+                    stored[(id(doc), target)],
                     _Layered(known[(id(doc), target)], shared[(job.lang, target)]),
                 )
                 try:
                     td = self._assemble(article)
                 except Exception as e:  # a bug in assembling one article must not cost the rest of the batch
-                    self.fail(InputError(job.source.shown, f"internal error while assembling it ({type(e).__name__}: {e}); please report it"))
+                    self.fail(
+                        InputError(job.source.shown, f"internal error while assembling it ({type(e).__name__}: {e}); please report it")
+                    )
                     continue
                 try:
                     self._write(article, td)
@@ -512,7 +535,9 @@ class _Run:
         if not texts:
             return
         if direction.engine is None:  # planning found everything; the sources changed since
-            raise ModelMissing(f"{direction.source}->{direction.target}: {len(texts)} sentences changed during the run and no model is installed; run again")
+            raise ModelMissing(
+                f"{direction.source}->{direction.target}: {len(texts)} sentences changed during the run and no model is installed; run again"
+            )
         engine = direction.engine
         identity = direction.identity
         pending: list[Entry] = []
@@ -529,8 +554,18 @@ class _Run:
             results[text] = Translated(out.text, out.flags, "machine", identity)
             direction.fresh.add(text)
             pending.append(
-                Entry(direction.source, direction.target, text, out.text, "machine", identity.engine, identity.package,
-                      identity.version, identity.settings, out.flags)
+                Entry(
+                    direction.source,
+                    direction.target,
+                    text,
+                    out.text,
+                    "machine",
+                    identity.engine,
+                    identity.package,
+                    identity.version,
+                    identity.settings,
+                    out.flags,
+                )
             )
             if len(pending) >= CHUNK or time.monotonic() - last >= COMMIT_SECONDS:
                 commit()
@@ -602,7 +637,9 @@ class _Run:
                 raise InputError(source.shown, f"{path} is also the output of {self.written[resolved]}; give the articles distinct paths")
             edited = _edited(path, path.relative_to(out_dir).as_posix(), ours, text)
             if edited:
-                raise InputError(source.shown, f"{path} {edited}; not overwritten (move it away, or bring edits back with `pipeline import`)")
+                raise InputError(
+                    source.shown, f"{path} {edited}; not overwritten (move it away, or bring edits back with `pipeline import`)"
+                )
         blocks, pieces = align.recorded(td, a.results, ModelId(td.engine, td.model, td.model_version, settings_key(td.settings)))
         record = records.Record(
             root=paths.relative_root(source.root, out_dir),
@@ -720,8 +757,19 @@ def _human_entries(record: records.Record, overrides: Mapping[str, Translated]) 
     for s in record.sentences():
         if s.origin == records.HUMAN and s.hash in overrides:
             out.append(
-                Entry(record.source_lang, record.target_lang, "", s.target or "", "human", "human", "", "", "",
-                      source_display=s.shown[0] if s.shown else "", hash=s.hash)
+                Entry(
+                    record.source_lang,
+                    record.target_lang,
+                    "",
+                    s.target or "",
+                    "human",
+                    "human",
+                    "",
+                    "",
+                    "",
+                    source_display=s.shown[0] if s.shown else "",
+                    hash=s.hash,
+                )
             )
     return out
 

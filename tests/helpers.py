@@ -38,7 +38,13 @@ def document(tmp_path: Path, text: str | bytes, name: str = "a.md", lang: str | 
 
 
 def translate(
-    tmp_path: Path, text: str | bytes, fn: Callable[[str], str], source: str = "en", target: str = "uk", name: str = "a.md", engine_name: str = "fake"
+    tmp_path: Path,
+    text: str | bytes,
+    fn: Callable[[str], str],
+    source: str = "en",
+    target: str = "uk",
+    name: str = "a.md",
+    engine_name: str = "fake",
 ):
     """The TranslatedDocument for text, with an engine that applies fn to each sentence."""
     doc = document(tmp_path, text, name, source)
@@ -99,10 +105,7 @@ def rewrite(path: str | Path, changes: dict[str, str]) -> None:
     data = path.read_bytes()
     kind = formats.detect(data, path.name)
     exchange = formats.read(data, kind)
-    units = tuple(
-        dataclasses.replace(u, target=changes[u.source]) if u.source in changes else u
-        for u in exchange.units
-    )
+    units = tuple(dataclasses.replace(u, target=changes[u.source]) if u.source in changes else u for u in exchange.units)
     path.write_bytes(formats.write(formats.Exchange(exchange.document, exchange.source_lang, exchange.target_lang, units), kind))
 
 

@@ -40,9 +40,11 @@ def edit(path, kind, change):
 
 
 def human_rows(project):
-    return sqlite3.connect(project / ".pipeline/memory.sqlite").execute(
-        "SELECT source_display, target_text FROM translations WHERE origin='human'"
-    ).fetchall()
+    return (
+        sqlite3.connect(project / ".pipeline/memory.sqlite")
+        .execute("SELECT source_display, target_text FROM translations WHERE origin='human'")
+        .fetchall()
+    )
 
 
 @pytest.mark.parametrize("kind", ["xliff", "tmx", "po"])

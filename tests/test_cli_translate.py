@@ -132,8 +132,13 @@ def test_missing_model_fails_before_writing_anything(argos_env, runner, articles
 def test_first_use_downloads_the_official_package(argos_env, runner, articles, tmp_path, package_files, http_server, monkeypatch):
     root, url = http_server
     shutil.copy(package_files["en_uk"], root / "translate-en_uk-1_0.argosmodel")
-    entry = {"package_version": "1.0", "from_code": "en", "to_code": "uk", "code": "translate-en_uk",
-             "links": [url + "translate-en_uk-1_0.argosmodel"]}
+    entry = {
+        "package_version": "1.0",
+        "from_code": "en",
+        "to_code": "uk",
+        "code": "translate-en_uk",
+        "links": [url + "translate-en_uk-1_0.argosmodel"],
+    }
     (root / "index.json").write_text(json.dumps([entry]))
     monkeypatch.setenv("ARGOS_PACKAGE_INDEX", url)
     out = tmp_path / "out"
@@ -227,7 +232,7 @@ def test_a_damaged_model_is_one_line_and_nothing_is_written(installed, runner, a
     out = tmp_path / "out"
     result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(out)])
     assert result.exit_code == ExitStatus.NO_MODEL
-    (line,) = [l for l in result.stderr.splitlines() if "error" in l]
+    (line,) = [row for row in result.stderr.splitlines() if "error" in row]
     assert "the translate-en_uk 1.0 model in" in line and "cannot be loaded" in line and "pipeline models install" in line
     assert not out.exists() or not list(out.rglob("*.md"))  # the model loads before any output
 

@@ -58,7 +58,10 @@ def test_caps_and_order_are_the_local_engines(argos_env, package_files, ray_clus
     pkg = packages.install_file(package_files["en_uk_loop"], config.argos)
     texts = [("Hello world. " * n).strip() for n in (1, 9, 2, 5, 1, 14, 3)] + ["Short.", "Short."]
     engine = create(config, "en", "uk", allow_download=False)
-    assert type(engine).__name__ == "RayEngine" and (engine.name, engine.settings) == ("argos", ArgosEngine(pkg.path, config.argos).settings)
+    assert type(engine).__name__ == "RayEngine" and (engine.name, engine.settings) == (
+        "argos",
+        ArgosEngine(pkg.path, config.argos).settings,
+    )
     assert list(engine.translate(texts)) == list(ArgosEngine(pkg.path, config.argos).translate(texts))
     assert list(engine.translate([])) == []
 

@@ -70,7 +70,7 @@ def test_target_prefix_is_given_and_stripped(argos_env, package_files):
     engine = ArgosEngine(pkg.path, ArgosConfig(beam_size=3, max_batch_tokens=99))
     engine._translator = RecordingTranslator()
     assert [t.text for t in engine.translate(["Hello there."])] == ["Hello there."]
-    (batch, kwargs), = engine._translator.calls
+    ((batch, kwargs),) = engine._translator.calls
     assert kwargs["target_prefix"] == [["__uk__"]]
     assert (kwargs["beam_size"], kwargs["max_batch_size"], kwargs["batch_type"]) == (3, 99, "tokens")
     assert kwargs["max_decoding_length"] == engine.cap(len(batch[0])) and kwargs["asynchronous"]
@@ -108,7 +108,13 @@ def test_device_auto_uses_the_cpu_without_a_gpu_and_threads_follow_config(argos_
     monkeypatch.setattr(ctranslate2, "Translator", Recorder)
     pkg = packages.install_file(package_files["en_uk"], CONFIG)
     _ = ArgosEngine(pkg.path, ArgosConfig(device="auto", inter_threads=3, intra_threads=2, compute_type="int8_float32")).translator
-    assert made == {"path": str(pkg.path / "model"), "device": "cpu", "compute_type": "int8_float32", "inter_threads": 3, "intra_threads": 2}
+    assert made == {
+        "path": str(pkg.path / "model"),
+        "device": "cpu",
+        "compute_type": "int8_float32",
+        "inter_threads": 3,
+        "intra_threads": 2,
+    }
     monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
     _ = ArgosEngine(pkg.path, ArgosConfig(device="auto")).translator
     assert made["device"] == "cuda"

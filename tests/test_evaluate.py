@@ -128,8 +128,15 @@ def test_each_check():
         scores.Checked("A flagged one here.", "Позначене тут.", ("number-missing",)),
     ]
     found = scores.check(pairs, "uk")
-    assert found == {"sentences": 5, "flagged": 1, "numbers": 1, "placeholders": 1, "wrong_language": 1,
-                     "length_outliers": 0, "untranslated": 1}
+    assert found == {
+        "sentences": 5,
+        "flagged": 1,
+        "numbers": 1,
+        "placeholders": 1,
+        "wrong_language": 1,
+        "length_outliers": 0,
+        "untranslated": 1,
+    }
 
 
 def test_a_block_only_in_the_translation_is_scored_with_the_one_before(argos_env, tmp_path):

@@ -34,7 +34,9 @@ def test_one_to_one_two_to_one_and_one_to_two():
     beads = align_texts(source, target)
     assert [(b.source, b.target) for b in beads] == [((0, 1), (0,)), ((2,), (1,)), ((3,), (2,))]
     assert all(b.confidence > 0.5 for b in beads)
-    split = align_texts(["Sims, 20, was shot near the campus on Friday and died later."], ["Сімса, 20 років, застрелили в п'ятницю.", "Згодом він помер."])
+    split = align_texts(
+        ["Sims, 20, was shot near the campus on Friday and died later."], ["Сімса, 20 років, застрелили в п'ятницю.", "Згодом він помер."]
+    )
     assert [(b.source, b.target) for b in split] == [((0,), (0, 1))]
 
 
@@ -54,7 +56,10 @@ def test_structure_pairs_blocks_and_says_where_it_diverges(tmp_path):
     assert alignment.matches and [(p.source, p.target) for p in alignment.pairs] == [(0, 0), (1, 1), (2, 2)]
     no_code = document(tmp_path, "# Заголовок\n\nОдин.\n\nДва.\n", "uk2.md", "uk")
     alignment = align_documents(source, no_code)
-    assert alignment.divergence == "code block at line 5 of the source has no counterpart in the translation (after paragraph at line 3 of the translation)"
+    assert (
+        alignment.divergence
+        == "code block at line 5 of the source has no counterpart in the translation (after paragraph at line 3 of the translation)"
+    )
 
 
 @pytest.mark.skipif(not (SHARED / "ntrex128").is_dir(), reason="shared/data/ntrex128 is not beside the checkout")

@@ -89,5 +89,7 @@ def test_check_imports_neither_ctranslate2_nor_argostranslate(project):
         "heavy = [m for m in sys.modules if m.split('.')[0] in ('ctranslate2', 'argostranslate', 'sentencepiece')]\n"
         "print(status, heavy)"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": ""}
+    )
     assert out.stdout.strip().endswith("0 []"), out.stdout + out.stderr

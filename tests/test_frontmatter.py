@@ -50,8 +50,7 @@ def test_bad_front_matter_is_refused_with_a_reason(yaml_text, message):
 
 
 BOMB = "".join(
-    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9 if prev else ['lol'] * 9)}]\n"
-    for prev, name in zip([None, *"abcdefgh"], "abcdefghi")
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9 if prev else ['lol'] * 9)}]\n" for prev, name in zip([None, *"abcdefgh"], "abcdefghi")
 )
 
 

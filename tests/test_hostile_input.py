@@ -43,7 +43,17 @@ REFUSED = {
     "nested-quotes-5000.md": "nested 5000 levels deep (line 1); the limit is 100 levels of block quotes and lists",
     "nested-list-5000.md": "nested 5000 levels deep (line 1); the limit is 100 levels of block quotes and lists",
 }
-TRANSLATED = ["mixed-line-endings.md", "cr-only.md", "front-matter-anchors.md", "unclosed-fence.md", "deep-nesting.md", "long-paragraph.md", "many-lines.md", "odd name — «ї» [1].md", "-dash.md"]
+TRANSLATED = [
+    "mixed-line-endings.md",
+    "cr-only.md",
+    "front-matter-anchors.md",
+    "unclosed-fence.md",
+    "deep-nesting.md",
+    "long-paragraph.md",
+    "many-lines.md",
+    "odd name — «ї» [1].md",
+    "-dash.md",
+]
 
 
 @pytest.fixture

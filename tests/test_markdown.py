@@ -103,9 +103,7 @@ def test_setext_and_closed_atx_headings(tmp_path):
 def test_front_matter_values_replaced_in_place(tmp_path):
     text = "---\n# a comment\ntitle: Hello world\ndescription: >-\n  Folded\n  text\ndate: 2025-01-01\nlang: en\n---\n\nBody.\n"
     td = translate(tmp_path, text, UPPER)
-    assert td.text == (
-        "---\n# a comment\ntitle: HELLO WORLD\ndescription: \"FOLDED TEXT\"\ndate: 2025-01-01\nlang: uk\n---\n\nBODY.\n"
-    )
+    assert td.text == ('---\n# a comment\ntitle: HELLO WORLD\ndescription: "FOLDED TEXT"\ndate: 2025-01-01\nlang: uk\n---\n\nBODY.\n')
 
 
 @pytest.mark.parametrize(
@@ -161,7 +159,7 @@ def test_shortcut_and_collapsed_references_keep_their_label(tmp_path):
 
 def test_shortcodes_are_hidden_behind_characters_the_text_does_not_use():
     every_bmp_private_use = "".join(chr(c) for c in range(0xE000, 0xF900))
-    text = f"Text {every_bmp_private_use} and {{{{< figure src=\"a.png\" >}}}} here.\n"
+    text = f'Text {every_bmp_private_use} and {{{{< figure src="a.png" >}}}} here.\n'
     _, shortcodes = markdown.hide_shortcodes(text)
     assert ord(shortcodes.start) >= 0xF0000 and ord(shortcodes.fill) >= 0xF0000
     (block,) = markdown.parse(text).blocks
@@ -200,7 +198,11 @@ def test_nesting_at_the_limit_is_parsed_whole():
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
-@given(st.lists(st.sampled_from(["{{<", "{{%", ">}}", "%}}", "{", "}", "<", ">", "%", "a", "\n", "{{", "}}", "x" * 1990]), max_size=30).map("".join))
+@given(
+    st.lists(st.sampled_from(["{{<", "{{%", ">}}", "%}}", "{", "}", "<", ">", "%", "a", "\n", "{{", "}}", "x" * 1990]), max_size=30).map(
+        "".join
+    )
+)
 def test_find_shortcodes_finds_what_the_regular_expression_defines(text):
     assert markdown.find_shortcodes(text) == [m.span() for m in markdown.SHORTCODE_RE.finditer(text)]
 

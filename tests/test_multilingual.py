@@ -129,8 +129,19 @@ def test_models_install_a_pair_installs_both_legs(argos_env, package_files, more
     for key in ("uk_en", "en_de"):
         shutil.copy(more_package_files.get(key) or package_files[key], root / f"{key}.argosmodel")
         s, t = key.split("_")
-        index.append({"from_code": s, "to_code": t, "package_version": "1.0", "argos_version": "1.9", "type": "translate",
-                      "from_name": s, "to_name": t, "code": f"translate-{s}_{t}", "links": [f"{base}{key}.argosmodel"]})
+        index.append(
+            {
+                "from_code": s,
+                "to_code": t,
+                "package_version": "1.0",
+                "argos_version": "1.9",
+                "type": "translate",
+                "from_name": s,
+                "to_name": t,
+                "code": f"translate-{s}_{t}",
+                "links": [f"{base}{key}.argosmodel"],
+            }
+        )
     (root / "index.json").write_text(json.dumps(index), encoding="utf-8")
     env = {"ARGOS_PACKAGE_INDEX": base}
     listed = runner.invoke(main, ["models", "list", "--available"], env=env)

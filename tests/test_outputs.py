@@ -41,7 +41,12 @@ def test_alignment_json_is_exactly_what_json_dumps_writes(tmp_path, blocks):
     b = td.blocks[1]
     first = dataclasses.replace(b.sentences[0], flags=("glossary", "stale-review"), suggestion=('a"', "b\n"))
     td = dataclasses.replace(
-        td, blocks=(dataclasses.replace(b, sentences=(first, *b.sentences[1:]), flags=("x",)), *td.blocks, dataclasses.replace(b, sentences=()))
+        td,
+        blocks=(
+            dataclasses.replace(b, sentences=(first, *b.sentences[1:]), flags=("x",)),
+            *td.blocks,
+            dataclasses.replace(b, sentences=()),
+        ),
     )
     if blocks == "none":
         td = dataclasses.replace(td, blocks=())

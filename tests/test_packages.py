@@ -413,6 +413,8 @@ def test_invalid_index_entries_are_skipped_with_one_notice(argos_env, package_fi
     notices = []
     found = packages.fetch_index(CONFIG, notices.append)
     assert [(p.from_code, p.package_version) for p in found] == [("en", "1.0")]
-    assert notices == [f"package index {url}index.json: 5 invalid entries skipped (entry 1: package_version is not a version like 1.4, ...)"]
+    assert notices == [
+        f"package index {url}index.json: 5 invalid entries skipped (entry 1: package_version is not a version like 1.4, ...)"
+    ]
     pkg = packages.ensure(CONFIG, "en", "uk", allow_download=True)
     assert pkg.version == "1.0" and _downloads(argos_env) == []

@@ -27,7 +27,18 @@ SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=
 
 word = st.sampled_from(["news", "Kyiv", "report", "the", "forces", "said", "data", "OpenTelemetry", "v2", "2025", "snake_case"])
 literal = st.sampled_from(
-    ["\\*not emphasis\\*", "\\_x\\_", "\\[x\\](y)", "\\`tick\\`", "&lt;b&gt;", "a &amp; b", "\\# hash", "1\\. one", "\\<span>", "\\~\\~x\\~\\~"]
+    [
+        "\\*not emphasis\\*",
+        "\\_x\\_",
+        "\\[x\\](y)",
+        "\\`tick\\`",
+        "&lt;b&gt;",
+        "a &amp; b",
+        "\\# hash",
+        "1\\. one",
+        "\\<span>",
+        "\\~\\~x\\~\\~",
+    ]
 )
 words = st.lists(st.one_of(word, word, word, literal), min_size=1, max_size=6).map(" ".join)
 code_text = st.text(alphabet="abc xyz*_[]<>()#|\\!-+=.:/&;'\"", min_size=1, max_size=12).filter(
@@ -234,8 +245,25 @@ def shortcodes_of(text: str) -> list[str]:
 # Line endings: a file may mix "\r\n", "\n" and "\r"; every byte outside the translated regions
 # must come out as it was, code blocks included.
 md_line = st.sampled_from(
-    ["# A heading", "Some words here.", "more words", "- an item", "> quoted text", "```", "code = 1  ", "    indented code",
-     "| a | b |", "|---|---|", "", "", "<div>", "</div>", "Line with trailing spaces  ", "Hard break\\", "[x]: https://e.org"]
+    [
+        "# A heading",
+        "Some words here.",
+        "more words",
+        "- an item",
+        "> quoted text",
+        "```",
+        "code = 1  ",
+        "    indented code",
+        "| a | b |",
+        "|---|---|",
+        "",
+        "",
+        "<div>",
+        "</div>",
+        "Line with trailing spaces  ",
+        "Hard break\\",
+        "[x]: https://e.org",
+    ]
 )
 ending = st.sampled_from(["\n", "\r\n", "\r"])
 

@@ -12,7 +12,14 @@ def test_mask_numbers_atoms_and_pairs_in_order():
 
 
 def test_pairs_with_nothing_to_translate_become_one_atom():
-    runs = [Open("image", "![", 1), Close("image", "](a.png)", 1), Text(" and "), Open("link", "[", 2), Atom("code", "`f`"), Close("link", "](u)", 2)]
+    runs = [
+        Open("image", "![", 1),
+        Close("image", "](a.png)", 1),
+        Text(" and "),
+        Open("link", "[", 2),
+        Atom("code", "`f`"),
+        Close("link", "](u)", 2),
+    ]
     text, spans = mask(runs)
     assert text == "<x1/> and <x2/>"
     assert [s.source for s in spans] == ["![](a.png)", "[`f`](u)"]
@@ -88,6 +95,10 @@ def test_has_words_ignores_placeholders_and_digits():
 
 def test_urls_and_alerts_become_atoms():
     assert urls("see https://ex.com/a_b?c=1 or mail a@b.org.") == [
-        Text("see "), Atom("url", "https://ex.com/a_b?c=1"), Text(" or mail "), Atom("url", "a@b.org"), Text(".")
+        Text("see "),
+        Atom("url", "https://ex.com/a_b?c=1"),
+        Text(" or mail "),
+        Atom("url", "a@b.org"),
+        Text("."),
     ]
     assert alerts("[!NOTE] Read this") == [Atom("alert", "[!NOTE]"), Text(" Read this")]

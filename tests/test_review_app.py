@@ -175,8 +175,12 @@ def test_a_write_from_another_origin_is_refused(project, editor):
     before = snapshot(project / "out")
     row = editor.row(PLAIN)
     body = {"target": "uk", "rel": REL, "id": row["sid"], "base": row["base"], "text": "Підробка."}
-    for headers in ({"Origin": "http://evil.example"}, {}, {"Origin": "null"},
-                    {"Origin": origin(editor.server), "Sec-Fetch-Site": "cross-site"}):
+    for headers in (
+        {"Origin": "http://evil.example"},
+        {},
+        {"Origin": "null"},
+        {"Origin": origin(editor.server), "Sec-Fetch-Site": "cross-site"},
+    ):
         assert editor.client.post("/api/save", json=body, headers=headers).status_code == 403, headers
     # a form post (the only write another page could make without CORS) is not JSON
     form = editor.client.post("/api/save", data=body, headers={"Origin": origin(editor.server)})
@@ -184,10 +188,20 @@ def test_a_write_from_another_origin_is_refused(project, editor):
     assert snapshot(project / "out") == before
 
 
-@pytest.mark.parametrize("path", [
-    "/a/uk/../../config.yaml", "/a/uk/..%2F..%2Fconfig.yaml", "/a/uk/%2Fetc%2Fpasswd", "/a/uk/news/none.md",
-    "/a/xx/news/kursk.md", "/a/en/news/kursk.md", "/a/uk/src/news/kursk.md", "/static/..%2F__init__.py", "/static/review.py",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/a/uk/../../config.yaml",
+        "/a/uk/..%2F..%2Fconfig.yaml",
+        "/a/uk/%2Fetc%2Fpasswd",
+        "/a/uk/news/none.md",
+        "/a/xx/news/kursk.md",
+        "/a/en/news/kursk.md",
+        "/a/uk/src/news/kursk.md",
+        "/static/..%2F__init__.py",
+        "/static/review.py",
+    ],
+)
 def test_no_url_reaches_a_file_outside_the_articles(editor, path):
     response = editor.client.get(path)
     assert response.status_code == 404, response.text
@@ -284,7 +298,9 @@ sys.stdin.read()
 
 def test_a_run_holding_the_output_folder_is_reported_and_nothing_is_lost(project, editor):
     row = editor.row(PLAIN)
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(project / "out")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(project / "out")], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         busy = editor.save(row, "Під час перекладу.")
@@ -303,7 +319,10 @@ def test_the_command_prints_the_address_and_warns_off_loopback(project):
     proc = subprocess.Popen([*exe, "--host", "127.0.0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = proc.stdout.readline().strip()
-        assert re.fullmatch(r"http://127\.0\.0\.2:\d+/\?token=[\w-]{40,}", url), (url, proc.stderr.read() if proc.poll() is not None else "")
+        assert re.fullmatch(r"http://127\.0\.0\.2:\d+/\?token=[\w-]{40,}", url), (
+            url,
+            proc.stderr.read() if proc.poll() is not None else "",
+        )
         first = httpx.get(url)
         assert first.status_code == 303 and "pipeline-review-" in first.headers["set-cookie"]
     finally:
@@ -321,7 +340,15 @@ def test_the_base_install_does_not_import_the_web_stack():
 # --- in a real browser ----------------------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -500,4 +527,3 @@ def test_no_script_from_a_source_or_a_target_runs(project, page, server, runner)
     page.set_content("<img src=x onerror=\"alert('control')\">")
     page.wait_for_timeout(300)
     assert page.dialogs == ["control"]
-

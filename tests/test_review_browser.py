@@ -47,11 +47,23 @@ def rendered_ids(page) -> set[str]:
     profile = page.parent / "chromium-profile"
     out = subprocess.run(
         [
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={profile}", "--virtual-time-budget=2000", "--dump-dom", page.as_uri(),
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+            page.as_uri(),
         ],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     parser = Ids()
@@ -62,7 +74,9 @@ def rendered_ids(page) -> set[str]:
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium; .ci/run installs it")
 def test_no_script_from_an_article_runs_in_the_review_page(tmp_path, runner, argos_env):
     (tmp_path / "hostile.md").write_text(HOSTILE)
-    result = runner.invoke(main, ["translate", str(tmp_path / "hostile.md"), "--engine", "pseudo", "--to", "uk", "--out", str(tmp_path / "out")])
+    result = runner.invoke(
+        main, ["translate", str(tmp_path / "hostile.md"), "--engine", "pseudo", "--to", "uk", "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 0, result.output
     page = tmp_path / "out/bilingual/hostile.en-uk.html"
     ids = rendered_ids(page)
@@ -71,5 +85,5 @@ def test_no_script_from_an_article_runs_in_the_review_page(tmp_path, runner, arg
 
     # the same payloads pasted raw into a page do run: the check above can see an attack succeed
     control = tmp_path / "control.html"
-    control.write_text(f"<!doctype html><body><img src=x onerror=\"{ADD.format(n=1)}\"><script>{ADD.format(n=2)}</script></body>")
+    control.write_text(f'<!doctype html><body><img src=x onerror="{ADD.format(n=1)}"><script>{ADD.format(n=2)}</script></body>')
     assert {"pwned1", "pwned2"} <= rendered_ids(control)

@@ -22,8 +22,9 @@ OTHER = "# Other\n\nSomething else happened today.\n\nA *second* sentence with `
 
 
 def git(cwd, *args):
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@localhost", *args], cwd=cwd, check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@localhost", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -137,10 +138,15 @@ def test_an_editors_markup_is_escaped_like_machine_text(project, runner, typed):
 
 
 def test_control_characters_and_broken_codes_are_refused_one_unit_at_a_time(project, runner):
-    result = correct(runner, "out", "src/en/other.md", {
-        "Something else happened today.": "Щось\x00 сталося.",
-        "A <g1>second</g1> sentence with <x2/> here.": "Друге <g1>речення</g1> з <x2/>.",
-    })
+    result = correct(
+        runner,
+        "out",
+        "src/en/other.md",
+        {
+            "Something else happened today.": "Щось\x00 сталося.",
+            "A <g1>second</g1> sentence with <x2/> here.": "Друге <g1>речення</g1> з <x2/>.",
+        },
+    )
     assert result.exit_code == ExitStatus.FILES_FAILED
     assert "control character" in result.stderr and "1 corrected" in result.stdout
     text = (project / "out/uk/other.md").read_text()

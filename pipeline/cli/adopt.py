@@ -13,14 +13,24 @@ from pipeline.errors import ExitStatus
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
-@click.option("--translations", "translations", type=click.Path(file_okay=False),
-              help="Where the existing translations are, laid out as output.article says [default: OUT].")
+@click.option(
+    "--translations",
+    "translations",
+    type=click.Path(file_okay=False),
+    help="Where the existing translations are, laid out as output.article says [default: OUT].",
+)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
 @click.option("--to", "target", callback=language, metavar="LANG", help="Language of the translations [default: the other one].")
-@click.option("--from", "source", callback=language, metavar="LANG", help="Language of the sources [default: front matter `lang:`, else detected].")
+@click.option(
+    "--from", "source", callback=language, metavar="LANG", help="Language of the sources [default: front matter `lang:`, else detected]."
+)
 @click.option("--key", help="Pair articles by this front matter key (Hugo: translationKey) instead of by path.")
-@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
-              help="Alignment confidence below which a pair is listed for review, not adopted [default: 0.9].")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Alignment confidence below which a pair is listed for review, not adopted [default: 0.9].",
+)
 @click.option("--dry-run", is_flag=True, help="Align and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
 @config_option
@@ -41,8 +51,15 @@ def adopt(sources, translations, out_dir, target, source, key, threshold, dry_ru
     config = load_config(config_path)
     out = Path(out_dir or config.out_dir)
     outcomes, problems = adopting.adopt(
-        list(sources), out, config, Path(translations) if translations else None, target, source, key,
-        DEFAULT_THRESHOLD if threshold is None else threshold, dry_run,
+        list(sources),
+        out,
+        config,
+        Path(translations) if translations else None,
+        target,
+        source,
+        key,
+        DEFAULT_THRESHOLD if threshold is None else threshold,
+        dry_run,
     )
     for problem in problems:
         error(str(problem))

@@ -92,4 +92,3 @@ def prune(sources, out_dir, dry_run, config_path) -> None:
         click.echo(("would remove " if dry_run else "removed ") + str(path))
     orphans = sum(1 for i in items if i.status == freshness.ORPHAN)
     click.echo(f"{orphans} orphaned translation{'s' * (orphans != 1)}, {len(removed)} files {'to remove' if dry_run else 'removed'}")
-

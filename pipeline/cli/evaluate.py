@@ -13,16 +13,30 @@ from pipeline.errors import PipelineError
 
 @click.command()
 @click.argument("systems", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
-@click.option("--reference", "reference", required=True, type=click.Path(exists=True, file_okay=False),
-              help="Folder of reference translations, with the same article paths.")
-@click.option("--source", "source", type=click.Path(exists=True, file_okay=False),
-              help="Folder of the source articles, for the checks without a reference when there is no bilingual JSON.")
+@click.option(
+    "--reference",
+    "reference",
+    required=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder of reference translations, with the same article paths.",
+)
+@click.option(
+    "--source",
+    "source",
+    type=click.Path(exists=True, file_okay=False),
+    help="Folder of the source articles, for the checks without a reference when there is no bilingual JSON.",
+)
 @click.option("--lang", callback=language, metavar="LANG", help="Language of the translations [default: detected].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.option("--html", "html", type=click.Path(dir_okay=False), help="Write the report as an HTML page.")
 @click.option("--worst", type=click.IntRange(0, 10000), default=20, show_default=True, help="Worst sentences to list.")
-@click.option("--bootstrap", type=click.IntRange(100, 100000), default=1000, show_default=True,
-              help="Resamples for the paired bootstrap (two systems).")
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(100, 100000),
+    default=1000,
+    show_default=True,
+    help="Resamples for the paired bootstrap (two systems).",
+)
 @config_option
 @reports_errors
 def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, config_path) -> None:
@@ -79,6 +93,13 @@ def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, 
     if comparison:
         for m in scores.METRICS:
             c = comparison[m]
-            verdict = "the same" if c["better"] is None else (
-                f"{c['better']} is better" + (" (significant" if c["significant"] else " (not significant") + f", p = {c['p_value']:.4f})")
+            verdict = (
+                "the same"
+                if c["better"] is None
+                else (
+                    f"{c['better']} is better"
+                    + (" (significant" if c["significant"] else " (not significant")
+                    + f", p = {c['p_value']:.4f})"
+                )
+            )
             click.echo(f"{m}: {verdict}")

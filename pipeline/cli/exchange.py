@@ -15,10 +15,18 @@ KINDS = ("xliff", "tmx", "po")
 
 @click.command("export")
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "kinds", type=click.Choice(KINDS), multiple=True, help="xliff (2.0), tmx (1.4) or po; repeat for several [default: all three].")
+@click.option(
+    "--format",
+    "kinds",
+    type=click.Choice(KINDS),
+    multiple=True,
+    help="xliff (2.0), tmx (1.4) or po; repeat for several [default: all three].",
+)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder of the translations [default: output.dir].")
 @click.option("--dest", type=click.Path(file_okay=False), help="Where the files go [default: OUT/exchange].")
-@click.option("--to", "target", metavar="LANG", callback=lambda ctx, param, v: v and v.strip().lower(), help="Only translations into this language.")
+@click.option(
+    "--to", "target", metavar="LANG", callback=lambda ctx, param, v: v and v.strip().lower(), help="Only translations into this language."
+)
 @config_option
 @reports_errors
 def export(sources, kinds, out_dir, dest, target, config_path) -> None:

@@ -14,7 +14,13 @@ from pipeline.errors import ExitStatus, exit_status_help
 
 @click.command(epilog="Exit statuses:\n\n\b\n" + exit_status_help())
 @click.argument("sources", nargs=-1, required=True, type=click.Path())
-@click.option("--to", "target", callback=language, metavar="LANG", help="Target language (any an installed or indexed package covers) [default: every other language in config.yaml `languages`].")
+@click.option(
+    "--to",
+    "target",
+    callback=language,
+    metavar="LANG",
+    help="Target language (any an installed or indexed package covers) [default: every other language in config.yaml `languages`].",
+)
 @click.option("--from", "source", callback=language, metavar="LANG", help="Source language [default: front matter `lang:`, else detected].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
 @click.option("--engine", type=click.Choice(["argos", "pseudo"]), help="Translation engine [default: argos].")
@@ -32,7 +38,22 @@ from pipeline.errors import ExitStatus, exit_status_help
 @config_option
 @quiet_option
 @reports_errors
-def translate(sources, target, source, out_dir, engine, beam_size, no_download, strict, retranslate_machine, dry_run, cluster, jobs, config_path, quiet_flag) -> None:
+def translate(
+    sources,
+    target,
+    source,
+    out_dir,
+    engine,
+    beam_size,
+    no_download,
+    strict,
+    retranslate_machine,
+    dry_run,
+    cluster,
+    jobs,
+    config_path,
+    quiet_flag,
+) -> None:
     """Translate the articles in SOURCES (files or folders, Markdown or text).
 
     For articles/news/kursk.md translated en->uk it writes, under the output folder,

@@ -45,7 +45,14 @@ _LETTER_RE = re.compile(r"[^\W\d_]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 ADOPTED = ModelId("adopted")  # what a record names for a translator's sentence it is not sure of
 
-ADOPTED_OK, DIVERGES, NO_TRANSLATION, ALREADY, FAILED, SKIPPED = "adopted", "diverges", "no-translation", "already-recorded", "failed", "skipped"
+ADOPTED_OK, DIVERGES, NO_TRANSLATION, ALREADY, FAILED, SKIPPED = (
+    "adopted",
+    "diverges",
+    "no-translation",
+    "already-recorded",
+    "failed",
+    "skipped",
+)
 
 
 @dataclass(frozen=True)
@@ -184,9 +191,7 @@ def adopt_article(
             else:
                 entries[(block.index, i)] = (records.HUMAN, text, (), choice.markdown)
                 results.setdefault(seg.text, Translated(text, (), "human"))
-    td = align.translate_document(
-        doc, target, results, _Engine(), render=render, glossary=glossary.for_folder(config.glossary_dir)
-    )
+    td = align.translate_document(doc, target, results, _Engine(), render=render, glossary=glossary.for_folder(config.glossary_dir))
     td = _mark_unconfirmed(td, entries)
     blocks = []
     for block, aligned in zip(doc.blocks, td.blocks):
@@ -403,8 +408,10 @@ def _one(source, doc, out_dir, config, translations, target, key, index, thresho
         article=placed_rel,
         blocks=blocks,
         outputs=tuple(
-            (Path(os.path.relpath(paths.real(p), paths.real(out_dir))).as_posix(),
-             file_sha256(t.encode("utf-8") if isinstance(t, str) else t))
+            (
+                Path(os.path.relpath(paths.real(p), paths.real(out_dir))).as_posix(),
+                file_sha256(t.encode("utf-8") if isinstance(t, str) else t),
+            )
             for p, t in outputs.items()
         ),
         model=HUMAN_ID,
@@ -430,8 +437,14 @@ def to_json(outcomes: Sequence[Outcome]) -> str:
             "summary": dict(Counter(o.status for o in outcomes)),
             "articles": [
                 {
-                    "source": o.source, "target_lang": o.target_lang, "status": o.status, "translation": o.translation,
-                    "detail": o.detail, "human": o.human, "uncertain": o.uncertain, "unadopted": o.unadopted,
+                    "source": o.source,
+                    "target_lang": o.target_lang,
+                    "status": o.status,
+                    "translation": o.translation,
+                    "detail": o.detail,
+                    "human": o.human,
+                    "uncertain": o.uncertain,
+                    "unadopted": o.unadopted,
                     "review": [dataclasses.asdict(r) for r in o.review],
                 }
                 for o in outcomes

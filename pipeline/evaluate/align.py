@@ -42,14 +42,62 @@ _SPACE_RE = re.compile(r"\s+")
 _CAPITALISED_RE = re.compile(r"(?<![\w'’])[A-ZА-ЯІЇЄҐ][a-zа-яіїєґ'’]+")
 
 # Ukrainian letters in Latin (the 2010 national system, enough for names); "дж" is one sound.
-_TRANSLIT = str.maketrans({
-    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ж": "zh", "з": "z",
-    "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p",
-    "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ь": "", "ю": "iu", "я": "ia", "'": "", "’": "",
-})
-_SOUNDS = [("shch", "s"), ("sch", "s"), ("ch", "k"), ("sh", "s"), ("zh", "j"), ("kh", ""), ("ts", "s"), ("ph", "f"),
-           ("ck", "k"), ("x", "ks"), ("q", "k"), ("w", "v"), ("c", "k"), ("g", ""), ("h", "")]
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "h",
+        "ґ": "g",
+        "д": "d",
+        "е": "e",
+        "є": "ie",
+        "ж": "zh",
+        "з": "z",
+        "и": "y",
+        "і": "i",
+        "ї": "i",
+        "й": "i",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ь": "",
+        "ю": "iu",
+        "я": "ia",
+        "'": "",
+        "’": "",
+    }
+)
+_SOUNDS = [
+    ("shch", "s"),
+    ("sch", "s"),
+    ("ch", "k"),
+    ("sh", "s"),
+    ("zh", "j"),
+    ("kh", ""),
+    ("ts", "s"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("x", "ks"),
+    ("q", "k"),
+    ("w", "v"),
+    ("c", "k"),
+    ("g", ""),
+    ("h", ""),
+]
 _VOWELS_RE = re.compile(r"[aeiouy'’]")
 _DOUBLE_RE = re.compile(r"(.)\1+")
 
@@ -117,7 +165,7 @@ def unit_of_text(text: str, spans: Sequence = ()) -> Unit:
     for m in _NUMBER_RE.finditer(stripped):
         strong["#" + _digits(m.group(0))] += 1
     cyrillic = len(_CYRILLIC_RE.findall(stripped)) * 2 > len(_LETTER_RE.findall(stripped))
-    for k, m in enumerate(_LATIN_RE.finditer(stripped)):
+    for m in _LATIN_RE.finditer(stripped):
         token = m.group(0)
         if len(token) < 2:
             continue

@@ -37,7 +37,9 @@ def _chart(articles: list[dict]) -> str:
     rows = sorted(articles, key=lambda a: a["scores"]["chrF"])
     bar_h, label_w, width = 18, 320, 300
     height = bar_h * len(rows) + 24
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + width + 60}" height="{height}" role="img" aria-label="chrF per article">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + width + 60}" height="{height}" role="img" aria-label="chrF per article">'
+    ]
     for tick in (0, 25, 50, 75, 100):
         x = label_w + width * tick / 100
         parts.append(f'<line x1="{x}" y1="0" x2="{x}" y2="{height - 16}" stroke="#ddd"/>')
@@ -48,7 +50,9 @@ def _chart(articles: list[dict]) -> str:
         name = a["path"] if len(a["path"]) <= 48 else "…" + a["path"][-47:]
         colour = "#d93025" if value < 40 else "#f2b600" if value < 55 else "#1a73e8"
         parts.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(name)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{width * value / 100:.1f}" height="{bar_h - 6}" fill="{colour}"><title>{escape(a["path"])}: chrF {value:.1f}</title></rect>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{width * value / 100:.1f}" height="{bar_h - 6}" fill="{colour}"><title>{escape(a["path"])}: chrF {value:.1f}</title></rect>'
+        )
         parts.append(f'<text x="{label_w + width * value / 100 + 4:.1f}" y="{y + 13}">{value:.1f}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -78,22 +82,35 @@ def render(report: dict) -> str:
                 verdict = f'<span class="good">{escape(c["better"])} is better</span>'
             else:
                 verdict = f"{escape(c['better'])} scores higher, but the difference is not significant"
-            out.append(f"<tr><td>{metric}{' (lower is better)' if metric == 'TER' else ''}</td>{cells}"
-                       f'<td class="num">{c["p_value"]:.4f}</td><td>{verdict}</td></tr>')
+            out.append(
+                f"<tr><td>{metric}{' (lower is better)' if metric == 'TER' else ''}</td>{cells}"
+                f'<td class="num">{c["p_value"]:.4f}</td><td>{verdict}</td></tr>'
+            )
         out.append("</table>")
-        out.append('<p class="sig">Paired bootstrap resampling (sacrebleu); significant at p &lt; 0.05. '
-                   + " · ".join(escape(comparison[m]["signature"]) for m in METRICS) + "</p>")
+        out.append(
+            '<p class="sig">Paired bootstrap resampling (sacrebleu); significant at p &lt; 0.05. '
+            + " · ".join(escape(comparison[m]["signature"]) for m in METRICS)
+            + "</p>"
+        )
     for system in report["systems"]:
         out.append(f"<h2>{escape(system['name'])}</h2>")
         out.append('<div class="cards">')
         for metric in METRICS:
             better = "lower is better" if metric == "TER" else "higher is better"
-            out.append(f'<div class="card">{metric}<b>{_num(system["corpus"][metric]["score"])}</b><span class="meta">{better}</span></div>')
-        out.append(f'<div class="card">articles<b>{system["articles_scored"]}</b><span class="meta">{system["segments"]} segments</span></div></div>')
+            out.append(
+                f'<div class="card">{metric}<b>{_num(system["corpus"][metric]["score"])}</b><span class="meta">{better}</span></div>'
+            )
+        out.append(
+            f'<div class="card">articles<b>{system["articles_scored"]}</b><span class="meta">{system["segments"]} segments</span></div></div>'
+        )
         out.append('<p class="sig">' + " · ".join(escape(system["corpus"][m]["signature"]) for m in METRICS) + "</p>")
         if system["missing"]:
-            out.append(f'<p class="bad">Not translated: {len(system["missing"])} reference articles ('
-                       + escape(", ".join(system["missing"][:10])) + ("…" if len(system["missing"]) > 10 else "") + ")</p>")
+            out.append(
+                f'<p class="bad">Not translated: {len(system["missing"])} reference articles ('
+                + escape(", ".join(system["missing"][:10]))
+                + ("…" if len(system["missing"]) > 10 else "")
+                + ")</p>"
+            )
         with_text = [a for a in system["articles"] if a["segments"]]
         if with_text:
             out.append("<h2>chrF per article</h2>")
@@ -101,15 +118,22 @@ def render(report: dict) -> str:
         checks = system["checks"]
         if checks:
             total = checks["sentences"] or 1
-            out.append(f"<h2>Checks without a reference</h2><p class='meta'>{checks['sentences']} sentences, source from {escape(system['checks_from'])}</p>")
+            out.append(
+                f"<h2>Checks without a reference</h2><p class='meta'>{checks['sentences']} sentences, source from {escape(system['checks_from'])}</p>"
+            )
             out.append("<table><tr><th>problem</th><th>sentences</th><th>share</th></tr>")
             for key in CHECKS[1:]:
                 n = checks[key]
                 cls = ' class="bad"' if n else ""
-                out.append(f"<tr><td>{escape(CHECK_NAMES[key])}</td><td class='num'><span{cls}>{n}</span></td><td class='num'>{100 * n / total:.1f}%</td></tr>")
+                out.append(
+                    f"<tr><td>{escape(CHECK_NAMES[key])}</td><td class='num'><span{cls}>{n}</span></td><td class='num'>{100 * n / total:.1f}%</td></tr>"
+                )
             out.append("</table>")
-        out.append("<h2>Articles</h2><table><tr><th>article</th><th>segments</th>"
-                   + "".join(f"<th>{m}</th>" for m in METRICS) + "<th>problems</th><th>structure</th></tr>")
+        out.append(
+            "<h2>Articles</h2><table><tr><th>article</th><th>segments</th>"
+            + "".join(f"<th>{m}</th>" for m in METRICS)
+            + "<th>problems</th><th>structure</th></tr>"
+        )
         for a in sorted(system["articles"], key=lambda a: a["scores"]["chrF"]):
             problems = sum(v for k, v in a["checks"].items() if k != "sentences") if a["checks"] else ""
             out.append(
@@ -121,8 +145,10 @@ def render(report: dict) -> str:
         if system["worst"]:
             out.append("<h2>Worst sentences</h2><table><tr><th>chrF</th><th>translation</th><th>reference</th><th>article</th></tr>")
             for w in system["worst"]:
-                out.append(f"<tr><td class='num'>{_num(w['chrF'])}</td><td>{escape(w['hypothesis'])}</td>"
-                           f"<td>{escape(w['reference'])}</td><td>{escape(w['article'])}</td></tr>")
+                out.append(
+                    f"<tr><td class='num'>{_num(w['chrF'])}</td><td>{escape(w['hypothesis'])}</td>"
+                    f"<td>{escape(w['reference'])}</td><td>{escape(w['article'])}</td></tr>"
+                )
             out.append("</table>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"

@@ -192,7 +192,10 @@ def compare(a: Sequence[Scored], b: Sequence[Scored], names: tuple[str, str], sa
         raise PipelineError("the two systems were not scored on the same reference segments")
     test = PairedTest(
         [(names[0], [s.hypothesis for s in a]), (names[1], [s.hypothesis for s in b])],
-        metrics(), refs, test_type="bs", n_samples=samples,
+        metrics(),
+        refs,
+        test_type="bs",
+        n_samples=samples,
     )
     signatures, results = test()
     out = {}

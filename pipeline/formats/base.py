@@ -256,9 +256,7 @@ def parse_xml(data: bytes) -> etree._Element:
     """The root of a hostile XML document: size cap, no DOCTYPE, no entities, libxml2's depth limit."""
     check_size(data)
     xml_root_name(data)
-    parser = etree.XMLParser(
-        resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, remove_pis=True
-    )
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False, remove_pis=True)
     try:
         root = etree.fromstring(bytes(data), parser=parser)
     except (etree.XMLSyntaxError, ValueError) as error:

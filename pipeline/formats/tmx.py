@@ -25,6 +25,7 @@ surrogate, which no encoding can hold, is written as U+FFFD. `<note>`, `<prop>` 
 native data can only hold text, so there (note, document, id, a code's Markdown) such a
 character is written as U+FFFD.
 """
+
 from __future__ import annotations
 
 import re
@@ -263,8 +264,7 @@ class _SegReader:
 
     def codes(self) -> tuple[Code, ...]:
         return tuple(
-            Code(n, found["kind"], found["open"], found["close"] if found["paired"] else None)
-            for n, found in sorted(self.found.items())
+            Code(n, found["kind"], found["open"], found["close"] if found["paired"] else None) for n, found in sorted(self.found.items())
         )
 
     def _walk(self, element: etree._Element, started: dict[str, int]) -> list[Piece]:

@@ -31,6 +31,7 @@ encoding can hold, is written as U+FFFD, and a `<cp>` naming one is an error of 
 `<note>` and attributes can only hold text, so there (note, document, id, disp) such a
 character is written as U+FFFD.
 """
+
 from __future__ import annotations
 
 import re

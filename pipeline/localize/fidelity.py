@@ -28,9 +28,7 @@ def check(segment: Segment, missing: Sequence[int], output: str, translation: st
     return set(details(segment, missing, output, translation, terms))
 
 
-def details(
-    segment: Segment, missing: Sequence[int], output: str, translation: str, terms: Sequence[Term] = ()
-) -> dict[str, list[str]]:
+def details(segment: Segment, missing: Sequence[int], output: str, translation: str, terms: Sequence[Term] = ()) -> dict[str, list[str]]:
     """Each flag with what it is about (which number, which term, which placeholder)."""
     found: dict[str, list[str]] = {}
 

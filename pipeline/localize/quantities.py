@@ -144,9 +144,7 @@ def _pattern(lang: str) -> re.Pattern[str]:
         ),
         "my": rf"(?<!\w)(?P<c_m>{month_year}){SP}+(?P<c_y>{YEAR}){year_word}",
         "t12": (
-            rf"(?<![\w.:,])(?P<t_h>\d{{1,2}})(?:[:.](?P<t_m>\d{{2}}))?{SP}?(?P<t_ap>[aApP]\.?{SP}?[mM]\.?)(?!\w)"
-            if lang == "en"
-            else None
+            rf"(?<![\w.:,])(?P<t_h>\d{{1,2}})(?:[:.](?P<t_m>\d{{2}}))?{SP}?(?P<t_ap>[aApP]\.?{SP}?[mM]\.?)(?!\w)" if lang == "en" else None
         ),
         "t24": r"(?<![\w.:,])(?P<tt_h>\d{1,2}):(?P<tt_m>\d{2})(?![\d:]|[.,]\d)(?!\w)",
         "money_pre": (
@@ -365,7 +363,7 @@ def _money(span: str, number: str, scale: str | None, scales: dict, code: str, s
 
 
 def _trim_final_dot(text: str, start: int, end: int) -> int:
-    """"…6 лютого 2025 р." or "…at 10 a.m." closing a sentence: that dot also ends the sentence, so
+    """ "…6 лютого 2025 р." or "…at 10 a.m." closing a sentence: that dot also ends the sentence, so
     it stays in the text (a quantity standing alone, like a table cell, keeps it)."""
     if text[end - 1] == "." and end - 1 > start and not text[end:].strip() and _LETTER_RE.search(text, 0, start):
         return end - 1

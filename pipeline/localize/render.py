@@ -136,9 +136,7 @@ def _money(q: Quantity, loc: str) -> str:
             return pattern.format(number, get_currency_name(code, count=value, locale=loc))
     digits = _fraction_digits(value)
     if style in ("name", "scaled-long"):
-        return format_currency(
-            value, code, format=_pattern(loc, "decimal", digits), locale=loc, currency_digits=False, format_type="name"
-        )
+        return format_currency(value, code, format=_pattern(loc, "decimal", digits), locale=loc, currency_digits=False, format_type="name")
     return format_currency(value, code, format=_pattern(loc, "currency", digits), locale=loc, currency_digits=False)
 
 

@@ -60,10 +60,20 @@ AMBIGUOUS_UNITS = ("mass-pound",)
 
 # Surface forms CLDR lacks, mapped to CLDR ids; style "short".
 EXTRA_UNITS = {
-    "en": {"sq km": "area-square-kilometer", "sq. km": "area-square-kilometer", "km2": "area-square-kilometer",
-           "square km": "area-square-kilometer", "kph": "speed-kilometer-per-hour"},
-    "uk": {"кв. км": "area-square-kilometer", "кв км": "area-square-kilometer", "км2": "area-square-kilometer",
-           "кв. м": "area-square-meter", "м2": "area-square-meter"},
+    "en": {
+        "sq km": "area-square-kilometer",
+        "sq. km": "area-square-kilometer",
+        "km2": "area-square-kilometer",
+        "square km": "area-square-kilometer",
+        "kph": "speed-kilometer-per-hour",
+    },
+    "uk": {
+        "кв. км": "area-square-kilometer",
+        "кв км": "area-square-kilometer",
+        "км2": "area-square-kilometer",
+        "кв. м": "area-square-meter",
+        "м2": "area-square-meter",
+    },
 }
 # CLDR's uk names for the US ton ("тонна", "т") are what Ukrainian writes for the metric tonne.
 UNIT_MEANS = {"uk": {"mass-ton": "mass-tonne"}, "en": {}}
@@ -240,9 +250,7 @@ def vocab(lang: str) -> Vocab:
         for word in unit_forms(PERCENT_UNIT, "long", locale):
             percent.setdefault(word, "long")
 
-    ambiguous = {
-        w.lower() for u in AMBIGUOUS_UNITS for loc in locales for ln in ("long", "short") for w in unit_forms(u, ln, loc)
-    }
+    ambiguous = {w.lower() for u in AMBIGUOUS_UNITS for loc in locales for ln in ("long", "short") for w in unit_forms(u, ln, loc)}
     symbols: dict[str, str] = {}
     names: dict[str, str] = {}
     for code in CURRENCIES:

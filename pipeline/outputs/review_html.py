@@ -21,6 +21,7 @@ def language_name(code: str) -> str:
 
     return escape(LANGUAGE_NAMES.get(code) or name(code))
 
+
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'; base-uri 'none'"
 
 STYLE = """
@@ -97,9 +98,7 @@ def render(td: TranslatedDocument) -> str:
             f'<td class="s-src" lang="{src}">{_side(b, "source")}</td>'
             f'<td class="t" lang="{tgt}">{_side(b, "target")}{"<br>" + badges if badges else ""}</td></tr>'
         )
-    legend = "".join(
-        f"<dt>{escape(name)}</dt><dd>{escape(meaning)}</dd>" for name, meaning in flags.MEANINGS.items()
-    )
+    legend = "".join(f"<dt>{escape(name)}</dt><dd>{escape(meaning)}</dd>" for name, meaning in flags.MEANINGS.items())
     return f"""<!doctype html>
 <html lang="{tgt}">
 <head>

@@ -88,7 +88,9 @@ class Guard:
         headers = Headers(scope=scope)
         host = headers.get("host", "")
         if not self.allowed_host(host):
-            return await _refuse(421, "This server answers only to the address it printed (a request for another host name was refused).")(scope, receive, send)
+            return await _refuse(421, "This server answers only to the address it printed (a request for another host name was refused).")(
+                scope, receive, send
+            )
         request = Request(scope)
         given = request.query_params.get("token")
         if given is not None and scope["method"] in ("GET", "HEAD") and _same(given, self.token):
@@ -170,7 +172,10 @@ def create_app(project: Project, token: str, allowed_host: Callable[[str], bool]
         s, a = saved.sentence, saved.article
         if s is not None and a is not None:
             body.update(
-                base=s.base, current=s.target, origin=s.origin, row=pages.sentence(a, s),
+                base=s.base,
+                current=s.target,
+                origin=s.origin,
+                row=pages.sentence(a, s),
                 current_html=pages.editor_html(s.target or "", s.chips),
                 flagged=sum(1 for x in a.sentences() if x.problems),
                 unreviewed=sum(1 for x in a.sentences() if x.editable and x.origin == "machine"),
@@ -184,13 +189,15 @@ def create_app(project: Project, token: str, allowed_host: Callable[[str], bool]
         data = (resources.files("pipeline.review") / "static" / name).read_bytes()
         return Response(data, media_type=STATIC[name])
 
-    app = Starlette(routes=[
-        Route("/", home),
-        Route("/a/{target}/{rel:path}", article),
-        Route("/api/save", save, methods=["POST"]),
-        Route("/static/{name}", static),
-        Route("/favicon.ico", lambda request: Response(status_code=204)),  # browsers ask; nothing to show
-    ])
+    app = Starlette(
+        routes=[
+            Route("/", home),
+            Route("/a/{target}/{rel:path}", article),
+            Route("/api/save", save, methods=["POST"]),
+            Route("/static/{name}", static),
+            Route("/favicon.ico", lambda request: Response(status_code=204)),  # browsers ask; nothing to show
+        ]
+    )
     return Guard(app, token, allowed_host, cookie)
 
 
@@ -249,8 +256,14 @@ def make(project: Project, host: str = "127.0.0.1", port: int = 0) -> Server:
     token = secrets.token_urlsafe(32)
     app = create_app(project, token, host_check(host, port), cookie=f"pipeline-review-{port}")
     config = uvicorn.Config(
-        app, log_config=None, log_level="warning", access_log=False, ws="none", lifespan="off",
-        proxy_headers=False, server_header=False,
+        app,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        ws="none",
+        lifespan="off",
+        proxy_headers=False,
+        server_header=False,
     )
     bare = host.strip("[]")
     shown = "127.0.0.1" if bare in WILDCARDS else (f"[{bare}]" if ":" in bare else bare)

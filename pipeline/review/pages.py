@@ -62,9 +62,7 @@ def message(title: str, text: str, nonce: str) -> str:
 
 
 def _options(values: Sequence[tuple[str, str]], chosen: str) -> str:
-    return "".join(
-        f'<option value="{escape(v)}"{" selected" if v == chosen else ""}>{escape(label)}</option>' for v, label in values
-    )
+    return "".join(f'<option value="{escape(v)}"{" selected" if v == chosen else ""}>{escape(label)}</option>' for v, label in values)
 
 
 def article_url(target: str, rel: str, **query: str) -> str:
@@ -83,9 +81,9 @@ def home(rows: list[Row], problems: list[str], state: str, flag: str, query: str
         about = ", ".join(f"{f} {n}" for f, n in r.flags)
         lines.append(
             f'<tr class="state-{escape(r.status)}"><td>{link}<div class="path">{escape(r.source)}</div></td>'
-            f'<td>{escape(LANGUAGE_NAMES.get(r.target, r.target))}</td>'
+            f"<td>{escape(LANGUAGE_NAMES.get(r.target, r.target))}</td>"
             f'<td><span class="state {escape(r.status)}" title="{escape(r.detail)}">{escape(r.status)}</span>'
-            f'{f"<div class=detail>{escape(r.detail)}</div>" if r.detail else ""}</td>'
+            f"{f'<div class=detail>{escape(r.detail)}</div>' if r.detail else ''}</td>"
             f'<td class="num" title="{escape(about)}">{r.flagged}</td><td class="num">{r.unreviewed}</td>{matches}</tr>'
         )
     notes = "".join(f"<li>{escape(p)}</li>" for p in problems)
@@ -129,17 +127,20 @@ def article(a: Article, show: str, query: str, nonce: str) -> str:
             continue
         kind = b.kind + (f": {b.key}" if b.key else "")
         rows = "\n".join(sentence(a, s) for s in shown)
-        sections.append(f'<section class="block" id="b{b.index}"><h2 class="block-head">{b.index + 1} · {escape(kind)}</h2>\n{rows}\n</section>')
+        sections.append(
+            f'<section class="block" id="b{b.index}"><h2 class="block-head">{b.index + 1} · {escape(kind)}</h2>\n{rows}\n</section>'
+        )
     nav = " ".join(
         f'<a href="{escape(article_url(a.target, a.rel, show=key if key != "all" else "", q=query))}"'
-        f'{" aria-current=page" if key == show else ""}>{escape(label)}</a>'
+        f"{' aria-current=page' if key == show else ''}>{escape(label)}</a>"
         for key, label in SHOW.items()
     )
     keys = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in SHORTCUTS)
     stale = (
         '<p class="notice">The source changed since this translation was written: sentences marked '
         '"not translated yet" get a translation with the next <code>pipeline translate</code>.</p>'
-        if a.status == freshness.STALE else ""
+        if a.status == freshness.STALE
+        else ""
     )
     src, tgt = LANGUAGE_NAMES.get(a.source_lang, a.source_lang), LANGUAGE_NAMES.get(a.target, a.target)
     body = f"""<main id="article" data-target="{escape(a.target)}" data-rel="{escape(a.rel)}">
@@ -192,10 +193,7 @@ def sentence(a: Article, s: Sentence) -> str:
         target = f'<div class="tgt kept" lang="{escape(a.source_lang)}">{source_html(s.segment)}</div>'
     else:
         target = '<div class="tgt"><span class="note">not translated yet: its source changed since the last run of pipeline translate</span></div>'
-    return (
-        f'<div class="{" ".join(classes)}" id="{escape(s.id)}" tabindex="-1" {attrs}>'
-        f"{source}{target}{_info(s)}</div>"
-    )
+    return f'<div class="{" ".join(classes)}" id="{escape(s.id)}" tabindex="-1" {attrs}>{source}{target}{_info(s)}</div>'
 
 
 def _info(s: Sentence) -> str:

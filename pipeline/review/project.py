@@ -184,8 +184,15 @@ class Project:
             counts = dict(record.flagged) if record else {}
             rows.append(
                 Row(
-                    item.source, item.rel, item.target_lang, item.status, item.detail,
-                    counts.pop("", 0), item.unreviewed, tuple(sorted(counts.items())), record is not None,
+                    item.source,
+                    item.rel,
+                    item.target_lang,
+                    item.status,
+                    item.detail,
+                    counts.pop("", 0),
+                    item.unreviewed,
+                    tuple(sorted(counts.items())),
+                    record is not None,
                 )
             )
         self._known = {(r.target, r.rel) for r in rows if r.openable}
@@ -211,7 +218,8 @@ class Project:
         record = records.stored(self.out_dir, row.target, row.rel).latest
         needle = query.casefold()
         return sum(
-            1 for s in _alignment_sentences(self.out_dir, record)
+            1
+            for s in _alignment_sentences(self.out_dir, record)
             if needle in str(s.get("source", "")).casefold() or needle in str(s.get("target", "")).casefold()
         )
 
@@ -264,7 +272,11 @@ class Project:
                 suggestion = s.suggestion if s.review_of else None
                 sentences.append(
                     Sentence(
-                        sid, seg, shown, s.origin, s.target,
+                        sid,
+                        seg,
+                        shown,
+                        s.origin,
+                        s.target,
                         flags=tuple(map(str, about.get("flags", ()))),
                         details=tuple(map(str, about.get("details", ()))),
                         chips=chips(seg, render),
@@ -276,8 +288,13 @@ class Project:
                 )
             blocks.append(Block(block.index, block.kind, block.key, keep, tuple(sentences)))
         return Article(
-            target, rel, record.source_lang, freshness.shown_source(self.out_dir, record),
-            item.status if item else "", item.detail if item else "", tuple(blocks),
+            target,
+            rel,
+            record.source_lang,
+            freshness.shown_source(self.out_dir, record),
+            item.status if item else "",
+            item.detail if item else "",
+            tuple(blocks),
         )
 
     def sentence(self, target: str, rel: str, sid: str) -> tuple[Article, Sentence | None]:
@@ -302,7 +319,12 @@ class Project:
                 lock = self._folder_lock()
                 try:
                     applied = exchange.apply(
-                        formats.Exchange(rel, t.record.source_lang, target, (unit,)), f"{target}/{rel}", self.out_dir, self.config, None, errors,
+                        formats.Exchange(rel, t.record.source_lang, target, (unit,)),
+                        f"{target}/{rel}",
+                        self.out_dir,
+                        self.config,
+                        None,
+                        errors,
                     )
                 finally:
                     lock.release()
@@ -314,11 +336,15 @@ class Project:
         if applied.failed:
             return self._now("error", "; ".join(errors.lines) or "the article could not be written again", target, rel, sid, mine)
         if outcome == exchange.CONFLICT:
-            return self._now("conflict", "Someone else saved this sentence since this page loaded: keep yours or take theirs.", target, rel, sid, mine)
+            return self._now(
+                "conflict", "Someone else saved this sentence since this page loaded: keep yours or take theirs.", target, rel, sid, mine
+            )
         if outcome == exchange.REFUSED:
             reason = reason.replace("since the export; translate and export again", "since this page loaded; reload the page")
             return self._now("refused", reason, target, rel, sid, mine)
-        saved = self._now({exchange.CORRECTED: "saved", exchange.APPROVED: "approved"}.get(outcome, "unchanged"), "", target, rel, sid, mine)
+        saved = self._now(
+            {exchange.CORRECTED: "saved", exchange.APPROVED: "approved"}.get(outcome, "unchanged"), "", target, rel, sid, mine
+        )
         now = saved.sentence
         if outcome == exchange.UNCHANGED and now is not None and now.target is not None and now.target.split() != mine.split():
             # the page showed an older version: what it sent is no change, but it is not what is there now

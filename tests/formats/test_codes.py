@@ -15,7 +15,13 @@ FAST = settings(max_examples=200, deadline=None)
 
 def test_pieces_of_placeholder_text():
     assert to_pieces("Read <g1>the <x2/> docs</g1>.") == (
-        Text("Read "), OpenTag(1), Text("the "), AtomTag(2), Text(" docs"), CloseTag(1), Text("."),
+        Text("Read "),
+        OpenTag(1),
+        Text("the "),
+        AtomTag(2),
+        Text(" docs"),
+        CloseTag(1),
+        Text("."),
     )
     assert to_pieces("") == ()
     assert to_pieces("<x1/><x2/>") == (AtomTag(1), AtomTag(2))
@@ -40,9 +46,7 @@ def test_a_tag_typed_as_text_is_written_as_the_masker_writes_it():
     assert to_pieces(from_pieces([Text("<x"), Text("1/>")])) == (Text("\u2039x1/>"),)
 
 
-TAGS = st.builds(AtomTag, st.integers(0, 9999)) | st.builds(OpenTag, st.integers(0, 9999)) | st.builds(
-    CloseTag, st.integers(0, 9999)
-)
+TAGS = st.builds(AtomTag, st.integers(0, 9999)) | st.builds(OpenTag, st.integers(0, 9999)) | st.builds(CloseTag, st.integers(0, 9999))
 PIECES = st.lists(st.builds(Text, st.text(st.sampled_from("<>/ xXgG01\u2039a"), min_size=1)) | TAGS, max_size=12)
 
 

@@ -36,8 +36,7 @@ KURSK = Exchange(
             "s1-0-3fa9c1d2e4b5",
             "President Volodymyr Zelensky confirmed that the Ukrainian Armed Forces have launched a new "
             "offensive in Russia's Kursk region.",
-            "Президент Володимир Зеленський підтвердив, що Збройні сили України розпочали новий наступ "
-            "у Курській області Росії.",
+            "Президент Володимир Зеленський підтвердив, що Збройні сили України розпочали новий наступ у Курській області Росії.",
             "reviewed",
             "paragraph\nearlier human translation: Президент Зеленський підтвердив наступ.",
         ),
@@ -128,9 +127,7 @@ def test_translate_toolkit_reads_the_tmx():
     data = write(KURSK, "tmx")
     for store in (tmx.tmxfile.parsestring(data), factory.getobject(_named(data, "kursk.tmx"))):
         assert isinstance(store, tmx.tmxfile)
-        assert [(u.getid(), u.source, u.target) for u in store.units] == [
-            (u.id, u.source, u.target) for u in KURSK.units
-        ]
+        assert [(u.getid(), u.source, u.target) for u in store.units] == [(u.id, u.source, u.target) for u in KURSK.units]
         assert [u.getnotes() for u in store.units] == [u.note for u in KURSK.units]
     header = etree.fromstring(data).find("header")
     assert {k: header.get(k) for k in ("srclang", "adminlang", "segtype", "datatype")} == {
@@ -146,9 +143,7 @@ def test_translate_toolkit_reads_the_po():
     data = write(KURSK, "po")
     for store in (pypo.pofile.parsestring(data), factory.getobject(_named(data, "kursk.po"))):
         units = [u for u in store.units if not u.isheader()]
-        assert [(u.getcontext(), u.source, u.target) for u in units] == [
-            (u.id, u.source, u.target) for u in KURSK.units
-        ]
+        assert [(u.getcontext(), u.source, u.target) for u in units] == [(u.id, u.source, u.target) for u in KURSK.units]
         assert [u.isfuzzy() for u in units] == [u.state == "initial" and bool(u.target) for u in KURSK.units]
         assert [u.getnotes("translator") for u in units] == [u.note for u in KURSK.units]
         assert store.gettargetlanguage() == "uk"
@@ -168,8 +163,8 @@ def _named(data: bytes, name: str) -> io.BytesIO:
 @pytest.mark.parametrize(
     ("fmt", "old", "new"),
     [
-        ("xliff", "<target>Суджа</target>", "<target>Суджа &amp; <cp hex=\"FFFE\"/>Курськ</target>"),
-        ("tmx", "<seg>Суджа</seg>", "<seg>Суджа &amp; <ph type=\"x-cp\">FFFE</ph>Курськ</seg>"),
+        ("xliff", "<target>Суджа</target>", '<target>Суджа &amp; <cp hex="FFFE"/>Курськ</target>'),
+        ("tmx", "<seg>Суджа</seg>", '<seg>Суджа &amp; <ph type="x-cp">FFFE</ph>Курськ</seg>'),
         ("po", 'msgstr "Суджа"', 'msgstr "Суджа & \ufffeКурськ"'),
     ],
 )
@@ -185,8 +180,8 @@ def test_an_edit_in_a_text_editor_comes_back(fmt, old, new):
 @pytest.mark.parametrize(
     ("fmt", "old", "new"),
     [
-        ("xliff", "<target>Суджа</target>", "<target>Суджа<cp hex=\"0007\"/></target>"),
-        ("tmx", "<seg>Суджа</seg>", "<seg>Суджа<ph type=\"x-cp\">0007</ph></seg>"),
+        ("xliff", "<target>Суджа</target>", '<target>Суджа<cp hex="0007"/></target>'),
+        ("tmx", "<seg>Суджа</seg>", '<seg>Суджа<ph type="x-cp">0007</ph></seg>'),
         ("po", 'msgstr "Суджа"', 'msgstr "Суджа\x07"'),
     ],
 )
@@ -233,11 +228,19 @@ TRICKY = [
     *"\x00\x01\x08\x0b\x0c\x0e\x1f\x7f\x85\x9f\ufffe\uffff\ud800\udbff\udc00\udfff\ufeff",
     *"\r\n\t \u00a0\u2028\u2029\u200f\u202e\u0301",
     *"\\\"'<>&%#;:,~|`*[]()",
-    "]]>", "\r\n", "<script>", "&amp;", "%25", '\nmsgid "x"', "\n# ", "🙂", "ї", "Ґ", "\U0001fffe",
+    "]]>",
+    "\r\n",
+    "<script>",
+    "&amp;",
+    "%25",
+    '\nmsgid "x"',
+    "\n# ",
+    "🙂",
+    "ї",
+    "Ґ",
+    "\U0001fffe",
 ]
-TEXT = st.lists(st.one_of(st.characters(codec=None, exclude_categories=()), st.sampled_from(TRICKY)), max_size=24).map(
-    "".join
-)
+TEXT = st.lists(st.one_of(st.characters(codec=None, exclude_categories=()), st.sampled_from(TRICKY)), max_size=24).map("".join)
 # Source and target: a typed tag is text (the masker's escape), and a target holds no C0 control
 # (a reader reports one as the unit's error; see test_a_control_character_in_a_target_costs_only_its_unit).
 SOURCES = TEXT.map(lambda text: from_pieces([codes.Text(text)]))
@@ -342,8 +345,18 @@ def test_every_state_survives_with_and_without_target(fmt, state, target):
 
 @pytest.mark.parametrize(
     ("code", "normal"),
-    [("en", "en"), ("EN", "en"), ("en-US", "en"), ("en_GB", "en"), ("uk-UA", "uk"), ("UK", "uk"), ("uk_UA", "uk"),
-     ("de-DE", "de"), ("pl_PL", "pl"), ("ukr", "ukr")],
+    [
+        ("en", "en"),
+        ("EN", "en"),
+        ("en-US", "en"),
+        ("en_GB", "en"),
+        ("uk-UA", "uk"),
+        ("UK", "uk"),
+        ("uk_UA", "uk"),
+        ("de-DE", "de"),
+        ("pl_PL", "pl"),
+        ("ukr", "ukr"),
+    ],
 )
 def test_language_codes_are_normalised(code, normal):
     assert formats.normalise_lang(code) == normal
@@ -420,7 +433,11 @@ HOSTILE = {
         ("duplicate id", _tmx(_tu("a") + _tu("a")), "duplicate unit id 'a'"),
         ("missing id", _tmx(_tu("")), "no tuid"),
         ("two pairs", _tmx(_tu("a", ("en", "x"), ("uk", "y")) + _tu("b", ("en", "x"), ("de", "y"))), "more than one target"),
-        ("pair against header", _tmx(_tu(), props='<prop type="x-document">a</prop><prop type="x-target-language">de</prop>'), "more than one target"),
+        (
+            "pair against header",
+            _tmx(_tu(), props='<prop type="x-document">a</prop><prop type="x-target-language">de</prop>'),
+            "more than one target",
+        ),
         ("missing source language", _tmx(_tu(), header='adminlang="en"'), "missing source"),
         ("all languages", _tmx(_tu(), header='srclang="*all*"'), "*all*"),
         ("missing target language", _tmx(_tu("u", ("en", "x"))), "missing target"),
@@ -436,7 +453,11 @@ HOSTILE = {
         ("missing target language", PO_HEADER.replace('"Language: uk\\n"\n', "").encode(), "Language"),
         ("missing source language", PO_HEADER.replace('"X-Source-Language: en\\n"\n', "").encode(), "X-Source-Language"),
         ("empty language", PO_HEADER.replace("Language: uk", "Language: ").encode(), "missing target"),
-        ("duplicate id", (PO_HEADER + 'msgctxt "a"\nmsgid "x"\nmsgstr ""\n\nmsgctxt "a"\nmsgid "y"\nmsgstr ""\n').encode(), "duplicate unit id 'a'"),
+        (
+            "duplicate id",
+            (PO_HEADER + 'msgctxt "a"\nmsgid "x"\nmsgstr ""\n\nmsgctxt "a"\nmsgid "y"\nmsgstr ""\n').encode(),
+            "duplicate unit id 'a'",
+        ),
         ("missing id", (PO_HEADER + 'msgid "x"\nmsgstr ""\n').encode(), "no msgctxt"),
         ("bad utf-8", (PO_HEADER + 'msgctxt "a"\nmsgid "').encode() + b'\xff\xfe"\nmsgstr ""\n', "not a readable PO file"),
         ("unknown charset", b'msgid ""\nmsgstr "Content-Type: text/plain; charset=bogus\\n"\n', "not a readable PO file"),
@@ -474,7 +495,11 @@ UNIT_PROBLEMS = {
         ("bad cp", _unit("u", source='<cp hex="110000"/>'), "bad code point '110000'"),
         ("junk cp", _unit("u", source='<cp hex="-1"/>'), "bad code point '-1'"),
         ("surrogate cp", _unit("u", target='<cp hex="DBFF"/>'), "code point 'DBFF' is a surrogate"),
-        ("bad cp in a note", '<unit id="u"><notes><note><cp hex="zz"/></note></notes><segment><source>x</source></segment></unit>', "bad code point"),
+        (
+            "bad cp in a note",
+            '<unit id="u"><notes><note><cp hex="zz"/></note></notes><segment><source>x</source></segment></unit>',
+            "bad code point",
+        ),
         ("foreign element", _unit("u", source='<b xmlns="urn:x">x</b>'), "unsupported inline element <b>"),
         ("control in target", _unit("u", target='y<cp hex="001B"/>'), "the target has the control character U+001B"),
         ("nul in target", _unit("u", target='<cp hex="0"/>'), "control character U+0000"),
@@ -487,11 +512,27 @@ UNIT_PROBLEMS = {
         ("start without end", _unit("u", source='<sc id="1"/>a'), "<sc id='1'> has no <ec>"),
         ("two open starts", _unit("u", source='<sc id="1"/><sc id="1"/><ec startRef="1"/>'), "two open <sc> with id '1'"),
         ("atom and pair", _unit("u", source='<ph id="1"/><pc id="1">a</pc>'), "code 1 is both an atom and a pair"),
-        ("wrong sort in target", _unit("u", source='<ph id="1"/>', target='<pc id="1">y</pc>'), "the target has the tag <g1>, but code 1 is an atom"),
+        (
+            "wrong sort in target",
+            _unit("u", source='<ph id="1"/>', target='<pc id="1">y</pc>'),
+            "the target has the tag <g1>, but code 1 is an atom",
+        ),
         ("unknown element in a code", _unit("u", source='<pc id="1"><b/></pc>'), "unsupported inline element <b>"),
-        ("bad original data", '<unit id="u"><originalData><b/></originalData><segment><source>x</source></segment></unit>', "<originalData> holds"),
-        ("two data", '<unit id="u"><originalData><data id="d1"/><data id="d1"/></originalData><segment><source>x</source></segment></unit>', "two <data> with id 'd1'"),
-        ("surrogate in data", '<unit id="u"><originalData><data id="d1"><cp hex="D800"/></data></originalData><segment><source><ph id="1" dataRef="d1"/></source></segment></unit>', "surrogate"),
+        (
+            "bad original data",
+            '<unit id="u"><originalData><b/></originalData><segment><source>x</source></segment></unit>',
+            "<originalData> holds",
+        ),
+        (
+            "two data",
+            '<unit id="u"><originalData><data id="d1"/><data id="d1"/></originalData><segment><source>x</source></segment></unit>',
+            "two <data> with id 'd1'",
+        ),
+        (
+            "surrogate in data",
+            '<unit id="u"><originalData><data id="d1"><cp hex="D800"/></data></originalData><segment><source><ph id="1" dataRef="d1"/></source></segment></unit>',
+            "surrogate",
+        ),
     ],
     "tmx": [
         ("third language", _tu("u", ("en", "x"), ("uk", "y"), ("de", "z")), "more than one language pair"),
@@ -506,28 +547,56 @@ UNIT_PROBLEMS = {
         ("foreign element", _tu("u", ("en", "<ut>x</ut>"), ("uk", "y")), "unsupported inline element <ut>"),
         ("control in target", _tu("u", ("en", "x"), ("uk", 'y<ph type="x-cp">1B</ph>')), "control character U+001B"),
         # inline codes
-        ("native code without x", _tu("u", ("en", '<bpt i="1">&lt;b&gt;</bpt>x<ept i="1">&lt;/b&gt;</ept>'), ("uk", "y")), "a <bpt> has no x"),
+        (
+            "native code without x",
+            _tu("u", ("en", '<bpt i="1">&lt;b&gt;</bpt>x<ept i="1">&lt;/b&gt;</ept>'), ("uk", "y")),
+            "a <bpt> has no x",
+        ),
         ("placeholder without x", _tu("u", ("en", "<ph>{0}</ph>"), ("uk", "y")), "a <ph> has no x"),
         ("isolated code without x", _tu("u", ("en", '<it pos="begin">*</it>x'), ("uk", "y")), "a <it> has no x"),
         ("x not a number", _tu("u", ("en", '<ph x="a">`a`</ph>'), ("uk", "y")), "x is not a tag number"),
         ("start without end", _tu("u", ("en", '<bpt i="1" x="1">*</bpt>x'), ("uk", "y")), "<bpt i='1'> has no <ept>"),
         ("end without start", _tu("u", ("en", 'x<ept i="1">*</ept>'), ("uk", "y")), "<ept i='1'> closes no open <bpt>"),
-        ("two open starts", _tu("u", ("en", '<bpt i="1" x="1">*</bpt><bpt i="1" x="1">*</bpt><ept i="1">*</ept>'), ("uk", "y")), "two open <bpt> with i='1'"),
+        (
+            "two open starts",
+            _tu("u", ("en", '<bpt i="1" x="1">*</bpt><bpt i="1" x="1">*</bpt><ept i="1">*</ept>'), ("uk", "y")),
+            "two open <bpt> with i='1'",
+        ),
         ("bad isolated position", _tu("u", ("en", '<it pos="middle" x="1">*</it>'), ("uk", "y")), "pos='middle'"),
         ("sub in native code", _tu("u", ("en", '<ph x="1">a<sub>b</sub></ph>'), ("uk", "y")), "<sub> is not supported"),
-        ("code the target invents", _tu("u", ("en", "x"), ("uk", 'y<ph x="1">`a`</ph>')), "the target has the tag <x1/>, but the source has no code 1"),
-        ("atom and pair", _tu("u", ("en", '<ph x="1">a</ph><bpt i="1" x="1">*</bpt>b<ept i="1">*</ept>'), ("uk", "y")), "code 1 is both an atom and a pair"),
-        ("wrong sort in target", _tu("u", ("en", '<ph x="1">a</ph>'), ("uk", '<bpt i="1" x="1">*</bpt>y<ept i="1">*</ept>')), "the target has the tag <g1>, but code 1 is an atom"),
+        (
+            "code the target invents",
+            _tu("u", ("en", "x"), ("uk", 'y<ph x="1">`a`</ph>')),
+            "the target has the tag <x1/>, but the source has no code 1",
+        ),
+        (
+            "atom and pair",
+            _tu("u", ("en", '<ph x="1">a</ph><bpt i="1" x="1">*</bpt>b<ept i="1">*</ept>'), ("uk", "y")),
+            "code 1 is both an atom and a pair",
+        ),
+        (
+            "wrong sort in target",
+            _tu("u", ("en", '<ph x="1">a</ph>'), ("uk", '<bpt i="1" x="1">*</bpt>y<ept i="1">*</ept>')),
+            "the target has the tag <g1>, but code 1 is an atom",
+        ),
     ],
     "po": [
         ("plural", 'msgctxt "u"\nmsgid "x"\nmsgid_plural "xs"\nmsgstr[0] ""\n', "plural entries are not supported"),
         ("two state flags", '#, x-state-final, x-state-reviewed\nmsgctxt "u"\nmsgid "x"\nmsgstr "y"\n', "conflicting state flags"),
         ("control in target", 'msgctxt "u"\nmsgid "x"\nmsgstr "y\x1b"\n', "control character U+001B"),
         # tags (text in PO)
-        ("tag the target invents", 'msgctxt "u"\nmsgid "x <x1/>"\nmsgstr "y <x1/> <g2>z</g2>"\n', "the target has the tag <g2>, but the source has no code 2"),
+        (
+            "tag the target invents",
+            'msgctxt "u"\nmsgid "x <x1/>"\nmsgstr "y <x1/> <g2>z</g2>"\n',
+            "the target has the tag <g2>, but the source has no code 2",
+        ),
         ("tag zero", 'msgctxt "u"\nmsgid "x <x0/>"\nmsgstr ""\n', "the source has the tag <x0/>; tag numbers start at 1"),
         ("atom and pair", 'msgctxt "u"\nmsgid "<x1/> <g1>x</g1>"\nmsgstr ""\n', "code 1 is both an atom and a pair"),
-        ("wrong sort in target", 'msgctxt "u"\nmsgid "<x1/> x"\nmsgstr "<g1>y</g1>"\n', "the target has the tag <g1>, but code 1 is an atom"),
+        (
+            "wrong sort in target",
+            'msgctxt "u"\nmsgid "<x1/> x"\nmsgstr "<g1>y</g1>"\n',
+            "the target has the tag <g1>, but code 1 is an atom",
+        ),
     ],
 }
 GOOD = {
@@ -622,7 +691,7 @@ def test_detection_of_variants_and_hints():
     assert detect("\ufeff<?xml version='1.0'?>\n<tmx version='1.4'/>".encode()) == "tmx"
     assert detect(b"\n  <!-- exported -->\n<tmx version='1.4'/>") == "tmx"
     assert detect('<?xml version="1.0" encoding="UTF-16"?><xliff/>'.encode("utf-16")) == "xliff"
-    assert detect(b"\xef\xbb\xbf# translator comment\nmsgid \"\"\nmsgstr \"\"\n") == "po"
+    assert detect(b'\xef\xbb\xbf# translator comment\nmsgid ""\nmsgstr ""\n') == "po"
     assert detect(JUNK, "article.po") == "po"  # the name decides only when the content cannot
     assert detect(b"", "article.XLF") == "xliff"
     with pytest.raises(ExchangeError, match="cannot tell"):

@@ -56,8 +56,22 @@ CODED = Exchange(
             (Code(1, "html", '<script>alert("x")</script>'), Code(2, "code", "`a]]>b\x1b'\"&amp;`")),
         ),
         # What an engine may do to tags: a lost closing tag, a repeated atom, crossed pairs.
-        Unit("s6-0-000000000006", "<g1>a</g1> <x2/>", "<g1>а <x2/><x2/>", "translated", "", (Code(1, "em", "*", "*"), Code(2, "url", "https://x.org"))),
-        Unit("s7-0-000000000007", "<g1>a <g2>b</g1> c</g2>", "<g2>в <g1>б</g2> а</g1>", "initial", "", (Code(1, "em", "_", "_"), Code(2, "strong", "__", "__"))),
+        Unit(
+            "s6-0-000000000006",
+            "<g1>a</g1> <x2/>",
+            "<g1>а <x2/><x2/>",
+            "translated",
+            "",
+            (Code(1, "em", "*", "*"), Code(2, "url", "https://x.org")),
+        ),
+        Unit(
+            "s7-0-000000000007",
+            "<g1>a <g2>b</g1> c</g2>",
+            "<g2>в <g1>б</g2> а</g1>",
+            "initial",
+            "",
+            (Code(1, "em", "_", "_"), Code(2, "strong", "__", "__")),
+        ),
         Unit("s8-0-000000000008", "<x1/> caption", "", "initial", "", (Code(1, "image", "![](photo.jpg)"),)),
     ),
 )
@@ -98,14 +112,26 @@ def test_xliff_writes_codes_as_inline_elements_with_their_markdown_in_original_d
     source = unit.find(f"{_q('segment')}/{_q('source')}")
     [pc] = source.findall(_q("pc"))
     assert dict(pc.attrib) == {
-        "id": "1", "dataRefStart": "d1", "dataRefEnd": "d1-end", "dispStart": "[", "dispEnd": "](https://www.reuters.com/world…",
-        "type": "link", "subType": "pipeline:link", "canCopy": "no", "canDelete": "no",
+        "id": "1",
+        "dataRefStart": "d1",
+        "dataRefEnd": "d1-end",
+        "dispStart": "[",
+        "dispEnd": "](https://www.reuters.com/world…",
+        "type": "link",
+        "subType": "pipeline:link",
+        "canCopy": "no",
+        "canDelete": "no",
     }
     assert pc.text == "Reuters"
     [ph] = source.findall(_q("ph"))
     assert dict(ph.attrib) == {
-        "id": "2", "dataRef": "d2", "disp": "2.5 kilometers", "type": "other", "subType": "pipeline:quantity",
-        "canCopy": "no", "canDelete": "no",
+        "id": "2",
+        "dataRef": "d2",
+        "disp": "2.5 kilometers",
+        "type": "other",
+        "subType": "pipeline:quantity",
+        "canCopy": "no",
+        "canDelete": "no",
     }
     # characters XML cannot hold, inside a code's Markdown: <cp> inside <data>
     unit = _xliff_unit(data, "s5-0-dd44ee55ff66")
@@ -118,7 +144,9 @@ def test_xliff_writes_broken_and_crossed_pairs_as_start_and_end_codes():
     data = write(CODED, "xliff")
     target = _xliff_unit(data, "s6-0-000000000006").find(f"{_q('segment')}/{_q('target')}")
     assert [(etree.QName(e).localname, e.get("id"), e.get("isolated"), e.get("copyOf")) for e in target] == [
-        ("sc", "1", "yes", None), ("ph", "2", None, None), ("ph", "2-2", None, "2"),
+        ("sc", "1", "yes", None),
+        ("ph", "2", None, None),
+        ("ph", "2-2", None, "2"),
     ]
     assert target[2].get("dataRef") is None  # a copy refers to its original, not to data
     # a code the target repeats may be copied; one an empty target lacks may be deleted
@@ -223,9 +251,16 @@ def test_po_keeps_the_tags_as_text_and_describes_each_code_in_an_extracted_comme
 
 
 def test_po_comment_lines_keep_any_markdown_exactly():
-    tricky = Unit("u", "<x1/><g2>a</g2><x3/>", "", codes=(
-        Code(1, "", "  "), Code(2, "em", "a…\\b\n ", " \t"), Code(3, "break", "\\\n"),
-    ))
+    tricky = Unit(
+        "u",
+        "<x1/><g2>a</g2><x3/>",
+        "",
+        codes=(
+            Code(1, "", "  "),
+            Code(2, "em", "a…\\b\n ", " \t"),
+            Code(3, "break", "\\\n"),
+        ),
+    )
     data = write(replace(CODED, units=(tricky,)), "po")
     assert all(not line.endswith((" ", "\t")) for line in data.decode().splitlines() if line.startswith("#."))
     assert read(data).units == (tricky,)
@@ -238,7 +273,10 @@ def test_po_comment_lines_keep_any_markdown_exactly():
         (lambda c: c.replace("#. <x1/> code: `1,100 km²`", "#. <x1/> code: `\\q`"), (Code(1, "", ""), Code(2, "strong", "**", "**"))),
         (lambda c: c.replace("**…**", "**"), (Code(1, "code", "`1,100 km²`"), Code(2, "", "", ""))),
         (lambda c: c.replace("<x1/> code:", "<g1>…</g1> code:"), (Code(1, "", ""), Code(2, "strong", "**", "**"))),
-        (lambda c: c.replace("#. <x1/>", "#. a developer's note\n#. <x1/>"), (Code(1, "code", "`1,100 km²`"), Code(2, "strong", "**", "**"))),
+        (
+            lambda c: c.replace("#. <x1/>", "#. a developer's note\n#. <x1/>"),
+            (Code(1, "code", "`1,100 km²`"), Code(2, "strong", "**", "**")),
+        ),
     ],
 )
 def test_po_codes_whose_comment_is_gone_or_garbled_come_back_empty(change, codes):
@@ -296,9 +334,7 @@ def test_xliff_annotations_around_codes_are_flattened():
 
 
 def test_xliff_a_tag_an_editor_types_as_text_stays_text():
-    data = write(CODED, "xliff").replace(
-        "<target>Українські сили утримують спершу ".encode(), b"<target>&lt;x1/&gt; &lt;g2&gt;"
-    )
+    data = write(CODED, "xliff").replace("<target>Українські сили утримують спершу ".encode(), b"<target>&lt;x1/&gt; &lt;g2&gt;")
     unit = read(data, "xliff").units[1]
     assert unit.error == "" and unit.target.startswith("\u2039x1/> \u2039g2><x1/>")
 
@@ -377,9 +413,11 @@ def _text(draw, tags) -> str:
     return from_pieces(pieces)
 
 
-CODED_EXCHANGES = st.integers(0, 3).flatmap(
-    lambda count: st.tuples(*[coded_units(f"u{i}") for i in range(count)])
-).map(lambda units: Exchange("doc.md", "en", "uk", units))
+CODED_EXCHANGES = (
+    st.integers(0, 3)
+    .flatmap(lambda count: st.tuples(*[coded_units(f"u{i}") for i in range(count)]))
+    .map(lambda units: Exchange("doc.md", "en", "uk", units))
+)
 
 
 def _fix(text: str) -> str:
@@ -417,12 +455,58 @@ def test_round_trip_of_arbitrary_units_with_codes(fmt, exchange):
 # The attributes XLIFF 2.0 core allows on each inline code element (its schema, less the modules').
 _ALLOWED = {
     "ph": {"canCopy", "canDelete", "canReorder", "copyOf", "disp", "equiv", "id", "dataRef", "subFlows", "subType", "type"},
-    "pc": {"canCopy", "canDelete", "canOverlap", "canReorder", "copyOf", "dispEnd", "dispStart", "equivEnd", "equivStart", "id",
-           "dataRefEnd", "dataRefStart", "subFlowsEnd", "subFlowsStart", "subType", "type", "dir"},
-    "sc": {"canCopy", "canDelete", "canOverlap", "canReorder", "copyOf", "dataRef", "dir", "disp", "equiv", "id", "isolated",
-           "subFlows", "subType", "type"},
-    "ec": {"canCopy", "canDelete", "canOverlap", "canReorder", "copyOf", "dataRef", "dir", "disp", "equiv", "id", "isolated",
-           "startRef", "subFlows", "subType", "type"},
+    "pc": {
+        "canCopy",
+        "canDelete",
+        "canOverlap",
+        "canReorder",
+        "copyOf",
+        "dispEnd",
+        "dispStart",
+        "equivEnd",
+        "equivStart",
+        "id",
+        "dataRefEnd",
+        "dataRefStart",
+        "subFlowsEnd",
+        "subFlowsStart",
+        "subType",
+        "type",
+        "dir",
+    },
+    "sc": {
+        "canCopy",
+        "canDelete",
+        "canOverlap",
+        "canReorder",
+        "copyOf",
+        "dataRef",
+        "dir",
+        "disp",
+        "equiv",
+        "id",
+        "isolated",
+        "subFlows",
+        "subType",
+        "type",
+    },
+    "ec": {
+        "canCopy",
+        "canDelete",
+        "canOverlap",
+        "canReorder",
+        "copyOf",
+        "dataRef",
+        "dir",
+        "disp",
+        "equiv",
+        "id",
+        "isolated",
+        "startRef",
+        "subFlows",
+        "subType",
+        "type",
+    },
     "cp": {"hex"},
 }
 _HINTS = ("type", "subType", "canCopy", "canDelete")
@@ -505,17 +589,45 @@ def test_xliff_codes_are_always_elements_that_follow_the_spec(exchange):
         for elements in codes.values():
             if any(e.get("copyOf") for e in elements):
                 assert all(e.get("canCopy") != "no" for e in elements)
-        target_ids = {e.get("id") for e in segment.find(_q("target")).iter()} | {e.get("startRef") for e in segment.find(_q("target")).iter()}
+        target_ids = {e.get("id") for e in segment.find(_q("target")).iter()} | {
+            e.get("startRef") for e in segment.find(_q("target")).iter()
+        }
         for code in segment.find(_q("source")).iter(_q("ph"), _q("pc"), _q("sc"), _q("ec")):
             if code.get("canDelete") == "no":
                 assert (code.get("id") or code.get("startRef")) in target_ids
 
 
 DAMAGE = [
-    b"<", b">", b'"', b"/", b"\\", b"\n", b"\x00", b"1", b"0", b"-2", b"<x1/>", b"</g2>", b"\xe2\x80\xa6",
-    b'<ph id="9"/>', b"<pc id=", b"</pc>", b'<sc id="1"/>', b'<ec startRef="1"/>', b' copyOf="1"', b' dataRef="d9"', b' isolated="yes"',
-    b'<ph x="1">', b"</ph>", b'<bpt i="1" x="1">', b'<ept i="1">', b'<it pos="end" x="2">', b"</it>",
-    b"#. <x1/> code: ", b"#. <g2>\xe2\x80\xa6</g2>: ", b"\\u0000",
+    b"<",
+    b">",
+    b'"',
+    b"/",
+    b"\\",
+    b"\n",
+    b"\x00",
+    b"1",
+    b"0",
+    b"-2",
+    b"<x1/>",
+    b"</g2>",
+    b"\xe2\x80\xa6",
+    b'<ph id="9"/>',
+    b"<pc id=",
+    b"</pc>",
+    b'<sc id="1"/>',
+    b'<ec startRef="1"/>',
+    b' copyOf="1"',
+    b' dataRef="d9"',
+    b' isolated="yes"',
+    b'<ph x="1">',
+    b"</ph>",
+    b'<bpt i="1" x="1">',
+    b'<ept i="1">',
+    b'<it pos="end" x="2">',
+    b"</it>",
+    b"#. <x1/> code: ",
+    b"#. <g2>\xe2\x80\xa6</g2>: ",
+    b"\\u0000",
 ]
 
 

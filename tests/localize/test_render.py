@@ -148,9 +148,7 @@ def test_locale_for_defaults_and_configuration():
 
 # --- properties ------------------------------------------------------------------------------
 
-amounts = st.builds(
-    lambda n, places: Decimal(n).scaleb(-places), st.integers(0, 10**12), st.integers(0, 3)
-)
+amounts = st.builds(lambda n, places: Decimal(n).scaleb(-places), st.integers(0, 10**12), st.integers(0, 3))
 
 
 @settings(max_examples=200, deadline=None)
