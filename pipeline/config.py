@@ -204,7 +204,7 @@ def _coerce(hint: Any, value: Any, name: str, where: str) -> Any:
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise ConfigError(f"{name}: {where} must be a mapping")
-        return _build(hint, value, name, where + ".")
+        return _build(typing.cast(type, hint), value, name, where + ".")
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None

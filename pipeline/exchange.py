@@ -287,9 +287,10 @@ def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], r
         return "this sentence has no translation yet; translate and export again"
     theirs = editor_text(unit.target)
     if unit.note == _RENDERED:
-        theirs = unmask(theirs, seg)
-        if theirs is None:
+        unmasked = unmask(theirs, seg)
+        if unmasked is None:
             return "the target lost the markup (emphasis or a link) of the source"
+        theirs = unmasked
     if not theirs:
         return ""  # an empty target: nothing to take
     if _CONTROL_RE.search(theirs):

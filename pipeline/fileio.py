@@ -66,6 +66,7 @@ def write_atomic(path: Path, data: str | bytes, sync_folder: bool = True) -> Non
     raw = data.encode("utf-8") if isinstance(data, str) else data
     make_dirs(path.parent, path)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}")
+    renamed = False
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
@@ -76,13 +77,13 @@ def write_atomic(path: Path, data: str | bytes, sync_folder: bool = True) -> Non
         finally:
             os.close(fd)
         os.replace(tmp, path)
-        tmp = None
+        renamed = True
         if sync_folder:
             sync_dir(path.parent)
     except OSError as e:
         raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
     finally:
-        if tmp is not None:
+        if not renamed:
             try:
                 os.unlink(tmp)
             except OSError:

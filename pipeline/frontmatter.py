@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from pipeline.blocks import RawBlock
 from pipeline.protect import Text
 
 _STR = "tag:yaml.org,2002:str"
@@ -33,7 +34,7 @@ class FrontMatterError(ValueError):
 @dataclass(frozen=True)
 class FrontMatter:
     data: dict
-    blocks: tuple  # RawBlock, one per translated key
+    blocks: tuple[RawBlock, ...]  # one per translated key
     lang_field: tuple[int, int] | None
 
 
@@ -43,8 +44,6 @@ def parse(text: str, start: int, end: int, keys: tuple[str, ...]) -> FrontMatter
     It is composed once; duplicate keys and alias bombs are refused on the nodes, before any
     Python object is built (safe constructors only: !!python/object and other tags are refused).
     """
-    from pipeline.markdown import RawBlock
-
     source = text[start:end]
     try:
         loader = _LOADER(source)
@@ -92,7 +91,8 @@ def parse(text: str, start: int, end: int, keys: tuple[str, ...]) -> FrontMatter
 def _value_region(source: str, offset: int, node) -> tuple[int, int]:
     """Where a scalar's own text is, anchors and tags before it left out."""
     begin, end = node.start_mark.index, node.end_mark.index
-    begin = min(_PROPERTIES_RE.match(source, begin, end).end(), end)
+    properties = _PROPERTIES_RE.match(source, begin, end)  # matches at least the empty string
+    begin = min(properties.end() if properties else begin, end)
     while end > begin and source[end - 1] in " \t\n":
         end -= 1  # a block scalar ("|", ">") ends after its last line break; keep that
     return offset + begin, offset + end
@@ -106,7 +106,7 @@ def _check_nodes(root) -> None:
     """
     size: dict[int, int] = {}  # id(node) -> nodes in its full expansion
     entered: set[int] = set()
-    stack: list[tuple[object, bool]] = [(root, False)]
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, done = stack.pop()
         key = id(node)
@@ -139,7 +139,7 @@ def _children(node) -> list:
 
 
 def _check_duplicates(node) -> None:
-    seen: dict[tuple[str, str], object] = {}
+    seen: dict[tuple[str, str], yaml.Node] = {}
     for key_node, _ in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
             continue

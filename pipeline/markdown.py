@@ -19,6 +19,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from pipeline.blocks import RawBlock
 from pipeline.protect import Atom, Close, Open, Run, Text
 
 # Hugo shortcodes: {{< name args >}} and {{% name args %}}. Not Markdown, so markdown-it would
@@ -91,7 +92,7 @@ class Shortcodes:
         if self.found:
             self._value = {d: i for i, d in enumerate(digits)}
             start, fill = re.escape(self.start), re.escape(self.fill)
-            self.pattern = re.compile(f"{start}(.)(.)[{fill}\n]*", re.DOTALL)
+            self.pattern: re.Pattern[str] | None = re.compile(f"{start}(.)(.)[{fill}\n]*", re.DOTALL)
             self.atom_line = re.compile(rf"\s*(?:{start}..|{fill}|{_ATOM_LINE_HTML})+\s*", re.DOTALL)
         else:
             self.pattern = None
@@ -118,17 +119,6 @@ def _unused_characters(text: str, n: int) -> list[str]:
                 if len(out) == n:
                     return out
     raise MaskError("the text uses every private-use and unassigned character; its shortcodes cannot be hidden")
-
-
-@dataclass(frozen=True)
-class RawBlock:
-    kind: str
-    runs: tuple[Run, ...]
-    start: int  # region of the document the translation replaces
-    end: int
-    syntax: str = "markdown"
-    key: str = ""
-    mapped: bool = True  # False: the region could not be located; the block is kept as is
 
 
 @functools.cache

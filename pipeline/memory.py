@@ -25,6 +25,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from pipeline.errors import ExitStatus, OutputError, PipelineError
 from pipeline.hashes import text_hash
@@ -94,7 +95,7 @@ class Memory:
 
     def __init__(self, path: Path | None, lock: bool = True):
         self.path = Path(path) if path is not None else None
-        self._lock_file = None
+        self._lock_file: IO[str] | None = None
         try:
             if self.path is None:
                 self.db = sqlite3.connect(":memory:", isolation_level=None)
@@ -148,25 +149,26 @@ class Memory:
         return disk
 
     def _lock(self) -> None:
+        assert self.path is not None  # a memory in RAM is never locked
         lock_path = self.path.with_name(self.path.name + ".lock")
-        self._lock_file = open(lock_path, "a+")
+        lock_file = open(lock_path, "a+")  # noqa: SIM115  (held open: closing it releases the lock)
         try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self._lock_file.seek(0)
-            holder = self._lock_file.read().strip() or "another process"
-            self._lock_file.close()
-            self._lock_file = None
+            lock_file.seek(0)
+            holder = lock_file.read().strip() or "another process"
+            lock_file.close()
             raise Busy(f"{self.path} is in use by another run ({holder}); wait for it to finish") from None
-        self._lock_file.truncate(0)
-        self._lock_file.write(f"pid {os.getpid()}")
-        self._lock_file.flush()
+        lock_file.truncate(0)
+        lock_file.write(f"pid {os.getpid()}")
+        lock_file.flush()
+        self._lock_file = lock_file
 
     def close(self) -> None:
         db = getattr(self, "db", None)
         if db is not None:
             db.close()
-            self.db = None
+            del self.db
         if self._lock_file is not None:
             self._lock_file.close()  # closing releases the flock
             self._lock_file = None

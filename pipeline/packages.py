@@ -544,7 +544,7 @@ def remove(config: ArgosConfig, names: list[str]) -> list[InstalledPackage]:
     from argostranslate.package import Package, uninstall
 
     present = installed(config)
-    chosen = []
+    chosen: list[InstalledPackage] = []
     for wanted in names:
         match = [p for p in present if wanted in (p.name, f"{p.from_code}-{p.to_code}", p.path.name)]
         if not match:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.markdown import RawBlock
+from pipeline.blocks import RawBlock
 from pipeline.protect import Text
 
 _PARAGRAPH_RE = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")

@@ -289,7 +289,8 @@ def assemble(
         trail = part[len(part.rstrip()) :]
         chunk, numbers = _chunk(part, segment)
         target = translated.get(chunk.text, chunk.text) if has_words(chunk.text) else chunk.text
-        restored = restore(target, chunk, escape, render) or restore(chunk.text, chunk, escape, render)
+        # a chunk holds no paired tags, so restoring its own text always succeeds
+        restored = restore(target, chunk, escape, render) or restore(chunk.text, chunk, escape, render) or (chunk.text, ())
         missing.extend(numbers[i - 1] for i in restored[1])
         out.append(lead + restored[0] + trail)
     return "".join(out), tuple(missing)

@@ -104,7 +104,7 @@ def split_line_endings(text: str) -> tuple[str, str, tuple[tuple[int, str], ...]
     that the output keeps every line ending outside the translated regions as it was."""
     crlf = text.count("\r\n")
     counts = {"\n": text.count("\n") - crlf, "\r\n": crlf, "\r": text.count("\r") - crlf}
-    newline = max(counts, key=counts.get)  # a tie goes to the first: "\n"
+    newline = max(counts, key=lambda ending: counts[ending])  # a tie goes to the first: "\n"
     endings: list[tuple[int, str]] = []
     if sum(1 for n in counts.values() if n) > 1:  # mixed: remember where the others are
         removed = 0  # characters "\r\n" -> "\n" took out before the current one

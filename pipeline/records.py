@@ -223,7 +223,7 @@ def dump(record: Record, inline: bool = False) -> str:
         inner = ",\n".join("   " + sentence(s) for s in sentences)
         blocks.append(f'  ["{h}", [' + (f"\n{inner}\n  ]]" if sentences else "]]"))
     pieces = ",\n".join("  " + sentence(s) for s in record.pieces)
-    head = {
+    head: dict[str, object] = {
         "record": FORMAT,
         "root": record.root,
         "source": record.rel,

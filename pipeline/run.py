@@ -31,13 +31,14 @@ from pathlib import Path
 from pipeline import align, engines, flags, languages, localize, parallel, paths, read, records
 from pipeline.config import Config
 from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
-from pipeline.engines.base import Translated
+from pipeline.engines.base import Engine, Translated
 from pipeline.errors import InputError, ModelMissing
 from pipeline.fileio import FolderLock, clean_temp, make_dirs, not_regular, same_content, write_atomic
 from pipeline.hashes import file_sha256, text_hash
 from pipeline.localize import glossary
 from pipeline.memory import LEGACY_HUMAN, Entry, Memory, settings_key
 from pipeline.outputs import alignment_json, review_html
+from pipeline.reporting import Reporter
 
 WINDOW_BYTES = 400_000  # source text read, translated and written together
 WINDOW_FILES = 200
@@ -69,22 +70,6 @@ class Stats:
             + (f", {self.unchanged} unchanged" if self.unchanged else "")
             + f" in {self.seconds:.1f} s"
         )
-
-
-class Reporter:
-    """What a run tells its user. The default says nothing; the CLI prints."""
-
-    def error(self, message: str) -> None: ...
-
-    def notice(self, message: str) -> None: ...
-
-    def begin(self, total: int) -> None: ...
-
-    def advance(self, n: int = 1) -> None: ...
-
-    def end(self) -> None: ...
-
-    def download(self, label: str, done: int, total: int | None) -> None: ...
 
 
 Overrides = Mapping[tuple[Path, str], Mapping[str, Translated]]  # (source file, target) -> hash -> translation
@@ -131,7 +116,7 @@ class _Direction:
     source: str
     target: str
     missing: set[str] = field(default_factory=set)  # hashes of sentences nothing holds
-    engine: object | None = None
+    engine: Engine | None = None
     identity: ModelId | None = None  # of the engine, when there is one
     fresh: set[str] = field(default_factory=set)  # texts the engine translated in this run
 
@@ -538,8 +523,8 @@ class _Run:
             raise ModelMissing(
                 f"{direction.source}->{direction.target}: {len(texts)} sentences changed during the run and no model is installed; run again"
             )
-        engine = direction.engine
-        identity = direction.identity
+        engine, identity = direction.engine, direction.identity
+        assert identity is not None  # set with the engine
         pending: list[Entry] = []
         last = time.monotonic()
 
@@ -601,7 +586,7 @@ class _Run:
             return direction.identity
         if previous is not None and previous.model.engine and not previous.legacy:
             return previous.model
-        models = Counter(results[t].model for t in texts if results[t].origin == "machine" and results[t].model)
+        models: Counter[ModelId] = Counter(m for t in texts if results[t].origin == "machine" and (m := results[t].model) is not None)
         if models:
             return models.most_common(1)[0][0]
         if direction.identity is not None:

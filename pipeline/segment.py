@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pipeline import flags, sentences
+from pipeline.blocks import RawBlock
 from pipeline.detect import block_language
 from pipeline.document import Block
-from pipeline.markdown import RawBlock
 from pipeline.protect import Atom, Close, Open, Scanner, Text, has_words, mask, renumber, scan_text, urls
 
 

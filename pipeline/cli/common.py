@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from typing import Any
 
 import click
 
 from pipeline.errors import ExitStatus, PipelineError
+from pipeline.reporting import Reporter
 
 
 def config_option(f):
@@ -86,14 +88,14 @@ def reports_errors(f):
     return wrapper
 
 
-class ClickReporter:
+class ClickReporter(Reporter):
     """Errors and notices on stderr; progress bars only when stderr is a terminal; -q: errors only."""
 
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
         self.tty = sys.stderr.isatty() and not quiet
-        self.bar = None
-        self.download_bar = None
+        self.bar: Any = None  # click's progress bars, while one is shown
+        self.download_bar: Any = None
         self.downloaded = 0
 
     def _clear(self) -> None:

@@ -56,7 +56,7 @@ def install(files, config_path) -> None:
     full = load_config(config_path)
     config = full.argos
     reporter = ClickReporter()
-    directions = DIRECTIONS
+    directions: tuple[tuple[str, str], ...] = DIRECTIONS
     if len(files) == 2 and not any(Path(f).exists() or f.endswith(".argosmodel") for f in files):
         source, target = (languages.normalise(f) for f in files)
         if source == target:
@@ -74,7 +74,12 @@ def install(files, config_path) -> None:
             click.echo(f"{s}->{t}: {found.label} is already installed")
             continue
         available = packages.available_for(config, s, t)
-        path = packages.download(available, lambda d, n, label=f"{s}->{t} model": reporter.download(label, d, n))
+        label = f"{s}->{t} model"
+
+        def progress(done: int, total: int | None, label: str = label) -> None:
+            reporter.download(label, done, total)
+
+        path = packages.download(available, progress)
         try:
             pkg = packages.install_file(path, config)
         finally:  # a refused download never stays in the cache

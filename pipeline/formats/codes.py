@@ -200,12 +200,12 @@ def code_problem(source: str, target: str, codes: Sequence[Code]) -> str:
         for piece in to_pieces(text):
             if isinstance(piece, Text):
                 continue
-            code = by_number.get(piece.n)
-            if code is None:
+            named = by_number.get(piece.n)
+            if named is None:
                 where = "the unit" if field == "source" else "the source"
                 return f"the {field} has the tag {tag_text(piece)}, but {where} has no code {piece.n}"
-            if code.paired == isinstance(piece, AtomTag):
-                sort = "a pair" if code.paired else "an atom"
+            if named.paired == isinstance(piece, AtomTag):
+                sort = "a pair" if named.paired else "an atom"
                 return f"the {field} has the tag {tag_text(piece)}, but code {piece.n} is {sort}"
             if field == "source":
                 in_source.add(piece.n)

@@ -258,6 +258,6 @@ def _code_of_line(line: str) -> Code | None:
     pair = _PAIR_LINE.fullmatch(line)
     if pair:
         ends = [_unescape(end) for end in (pair.group(3) or "").split("…")]
-        if len(ends) == 2 and None not in ends:
+        if len(ends) == 2 and ends[0] is not None and ends[1] is not None:
             return Code(int(pair.group(1)), pair.group(2) or "", ends[0], ends[1])
     return None

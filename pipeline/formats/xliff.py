@@ -123,7 +123,7 @@ def _unit_element(unit: Unit) -> etree._Element:
         for code in unit.codes:
             set_content(etree.SubElement(original, _q("data"), id=_data_id(code.n)), code.open, _cp)
             if code.paired:
-                set_content(etree.SubElement(original, _q("data"), id=_data_id(code.n, end=True)), code.close, _cp)
+                set_content(etree.SubElement(original, _q("data"), id=_data_id(code.n, end=True)), code.close or "", _cp)
     segment = etree.SubElement(element, _q("segment"), state=unit.state)
     source, target = to_pieces(unit.source), to_pieces(unit.target)
     writer = _CodeWriter({code.n: code for code in unit.codes}, _hints(unit.codes, source, target))
@@ -164,7 +164,9 @@ def _appearances(pieces: Sequence[Piece]) -> dict[int, set[int]]:
     """Code number -> the numbers of its appearances in a text (1, 2 for a repeat...): its ids."""
     found: dict[int, set[int]] = {}
     for index, count in occurrences(pieces, partners(pieces)).items():
-        found.setdefault(pieces[index].n, set()).add(count)
+        piece = pieces[index]
+        if not isinstance(piece, Text):  # occurrences() counts tags only
+            found.setdefault(piece.n, set()).add(count)
     return found
 
 

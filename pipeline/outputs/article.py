@@ -75,7 +75,7 @@ def source_width(doc: Document, block: Block) -> tuple[int, int, str] | None:
     width = max(len(line) for line in lines[:-1])
     if width < MIN_WIDTH:
         return None
-    prefix = re.match(r"[ \t>]*", region.split("\n")[1]).group(0)
+    prefix = re.match(r"[ \t>]*", region.split("\n")[1]).group(0)  # type: ignore[union-attr]  # [ \t>]* matches every string
     return width, block.start - line_start, prefix
 
 

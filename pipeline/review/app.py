@@ -168,7 +168,7 @@ def create_app(project: Project, token: str, allowed_host: Callable[[str], bool]
             saved = await run_in_threadpool(project.save, target, rel, sid, base, text, approve)
         except NotFound as e:
             return JSONResponse({"status": "refused", "message": str(e)}, 404)
-        body = {"status": saved.status, "message": saved.message, "mine": saved.mine}
+        body: dict[str, object] = {"status": saved.status, "message": saved.message, "mine": saved.mine}
         s, a = saved.sentence, saved.article
         if s is not None and a is not None:
             body.update(
