@@ -24,7 +24,12 @@ class Engine(Protocol):
     target_lang: str
     model: str  # what produced the output: the package name...
     model_version: str  # ...and its version
-    settings: Mapping[str, object]  # everything else that changes the output
+
+    # read-only here, so that an engine may keep its settings in a dict (a mutable Mapping attribute would be invariant)
+    @property
+    def settings(self) -> Mapping[str, object]:
+        """Everything else that changes the output."""
+        ...
 
     def translate(self, texts: Sequence[str]) -> Iterable[Translated]:
         """Translate sentences (with placeholders): one result per input, in order, possibly as a

@@ -29,11 +29,15 @@ import tempfile
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import flags
 from pipeline.config import Config
 from pipeline.engines.argos import ArgosEngine, _batches, _buckets
 from pipeline.engines.base import Translated
+
+if TYPE_CHECKING:
+    from ray import ObjectRef
 
 PLACEMENT_SECONDS = 300  # an autoscaling cluster may need minutes to add nodes; then it is an error
 RESTARTS = 4  # per actor; a node that keeps dying is a cluster problem, reported as an error
@@ -50,11 +54,8 @@ def connect(address: str):
 
         raise ConfigError("cluster: Ray is not installed; pip install 'uk-en-pipeline[ray]'") from None
     if not ray.is_initialized():
-        kwargs = {"include_dashboard": False, "log_to_driver": False}
-        if address == "local":
-            ray.init(**kwargs)
-        else:
-            ray.init(address=address, **kwargs)
+        # address None (Ray's default) starts a local Ray
+        ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False)
     return ray
 
 
@@ -83,7 +84,7 @@ class _Package:
     def __init__(self, path: Path):
         self.path = str(path.resolve())
         self.digest = _package_digest(path)
-        self.archive: list | None = None  # [ObjectRef]: in a list, so it is fetched only where needed
+        self.archive: list[ObjectRef[bytes]] | None = None  # [ObjectRef]: in a list, so it is fetched only where needed
 
     def ship(self, ray) -> _Package:
         if self.archive is None:
@@ -95,7 +96,7 @@ class _Worker:
     """One actor: decodes one batch at a time, for any package it is given; each model is loaded
     once (and again after a restart, on the first batch that needs it)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.engines: dict[tuple, ArgosEngine] = {}
 
     def translate(self, package: _Package, config, tokens: list[list[str]], cap: int) -> list[tuple[str, bool]]:
@@ -114,6 +115,7 @@ class _Worker:
 
         target = Path(tempfile.gettempdir()) / f"pipeline-package-{package.digest}"
         if not (target / "metadata.json").is_file():
+            assert package.archive is not None  # RayEngine ships every package it hands out
             data = ray.get(package.archive[0])
             work = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
             with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -143,6 +145,7 @@ def worker_config(config: Config):
 
 def pool(config: Config) -> list:
     """The actors: started once, on first use (a run with nothing new starts none)."""
+    assert config.cluster is not None  # a pool exists only for a run with `cluster:`
     c, argos = config.ray, config.argos
     shape = (c, argos.device)
     import ray
@@ -205,6 +208,7 @@ class RayEngine:
     @property
     def package_ref(self) -> _Package:
         if self._package is None:
+            assert self.config.cluster is not None  # create() makes a RayEngine only for `cluster:`
             self._package = _Package(self.package_path).ship(connect(self.config.cluster))
         return self._package
 

@@ -403,9 +403,9 @@ def align_documents(
     pairs: list[tuple[int | None, int | None]] = []
     divergence = ""
     t_keys = {b.key: b.index for b in target.blocks if b.kind == "front_matter"}
-    for b in source.blocks:
-        if b.kind == "front_matter":
-            pairs.append((b.index, t_keys.get(b.key)))
+    for block in source.blocks:  # not ``b``: that names a target index below
+        if block.kind == "front_matter":
+            pairs.append((block.index, t_keys.get(block.key)))
     path = _align_structure(s_struct, t_struct, s_units, t_units, ratio)
     for a, b in path:
         ea = s_struct[a] if a is not None else None

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from pipeline import flags, paths, read, records
 from pipeline.config import Config
@@ -185,7 +186,7 @@ def sentence_chrf(pairs: Sequence[SentencePair]) -> None:
 
 def compare(a: Sequence[Scored], b: Sequence[Scored], names: tuple[str, str], samples: int = 1000) -> dict:
     """sacrebleu's paired bootstrap resampling: is b better than a, and is it significant?"""
-    from sacrebleu.significance import PairedTest
+    from sacrebleu.significance import PairedTest, Result
 
     refs = [[s.reference for s in a]]
     if [s.reference for s in b] != refs[0]:
@@ -202,7 +203,10 @@ def compare(a: Sequence[Scored], b: Sequence[Scored], names: tuple[str, str], sa
     for key, values in results.items():
         if key == "System":
             continue
-        base, other = values
+        base, other = cast("list[Result]", values)  # only the "System" column holds names
+        # the bootstrap test fills mean and ci for every system, and p_value for the compared one
+        assert base.mean is not None and base.ci is not None and other.mean is not None and other.ci is not None
+        assert other.p_value is not None
         name = "chrF" if key.startswith("chrF") else key
         lower_better = name == "TER"
         better = names[1] if (other.score < base.score if lower_better else other.score > base.score) else names[0]

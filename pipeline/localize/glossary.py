@@ -158,4 +158,6 @@ def expected(glossary: Glossary, source_lang: str, text: str) -> list[Term]:
 
 
 def satisfied(term: Term, translation: str) -> bool:
-    return _pattern(term.target_forms).search(translation) is not None
+    pattern = _pattern(term.target_forms)
+    assert pattern is not None  # target_forms always holds the target itself
+    return pattern.search(translation) is not None

@@ -12,6 +12,7 @@ import copy
 import datetime
 import functools
 from decimal import Decimal
+from typing import TypeVar, cast
 
 from babel.dates import format_date, format_time, match_skeleton, tokenize_pattern, untokenize_pattern
 from babel.numbers import (
@@ -25,10 +26,12 @@ from babel.numbers import (
 from babel.units import format_unit
 
 from pipeline.localize.quantities import Quantity
-from pipeline.localize.vocab import parse_locale, unit_forms
+from pipeline.localize.vocab import UnitLength, parse_locale, unit_forms
 
 DEFAULT_LOCALES = {"uk": "uk_UA", "en": "en_US"}
 SCALE_POWERS = (12, 9, 6, 3)
+
+T = TypeVar("T")
 
 
 def locale_for(lang: str, configured: dict[str, str] | None = None) -> str:
@@ -46,6 +49,13 @@ def render(q: Quantity, locale: str) -> str:
     except (ValueError, LookupError, ArithmeticError, TypeError, UnknownCurrencyError):
         # a value Babel cannot write (e.g. a unit this locale lacks): the source is never wrong
         return q.text
+
+
+def _present(field: T | None, q: Quantity) -> T:
+    """A field the quantity's kind always has once parsed (a valid number has a value, a date its date)."""
+    if field is None:
+        raise TypeError(f"incomplete {q.kind} quantity")  # render() then writes it as in the source
+    return field
 
 
 # --- numbers ---------------------------------------------------------------------------------
@@ -107,22 +117,24 @@ def _prose_length(loc: str, length: str) -> str:
 
 
 def _number(q: Quantity, loc: str) -> str:
+    value = _present(q.value, q)
     if q.style.startswith("scaled"):
-        compact = _compact(q.value, loc, _prose_length(loc, "long" if q.style == "scaled-long" else "short"))
+        compact = _compact(value, loc, _prose_length(loc, "long" if q.style == "scaled-long" else "short"))
         if compact is not None:
             return compact
-    return _decimal(q.value, loc)
+    return _decimal(value, loc)
 
 
 def _percent(q: Quantity, loc: str) -> str:
+    value = _present(q.value, q)
     if q.style == "long":
-        return _unit_text(q.value, "concentr-percent", "long", loc)
-    pattern = _pattern(loc, "percent", _fraction_digits(q.value))
-    return format_percent(q.value.scaleb(-2), format=pattern, locale=loc)
+        return _unit_text(value, "concentr-percent", "long", loc)
+    pattern = _pattern(loc, "percent", _fraction_digits(value))
+    return format_percent(value.scaleb(-2), format=pattern, locale=loc)
 
 
 def _money(q: Quantity, loc: str) -> str:
-    value, code = q.value, q.currency
+    value, code = _present(q.value, q), _present(q.currency, q)
     style = "scaled-long" if q.style == "scaled" and _prose_length(loc, "short") == "long" else q.style
     if style == "scaled":
         compact = _compact(value, loc, "short", currency=code)
@@ -141,18 +153,21 @@ def _money(q: Quantity, loc: str) -> str:
 
 
 @functools.cache
-def _unit_length(loc: str, unit: str, length: str) -> str:
+def _unit_length(loc: str, unit: str, length: UnitLength) -> UnitLength:
     """The length asked for, or "short" where CLDR lacks it (uk has no long name for "mile")."""
     return length if unit_forms(unit, length, parse_locale(loc)) else "short"
 
 
-def _unit_text(value: Decimal, unit: str, length: str, loc: str) -> str:
+def _unit_text(value: Decimal, unit: str, length: UnitLength, loc: str) -> str:
     pattern = _pattern(loc, "decimal", _fraction_digits(value))
-    return format_unit(value, unit, _unit_length(loc, unit, length), format=pattern, locale=loc)
+    # Babel annotates ``format`` as str, but format_unit hands it to parse_pattern, which takes a NumberPattern
+    return format_unit(value, unit, _unit_length(loc, unit, length), format=pattern, locale=loc)  # type: ignore[arg-type]
 
 
 def _unit(q: Quantity, loc: str) -> str:
-    return _unit_text(q.value, q.unit, q.style or "short", loc)
+    # a unit's style is the length its word was read with (vocab.units: "long" or "short")
+    length = cast(UnitLength, q.style or "short")
+    return _unit_text(_present(q.value, q), _present(q.unit, q), length, loc)
 
 
 # --- dates and times -------------------------------------------------------------------------
@@ -171,7 +186,7 @@ def _skeleton_pattern(loc: str, skeleton: str) -> str:
     want = {c: skeleton.count(c) for c in "ME"}
     tokens = []
     for kind, value in tokenize_pattern(pattern):
-        if kind == "field":
+        if kind == "field" and isinstance(value, tuple):  # a field's value is (char, width), other tokens' text
             char, width = value
             if char in "ML" and width >= 3 and want["M"] >= 3:
                 width = want["M"]
@@ -215,14 +230,14 @@ def _reference_date(month: int, day: int | None, weekday: int | None) -> datetim
 
 
 def _date(q: Quantity, loc: str) -> str:
-    year, month, day, has_weekday = q.date
+    year, month, day, has_weekday = _present(q.date, q)
     date = datetime.date(year, month, day or 1) if year else _reference_date(month, day, q.weekday)
     pattern = _date_pattern(loc, year is not None, day is not None, bool(has_weekday), q.style)
     return format_date(date, pattern, locale=loc)
 
 
 def _time(q: Quantity, loc: str) -> str:
-    value = datetime.time(*q.time)
+    value = datetime.time(*_present(q.time, q))
     locale = parse_locale(loc)
     short = str(locale.time_formats["short"].pattern)
     if q.style == "hour" and "h" in short and value.minute == 0:

@@ -13,11 +13,15 @@ import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from babel import Locale
 from babel.dates import tokenize_pattern
 from babel.numbers import format_decimal, get_currency_name
 from babel.units import UnknownUnitError, format_unit
+
+UnitLength = Literal["short", "long", "narrow"]  # Babel's format_unit lengths
+LENGTHS: tuple[UnitLength, ...] = ("long", "short")  # the ones a source may write
 
 # Several locales per language so that both spellings are recognised ("kilometers"/"kilometres",
 # "percent"/"per cent", "Sep"/"Sept").
@@ -143,7 +147,7 @@ def plural_samples(locale: Locale) -> tuple[Decimal, ...]:
     return tuple(found.values())
 
 
-def unit_forms(unit: str, length: str, locale: Locale) -> list[str]:
+def unit_forms(unit: str, length: UnitLength, locale: Locale) -> list[str]:
     """The words CLDR puts after a number for this unit, one per plural category ("км", "кілометрів")."""
     forms = []
     for sample in plural_samples(locale):
@@ -193,7 +197,7 @@ def _year_words(locale: Locale, lang: str) -> tuple[str, ...]:
     for kind, value in tokens:
         if kind == "field":
             after_year = value[0] == "y"
-        elif after_year and value.strip(SPACES):
+        elif after_year and isinstance(value, str) and value.strip(SPACES):  # not a field: its text
             words.append(value.strip(SPACES))
     return tuple(dict.fromkeys(words + list(EXTRA_YEAR_WORDS.get(lang, ()))))
 
@@ -235,7 +239,7 @@ def vocab(lang: str) -> Vocab:
     units: dict[str, tuple[str, str]] = {}
     for unit in UNITS:
         meaning = UNIT_MEANS.get(lang, {}).get(unit, unit)
-        for length in ("long", "short"):
+        for length in LENGTHS:
             for locale in locales:
                 # where CLDR has no long name (uk "mile"), the short forms are full words: "45 миль"
                 style = "long" if not unit_forms(unit, "long", locale) else length
@@ -250,7 +254,7 @@ def vocab(lang: str) -> Vocab:
         for word in unit_forms(PERCENT_UNIT, "long", locale):
             percent.setdefault(word, "long")
 
-    ambiguous = {w.lower() for u in AMBIGUOUS_UNITS for loc in locales for ln in ("long", "short") for w in unit_forms(u, ln, loc)}
+    ambiguous = {w.lower() for u in AMBIGUOUS_UNITS for loc in locales for ln in LENGTHS for w in unit_forms(u, ln, loc)}
     symbols: dict[str, str] = {}
     names: dict[str, str] = {}
     for code in CURRENCIES:
@@ -263,9 +267,9 @@ def vocab(lang: str) -> Vocab:
             forms = [get_currency_name(code, count, locale) for count in plural_samples(locale)]
             forms.append(locale.currencies.get(code, code))
             for form in forms:
-                for word in (form, _head_word(form)):
-                    if word and word.lower() not in ambiguous and word != code:
-                        names.setdefault(word, code)
+                for name in (form, _head_word(form)):  # the head word may be None
+                    if name and name.lower() not in ambiguous and name != code:
+                        names.setdefault(name, code)
     symbols.update({k: v for k, v in EXTRA_CURRENCY_SYMBOLS.get(lang, {}).items() if k not in symbols})
 
     scales = _scales(locales)
