@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import TypeVar, cast
 
@@ -25,6 +26,7 @@ from babel.numbers import (
 )
 from babel.units import format_unit
 
+from pipeline.document import Span
 from pipeline.localize.quantities import Quantity
 from pipeline.localize.vocab import UnitLength, parse_locale, unit_forms
 
@@ -253,3 +255,18 @@ _RENDERERS = {
     "date": _date,
     "time": _time,
 }
+
+
+def renderer(locale: str) -> Callable[[Span], str]:
+    """How atoms are written in a translation into ``locale``: quantities by Babel, enforced glossary
+    terms as the glossary says, everything else exactly as in the source."""
+    import pipeline.localize.glossary as glossary  # lazily: the glossary module reads YAML
+
+    def render_atom(span: Span) -> str:
+        if span.kind == "quantity":
+            return render(span.value, locale)
+        if span.kind == "term":
+            return glossary.render(span)
+        return span.source
+
+    return render_atom

@@ -1,0 +1,58 @@
+"""Which engine a run gets: pseudo, argos (on a Ray cluster with `cluster:`), or a pivot of two."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pipeline.config import Config
+from pipeline.engines.base import Engine
+
+
+def create(
+    config: Config,
+    source_lang: str,
+    target_lang: str,
+    *,
+    allow_download: bool = True,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Engine:
+    """An engine for one direction. For argos, the package must be installed or downloadable.
+
+    Raises ModelMissing (before anything is written) when it is neither.
+    """
+    if config.engine == "pseudo":
+        from pipeline.engines.pseudo import PseudoEngine
+
+        return PseudoEngine(source_lang, target_lang)
+    from pipeline import packages
+    from pipeline.engines.argos import ArgosEngine
+    from pipeline.errors import ModelMissing
+    from pipeline.languages import PIVOT
+
+    a = config.argos
+
+    def argos(path):
+        if config.cluster:
+            from pipeline.engines.cluster import RayEngine  # imports Ray only when a cluster is asked for
+
+            return RayEngine(path, config)
+        return ArgosEngine(path, a)
+
+    direct = packages.find(a, source_lang, target_lang)
+    if direct is None and PIVOT not in (source_lang, target_lang):
+        legs = ((source_lang, PIVOT), (PIVOT, target_lang))
+        found = [packages.find(a, s, t) for s, t in legs]
+        # pivot when both legs are here, or when the index (as last read) has no direct package
+        if all(found) or (source_lang, target_lang) not in packages.cached_pairs(a):
+            from pipeline.engines.pivot import PivotEngine
+
+            try:
+                chain = [f or packages.ensure(a, s, t, allow_download, progress) for f, (s, t) in zip(found, legs)]
+            except ModelMissing as e:
+                raise ModelMissing(
+                    f"{source_lang}->{target_lang} has no direct package and goes through {PIVOT}: {e} "
+                    f"(`pipeline models install {source_lang} {target_lang}` installs both legs)"
+                ) from None
+            return PivotEngine(*(argos(p.path) for p in chain))
+    installed = direct or packages.ensure(a, source_lang, target_lang, allow_download, progress)
+    return argos(installed.path)
