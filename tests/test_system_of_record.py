@@ -206,21 +206,36 @@ def test_an_interrupted_write_is_completed_by_the_next_run(project, runner):
     assert "Forces moved" not in article(project) and "⟦" not in article(project)
 
 
-def test_editors_on_two_branches_correcting_different_articles_merge_cleanly(project, runner, tmp_path, monkeypatch):
+def merged_clone(project, runner, tmp_path, monkeypatch, first: tuple[str, dict], second: tuple[str, dict]):
+    """Two editors on two git branches, each correcting (sources, {source: target}); the branches
+    merged (git raises on a conflict) and cloned; the clone becomes the working directory."""
     git(project, "init", "-q", "-b", "main")
     git(project, "add", "-A")
     git(project, "commit", "-qm", "translations")
     git(project, "checkout", "-qb", "editor-a")
-    assert correct(runner, "out", "src/en/news", {A: "Наступ почався в четвер."}).exit_code == 0
-    git(project, "commit", "-qam", "a")
+    assert correct(runner, "out", *first).exit_code == 0
+    git(project, "add", "out")  # what editors commit: the output folder (their exchange files stay theirs)
+    git(project, "commit", "-qm", "a")
     git(project, "checkout", "-q", "main")
-    assert correct(runner, "out", "src/en/other.md", {"Something else happened today.": "Сьогодні сталося інше."}).exit_code == 0
-    git(project, "add", "-A")
+    assert correct(runner, "out", *second).exit_code == 0
+    git(project, "add", "out")
     git(project, "commit", "-qm", "b")
-    git(project, "merge", "-q", "--no-edit", "editor-a")  # raises on a conflict
+    git(project, "merge", "-q", "--no-edit", "editor-a")
     clone = tmp_path / "merged"
     git(tmp_path, "clone", "-q", str(project), str(clone))
     monkeypatch.chdir(clone)
+    return clone
+
+
+def test_editors_on_two_branches_correcting_different_articles_merge_cleanly(project, runner, tmp_path, monkeypatch):
+    clone = merged_clone(
+        project,
+        runner,
+        tmp_path,
+        monkeypatch,
+        ("src/en/news", {A: "Наступ почався в четвер."}),
+        ("src/en/other.md", {"Something else happened today.": "Сьогодні сталося інше."}),
+    )
     result = runner.invoke(main, ["translate", "src/en", "--to", "uk", "--out", "out"])
     assert result.exit_code == 0 and "0 translated" in result.stdout
     assert git(clone, "status", "--porcelain") == ""
@@ -230,19 +245,14 @@ def test_editors_on_two_branches_correcting_different_articles_merge_cleanly(pro
 
 
 def test_editors_on_two_branches_correcting_different_paragraphs_of_one_article_merge_cleanly(project, runner, tmp_path, monkeypatch):
-    git(project, "init", "-q", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-qm", "translations")
-    git(project, "checkout", "-qb", "editor-a")
-    assert correct(runner, "out", "src/en/news", {A: "Наступ почався в четвер."}).exit_code == 0
-    git(project, "commit", "-qam", "a")
-    git(project, "checkout", "-q", "main")
-    assert correct(runner, "out", "src/en/news", {"- another point": "ще один пункт", "another point": "ще один пункт"}).exit_code == 0
-    git(project, "commit", "-qam", "b")
-    git(project, "merge", "-q", "--no-edit", "editor-a")  # raises on a conflict
-    clone = tmp_path / "merged"
-    git(tmp_path, "clone", "-q", str(project), str(clone))
-    monkeypatch.chdir(clone)
+    clone = merged_clone(
+        project,
+        runner,
+        tmp_path,
+        monkeypatch,
+        ("src/en/news", {A: "Наступ почався в четвер."}),
+        ("src/en/news", {"another point": "ще один пункт"}),
+    )
     result = runner.invoke(main, ["translate", "src/en", "--to", "uk", "--out", "out"])
     assert result.exit_code == 0 and "0 translated" in result.stdout, result.output
     text = (clone / "out/uk/news/kursk.md").read_text()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from lxml import etree
 
-from pipeline.formats.codes import Code, code_problem
+from pipeline.formats.codes import Code, Piece, Text, code_problem
 
 STATES = ("initial", "translated", "reviewed", "final")
 MAX_BYTES = 50 * 1024 * 1024
@@ -286,3 +286,19 @@ def indent(element: etree._Element, leaves: frozenset[str], level: int = 0) -> N
 def serialize_xml(root: etree._Element, leaves: frozenset[str]) -> bytes:
     indent(root, leaves)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+class InlineReader:
+    """Reads an element's mixed content into pieces: its text, each child as the format says
+    (``_inline``), and each child's tail. XLIFF's and TMX's readers differ only in ``_inline``."""
+
+    def _walk(self, element: etree._Element, started: dict[str, int]) -> list[Piece]:
+        out: list[Piece] = [Text(element.text)] if element.text else []
+        for child in element:
+            out.extend(self._inline(child, started))
+            if child.tail:
+                out.append(Text(child.tail))
+        return out
+
+    def _inline(self, child: etree._Element, started: dict[str, int]) -> list[Piece]:
+        raise NotImplementedError

@@ -38,6 +38,7 @@ from pipeline import __version__
 from pipeline.formats.base import (
     Exchange,
     ExchangeError,
+    InlineReader,
     Unit,
     UnitError,
     append_text,
@@ -248,7 +249,7 @@ def _variants(tu: etree._Element, source_lang: str) -> tuple[etree._Element, str
     return source, target_lang, target
 
 
-class _SegReader:
+class _SegReader(InlineReader):
     """Reads a source `<seg>` and then its target's into pieces; the source defines the codes."""
 
     def __init__(self) -> None:
@@ -266,14 +267,6 @@ class _SegReader:
         return tuple(
             Code(n, found["kind"], found["open"], found["close"] if found["paired"] else None) for n, found in sorted(self.found.items())
         )
-
-    def _walk(self, element: etree._Element, started: dict[str, int]) -> list[Piece]:
-        out: list[Piece] = [Text(element.text)] if element.text else []
-        for child in element:
-            out.extend(self._inline(child, started))
-            if child.tail:
-                out.append(Text(child.tail))
-        return out
 
     def _inline(self, child: etree._Element, started: dict[str, int]) -> list[Piece]:
         if not isinstance(child.tag, str):  # a comment

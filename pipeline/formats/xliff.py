@@ -44,6 +44,7 @@ from pipeline.formats.base import (
     STATES,
     Exchange,
     ExchangeError,
+    InlineReader,
     Unit,
     UnitError,
     append_text,
@@ -342,7 +343,7 @@ def _plain(element: etree._Element, ns: str) -> str:
     return "".join(parts)
 
 
-class _CodeReader:
+class _CodeReader(InlineReader):
     """Reads a `<source>` and then its `<target>` into pieces; the source defines the codes.
 
     An inline code's number is its id when the source defines it (id="N", or a copy of one);
@@ -373,14 +374,6 @@ class _CodeReader:
             close = (found["close"] or self.data.get(_data_id(n, end=True), "")) if found["paired"] else None
             codes.append(Code(n, found["kind"], open, close))
         return tuple(codes)
-
-    def _walk(self, element: etree._Element, started: dict[str, int]) -> list[Piece]:
-        out: list[Piece] = [Text(element.text)] if element.text else []
-        for child in element:
-            out.extend(self._inline(child, started))
-            if child.tail:
-                out.append(Text(child.tail))
-        return out
 
     def _inline(self, child: etree._Element, started: dict[str, int]) -> list[Piece]:
         if not isinstance(child.tag, str):  # a comment
