@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline.document import Block, Document, ModelId
@@ -358,7 +358,6 @@ class Stored:
 
     record: Record | None
     pending: Record | None = None
-    paths: tuple[Path, ...] = field(default_factory=tuple)
 
     @property
     def latest(self) -> Record | None:

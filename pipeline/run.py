@@ -121,11 +121,6 @@ class _Direction:
     fresh: set[str] = field(default_factory=set)  # texts the engine translated in this run
 
 
-def open_memory(config: Config, lock: bool = True) -> Memory | None:
-    path = config.memory_path
-    return Memory(path, lock=lock) if path is not None else None
-
-
 def fingerprint(config: Config) -> str:
     """The settings that shape the outputs besides the translations: a record made under other
     ones is written again, even when its source did not change."""
@@ -690,11 +685,8 @@ class _KnownByHash(dict):
     def get(self, text, default=None):
         return self[text] if text in self else default
 
-    def __iter__(self):  # no texts are kept, only hashes: set(known) is meaningless
-        raise TypeError("iterate hashes with .hashes()")
-
-    def hashes(self):
-        return dict.keys(self)
+    def __iter__(self):  # no texts are kept, only hashes: set(known) would be meaningless
+        raise TypeError("an article's known translations are looked up by text, not listed")
 
 
 class _Layered(Mapping):
