@@ -214,20 +214,11 @@ def engine_limit(spec: dict) -> dict:
     corpus = Corpus.load(article_paths(spec["articles"]))
     tokens = tokenize(corpus.sentences, Path(spec["package"]))
     c = argos_config(spec)
-    translator = ArgosEngine(Path(spec["package"]), c).translator  # loads the model (timed by the hook)
+    engine = ArgosEngine(Path(spec["package"]), c)
+    translator = engine.translator  # loads the model (timed by the hook)
     started = time.perf_counter()
-    translator.translate_batch(
-        tokens,
-        max_batch_size=c.max_batch_tokens,
-        batch_type="tokens",
-        beam_size=c.beam_size,
-        length_penalty=c.length_penalty,
-        repetition_penalty=c.repetition_penalty,
-        no_repeat_ngram_size=c.no_repeat_ngram_size,
-        replace_unknowns=True,
-        min_decoding_length=c.force_length,
-        max_decoding_length=c.force_length,
-    )
+    # the pipeline's own decoding options: with force_length, min = max = force_length
+    translator.translate_batch(tokens, **engine.decoding_options(c.force_length))
     seconds = time.perf_counter() - started
     return _result(corpus, seconds, log, settings=_settings(c))
 

@@ -95,7 +95,7 @@ class ArgosEngine:
                     [tokens[i] for i in batch],
                     target_prefix=[[prefix] for _ in batch] if prefix else None,
                     asynchronous=True,
-                    **self._options(cap),
+                    **self.decoding_options(cap),
                 )
                 for i, future in zip(batch, submitted):
                     futures[i], caps[i] = future, cap
@@ -108,11 +108,12 @@ class ArgosEngine:
         cluster worker runs (engines/cluster.py); the same decoding options as translate()."""
         prefix = self.package.target_prefix or None
         results = self.translator.translate_batch(
-            tokens, target_prefix=[[prefix] for _ in tokens] if prefix else None, **self._options(cap)
+            tokens, target_prefix=[[prefix] for _ in tokens] if prefix else None, **self.decoding_options(cap)
         )
         return [self._finish(r, cap) for r in results]
 
-    def _options(self, cap: int) -> dict:
+    def decoding_options(self, cap: int) -> dict:
+        """translate_batch's keyword arguments for this engine's settings, decoding at most cap tokens."""
         c = self.config
         return dict(
             max_batch_size=c.max_batch_tokens,

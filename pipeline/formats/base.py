@@ -290,7 +290,18 @@ def serialize_xml(root: etree._Element, leaves: frozenset[str]) -> bytes:
 
 class InlineReader:
     """Reads an element's mixed content into pieces: its text, each child as the format says
-    (``_inline``), and each child's tail. XLIFF's and TMX's readers differ only in ``_inline``."""
+    (``_inline``), and each child's tail. XLIFF's and TMX's readers differ only in ``_inline`` and
+    in how they name a pair left open (``_unclosed``)."""
+
+    def pieces(self, element: etree._Element) -> list[Piece]:
+        started: dict[str, int] = {}  # the id of an opening code whose closing one has not come yet -> N
+        out = self._walk(element, started)
+        if started:
+            raise UnitError(self._unclosed(next(iter(started))))
+        return out
+
+    def _unclosed(self, started: str) -> str:
+        raise NotImplementedError
 
     def _walk(self, element: etree._Element, started: dict[str, int]) -> list[Piece]:
         out: list[Piece] = [Text(element.text)] if element.text else []

@@ -256,12 +256,8 @@ class _SegReader(InlineReader):
         self.in_source = True
         self.found: dict[int, dict] = {}  # N -> what the source says of it (kind, open, close, paired)
 
-    def pieces(self, seg: etree._Element) -> list[Piece]:
-        started: dict[str, int] = {}  # i of a <bpt> whose <ept> has not come yet -> N
-        out = self._walk(seg, started)
-        if started:
-            raise UnitError(f"<bpt i={label(next(iter(started)))}> has no <ept>")
-        return out
+    def _unclosed(self, started: str) -> str:
+        return f"<bpt i={label(started)}> has no <ept>"
 
     def codes(self) -> tuple[Code, ...]:
         return tuple(

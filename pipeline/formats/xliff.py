@@ -357,12 +357,8 @@ class _CodeReader(InlineReader):
         self.numbers: dict[str, int] = {}  # code id in the source -> N
         self.found: dict[int, dict] = {}  # N -> what the source says of it (kind, open, close, paired)
 
-    def pieces(self, element: etree._Element) -> list[Piece]:
-        started: dict[str, int] = {}  # id of an <sc> whose <ec> has not come yet -> N
-        out = self._walk(element, started)
-        if started:
-            raise UnitError(f"<sc id={label(next(iter(started)))}> has no <ec> (and is not isolated)")
-        return out
+    def _unclosed(self, started: str) -> str:
+        return f"<sc id={label(started)}> has no <ec> (and is not isolated)"
 
     def codes(self) -> tuple[Code, ...]:
         """The codes the source defines, with their Markdown from the data their elements refer to,
