@@ -154,14 +154,14 @@ def argos_version() -> str:
 
 def argos_config(spec: dict):
     """The pipeline's ArgosConfig defaults, with the arm's overrides and the forced length."""
-    from pipeline.config import ArgosConfig
+    from pipeline.core.config import ArgosConfig
 
     overrides = {k: v for k, v in spec.get("settings", {}).items() if v is not None}
     return dataclasses.replace(ArgosConfig(), force_length=spec["length"], **overrides)
 
 
 def pipeline_run(spec: dict) -> dict:
-    """Arm (b): ``pipeline.run.translate`` over the articles folder, as `pipeline translate` runs
+    """Arm (b): ``pipeline.commands.run.translate`` over the articles folder, as `pipeline translate` runs
     it: discovery, Markdown segmentation, placeholders, the engine, restoring and alignment, and
     writing the article, the JSON alignment and the review page to a temporary folder. The
     translation memory is off (``Config(memory=None)``), so every sentence reaches the engine.
@@ -169,8 +169,9 @@ def pipeline_run(spec: dict) -> dict:
     With ``engine="pseudo"`` it measures the pipeline's own cost without any model.
     """
     log = watch_translators(force_length=None)
-    from pipeline import paths, run
-    from pipeline.config import Config
+    from pipeline.commands import run
+    from pipeline.core import paths
+    from pipeline.core.config import Config
 
     articles = article_paths(spec["articles"])
     corpus = Corpus.load(articles)

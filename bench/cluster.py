@@ -7,7 +7,7 @@ Arms, on the same NTREX articles, en->uk, with the benchmark model (bench/model.
 transformer-base, forced to decode --length tokens per sentence; its outputs are noise, never
 translations), translation memory off, outputs written to a temporary folder:
 
-- local: `pipeline.run.translate` with the argos engine at the defaults (inter_threads = cores,
+- local: `pipeline.commands.run.translate` with the argos engine at the defaults (inter_threads = cores,
   intra_threads 1); the model load is not timed.
 - ray: the same run with `cluster: local` and two single-thread actors (ray.actors 2, ray.threads
   1) on a Ray started here with num_cpus = cores; actors started and models loaded before timing.
@@ -48,7 +48,8 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def translate(config, articles: list[Path], out: Path, root: Path | None = None):
-    from pipeline import paths, run
+    from pipeline.commands import run
+    from pipeline.core import paths
 
     request = run.Request(
         inputs=(str(root or articles[0].parent),),
@@ -78,7 +79,7 @@ def main() -> None:
         installed = model.install(archive, tmp / "packages")
         articles = article_paths(args.articles)
         sentences = len(Corpus.load(articles).sentences)
-        from pipeline.config import ArgosConfig, Config, RayConfig
+        from pipeline.core.config import ArgosConfig, Config, RayConfig
 
         local = Config(memory=None, argos=ArgosConfig(force_length=args.length))
         rows = []

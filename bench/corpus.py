@@ -1,7 +1,7 @@
 """The benchmark corpus: NTREX-128 English news articles, counted once for every arm.
 
 Every arm is charged for the same work: the sentences of the articles' body paragraphs, as the
-pipeline's own splitter cuts them (``pipeline.sentences.split(paragraph, "en")``), and their
+pipeline's own splitter cuts them (``pipeline.segment.sentences.split(paragraph, "en")``), and their
 source tokens under the package's SentencePiece model. The baseline is given the same splitter,
 so all arms translate the same sentences; each arm also reports what actually reached the model.
 """
@@ -30,7 +30,7 @@ def paragraphs(path: Path) -> list[str]:
 
 
 def split_sentences(paragraph: str, lang: str = "en") -> list[str]:
-    from pipeline.sentences import split
+    from pipeline.segment.sentences import split
 
     return split(paragraph, lang)
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/fuzz.py [--minutes M] [--only read|exchange] [--seed S]
 
 Targets:
-  read      pipeline.read.load on random bytes, and on Markdown-ish text built from fragments that
+  read      pipeline.articles.read.load on random bytes, and on Markdown-ish text built from fragments that
             have broken things before (front matter with anchors, aliases, tags and duplicate
             keys; shortcodes; private-use characters; deep nesting; tables; mixed line endings;
             byte order marks), written to a file and read as an article.
@@ -38,9 +38,10 @@ sys.path.insert(0, str(ROOT))
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from pipeline import formats, read  # noqa: E402
-from pipeline.config import Config  # noqa: E402
-from pipeline.errors import InputError  # noqa: E402
+from pipeline import formats  # noqa: E402
+from pipeline.articles import read  # noqa: E402
+from pipeline.core.config import Config  # noqa: E402
+from pipeline.core.errors import InputError  # noqa: E402
 from pipeline.formats import Exchange, ExchangeError, Unit  # noqa: E402
 
 PER_INPUT = 10.0  # seconds; the slowest legitimate input here takes well under one

@@ -150,11 +150,11 @@ def main() -> None:
 
 
 def blocks(data) -> None:
-    """The pipeline's own rule (pipeline.detect.block_language): how often a block of the article's
+    """The pipeline's own rule (pipeline.segment.detect.block_language): how often a block of the article's
     language is wrongly called another, and how often a foreign block of the same script is found."""
-    from pipeline import detect
+    from pipeline.segment import detect
 
-    print("\n| blocks (pipeline.detect.block_language) | flagged as another language |\n|---|---|")
+    print("\n| blocks (pipeline.segment.detect.block_language) | flagged as another language |\n|---|---|")
     for lang in ("uk", "en"):
         texts = data[(lang, "news-short")] + [s for s in data.get((lang, "news-all"), [])]
         wrong = sum(detect.block_language(t, lang) is not None for t in texts)

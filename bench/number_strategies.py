@@ -29,10 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import localize, sentences  # noqa: E402  (after sys.path is set)
-from pipeline.config import ArgosConfig  # noqa: E402  (after sys.path is set)
+from pipeline import localize  # noqa: E402  (after sys.path is set)
+from pipeline.core.config import ArgosConfig  # noqa: E402  (after sys.path is set)
 from pipeline.engines.pseudo import PseudoEngine  # noqa: E402  (after sys.path is set)
-from pipeline.protect import TAG_RE, Text, alerts, mask, renumber, restore, scan_text, urls  # noqa: E402  (after sys.path is set)
+from pipeline.segment import sentences  # noqa: E402  (after sys.path is set)
+from pipeline.segment.protect import TAG_RE, Text, alerts, mask, renumber, restore, scan_text, urls  # noqa: E402  (after sys.path is set)
 
 SHARED = ROOT.parent / "shared" / "data"
 
@@ -75,7 +76,7 @@ class Lossy:
 
 def copy_engine(kind: str):
     from pipeline.engines.argos import ArgosEngine
-    from pipeline.packages import install_file
+    from pipeline.engines.packages import install_file
     from tests.conftest import corpus_texts
     from tests.fixtures.argos_package import build_package
 

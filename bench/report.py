@@ -285,7 +285,7 @@ def header_section(info: dict) -> str:
             f"d_model {mod['shape']['d_model']}, {mod['shape']['heads']} heads, FFN {mod['shape']['ffn']}), SentencePiece "
             f"vocabulary {mod['vocabulary']:,} pieces (asked for 32,000), {mod['quantization']}, {mod['archive_mb']:.0f} MB archive. "
             "**Random weights: its outputs are noise, never translations.**",
-            f"- Pipeline defaults (`pipeline.config.ArgosConfig()`): beam {d['beam_size']}, inter_threads {d['inter_threads']} "
+            f"- Pipeline defaults (`pipeline.core.config.ArgosConfig()`): beam {d['beam_size']}, inter_threads {d['inter_threads']} "
             f"(0 = one per core), intra_threads {d['intra_threads']}, max_batch_tokens {d['max_batch_tokens']}, {d['compute_type']}",
             *quick,
         ]

@@ -62,7 +62,7 @@ def splitters(lang: str) -> dict:
     import sentencex
     from tokenize_uk import tokenize_sents
 
-    from pipeline import sentences
+    from pipeline.segment import sentences
 
     out = {
         "pipeline (sentences.split)": lambda text: sentences.split(text, lang),

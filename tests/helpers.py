@@ -6,10 +6,11 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline import align, markdown
-from pipeline.config import Config
+from pipeline.articles import markdown
+from pipeline.articles.read import load
+from pipeline.assemble import align
+from pipeline.core.config import Config
 from pipeline.engines.base import Translated
-from pipeline.read import load
 
 
 class FakeEngine:

@@ -9,10 +9,10 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from pipeline import records
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
-from pipeline.hashes import file_sha256
+from pipeline.core.errors import ExitStatus
+from pipeline.core.hashes import file_sha256
+from pipeline.store import records
 from tests.conftest import EXAMPLES, SHARED
 
 OTEL = EXAMPLES / "otel-blog"
@@ -47,7 +47,7 @@ def test_adopted_translations_are_human_fresh_and_never_rewritten(site, runner):
     assert origins.count("human") >= 10 and record.outputs[0] == ("uk/" + EDITED, file_sha256(before[EDITED]))
     assert (site / "out/records/sources.txt").read_text() == "../en\n"
     data = bilingual(site, EDITED)
-    jsonschema.validate(data, json.loads(resources.files("pipeline.outputs").joinpath("alignment.schema.json").read_text()))
+    jsonschema.validate(data, json.loads(resources.files("pipeline.assemble").joinpath("alignment.schema.json").read_text()))
     title = next(b for b in data["blocks"] if b.get("key") == "title")
     assert title["sentences"][0]["origin"] == "human" and data["engine"] == "human"
     check = runner.invoke(main, ["check", "en", "--out", "out", "--json"])

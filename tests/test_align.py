@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline import flags
+from pipeline.core import flags
 from tests.helpers import structure, translate
 
 TAGS = re.compile(r"</?[xg]\d+/?>")
@@ -33,7 +33,7 @@ def test_blocks_already_in_the_target_language_are_kept_and_flagged(tmp_path):
 
 
 def test_engine_flags_reach_the_sentence(tmp_path):
-    from pipeline import align
+    from pipeline.assemble import align
     from pipeline.engines.base import Translated
     from tests.helpers import FakeEngine, document
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
+from pipeline.core.errors import ExitStatus
 from tests.test_run import ARTICLE
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from pipeline import formats
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
-from pipeline.exchange import editor_text
+from pipeline.commands.exchange import editor_text
+from pipeline.core.errors import ExitStatus
 from tests.test_run import ARTICLE
 
 EDITED = "Наступ почався в четвер."

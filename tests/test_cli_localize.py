@@ -8,9 +8,9 @@ import shutil
 import pytest
 
 from pipeline.cli import main
+from pipeline.core.errors import ExitStatus
 from pipeline.engines.pseudo import PseudoEngine
-from pipeline.errors import ExitStatus
-from pipeline.protect import TAG_RE
+from pipeline.segment.protect import TAG_RE
 from tests.conftest import EXAMPLES, ROOT, SHARED
 
 SEED = EXAMPLES / "news" / "zelensky-kursk-advance.md"

@@ -4,7 +4,7 @@ import json
 import shutil
 
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
+from pipeline.core.errors import ExitStatus
 
 
 def test_list_shows_installed_and_missing(installed, runner):

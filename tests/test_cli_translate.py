@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
+from pipeline.core.errors import ExitStatus
 from tests.conftest import EXAMPLES, SHARED
 from tests.helpers import structure
 
@@ -238,7 +238,7 @@ def test_a_damaged_model_is_one_line_and_nothing_is_written(installed, runner, a
 
 
 def test_an_unexpected_bug_is_one_line(installed, runner, articles, tmp_path, monkeypatch):
-    from pipeline import align
+    from pipeline.assemble import align
 
     def broken(*a, **k):
         raise ZeroDivisionError("boom")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import packages, run
-from pipeline.config import ArgosConfig, Config, RayConfig
-from pipeline.engines import create
+from pipeline.commands import run
+from pipeline.core.config import ArgosConfig, Config, RayConfig
+from pipeline.engines import create, packages
 from pipeline.engines.argos import ArgosEngine
 from tests.conftest import EXAMPLES
 
@@ -99,8 +99,8 @@ def test_the_package_reaches_a_worker_without_the_path(installed, ray_cluster, t
 
 
 def test_cluster_settings_are_checked():
-    from pipeline.config import validate
-    from pipeline.errors import ConfigError
+    from pipeline.core.config import validate
+    from pipeline.core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="cluster"):
         validate(Config(cluster="head:10001"))

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import config
-from pipeline.errors import ConfigError
+from pipeline.core import config
+from pipeline.core.errors import ConfigError
 from tests.conftest import ROOT
 
 

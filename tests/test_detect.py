@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from pipeline import markdown, segment
-from pipeline.detect import block_language, document_language
+from pipeline.articles import markdown
+from pipeline.segment import blocks as segment
+from pipeline.segment.detect import block_language, document_language
 from tests.conftest import EXAMPLES
 
 

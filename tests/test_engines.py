@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import json
 
-from pipeline import flags, packages
-from pipeline.config import ArgosConfig, Config
-from pipeline.engines import create
+from pipeline.core import flags
+from pipeline.core.config import ArgosConfig, Config
+from pipeline.engines import create, packages
 from pipeline.engines.argos import ArgosEngine, _buckets
 from pipeline.engines.pseudo import PseudoEngine
 

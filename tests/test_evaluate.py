@@ -140,7 +140,7 @@ def test_each_check():
 
 
 def test_a_block_only_in_the_translation_is_scored_with_the_one_before(argos_env, tmp_path):
-    from pipeline.config import Config
+    from pipeline.core.config import Config
 
     (tmp_path / "ref.md").write_text("# Заголовок\n\nПерший абзац.\n\nДругий абзац.\n")
     (tmp_path / "hyp.md").write_text("# Заголовок\n\nПерший абзац.\n\nВставка перекладача, довга.\n\nДругий абзац.\n")

@@ -85,7 +85,7 @@ def test_perturbation_truth_is_consistent():
 
 
 def test_glossary_terms_anchor_across_languages(tmp_path):
-    from pipeline.config import Config
+    from pipeline.core.config import Config
     from pipeline.evaluate.align import unit_of
 
     (tmp_path / "uk").mkdir()

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
+from pipeline.core.errors import ExitStatus
 from tests.conftest import ROOT
 from tests.helpers import correct
 from tests.test_run import ARTICLE

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline import frontmatter
+from pipeline.articles import frontmatter
 
 
 def fm(yaml_text: str, keys=("title",)):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
+from pipeline.core.errors import ExitStatus
 from tests.helpers import structure
 
 BAD = pathlib.Path(__file__).parent / "bad_files"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import markdown
-from pipeline.protect import Atom, Close, Open, Text, has_words
+from pipeline.articles import markdown
+from pipeline.segment.protect import Atom, Close, Open, Text, has_words
 from tests.conftest import EXAMPLES, SHARED
 from tests.helpers import prose, structure, translate
 
@@ -168,9 +168,9 @@ def test_shortcodes_are_hidden_behind_characters_the_text_does_not_use():
 
 
 def test_a_text_using_every_candidate_character_is_refused(tmp_path, monkeypatch):
-    from pipeline.config import Config
-    from pipeline.errors import InputError
-    from pipeline.read import load
+    from pipeline.articles.read import load
+    from pipeline.core.config import Config
+    from pipeline.core.errors import InputError
 
     monkeypatch.setattr(markdown, "_SENTINEL_RANGES", ((0xE000, 0xE003),))
     (tmp_path / "a.md").write_text("\ue000\ue001\ue002\ue003 {{< x >}} words.\n")

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.hashes import text_hash
-from pipeline.memory import Busy, Entry, Memory
+from pipeline.core.hashes import text_hash
+from pipeline.store.memory import Busy, Entry, Memory
 
 
 def entry(text, target, origin="machine", model="m", version="1", settings="{}", engine="argos"):
@@ -56,7 +56,7 @@ def test_human_by_hash(tmp_path):
 def test_a_memory_of_format_1_keeps_its_editors_text_as_final_markdown(tmp_path):
     import sqlite3
 
-    from pipeline.memory import LEGACY_HUMAN, SCHEMA
+    from pipeline.store.memory import LEGACY_HUMAN, SCHEMA
 
     path = tmp_path / "m.sqlite"
     db = sqlite3.connect(path)

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from pipeline import flags
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
+from pipeline.core import flags
+from pipeline.core.errors import ExitStatus
 
 UK_ARTICLE = """---
 title: Новини з фронту

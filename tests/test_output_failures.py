@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
+from pipeline.core.errors import ExitStatus
 from tests.test_run import ARTICLE
 
 

@@ -8,7 +8,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from pipeline.outputs import alignment_json, review_html
+from pipeline.assemble import alignment_json, review_html
 from tests.helpers import translate
 
 HOSTILE = (
@@ -18,7 +18,7 @@ HOSTILE = (
 
 
 def schema():
-    return json.loads(resources.files("pipeline.outputs").joinpath("alignment.schema.json").read_text())
+    return json.loads(resources.files("pipeline.assemble").joinpath("alignment.schema.json").read_text())
 
 
 def test_alignment_json_follows_its_schema(tmp_path):

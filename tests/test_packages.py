@@ -10,9 +10,9 @@ from typing import ClassVar
 
 import pytest
 
-from pipeline import packages
-from pipeline.config import ArgosConfig
-from pipeline.errors import ModelMissing, PipelineError
+from pipeline.core.config import ArgosConfig
+from pipeline.core.errors import ModelMissing, PipelineError
+from pipeline.engines import packages
 
 CONFIG = ArgosConfig()
 

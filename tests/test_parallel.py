@@ -6,8 +6,8 @@ import dataclasses
 import shutil
 from pathlib import Path
 
-from pipeline import run
-from pipeline.config import Config
+from pipeline.commands import run
+from pipeline.core.config import Config
 from tests.conftest import EXAMPLES
 
 

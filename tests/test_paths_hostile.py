@@ -8,7 +8,7 @@ import os
 import pytest
 
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
+from pipeline.core.errors import ExitStatus
 from tests.test_run import ARTICLE
 
 
@@ -67,7 +67,7 @@ def test_the_output_folder_cannot_be_the_sources_and_inside_them_it_is_never_rea
 
 def test_a_source_edited_during_the_run_fails_that_article_only(src, runner, monkeypatch):
     (src / "other.md").write_text("# Other\n\nSomething else happened today.\n")
-    from pipeline import run
+    from pipeline.commands import run
 
     original = run._Run._window
 

@@ -15,10 +15,10 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline import markdown
-from pipeline.config import Config
-from pipeline.errors import InputError
-from pipeline.read import load
+from pipeline.articles import markdown
+from pipeline.articles.read import load
+from pipeline.core.config import Config
+from pipeline.core.errors import InputError
 from tests.helpers import prose, structure, translate
 
 PSEUDO = lambda s: "\u27e6uk\u27e7 " + s  # noqa: E731  what the pseudo engine does to a sentence
@@ -290,7 +290,7 @@ def _raw_offsets(raw: str) -> list[int]:
 @SETTINGS
 @given(mixed_endings())
 def test_line_endings_outside_translated_regions_come_out_as_written(raw):
-    from pipeline.outputs import article
+    from pipeline.assemble import article
 
     assume(raw.strip())
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from pipeline.document import Span
-from pipeline.protect import Atom, Close, Open, Text, alerts, assemble, has_words, mask, pieces, renumber, restore, urls
+from pipeline.core.document import Span
+from pipeline.segment.protect import Atom, Close, Open, Text, alerts, assemble, has_words, mask, pieces, renumber, restore, urls
 
 
 def test_mask_numbers_atoms_and_pairs_in_order():
@@ -73,7 +73,7 @@ def test_fallback_reports_lost_atoms_by_their_number_in_the_sentence():
 
 
 def test_atoms_that_read_as_words_are_escaped_with_the_text_around_them():
-    from pipeline.markdown import escape
+    from pipeline.articles.markdown import escape
 
     seg = renumber("<x1/>. one", (Span("quantity", "1", None, None),))
     text, _ = restore("<x1/>. one", seg, escape=escape, render=lambda span: "1")

@@ -7,10 +7,10 @@ import socket
 
 import pytest
 
-from pipeline import read as read_module
-from pipeline.config import Config
-from pipeline.errors import InputError
-from pipeline.read import NoProse, load, read_bytes
+from pipeline.articles import read as read_module
+from pipeline.articles.read import NoProse, load, read_bytes
+from pipeline.core.config import Config
+from pipeline.core.errors import InputError
 
 
 def write(tmp_path, data: bytes, name="a.md"):
@@ -89,7 +89,7 @@ def test_only_regular_files_are_read(tmp_path, make, reason):
 def test_a_file_swapped_for_a_fifo_after_the_check_is_refused_on_the_open_descriptor(tmp_path, monkeypatch):
     path = tmp_path / "a.md"
     os.mkfifo(path)
-    monkeypatch.setattr("pipeline.read.not_regular", _regular_first(read_module.not_regular))
+    monkeypatch.setattr("pipeline.articles.read.not_regular", _regular_first(read_module.not_regular))
     with pytest.raises(InputError, match=r"not a regular file \(a FIFO\)"):
         read_bytes(path, "a.md", 1000)
 
@@ -163,7 +163,7 @@ def test_plain_text_paragraphs(tmp_path):
     ],
 )
 def test_line_endings_of_a_file_that_mixes_them(raw, text, newline, endings):
-    from pipeline.read import split_line_endings
+    from pipeline.articles.read import split_line_endings
 
     assert split_line_endings(raw) == (text, newline, endings)
 
@@ -174,7 +174,7 @@ def test_a_mixed_file_remembers_each_ending(tmp_path):
 
 
 def test_elements_are_lines_markup_numbers_and_sentence_ends():
-    from pipeline.read import count_elements
+    from pipeline.articles.read import count_elements
 
     assert count_elements("Plain words and more words") == 0
     assert count_elements("# Title\n\n*a* [b](c) 12 and 3,456.\n- item\n") == 19
@@ -182,7 +182,7 @@ def test_elements_are_lines_markup_numbers_and_sentence_ends():
 
 
 def test_a_file_with_too_many_elements_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
-    from pipeline import markdown
+    from pipeline.articles import markdown
 
     path = write(tmp_path, b"| a | b |\n|---|---|\n" + b"| 1 | 2 |\n" * 2000)
     monkeypatch.setattr(markdown, "parse", lambda *a, **k: pytest.fail("parsed"))

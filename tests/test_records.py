@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline import records
+from pipeline.store import records
 
 BLOCKS = st.lists(st.sampled_from("abcde"), max_size=14)
 

@@ -17,12 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline import records
 from pipeline.cli import main
-from pipeline.config import load as load_config
-from pipeline.exchange import base_of
+from pipeline.commands.exchange import base_of
+from pipeline.core.config import load as load_config
 from pipeline.review import app as review_app
 from pipeline.review.project import Project
+from pipeline.store import records
 
 ARTICLE = """---
 title: Kursk operation

@@ -13,8 +13,8 @@ import zipfile
 import pytest
 
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
-from pipeline.memory import Memory
+from pipeline.core.errors import ExitStatus
+from pipeline.store.memory import Memory
 from tests.conftest import ROOT
 from tests.helpers import correct
 
@@ -128,7 +128,7 @@ def test_a_concurrent_run_fails_clearly(project, runner):
 
 SLOW_RUN = """
 import sys, time
-from pipeline import run
+from pipeline.commands import run
 from pipeline.engines.pseudo import PseudoEngine
 run.CHUNK = 5
 original = PseudoEngine.translate
@@ -171,7 +171,7 @@ def test_killed_run_resumes_without_losing_work(project, runner):
 
 
 def test_a_sentence_repeated_in_a_later_window_is_not_translated_again(project, runner, monkeypatch):
-    from pipeline import run
+    from pipeline.commands import run
 
     monkeypatch.setattr(run, "WINDOW_FILES", 1)  # one article per window
     (project / "articles" / "again.md").write_text("# What is known\n\nIt forced Russia to divert resources.\n")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import sentences
+from pipeline.segment import sentences
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_one_unbreakable_word_is_left_whole():
 def test_a_long_ukrainian_paragraph_is_split_as_a_whole_but_only_around_punctuation():
     import time
 
-    from pipeline.sentences import LONG, _sentences, splitter
+    from pipeline.segment.sentences import LONG, _sentences, splitter
 
     sentence = "Президент заявив, що війська просунулися на 2,5 км. Це сталося вчора! Чи так? "
     words = " ".join(["слово"] * 3000)

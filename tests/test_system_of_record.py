@@ -10,9 +10,9 @@ import subprocess
 
 import pytest
 
-from pipeline import records
 from pipeline.cli import main
-from pipeline.errors import ExitStatus
+from pipeline.core.errors import ExitStatus
+from pipeline.store import records
 from tests.helpers import correct, rewrite, structure
 from tests.test_run import ARTICLE
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import align
+from pipeline.assemble import align
 from tests.conftest import EXAMPLES
 from tests.helpers import FakeEngine, document, prose, structure
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import config_option, error, language, load_config, reports_errors
-from pipeline.errors import ExitStatus
+from pipeline.core.errors import ExitStatus
 
 
 @click.command()
@@ -45,7 +45,7 @@ def adopt(sources, translations, out_dir, target, source, key, threshold, dry_ru
     never changed. Pairs the alignment is not sure of are listed for review. Exit 1 when an
     article's structure differs from its translation's (it is reported, with where) or it failed.
     """
-    from pipeline.evaluate import adopt as adopting
+    from pipeline.commands import adopt as adopting
     from pipeline.evaluate.align import DEFAULT_THRESHOLD
 
     config = load_config(config_path)

@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import config_option, error, load_config, quiet, quiet_option, reports_errors
-from pipeline.errors import ExitStatus
-from pipeline.paths import shown
+from pipeline.core.errors import ExitStatus
+from pipeline.core.paths import shown
 
 
 @click.command()
@@ -30,7 +30,7 @@ def check(sources, out_dir, target, as_json, show_all, config_path, quiet_flag) 
     no translation memory, the same answer in a fresh clone. Exit 0 when everything is fresh,
     5 otherwise.
     """
-    from pipeline import freshness
+    from pipeline.commands import freshness
 
     config = load_config(config_path)
     out = Path(out_dir or config.out_dir)
@@ -78,8 +78,8 @@ def prune(sources, out_dir, dry_run, config_path) -> None:
 
     Only orphans are touched: translations whose source file no longer exists under SOURCES.
     """
-    from pipeline import freshness
-    from pipeline.fileio import FolderLock
+    from pipeline.commands import freshness
+    from pipeline.store.fileio import FolderLock
 
     config = load_config(config_path)
     out = Path(out_dir or config.out_dir)

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from pipeline.errors import ExitStatus, PipelineError
-from pipeline.reporting import Reporter
+from pipeline.core.errors import ExitStatus, PipelineError
+from pipeline.core.reporting import Reporter
 
 
 def config_option(f):
@@ -29,7 +29,7 @@ def language(ctx, param, value):
     checked once the configuration is read."""
     if value is None:
         return None
-    from pipeline.languages import normalise, well_formed
+    from pipeline.core.languages import normalise, well_formed
 
     code = normalise(value)
     if not well_formed(code):
@@ -47,7 +47,7 @@ def _root_param(name: str):
 
 
 def load_config(path):
-    from pipeline import config
+    from pipeline.core import config
 
     return config.load(path if path is not None else _root_param("config_path"))
 

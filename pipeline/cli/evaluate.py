@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import config_option, language, load_config, reports_errors
-from pipeline.errors import PipelineError
+from pipeline.core.errors import PipelineError
 
 
 @click.command()
@@ -74,7 +74,7 @@ def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, 
         raise PipelineError(f"no article of {systems[0]} has a reference in {reference} (articles are paired by path)")
     report = scores.to_dict(results, reference, comparison, worst)
     if html:
-        from pipeline.fileio import write_atomic
+        from pipeline.store.fileio import write_atomic
 
         write_atomic(Path(html), reporting.render(report))
     if as_json:

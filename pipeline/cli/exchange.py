@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import ClickReporter, config_option, error, load_config, reports_errors
-from pipeline.errors import ExitStatus, InputError
+from pipeline.core.errors import ExitStatus, InputError
 
 KINDS = ("xliff", "tmx", "po")
 
@@ -35,7 +35,7 @@ def export(sources, kinds, out_dir, dest, target, config_path) -> None:
     Each sentence is one unit with a stable id; fix targets in any CAT tool or text editor and bring
     them back with `pipeline import`.
     """
-    from pipeline import exchange
+    from pipeline.commands import exchange
 
     config = load_config(config_path)
     out = Path(out_dir or config.out_dir)
@@ -63,8 +63,9 @@ def import_(files, out_dir, choose, config_path) -> None:
     changed since the export are refused one by one; the rest are taken. The articles are written
     again at once. Exit 1 when a file, a segment or a conflict was not taken.
     """
-    from pipeline import exchange, paths
-    from pipeline.fileio import FolderLock
+    from pipeline.commands import exchange
+    from pipeline.core import paths
+    from pipeline.store.fileio import FolderLock
 
     config = load_config(config_path)
     out = Path(out_dir or config.out_dir)

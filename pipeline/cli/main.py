@@ -13,7 +13,7 @@ from pipeline.cli.exchange import export, import_
 from pipeline.cli.models import models
 from pipeline.cli.review import review
 from pipeline.cli.translate import translate
-from pipeline.errors import exit_status_help
+from pipeline.core.errors import exit_status_help
 
 EPILOG = "Exit statuses:\n\n\b\n" + exit_status_help()
 

@@ -25,7 +25,7 @@ def models() -> None:
 @reports_errors
 def list_(available, config_path) -> None:
     """List installed packages."""
-    from pipeline import packages
+    from pipeline.engines import packages
 
     config = load_config(config_path).argos
     click.echo(f"packages folder: {packages.packages_dir(config)}")
@@ -51,7 +51,8 @@ def install(files, config_path) -> None:
     direction needs, through English when no package is direct); or with none, en->uk and uk->en."""
     from pathlib import Path
 
-    from pipeline import languages, packages
+    from pipeline.core import languages
+    from pipeline.engines import packages
 
     full = load_config(config_path)
     config = full.argos
@@ -93,7 +94,7 @@ def install(files, config_path) -> None:
 @reports_errors
 def remove(names, config_path) -> None:
     """Remove installed packages, by name (translate-en_uk) or direction (en-uk)."""
-    from pipeline import packages
+    from pipeline.engines import packages
 
     for pkg in packages.remove(load_config(config_path).argos, list(names)):
         click.echo(f"removed {pkg.label} ({pkg.path})")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import config_option, error, load_config, reports_errors
-from pipeline.errors import ExitStatus
+from pipeline.core.errors import ExitStatus
 
 
 @click.command()

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import ClickReporter, config_option, language, load_config, quiet, quiet_option, reports_errors, say
-from pipeline.errors import ExitStatus, exit_status_help
+from pipeline.core.errors import ExitStatus, exit_status_help
 
 
 @click.command(epilog="Exit statuses:\n\n\b\n" + exit_status_help())
@@ -59,7 +59,7 @@ def translate(
     For articles/news/kursk.md translated en->uk it writes, under the output folder,
     uk/news/kursk.md and bilingual/news/kursk.en-uk.html and .json.
     """
-    from pipeline import run
+    from pipeline.commands import run
 
     config = load_config(config_path)
     if engine:
@@ -70,12 +70,12 @@ def translate(
         config = dataclasses.replace(config, workers=jobs)
     if cluster:
         config = dataclasses.replace(config, cluster=cluster)
-        from pipeline import config as configuration
+        from pipeline.core import config as configuration
 
         configuration.validate(dataclasses.replace(config, source="--cluster"))  # status 2, before anything runs
     if source and target and source == target:
         raise click.UsageError("--from and --to name the same language")
-    from pipeline import languages
+    from pipeline.core import languages
 
     languages.check(config, [target], "--to")
     languages.check(config, [source], "--from")

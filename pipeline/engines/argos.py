@@ -14,10 +14,10 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from pipeline import flags
-from pipeline.config import ArgosConfig
+from pipeline.core import flags
+from pipeline.core.config import ArgosConfig
+from pipeline.core.errors import ModelMissing
 from pipeline.engines.base import Translated
-from pipeline.errors import ModelMissing
 
 BUCKET_GROWTH = 1.5  # sentences batched under one cap differ in length by at most this factor
 

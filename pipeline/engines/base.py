@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from pipeline.document import ModelId
+from pipeline.core.document import ModelId
 
 
 @dataclass(frozen=True)

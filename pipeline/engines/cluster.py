@@ -31,8 +31,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline import flags
-from pipeline.config import Config
+from pipeline.core import flags
+from pipeline.core.config import Config
 from pipeline.engines.argos import ArgosEngine, _batches, _buckets
 from pipeline.engines.base import Translated
 
@@ -50,7 +50,7 @@ def connect(address: str):
     try:
         import ray
     except ImportError:
-        from pipeline.errors import ConfigError
+        from pipeline.core.errors import ConfigError
 
         raise ConfigError("cluster: Ray is not installed; pip install 'uk-en-pipeline[ray]'") from None
     if not ray.is_initialized():
@@ -172,7 +172,7 @@ def pool(config: Config) -> list:
     except ray.exceptions.GetTimeoutError:
         for actor in actors:
             ray.kill(actor)
-        from pipeline.errors import ConfigError
+        from pipeline.core.errors import ConfigError
 
         raise ConfigError(
             f"cluster: {len(actors)} actors of {c.threads} CPUs{' and a GPU' if gpus else ''} each could not be placed "
@@ -190,7 +190,7 @@ class RayEngine:
         import importlib.util
 
         if importlib.util.find_spec("ray") is None:  # before anything is written, not at the first batch
-            from pipeline.errors import ConfigError
+            from pipeline.core.errors import ConfigError
 
             raise ConfigError("cluster: Ray is not installed; pip install 'uk-en-pipeline[ray]'")
         self.local = ArgosEngine(package_path, config.argos)  # tokenizer, identity; its model never loads here

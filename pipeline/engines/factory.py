@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pipeline.config import Config
+from pipeline.core.config import Config
 from pipeline.engines.base import Engine
 
 
@@ -24,10 +24,10 @@ def create(
         from pipeline.engines.pseudo import PseudoEngine
 
         return PseudoEngine(source_lang, target_lang)
-    from pipeline import packages
+    from pipeline.core.errors import ModelMissing
+    from pipeline.core.languages import PIVOT
+    from pipeline.engines import packages
     from pipeline.engines.argos import ArgosEngine
-    from pipeline.errors import ModelMissing
-    from pipeline.languages import PIVOT
 
     a = config.argos
 

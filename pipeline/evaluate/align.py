@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from pipeline.document import Block, Document, Segment
-from pipeline.protect import TAG_RE
+from pipeline.core.document import Block, Document, Segment
+from pipeline.segment.protect import TAG_RE
 
 # Bead priors: Gale and Church's figures (1-1 .89, 1-0/0-1 .0099, 2-1/1-2 .089), each split
 # evenly between its two directions.
@@ -340,7 +340,7 @@ class Element:
 
 
 def structure(doc: Document) -> list[Element]:
-    from pipeline import markdown
+    from pipeline.articles import markdown
 
     starts = [0] + [i + 1 for i, c in enumerate(doc.text) if c == "\n"]
     items: list[tuple[int, int, Element]] = []

@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from pipeline import flags, paths, read, records
-from pipeline.config import Config
-from pipeline.document import Block, Document, Segment
-from pipeline.errors import InputError, PipelineError
+from pipeline.articles import read
+from pipeline.core import flags, paths
+from pipeline.core.config import Config
+from pipeline.core.document import Block, Document, Segment
+from pipeline.core.errors import InputError, PipelineError
 from pipeline.evaluate.align import align_documents, align_units, unit_of
-from pipeline.protect import TAG_RE, has_words
+from pipeline.segment.protect import TAG_RE, has_words
+from pipeline.store import records
 
 METRICS = ("BLEU", "chrF", "TER")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")

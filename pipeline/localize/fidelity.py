@@ -13,10 +13,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from pipeline import flags
-from pipeline.document import Segment
+from pipeline.core import flags
+from pipeline.core.document import Segment
 from pipeline.localize.glossary import Term, satisfied
-from pipeline.protect import TAG_RE
+from pipeline.segment.protect import TAG_RE
 
 _DIGITS = re.compile(r"\d+")
 

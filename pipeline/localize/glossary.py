@@ -28,8 +28,8 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.errors import ConfigError
-from pipeline.protect import Atom, Run, Text, split_runs
+from pipeline.core.errors import ConfigError
+from pipeline.segment.protect import Atom, Run, Text, split_runs
 
 FILE = "glossary.yaml"
 

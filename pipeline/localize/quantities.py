@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from pipeline.localize.vocab import day_dot, normalize_name, number_symbols, vocab
-from pipeline.protect import Atom, Run, split_runs
+from pipeline.segment.protect import Atom, Run, split_runs
 
 LANGS = ("en", "uk")  # tuned by hand; any other language is read by its CLDR conventions
 MAX_INT_DIGITS = 15  # beyond this a "number" is an identifier or a mistake; never reformat it

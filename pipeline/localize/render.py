@@ -26,7 +26,7 @@ from babel.numbers import (
 )
 from babel.units import format_unit
 
-from pipeline.document import Span
+from pipeline.core.document import Span
 from pipeline.localize.quantities import Quantity
 from pipeline.localize.vocab import UnitLength, parse_locale, unit_forms
 

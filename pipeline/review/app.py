@@ -32,7 +32,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pipeline import flags, freshness
+from pipeline.commands import freshness
+from pipeline.core import flags
 from pipeline.review import pages
 from pipeline.review.project import NotFound, Project
 

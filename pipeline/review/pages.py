@@ -12,8 +12,10 @@ from difflib import SequenceMatcher
 from html import escape
 from urllib.parse import quote, urlencode
 
-from pipeline import __version__, flags, freshness
-from pipeline.document import Segment, Span
+from pipeline import __version__
+from pipeline.commands import freshness
+from pipeline.core import flags
+from pipeline.core.document import Segment, Span
 from pipeline.review.project import MISSING, Article, Chip, Row, Sentence, tags
 
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}

@@ -22,14 +22,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from pipeline import exchange, flags, formats, freshness, languages, localize, paths, records, run
-from pipeline.align import kept, sentence_id
-from pipeline.config import Config
-from pipeline.document import Segment, Span
-from pipeline.errors import ExitStatus, InputError, PipelineError
-from pipeline.fileio import Busy, FolderLock
-from pipeline.hashes import text_hash
-from pipeline.protect import TAG_RE, has_words, restore, unmask
+from pipeline import formats, localize
+from pipeline.assemble.align import kept, sentence_id
+from pipeline.commands import exchange, freshness, run
+from pipeline.core import flags, languages, paths
+from pipeline.core.config import Config
+from pipeline.core.document import Segment, Span
+from pipeline.core.errors import ExitStatus, InputError, PipelineError
+from pipeline.core.hashes import text_hash
+from pipeline.segment.protect import TAG_RE, has_words, restore, unmask
+from pipeline.store import records
+from pipeline.store.fileio import Busy, FolderLock
 
 SID_RE = re.compile(r"s\d{1,6}-\d{1,6}-[0-9a-f]{12}")
 BASE_RE = re.compile(r"[0-9a-f]{8}")

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.errors import ConfigError
+from pipeline.core.errors import ConfigError
 from pipeline.localize import fidelity, glossary
-from pipeline.protect import Atom, mask, renumber, restore
+from pipeline.segment.protect import Atom, mask, renumber, restore
 
 UK = """terms:
   - source: Kursk region

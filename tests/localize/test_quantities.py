@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.localize import Quantity, find, render, scanner
-from pipeline.protect import Atom, Text, scan_text
+from pipeline.segment.protect import Atom, Text, scan_text
 from tests.conftest import EXAMPLES
 
 SEED = EXAMPLES / "news" / "zelensky-kursk-advance.md"  # the shared seed article, bundled with its licence

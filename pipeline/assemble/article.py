@@ -6,8 +6,8 @@ import re
 from bisect import bisect_left
 from collections.abc import Mapping
 
-from pipeline import frontmatter
-from pipeline.document import Block, Document
+from pipeline.articles import frontmatter
+from pipeline.core.document import Block, Document
 
 WRAPPED_KINDS = ("paragraph", "list_item", "blockquote", "footnote")
 MIN_WIDTH = 40  # a source whose lines are all shorter is broken by hand (a poem, an address): not wrapped

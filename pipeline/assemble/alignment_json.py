@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from pipeline import __version__
-from pipeline.document import SentencePair, TranslatedDocument
+from pipeline.core.document import SentencePair, TranslatedDocument
 
 SCHEMA_ID = "uk-en-pipeline/alignment/1"
 

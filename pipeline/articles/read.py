@@ -7,15 +7,16 @@ import os
 import re
 from pathlib import Path
 
-from pipeline import markdown, plaintext, segment
-from pipeline.config import Config
-from pipeline.detect import document_language
-from pipeline.document import Document
-from pipeline.errors import InputError
-from pipeline.fileio import not_regular
-from pipeline.frontmatter import FrontMatterError
-from pipeline.hashes import file_sha256
-from pipeline.protect import alerts, has_words, urls
+from pipeline.articles import markdown, plaintext
+from pipeline.articles.frontmatter import FrontMatterError
+from pipeline.core.config import Config
+from pipeline.core.document import Document
+from pipeline.core.errors import InputError
+from pipeline.core.hashes import file_sha256
+from pipeline.segment import blocks as segment
+from pipeline.segment.detect import document_language
+from pipeline.segment.protect import alerts, has_words, urls
+from pipeline.store.fileio import not_regular
 
 TEXT_SUFFIXES = (".txt", ".text")
 
@@ -208,7 +209,7 @@ def _declared_language(meta: dict, name: str) -> str | None:
         return None
     if not isinstance(value, str):  # a list or a mapping: never printed whole (it may be huge)
         raise InputError(name, f"front matter's lang: is {type(value).__name__}, not a language code")
-    from pipeline.languages import normalise, well_formed
+    from pipeline.core.languages import normalise, well_formed
 
     code = normalise(value)
     if not well_formed(code):  # whether a package covers it is the run's question

@@ -19,8 +19,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pipeline.blocks import RawBlock
-from pipeline.protect import Atom, Close, Open, Run, Text
+from pipeline.articles.blocks import RawBlock
+from pipeline.segment.protect import Atom, Close, Open, Run, Text
 
 # Hugo shortcodes: {{< name args >}} and {{% name args %}}. Not Markdown, so markdown-it would
 # parse their insides; they are hidden from it behind characters of the same length that the text
@@ -332,7 +332,7 @@ def parse(text: str, translate_keys: tuple[str, ...] = ()) -> Parsed:
 
     Raises frontmatter.FrontMatterError when the front matter is not plain YAML.
     """
-    from pipeline import frontmatter
+    from pipeline.articles import frontmatter
 
     masked, shortcodes = hide_shortcodes(text)
     tokens = _parser().parse(masked)

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from pipeline import read
-from pipeline.config import Config
-from pipeline.document import Document
-from pipeline.errors import InputError
+from pipeline.articles import read
+from pipeline.core.config import Config
+from pipeline.core.document import Document
+from pipeline.core.errors import InputError
 
 AHEAD = 4  # articles read ahead per process: enough to keep them busy, few documents held
 

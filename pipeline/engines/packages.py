@@ -31,8 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipeline.config import ArgosConfig
-from pipeline.errors import ExitStatus, ModelMissing, PipelineError
+from pipeline.core.config import ArgosConfig
+from pipeline.core.errors import ExitStatus, ModelMissing, PipelineError
 
 OFFICIAL_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 # Files of the official uk<->en packages (argospm index, 2025-06): a download that does not match

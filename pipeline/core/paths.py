@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipeline.errors import InputError, PipelineError
-from pipeline.fileio import not_regular
+from pipeline.core.errors import InputError, PipelineError
+from pipeline.store.fileio import not_regular
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ def relative_root(root: Path, out_dir: Path) -> str:
 
 def known_roots(out_dir: Path, configured: Sequence[Path] = ()) -> list[Path]:
     """Source folders: configured ones, then those recorded in the output folder."""
-    from pipeline import records
+    from pipeline.store import records
 
     out = real(out_dir)
     return [real(p) for p in configured] + [Path(os.path.normpath(out / r)) for r in records.known_roots(out_dir)]

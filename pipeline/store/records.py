@@ -28,9 +28,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from pipeline.document import Block, Document, ModelId
-from pipeline.fileio import not_regular, same_content, sync_dirs, write_atomic
-from pipeline.hashes import text_hash
+from pipeline.core.document import Block, Document, ModelId
+from pipeline.core.hashes import text_hash
+from pipeline.store.fileio import not_regular, same_content, sync_dirs, write_atomic
 
 FORMAT = "uk-en-pipeline/record/2"
 FOLDER = "records"

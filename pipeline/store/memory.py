@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from pipeline.errors import ExitStatus, OutputError, PipelineError
-from pipeline.hashes import text_hash
+from pipeline.core.errors import ExitStatus, OutputError, PipelineError
+from pipeline.core.hashes import text_hash
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (
@@ -258,7 +258,7 @@ class Memory:
     def sync(self, out_dir: Path) -> int:
         """Copy in what the output folder's records hold and this memory lacks (records changed or
         added since the last sync, told by size and modification time). Returns the records read."""
-        from pipeline import records
+        from pipeline.store import records
 
         seen = {p: (s, m) for p, s, m in self.db.execute("SELECT path, size, mtime_ns FROM absorbed")}
         changed: list[tuple[str, int, int]] = []

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline import flags, sentences
-from pipeline.blocks import RawBlock
-from pipeline.detect import block_language
-from pipeline.document import Block
-from pipeline.protect import Atom, Close, Open, Scanner, Text, has_words, mask, renumber, scan_text, urls
+from pipeline.articles.blocks import RawBlock
+from pipeline.core import flags
+from pipeline.core.document import Block
+from pipeline.segment import sentences
+from pipeline.segment.detect import block_language
+from pipeline.segment.protect import Atom, Close, Open, Scanner, Text, has_words, mask, renumber, scan_text, urls
 
 
 def build_blocks(raw: Sequence[RawBlock], lang: str, scanners: Sequence[Scanner] = (), expected: Sequence[str] = ()) -> tuple[Block, ...]:

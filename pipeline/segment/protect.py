@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from pipeline.document import Segment, Span
+from pipeline.core.document import Segment, Span
 
 # Atoms that render as words (a localised number, a glossary term): escaped with the text around
 # them, since together they can spell markup ("1" + ". " at the start of a line is a list item).

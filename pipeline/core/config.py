@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.errors import ConfigError
+from pipeline.core.errors import ConfigError
 
 DEFAULT_FILE = "config.yaml"
 LANGUAGES = ("en", "uk")  # the default; any language an Argos package covers may be configured

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.blocks import RawBlock
-from pipeline.protect import Text
+from pipeline.articles.blocks import RawBlock
+from pipeline.segment.protect import Text
 
 _PARAGRAPH_RE = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
 

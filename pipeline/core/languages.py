@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
-from pipeline.config import LANGUAGES, Config
+from pipeline.core.config import LANGUAGES, Config
 
 PIVOT = "en"
 _CODE_RE = re.compile(r"^[a-z]{2,3}$")
@@ -29,7 +29,7 @@ def well_formed(code: str) -> bool:
 def known(config: Config) -> set[str]:
     """Codes that `--to`, `--from`, `languages:` and `models install` accept. The pseudo engine
     needs no package: any language Babel has a locale for will do."""
-    from pipeline import packages
+    from pipeline.engines import packages
 
     codes = set(LANGUAGES)
     for p in packages.installed(config.argos):
@@ -42,7 +42,7 @@ def known(config: Config) -> set[str]:
 
 def pairs(config: Config) -> set[tuple[str, str]]:
     """Directions a package exists for, installed or indexed (as cached), plus the official two."""
-    from pipeline import packages
+    from pipeline.engines import packages
 
     found = {(p.from_code, p.to_code) for p in packages.installed(config.argos)}
     found.update(packages.cached_pairs(config.argos))
@@ -60,7 +60,7 @@ def route(config: Config, source: str, target: str) -> tuple[tuple[str, str], ..
 
 def check(config: Config, codes, what: str) -> None:
     """Refuse (exit 2, one line) a code no package covers, naming what is available."""
-    from pipeline.errors import PipelineError
+    from pipeline.core.errors import PipelineError
 
     for code in codes:
         if code is None:
@@ -77,8 +77,8 @@ def check(config: Config, codes, what: str) -> None:
 
 
 def _from_index(config: Config) -> set[str]:
-    from pipeline import packages
-    from pipeline.errors import PipelineError
+    from pipeline.core.errors import PipelineError
+    from pipeline.engines import packages
 
     try:
         packages.fetch_index(config.argos)

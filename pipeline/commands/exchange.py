@@ -27,17 +27,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from pipeline import formats, paths, read, records
-from pipeline.align import kept, sentence_id
-from pipeline.config import Config
-from pipeline.document import Document, Segment
+from pipeline import formats
+from pipeline.articles import read
+from pipeline.assemble.align import kept, sentence_id
+from pipeline.assemble.alignment_json import SCHEMA_ID
+from pipeline.core import paths
+from pipeline.core.config import Config
+from pipeline.core.document import Document, Segment
+from pipeline.core.errors import InputError
+from pipeline.core.hashes import text_hash
+from pipeline.core.languages import well_formed
 from pipeline.engines.base import Translated
-from pipeline.errors import InputError
-from pipeline.fileio import FolderLock, write_atomic
-from pipeline.hashes import text_hash
-from pipeline.languages import well_formed
-from pipeline.outputs.alignment_json import SCHEMA_ID
-from pipeline.protect import TAG_RE, has_words, restore, unmask
+from pipeline.segment.protect import TAG_RE, has_words, restore, unmask
+from pipeline.store import records
+from pipeline.store.fileio import FolderLock, write_atomic
 
 MAX_IMPORT_BYTES = formats.MAX_BYTES
 HUMAN_STATES = ("reviewed", "final")
@@ -382,8 +385,8 @@ def apply(exchange: formats.Exchange, name: str, out_dir: Path, config: Config, 
     holds the folder."""
     import dataclasses
 
-    from pipeline import run
-    from pipeline.config import ENGINES
+    from pipeline.commands import run
+    from pipeline.core.config import ENGINES
 
     with FolderLock(out_dir):
         accepted = accept(exchange, name, out_dir, config, choose)

@@ -28,17 +28,20 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import align, engines, flags, languages, localize, parallel, paths, read, records
-from pipeline.config import Config
-from pipeline.document import HUMAN_ID, Document, ModelId, TranslatedDocument
+from pipeline import engines, localize
+from pipeline.articles import parallel, read
+from pipeline.assemble import align, alignment_json, review_html
+from pipeline.core import flags, languages, paths
+from pipeline.core.config import Config
+from pipeline.core.document import HUMAN_ID, Document, ModelId, TranslatedDocument
+from pipeline.core.errors import InputError, ModelMissing
+from pipeline.core.hashes import file_sha256, text_hash
+from pipeline.core.reporting import Reporter
 from pipeline.engines.base import Engine, Translated
-from pipeline.errors import InputError, ModelMissing
-from pipeline.fileio import FolderLock, clean_temp, make_dirs, not_regular, same_content, write_atomic
-from pipeline.hashes import file_sha256, text_hash
 from pipeline.localize import glossary
-from pipeline.memory import LEGACY_HUMAN, Entry, Memory, settings_key
-from pipeline.outputs import alignment_json, review_html
-from pipeline.reporting import Reporter
+from pipeline.store import records
+from pipeline.store.fileio import FolderLock, clean_temp, make_dirs, not_regular, same_content, write_atomic
+from pipeline.store.memory import LEGACY_HUMAN, Entry, Memory, settings_key
 
 WINDOW_BYTES = 400_000  # source text read, translated and written together
 WINDOW_FILES = 200

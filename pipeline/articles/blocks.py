@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.protect import Run
+from pipeline.segment.protect import Run
 
 
 @dataclass(frozen=True)

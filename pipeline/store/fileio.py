@@ -16,7 +16,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.errors import ExitStatus, OutputError, PipelineError
+from pipeline.core.errors import ExitStatus, OutputError, PipelineError
 
 TEMP_SUFFIX = ".pipeline-tmp"
 # ours, and those of versions before this suffix: ".<name>.<8 characters of mkstemp>.tmp"

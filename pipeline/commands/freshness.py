@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline import paths, read, records
-from pipeline.config import Config
-from pipeline.errors import InputError
-from pipeline.hashes import file_sha256
+from pipeline.articles import read
+from pipeline.core import paths
+from pipeline.core.config import Config
+from pipeline.core.errors import InputError
+from pipeline.core.hashes import file_sha256
+from pipeline.store import records
 
 FRESH, STALE, MISSING, ORPHAN, NEEDS_REVIEW = "fresh", "stale", "missing", "orphan", "needs-review"
 STATUSES = (FRESH, STALE, MISSING, ORPHAN, NEEDS_REVIEW)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from pipeline.blocks import RawBlock
-from pipeline.protect import Text
+from pipeline.articles.blocks import RawBlock
+from pipeline.segment.protect import Text
 
 _STR = "tag:yaml.org,2002:str"
 # libyaml when PyYAML has it: ~40x faster on a large front matter, and it bounds nesting depth

@@ -29,17 +29,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from pipeline import align, flags, localize, paths, read, records
-from pipeline.config import Config
-from pipeline.document import HUMAN_ID, AlignedBlock, Document, ModelId, Segment, TranslatedDocument
+from pipeline import localize
+from pipeline.articles import read
+from pipeline.assemble import align, alignment_json, review_html
+from pipeline.core import flags, paths
+from pipeline.core.config import Config
+from pipeline.core.document import HUMAN_ID, AlignedBlock, Document, ModelId, Segment, TranslatedDocument
+from pipeline.core.errors import InputError
+from pipeline.core.hashes import file_sha256, text_hash
 from pipeline.engines.base import Translated
-from pipeline.errors import InputError
 from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents, words_of
-from pipeline.fileio import FolderLock, clean_temp, make_dirs, same_content, write_atomic
-from pipeline.hashes import file_sha256, text_hash
 from pipeline.localize import glossary
-from pipeline.outputs import alignment_json, review_html
-from pipeline.protect import TAG_RE, has_words, restore, unmask
+from pipeline.segment.protect import TAG_RE, has_words, restore, unmask
+from pipeline.store import records
+from pipeline.store.fileio import FolderLock, clean_temp, make_dirs, same_content, write_atomic
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
@@ -264,7 +267,7 @@ def _key_index(folder: Path, key: str, config: Config) -> tuple[dict[str, Path],
 
 
 def _front_matter_value(path: Path, shown: str, key: str, config: Config) -> str | None:
-    from pipeline import markdown
+    from pipeline.articles import markdown
 
     try:
         text = read.read_text(path, shown, config.max_file_bytes)[0]
@@ -397,7 +400,7 @@ def _one(source, doc, out_dir, config, translations, target, key, index, thresho
         raw = text.encode("utf-8") if isinstance(text, str) else text
         if path.exists() and not same_content(path, raw) and file_sha256(path.read_bytes()) not in ours.get(rel, set()):
             raise InputError(source.shown, f"{path} exists and was not written by the pipeline; not overwritten")
-    from pipeline import run
+    from pipeline.commands import run
 
     record = records.Record(
         root=paths.relative_root(source.root, out_dir),

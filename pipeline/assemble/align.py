@@ -11,15 +11,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 
-from pipeline import flags, markdown, records
-from pipeline.document import AlignedBlock, Block, Document, ModelId, Segment, SentencePair, TranslatedDocument
+from pipeline.articles import markdown
+from pipeline.assemble import article
+from pipeline.core import flags
+from pipeline.core.document import AlignedBlock, Block, Document, ModelId, Segment, SentencePair, TranslatedDocument
+from pipeline.core.hashes import text_hash
 from pipeline.engines.base import Translated
-from pipeline.hashes import text_hash
 from pipeline.localize import fidelity
 from pipeline.localize.glossary import NO_GLOSSARY, Glossary
 from pipeline.localize.glossary import expected as glossary_terms
-from pipeline.outputs import article
-from pipeline.protect import (
+from pipeline.segment.protect import (
     TAG_RE,
     Escape,
     RenderAtom,
@@ -31,6 +32,7 @@ from pipeline.protect import (
     restore,
     unmask,
 )
+from pipeline.store import records
 
 
 def source_render(span) -> str:

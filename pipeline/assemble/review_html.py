@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from html import escape
 
-from pipeline import __version__, flags
-from pipeline.document import AlignedBlock, TranslatedDocument
+from pipeline import __version__
+from pipeline.core import flags
+from pipeline.core.document import AlignedBlock, TranslatedDocument
 
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 
 
 def language_name(code: str) -> str:
     """A language's own name: from CLDR for any language beyond the two named here."""
-    from pipeline.languages import name
+    from pipeline.core.languages import name
 
     return escape(LANGUAGE_NAMES.get(code) or name(code))
 

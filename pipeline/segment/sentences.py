@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from itertools import pairwise
 
-from pipeline.protect import TAG_RE
+from pipeline.segment.protect import TAG_RE
 
 Splitter = Callable[[str], list[str]]
 
