@@ -7,10 +7,11 @@ import socket
 
 import pytest
 
-from pipeline.articles import read as read_module
-from pipeline.articles.read import NoProse, load, read_bytes
+from pipeline.articles.read import NoProse, load
 from pipeline.core.config import Config
 from pipeline.core.errors import InputError
+from pipeline.store import fileio
+from pipeline.store.fileio import read_bytes
 
 
 def write(tmp_path, data: bytes, name="a.md"):
@@ -89,7 +90,7 @@ def test_only_regular_files_are_read(tmp_path, make, reason):
 def test_a_file_swapped_for_a_fifo_after_the_check_is_refused_on_the_open_descriptor(tmp_path, monkeypatch):
     path = tmp_path / "a.md"
     os.mkfifo(path)
-    monkeypatch.setattr("pipeline.articles.read.not_regular", _regular_first(read_module.not_regular))
+    monkeypatch.setattr("pipeline.store.fileio.not_regular", _regular_first(fileio.not_regular))
     with pytest.raises(InputError, match=r"not a regular file \(a FIFO\)"):
         read_bytes(path, "a.md", 1000)
 
@@ -192,3 +193,19 @@ def test_a_file_with_too_many_elements_is_refused_before_it_is_parsed(tmp_path, 
         "t.md: too many elements to translate in one piece (14,016 lines, markup characters, numbers and sentence ends; "
         "the limit is 10,000, see max_file_elements); split it"
     )
+
+
+def test_json_nested_beyond_the_limit_is_refused_before_parsing():
+    from pipeline.store.fileio import load_json
+
+    assert load_json('{"a": "[[[\\"[", "b": [1, [2]]}') == {"a": '[[["[', "b": [1, [2]]}
+    with pytest.raises(ValueError, match="nested deeper than 64 levels"):
+        load_json("[" * 200_000 + "]" * 200_000)
+    assert load_json("[" * 64 + "]" * 64)
+
+
+def test_the_message_names_the_limit_that_applies(tmp_path):
+    path = tmp_path / "big.xlf"
+    path.write_bytes(b"x" * 101)
+    with pytest.raises(InputError, match=r"the limit is 0\.0 MB\)$"):
+        read_bytes(path, "big.xlf", 100, setting="")

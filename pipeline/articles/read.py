@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import os
 import re
 from pathlib import Path
 
@@ -16,54 +15,9 @@ from pipeline.core.hashes import file_sha256
 from pipeline.segment import blocks as segment
 from pipeline.segment.detect import document_language
 from pipeline.segment.protect import alerts, has_words, urls
-from pipeline.store.fileio import not_regular
+from pipeline.store import fileio
 
 TEXT_SUFFIXES = (".txt", ".text")
-
-
-def _too_large(size: int | None, max_bytes: int) -> str:
-    amount = f"{size / 1e6:.1f} MB" if size is not None else f"more than {max_bytes / 1e6:.1f} MB"
-    return f"too large ({amount}; the limit is {max_bytes / 1e6:.1f} MB, see max_file_bytes)"
-
-
-def read_bytes(path: str | os.PathLike, name: str, max_bytes: int) -> bytes:
-    """The bytes of a regular file of at most ``max_bytes``; InputError (naming ``name``) otherwise.
-
-    A FIFO, a device or a socket is refused before it is opened (opening some devices has side
-    effects), and again on the open descriptor, so a file swapped in between cannot slip through;
-    O_NONBLOCK keeps the open itself from waiting for a FIFO's writer. The size is bounded by what
-    is actually read, not by what stat() says (0 for /dev/zero, and a file may grow meanwhile).
-    """
-    fd = -1
-    try:
-        why = not_regular(os.stat(path).st_mode)
-        if why:
-            raise InputError(name, why)
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
-        info = os.fstat(fd)
-        why = not_regular(info.st_mode)
-        if why:
-            raise InputError(name, why)
-        if info.st_size > max_bytes:
-            raise InputError(name, _too_large(info.st_size, max_bytes))
-        chunks: list[bytes] = []
-        total = 0
-        while total <= max_bytes:
-            chunk = os.read(fd, min(max_bytes + 1 - total, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if total > max_bytes:
-            raise InputError(name, _too_large(None, max_bytes))
-        return b"".join(chunks)
-    except PermissionError:
-        raise InputError(name, "cannot read: permission denied") from None
-    except OSError as e:
-        raise InputError(name, f"cannot read: {e.strerror or e}") from None
-    finally:
-        if fd >= 0:
-            os.close(fd)
 
 
 def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool, str]:
@@ -75,7 +29,7 @@ def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool, st
 
 
 def _read_article(path: Path, name: str, max_bytes: int) -> tuple[str, str, tuple[tuple[int, str], ...], bool, str]:
-    data = read_bytes(path, name, max_bytes)
+    data = fileio.read_bytes(path, name, max_bytes)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise InputError(name, "UTF-32 text (byte order mark); save it as UTF-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -39,7 +39,7 @@ from pipeline.core.hashes import text_hash
 from pipeline.core.languages import well_formed
 from pipeline.engines.base import Translated
 from pipeline.segment.protect import TAG_RE, has_words, restore, unmask
-from pipeline.store import records
+from pipeline.store import fileio, records
 from pipeline.store.fileio import FolderLock, write_atomic
 
 MAX_IMPORT_BYTES = formats.MAX_BYTES
@@ -185,7 +185,7 @@ def export(inputs: Sequence[str], out_dir: Path, config: Config, kinds: Sequence
 def read_file(path: Path) -> formats.Exchange:
     """An exchange file, or the bilingual JSON itself, as an Exchange; InputError if unusable."""
     name = paths.shown(str(path))
-    data = read.read_bytes(path, name, MAX_IMPORT_BYTES)
+    data = fileio.read_bytes(path, name, MAX_IMPORT_BYTES, setting="")
     if data.lstrip()[:1] == b"{":
         return _from_alignment(data, name)
     try:

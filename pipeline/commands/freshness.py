@@ -18,7 +18,7 @@ from pipeline.core import paths
 from pipeline.core.config import Config
 from pipeline.core.errors import InputError
 from pipeline.core.hashes import file_sha256
-from pipeline.store import records
+from pipeline.store import fileio, records
 
 FRESH, STALE, MISSING, ORPHAN, NEEDS_REVIEW = "fresh", "stale", "missing", "orphan", "needs-review"
 STATUSES = (FRESH, STALE, MISSING, ORPHAN, NEEDS_REVIEW)
@@ -122,7 +122,7 @@ def _status(source: paths.Source, target: str, record: records.Record | None, ou
     if not article.is_file():
         return Item(source.shown, target, MISSING, record.article, "the translated article is gone")
     try:
-        data = read.read_bytes(source.path, source.shown, config.max_file_bytes)
+        data = fileio.read_bytes(source.path, source.shown, config.max_file_bytes)
     except InputError as e:
         return Item(source.shown, target, STALE, record.article, f"cannot read the source: {e.reason}")
     if file_sha256(data) != record.source_sha256:

@@ -39,7 +39,7 @@ from pipeline.core.hashes import file_sha256, text_hash
 from pipeline.core.reporting import Reporter
 from pipeline.engines.base import Engine, Translated
 from pipeline.localize import glossary
-from pipeline.store import records
+from pipeline.store import fileio, records
 from pipeline.store.fileio import FolderLock, clean_temp, make_dirs, not_regular, same_content, write_atomic
 from pipeline.store.memory import LEGACY_HUMAN, Entry, Memory, settings_key
 
@@ -340,7 +340,7 @@ class _Run:
         if len(found) != len(self._targets(found[0].source_lang)):
             return None
         try:
-            data = read.read_bytes(source.path, source.shown, self.config.max_file_bytes)
+            data = fileio.read_bytes(source.path, source.shown, self.config.max_file_bytes)
         except InputError:
             return None  # reported when the article is read
         digest = file_sha256(data)

@@ -9,6 +9,7 @@ folder (``lock``).
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import secrets
@@ -16,7 +17,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from pipeline.core.errors import ExitStatus, OutputError, PipelineError
+from pipeline.core.errors import ExitStatus, InputError, OutputError, PipelineError
 
 TEMP_SUFFIX = ".pipeline-tmp"
 # ours, and those of versions before this suffix: ".<name>.<8 characters of mkstemp>.tmp"
@@ -38,6 +39,71 @@ def not_regular(mode: int) -> str | None:
         return None
     kind = next((what for test, what in _KINDS if test(mode)), "an unknown kind of file")
     return f"not a regular file ({kind})"
+
+
+def _too_large(size: int | None, max_bytes: int, setting: str) -> str:
+    amount = f"{size / 1e6:.1f} MB" if size is not None else f"more than {max_bytes / 1e6:.1f} MB"
+    return f"too large ({amount}; the limit is {max_bytes / 1e6:.1f} MB{setting and ', see ' + setting})"
+
+
+def read_bytes(path: str | os.PathLike, name: str, max_bytes: int, setting: str = "max_file_bytes") -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; InputError (naming ``name``) otherwise.
+
+    A FIFO, a device or a socket is refused before it is opened (opening some devices has side
+    effects), and again on the open descriptor, so a file swapped in between cannot slip through;
+    O_NONBLOCK keeps the open itself from waiting for a FIFO's writer. The size is bounded by what
+    is actually read, not by what stat() says (0 for /dev/zero, and a file may grow meanwhile).
+    ``setting`` names the limit in the message ("" when it is not a setting).
+    """
+    fd = -1
+    try:
+        why = not_regular(os.stat(path).st_mode)
+        if why:
+            raise InputError(name, why)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+        info = os.fstat(fd)
+        why = not_regular(info.st_mode)
+        if why:
+            raise InputError(name, why)
+        if info.st_size > max_bytes:
+            raise InputError(name, _too_large(info.st_size, max_bytes, setting))
+        chunks: list[bytes] = []
+        total = 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(max_bytes + 1 - total, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > max_bytes:
+            raise InputError(name, _too_large(None, max_bytes, setting))
+        return b"".join(chunks)
+    except PermissionError:
+        raise InputError(name, "cannot read: permission denied") from None
+    except OSError as e:
+        raise InputError(name, f"cannot read: {e.strerror or e}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+MAX_JSON_DEPTH = 64
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_NOT_BRACKET_RE = re.compile(r"[^\[\]{}]+")
+
+
+def load_json(text: str | bytes, max_depth: int = MAX_JSON_DEPTH):
+    """json.loads, refusing (ValueError) nesting deeper than max_depth before parsing: the
+    parser recurses, and a file of 200,000 brackets must cost one line, not a RecursionError."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    brackets = _JSON_NOT_BRACKET_RE.sub("", _JSON_STRING_RE.sub("", text))
+    depth = 0
+    for c in brackets:
+        depth += 1 if c in "[{" else -1
+        if depth > max_depth:
+            raise ValueError(f"nested deeper than {max_depth} levels")
+    return json.loads(text)
 
 
 def _umask() -> int:
