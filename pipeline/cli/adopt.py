@@ -47,20 +47,13 @@ def adopt(sources, translations, out_dir, target, source, key, threshold, dry_ru
     """
     from pipeline.commands import adopt as adopting
     from pipeline.evaluate.align import DEFAULT_THRESHOLD
+    from pipeline.workspace import Workspace
 
-    config = load_config(config_path)
-    out = Path(out_dir or config.out_dir)
-    outcomes, problems = adopting.adopt(
-        list(sources),
-        out,
-        config,
-        Path(translations) if translations else None,
-        target,
-        source,
-        key,
-        DEFAULT_THRESHOLD if threshold is None else threshold,
-        dry_run,
+    ws = Workspace.open(load_config(config_path), out_dir, sources)
+    options = adopting.Options(
+        Path(translations) if translations else None, target, source, key, DEFAULT_THRESHOLD if threshold is None else threshold, dry_run
     )
+    outcomes, problems = adopting.adopt(ws, list(sources), options)
     for problem in problems:
         error(str(problem))
     if as_json:

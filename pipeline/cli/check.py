@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from pathlib import Path
 
 import click
 
@@ -26,15 +25,16 @@ from pipeline.core.paths import shown
 def check(sources, out_dir, target, as_json, show_all, config_path, quiet_flag) -> None:
     """Say which translations of SOURCES are fresh, stale, missing, orphaned or need review.
 
-    Decided from content hashes recorded at translation time (in OUT/.pipeline/records): no model,
+    Decided from content hashes recorded at translation time (in OUT/records/): no model,
     no translation memory, the same answer in a fresh clone. Exit 0 when everything is fresh,
     5 otherwise.
     """
     from pipeline.commands import freshness
+    from pipeline.workspace import Workspace
 
-    config = load_config(config_path)
-    out = Path(out_dir or config.out_dir)
-    items, problems = freshness.check(list(sources), out, config, target)
+    ws = Workspace.open(load_config(config_path), out_dir, sources)
+    out = ws.out
+    items, problems = freshness.check(ws, target=target)
     for problem in problems:
         error(str(problem))
     counts = {s: sum(1 for i in items if i.status == s) for s in freshness.STATUSES}
@@ -62,7 +62,8 @@ def check(sources, out_dir, target, as_json, show_all, config_path, quiet_flag) 
                 where = f" -> {shown(i.translation)}" if i.translation else ""
                 detail = f": {i.detail}" if i.detail else ""
                 click.echo(f"{i.status:<12} {i.target_lang}  {i.source}{where}{detail}")
-        click.echo(", ".join(f"{counts[s]} {s}" for s in freshness.STATUSES))
+        # the states a translation usually is in, always; the others when there are any
+        click.echo(", ".join(f"{counts[s]} {s}" for s in freshness.STATUSES if s in freshness.STATUSES[:5] or counts[s]))
     if problems or counts[freshness.FRESH] != len(items):
         sys.exit(int(ExitStatus.NOT_FRESH))
 
@@ -79,16 +80,17 @@ def prune(sources, out_dir, dry_run, config_path) -> None:
     Only orphans are touched: translations whose source file no longer exists under SOURCES.
     """
     from pipeline.commands import freshness
-    from pipeline.store.fileio import FolderLock
+    from pipeline.workspace import Workspace
 
-    config = load_config(config_path)
-    out = Path(out_dir or config.out_dir)
-    items, problems = freshness.check(list(sources), out, config)
+    ws = Workspace.open(load_config(config_path), out_dir, sources)
+    items, problems = freshness.check(ws)
     for problem in problems:
         error(str(problem))
-    with FolderLock(out) if out.is_dir() and not dry_run else contextlib.nullcontext():
-        removed = freshness.prune(items, dry_run)
+    with ws.lock() if ws.out.is_dir() and not dry_run else contextlib.nullcontext():
+        removed, kept = freshness.prune(ws, items, dry_run)
     for path in removed:
         click.echo(("would remove " if dry_run else "removed ") + str(path))
+    for line in kept:
+        error(line)
     orphans = sum(1 for i in items if i.status == freshness.ORPHAN)
     click.echo(f"{orphans} orphaned translation{'s' * (orphans != 1)}, {len(removed)} files {'to remove' if dry_run else 'removed'}")

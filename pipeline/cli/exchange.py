@@ -27,21 +27,27 @@ KINDS = ("xliff", "tmx", "po")
 @click.option(
     "--to", "target", metavar="LANG", callback=lambda ctx, param, v: v and v.strip().lower(), help="Only translations into this language."
 )
+@click.option("--force", is_flag=True, help="Replace exchange files that hold edits not imported yet.")
 @config_option
 @reports_errors
-def export(sources, kinds, out_dir, dest, target, config_path) -> None:
+def export(sources, kinds, out_dir, dest, target, force, config_path) -> None:
     """Write the translations of SOURCES for editors: one file per article and format.
 
     Each sentence is one unit with a stable id; fix targets in any CAT tool or text editor and bring
     them back with `pipeline import`.
     """
     from pipeline.commands import exchange
+    from pipeline.workspace import Workspace
 
-    config = load_config(config_path)
-    out = Path(out_dir or config.out_dir)
-    written = exchange.export(list(sources), out, config, kinds or KINDS, Path(dest) if dest else out / "exchange", target)
+    ws = Workspace.open(load_config(config_path), out_dir, sources)
+    out = ws.out
+    written, problems = exchange.export(ws, None, kinds or KINDS, Path(dest) if dest else out / "exchange", target, force)
     for path in written:
         click.echo(str(path))
+    for problem in problems:
+        error(str(problem))
+    if problems:
+        sys.exit(int(ExitStatus.FILES_FAILED))
     if not written:
         error(f"no translations of {', '.join(sources)} in {out}; run `pipeline translate` first")
         sys.exit(int(ExitStatus.FILES_FAILED))
@@ -65,16 +71,15 @@ def import_(files, out_dir, choose, config_path) -> None:
     """
     from pipeline.commands import exchange
     from pipeline.core import paths
-    from pipeline.store.fileio import FolderLock
+    from pipeline.workspace import Workspace
 
-    config = load_config(config_path)
-    out = Path(out_dir or config.out_dir)
+    ws = Workspace.open(load_config(config_path), out_dir)
     failed = 0
     reporter = ClickReporter()
-    with FolderLock(out):
+    with ws.lock():
         for file in files:
             try:
-                applied = exchange.apply(exchange.read_file(Path(file)), paths.shown(file), out, config, choose, reporter)
+                applied = exchange.apply(exchange.read_file(Path(file)), paths.shown(file), ws, choose, reporter)
             except InputError as e:
                 error(str(e))
                 failed += 1

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from pathlib import Path
 
 import click
 
@@ -34,13 +33,14 @@ def review(sources, out_dir, port, host, no_browser, config_path) -> None:
         error(f"pipeline review needs Starlette and uvicorn ({e.name} is missing): pip install 'uk-en-pipeline[review]'")
         sys.exit(int(ExitStatus.USAGE))
     from pipeline.review.project import Project
+    from pipeline.workspace import Workspace
 
-    config = load_config(config_path)
-    out = Path(out_dir or config.out_dir)
+    ws = Workspace.open(load_config(config_path), out_dir, sources)
+    out = ws.out
     if not out.is_dir():
         error(f"{out}: no output folder; run `pipeline translate` first")
         sys.exit(int(ExitStatus.USAGE))
-    project = Project(out, config, list(sources))
+    project = Project(ws, list(sources))
     if host.strip("[]") not in ("127.0.0.1", "::1", "localhost"):
         click.echo(
             f"pipeline: warning: listening on {host}: anyone who can reach it and has the address with its token can change translations",

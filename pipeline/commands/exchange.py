@@ -20,7 +20,6 @@ record), then the article is written again, exactly as a run of ``translate`` wr
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -32,15 +31,15 @@ from pipeline.articles import read
 from pipeline.assemble.align import kept, sentence_id
 from pipeline.assemble.alignment_json import SCHEMA_ID
 from pipeline.core import paths
-from pipeline.core.config import Config
 from pipeline.core.document import Document, Segment
-from pipeline.core.errors import InputError
+from pipeline.core.errors import InputError, OutputError
 from pipeline.core.hashes import text_hash
 from pipeline.core.languages import well_formed
 from pipeline.engines.base import Translated
-from pipeline.segment.protect import TAG_RE, has_words, restore, unmask
+from pipeline.segment.protect import TAG_RE, chunks_to_translate, has_words, pieces, reassembled, restore, unmask
 from pipeline.store import fileio, records
-from pipeline.store.fileio import FolderLock, write_atomic
+from pipeline.workspace import Workspace
+from pipeline.writer import Writer
 
 MAX_IMPORT_BYTES = formats.MAX_BYTES
 HUMAN_STATES = ("reviewed", "final")
@@ -59,63 +58,98 @@ class Translation:
     """A translated article as the output folder holds it: its record, and its source as it is now."""
 
     record: records.Record
-    out_dir: Path
+    ws: Workspace
     source: Path
     doc: Document
+
+    @property
+    def out_dir(self) -> Path:
+        return self.ws.out
 
     def current(self) -> dict[str, records.Sentence]:
         return self.record.by_hash()
 
+    def targets(self) -> dict[str, str]:
+        """Source hash -> the sentence's target as the article shows it, in placeholder form: where an
+        engine lost paired markup the article was assembled from pieces, and so is this (an
+        exchange file must carry the codes the article has, or the untouched file would not import)."""
+        current = self.current()
+        out: dict[str, str] = {}
+        for block in self.doc.blocks:
+            for seg in block.segments:
+                h = text_hash(seg.text)
+                s = current.get(h)
+                if s is None or s.target is None:
+                    continue
+                out[h] = effective_target(s, seg, current)
+        return out
 
-def _source_file(out_dir: Path, record: records.Record) -> Path:
-    return Path(os.path.normpath(paths.real(out_dir) / record.root / record.rel))
+
+def effective_target(s: records.Sentence, seg: Segment, current: dict[str, records.Sentence]) -> str:
+    assert s.target is not None
+    if s.origin == records.HUMAN or restore(s.target, seg) is not None:
+        return s.target
+    found = {c: p.target for c in chunks_to_translate(seg) if (p := current.get(text_hash(c))) is not None and p.target is not None}
+    return reassembled(pieces(seg), found, seg)
 
 
-def open_translation(out_dir: Path, target: str, rel: str, config: Config, name: str) -> Translation:
-    stored = records.stored(out_dir, target, rel)
+def open_translation(ws: Workspace, target: str, rel: str, name: str) -> Translation:
+    stored = ws.store.stored(target, rel)
+    if stored.damaged:
+        raise InputError(name, stored.damaged)
     record = stored.latest
     if record is None or record.legacy:
-        raise InputError(name, f"{rel} has no translation into {target} in {out_dir}")
-    source = _source_file(out_dir, record)
-    doc = read.load(source, paths.shown(os.path.relpath(source)), config, record.source_lang, record.source_lang)
-    return Translation(record, out_dir, source, doc)
+        raise InputError(name, f"{rel} has no translation into {target} in {ws.out}")
+    root = ws.store.root_path(record.root)
+    if root is None:
+        raise InputError(name, f"the record's source folder {record.root!r} is outside the project")
+    source = paths.source_at(root, record.rel, paths.shown(os.path.relpath(root / record.rel)))
+    data = read.read_source(source, ws.config.max_file_bytes)
+    doc = read.load(source.path, source.shown, ws.config, record.source_lang, record.source_lang, data)
+    return Translation(record, ws, source.path, doc)
 
 
-def translations(inputs: Sequence[str], out_dir: Path, config: Config, target: str | None = None) -> list[Translation]:
-    """The translated articles among the given sources (files or folders)."""
-    roots = paths.known_roots(out_dir, config.source_roots)
-    sources, _ = paths.discover(list(inputs), config.include, config.exclude, [out_dir], roots)
+def translations(
+    ws: Workspace, inputs: Sequence[str] | None = None, target: str | None = None
+) -> tuple[list[Translation], list[InputError]]:
+    """The translated articles among the given sources (files or folders), and what could not be opened."""
+    sources, problems = ws.sources(inputs)
     found = []
     for source in sources:
-        for t in config.languages:
+        for t in ws.config.languages:
             if target not in (None, t):
                 continue
-            record = records.stored(out_dir, t, source.rel).latest
-            if record is None or record.legacy or record.root != paths.relative_root(source.root, out_dir):
+            stored = ws.store.stored(t, source.rel)
+            record = stored.latest
+            if stored.damaged:
+                problems.append(InputError(source.shown, stored.damaged))
+            if record is None or record.legacy or record.root != paths.relative_root(source.root, ws.out):
                 continue
             try:
-                found.append(open_translation(out_dir, t, source.rel, config, source.shown))
-            except InputError:
-                continue
-    return found
+                found.append(open_translation(ws, t, source.rel, source.shown))
+            except InputError as e:
+                problems.append(e)
+    return found, problems
 
 
 def _units(t: Translation) -> list[formats.Unit]:
     notes = _notes(t)
     current = t.current()
+    targets = t.targets()
     units = []
     for block in t.doc.blocks:
         if kept(block, t.record.target_lang):
             continue
         for j, seg in enumerate(block.segments):
-            s = current.get(text_hash(seg.text))
-            if not has_words(seg.text) or s is None or s.target is None or records.FINAL_MARKDOWN in s.flags:
+            h = text_hash(seg.text)
+            s = current.get(h)
+            if not has_words(seg.text) or s is None or h not in targets or records.FINAL_MARKDOWN in s.flags:
                 continue
             sid = sentence_id(block, j, seg)
             codes = codes_of(seg)
             state = "reviewed" if s.origin == records.HUMAN else "translated"
             note = "\n".join([block.kind + (f" {block.key}" if block.key else ""), *notes.get(sid, ())])
-            units.append(formats.Unit(f"{sid}@{base_of(s.target)}", seg.text, s.target, state, note, codes=codes))
+            units.append(formats.Unit(f"{sid}@{base_of(targets[h])}", seg.text, targets[h], state, note, codes=codes))
     return units
 
 
@@ -144,39 +178,97 @@ def _notes(t: Translation) -> dict[str, list[str]]:
     """Flags (with what they are about) and suggestions, from the bilingual JSON, for the editor."""
     alignment = _alignment(t)
     out: dict[str, list[str]] = {}
-    for block in alignment.get("blocks", ()):
-        for s in block.get("sentences", ()):
+    blocks = alignment.get("blocks", ())
+    for block in blocks if isinstance(blocks, list) else ():
+        sentences = block.get("sentences", ()) if isinstance(block, dict) else ()
+        for s in sentences if isinstance(sentences, list) else ():
+            if not isinstance(s, dict):
+                continue
             lines = []
             if s.get("flags"):
-                lines.append("flags: " + ", ".join(s["flags"]))
-            lines.extend(s.get("details", ()))
-            if s.get("suggestion"):
-                lines.append(f"an editor's translation of the earlier source: {s['suggestion']['target']}")
-            out[s.get("id", "")] = lines
+                lines.append("flags: " + ", ".join(map(str, s["flags"])))
+            lines.extend(map(str, s.get("details", ())))
+            if isinstance(s.get("suggestion"), dict):
+                lines.append(f"an editor's translation of the earlier source: {s['suggestion'].get('target', '')}")
+            out[str(s.get("id", ""))] = lines
     return out
 
 
 def _alignment(t: Translation) -> dict:
+    """The article's bilingual JSON (a file of the output folder: bounded, depth-checked; {} if unusable)."""
     for rel, _ in t.record.outputs:
         if rel.endswith(".json"):
             try:
-                return json.loads((t.out_dir / rel).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                path = t.ws.store.layout.inside(rel)
+                data = fileio.load_json(fileio.read_bytes(path, rel, records.MAX_RECORD_BYTES, "", follow=False))
+            except (ValueError, InputError):
                 return {}
+            return data if isinstance(data, dict) else {}
     return {}
 
 
-def export(inputs: Sequence[str], out_dir: Path, config: Config, kinds: Sequence[str], dest: Path, target: str | None = None) -> list[Path]:
-    written = []
-    for t in translations(inputs, out_dir, config, target):
+def export(
+    ws: Workspace, inputs: Sequence[str] | None, kinds: Sequence[str], dest: Path, target: str | None = None, force: bool = False
+) -> tuple[list[Path], list[InputError]]:
+    """One exchange file per article and format. An exchange file holding an editor's work that
+    was not imported yet (any unit whose target is not what was exported, or approved) is never
+    overwritten, unless ``force``: each is one line in the problems."""
+    written: list[Path] = []
+    found, problems = translations(ws, inputs, target)
+    inside = paths.real(dest).is_relative_to(paths.real(ws.out))
+    writer = ws.writer()
+    for t in found:
         exchange = formats.Exchange(t.record.rel, t.record.source_lang, t.record.target_lang, tuple(_units(t)))
         rel = PurePosixPath(t.record.rel)
         for kind in kinds:
             name = f"{rel.stem}.{t.record.source_lang}-{t.record.target_lang}{formats.SUFFIXES[kind]}"
             path = dest.joinpath(*rel.parent.parts, name)
-            write_atomic(path, formats.write(exchange, kind))
+            data = formats.write(exchange, kind)
+            work = "" if force or fileio.same_content(path, data) else unimported(path, t)
+            if work:
+                problems.append(InputError(paths.shown(str(path)), f"{work}; not overwritten (import it first, or export with --force)"))
+                continue
+            try:
+                if inside:
+                    writer.put(path, data)
+                else:  # a folder the user named: created, then written below without following links
+                    fileio.make_dirs(dest)
+                    fileio.write_atomic(path, data, root=dest)
+            except OutputError as e:
+                problems.append(InputError(paths.shown(str(path)), str(e).partition(": ")[2]))
+                continue
             written.append(path)
-    return written
+    return written, problems
+
+
+def unimported(path: Path, t: Translation) -> str:
+    """What of an editor's work an existing exchange file holds that the records do not: "" when
+    it holds none (every unit as exported), else one line saying what."""
+    if not os.path.lexists(path):
+        return ""
+    try:
+        exchange = read_file(path)
+    except InputError as e:
+        return f"is not an exchange file of this article ({e.reason})"
+    if exchange.document != t.record.rel or (exchange.source_lang, exchange.target_lang) != (t.record.source_lang, t.record.target_lang):
+        return f"is the exchange file of {exchange.document} ({exchange.source_lang}->{exchange.target_lang}), not of {t.record.rel}"
+    origins = {h[:12]: s.origin for h, s in t.current().items()}
+    now = {h[:12]: target for h, target in t.targets().items()}
+    edited = []
+    for unit in exchange.units:
+        m = _ID_RE.match(unit.id)
+        if m is None or unit.error:
+            edited.append(unit.id)
+            continue
+        text = editor_text(unit.target)
+        if text and (m.group(4) is None or base_of(text) != m.group(4)) and not _same(text, now.get(m.group(3), "")):
+            edited.append(unit.id)  # changed in the file, and the records do not have it
+        elif unit.state in HUMAN_STATES and origins.get(m.group(3)) == records.MACHINE:
+            edited.append(unit.id)  # approved in the file
+    if not edited:
+        return ""
+    more = f" and {len(edited) - 3} more" if len(edited) > 3 else ""
+    return f"holds {len(edited)} edited unit{'s' * (len(edited) != 1)} not imported yet ({', '.join(edited[:3])}{more})"
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -185,7 +277,7 @@ def export(inputs: Sequence[str], out_dir: Path, config: Config, kinds: Sequence
 def read_file(path: Path) -> formats.Exchange:
     """An exchange file, or the bilingual JSON itself, as an Exchange; InputError if unusable."""
     name = paths.shown(str(path))
-    data = fileio.read_bytes(path, name, MAX_IMPORT_BYTES, setting="")
+    data = fileio.read_bytes(path, name, MAX_IMPORT_BYTES, setting="", follow=False)
     if data.lstrip()[:1] == b"{":
         return _from_alignment(data, name)
     try:
@@ -199,7 +291,7 @@ _RENDERED = "x-rendered"  # a unit read from the bilingual JSON: its text is Mar
 
 def _from_alignment(data: bytes, name: str) -> formats.Exchange:
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = fileio.load_json(data)
         if doc.get("schema") != SCHEMA_ID:
             raise ValueError("not a bilingual JSON of this pipeline")
         units = tuple(
@@ -239,7 +331,7 @@ def editor_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def accept(exchange: formats.Exchange, name: str, out_dir: Path, config: Config, choose: str | None = None) -> Accepted:
+def accept(exchange: formats.Exchange, name: str, ws: Workspace, choose: str | None = None) -> Accepted:
     """Merge an exchange file three-way against the article's record; see the module's docstring."""
     # any pair may be translated here; the article's record, read next, says which one this is
     if not (well_formed(exchange.source_lang) and well_formed(exchange.target_lang)) or exchange.source_lang == exchange.target_lang:
@@ -247,15 +339,16 @@ def accept(exchange: formats.Exchange, name: str, out_dir: Path, config: Config,
     document = PurePosixPath(exchange.document)
     if document.is_absolute() or ".." in document.parts or not document.parts:
         raise InputError(name, f"document {exchange.document!r} is not an article path inside a source folder")
-    t = open_translation(out_dir, exchange.target_lang, document.as_posix(), config, name)
+    t = open_translation(ws, exchange.target_lang, document.as_posix(), name)
     if t.record.source_lang != exchange.source_lang:
         raise InputError(name, f"{exchange.document} is translated from {t.record.source_lang}, not {exchange.source_lang}")
     result = Accepted(name, t)
     segments = {text_hash(seg.text)[:12]: (block, seg) for block in t.doc.blocks for seg in block.segments}
     current = t.current()
+    targets = t.targets()
     for unit in exchange.units:
         before = (result.corrected, result.approved, result.conflicts)
-        problem = _merge(unit, segments, current, result, choose)
+        problem = _merge(unit, segments, _Ours(current, targets), result, choose)
         if problem:
             result.problems.append(f"{name}: segment {unit.id}: {problem}")
         # per unit, so a caller editing one sentence at a time (pipeline review) can say what became of it
@@ -273,7 +366,16 @@ def accept(exchange: formats.Exchange, name: str, out_dir: Path, config: Config,
     return result
 
 
-def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], result: Accepted, choose: str | None) -> str:
+@dataclass(frozen=True)
+class _Ours:
+    """The article's translation as the output folder holds it: records by source hash, and the
+    targets as the article shows them (see Translation.targets)."""
+
+    sentences: dict[str, records.Sentence]
+    targets: dict[str, str]
+
+
+def _merge(unit: formats.Unit, segments, ours_now: _Ours, result: Accepted, choose: str | None) -> str:
     """One unit: stores what it brings in result; returns a one-line problem, or ""."""
     if getattr(unit, "error", ""):
         return unit.error
@@ -285,8 +387,9 @@ def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], r
         return "its source sentence changed or was removed since the export; translate and export again"
     _, seg = found
     h = text_hash(seg.text)
-    ours = current.get(h)
-    if ours is None or ours.target is None:
+    ours = ours_now.sentences.get(h)
+    target = ours_now.targets.get(h)
+    if ours is None or target is None:
         return "this sentence has no translation yet; translate and export again"
     theirs = editor_text(unit.target)
     if unit.note == _RENDERED:
@@ -296,26 +399,26 @@ def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], r
         theirs = unmasked
     if not theirs:
         return ""  # an empty target: nothing to take
+    same = _same(theirs, target)
+    base = m.group(4)
+    if same or (base is not None and base_of(theirs) == base):  # untouched in the file: never refused
+        if same and unit.state in HUMAN_STATES and ours.origin == records.MACHINE:
+            result.overrides[h] = Translated(target, (), "human")
+            result.approved += 1
+        return ""
     if _CONTROL_RE.search(theirs):
         return "the target holds control characters (or a lone surrogate)"
     problem = _check_markup(theirs, seg)
     if problem:
         return problem
-    same = _same(theirs, ours.target)
-    base = m.group(4)
-    if same or (base is not None and base_of(theirs) == base):
-        if same and unit.state in HUMAN_STATES and ours.origin == records.MACHINE:
-            result.overrides[h] = Translated(ours.target, (), "human")
-            result.approved += 1
-        return ""
-    ours_changed = base_of(ours.target) != base if base is not None else ours.origin == records.HUMAN
+    ours_changed = base_of(target) != base if base is not None else ours.origin == records.HUMAN
     if ours_changed and choose != THEIRS:
         if choose == OURS:
             return ""
         result.conflicts += 1
         return (
             f"conflict: changed in this file and in the translation since the export; "
-            f"file: {_quote(theirs)}; translation now: {_quote(ours.target)} (import with --theirs or --ours to choose)"
+            f"file: {_quote(theirs)}; translation now: {_quote(target)} (import with --theirs or --ours to choose)"
         )
     result.overrides[h] = Translated(theirs, (), "human")
     result.corrected += 1
@@ -342,13 +445,12 @@ def _quote(text: str, limit: int = 80) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def store(accepted: Accepted) -> bool:
+def store(accepted: Accepted, writer: Writer) -> bool:
     """The article's pending record with the editor's translations: durable before anything is
     rewritten, so an interruption cannot lose them. False when there is nothing to store."""
     if not accepted.overrides:
         return False
-    t = accepted.translation
-    record = t.record
+    record = accepted.translation.record
     blocks = tuple(
         (
             bh,
@@ -358,8 +460,7 @@ def store(accepted: Accepted) -> bool:
         )
         for bh, ss in record.blocks
     )
-    file = records.pending_path(records.path(t.out_dir, record.target_lang, record.rel))
-    write_atomic(file, records.dump(replace(record, blocks=blocks), inline=True))
+    writer.pending(replace(record, blocks=blocks))
     return True
 
 
@@ -377,34 +478,19 @@ class Applied:
         return f"{a.corrected} corrected, {a.approved} approved, {a.conflicts} conflicts, {a.refused} refused{written}"
 
 
-def apply(exchange: formats.Exchange, name: str, out_dir: Path, config: Config, choose: str | None = None, reporter=None) -> Applied:
+def apply(exchange: formats.Exchange, name: str, ws: Workspace, choose: str | None = None, reporter=None) -> Applied:
     """Everything `pipeline import` does with one file, for any caller (the CLI, `pipeline review`):
     merge it three-way (accept), make the editor's translations durable in the record (store), and
     write the article again exactly as `pipeline translate` writes it, under the output folder's lock.
     Raises InputError when the exchange does not fit the output folder, fileio.Busy when another run
     holds the folder."""
-    import dataclasses
-
     from pipeline.commands import run
-    from pipeline.core.config import ENGINES
 
-    with FolderLock(out_dir):
-        accepted = accept(exchange, name, out_dir, config, choose)
+    with ws.lock():
+        accepted = accept(exchange, name, ws, choose)
         applied = Applied(accepted)
-        if store(accepted):
+        if store(accepted, ws.writer()):
             applied.stored = True
             t = accepted.translation
-            r = t.record
-            request = run.Request(
-                inputs=(str(t.source),),
-                out_dir=out_dir,
-                target=r.target_lang,
-                source=r.source_lang,
-                allow_download=False,
-                only=frozenset({paths.real(t.source)}),
-                overrides={(paths.real(t.source), r.target_lang): accepted.overrides},
-            )
-            # the engine that translated the article: nothing should need it, but its entries are the ones to reuse
-            same_engine = dataclasses.replace(config, engine=r.model.engine) if r.model.engine in ENGINES else config
-            applied.failed = run.translate(request, same_engine, reporter).failed
+            applied.failed = run.rewrite(ws, t.source, t.record, accepted.overrides, reporter).failed
     return applied

@@ -62,6 +62,7 @@ class ModelMissing(PipelineError):
 
 class OutputError(PipelineError):
     status = ExitStatus.OUTPUT_ERROR
+    errno: int | None = None  # of the OSError behind it: a full disk stops a batch, one locked file costs one article
 
 
 class InputError(PipelineError):

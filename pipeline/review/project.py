@@ -12,7 +12,6 @@ loaded is a conflict, never overwritten.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sqlite3
@@ -31,8 +30,10 @@ from pipeline.core.document import Segment, Span
 from pipeline.core.errors import ExitStatus, InputError, PipelineError
 from pipeline.core.hashes import text_hash
 from pipeline.segment.protect import TAG_RE, has_words, restore, unmask
-from pipeline.store import records
+from pipeline.store import fileio, records
 from pipeline.store.fileio import Busy, FolderLock
+from pipeline.store.layout import Layout
+from pipeline.workspace import Workspace
 
 SID_RE = re.compile(r"s\d{1,6}-\d{1,6}-[0-9a-f]{12}")
 BASE_RE = re.compile(r"[0-9a-f]{8}")
@@ -154,9 +155,10 @@ class _Errors(run.Reporter):
 class Project:
     """The articles under SOURCES and their translations in OUT, as the review app serves them."""
 
-    def __init__(self, out_dir: Path, config: Config, sources: Sequence[str] = (), wait: float = 3.0):
-        self.out_dir = Path(out_dir)
-        self.config = config
+    def __init__(self, ws: Workspace, sources: Sequence[str] = (), wait: float = 3.0):
+        self.ws = ws
+        self.out_dir = ws.out
+        self.config = ws.config
         self.sources = [str(s) for s in sources] or self._default_sources()
         self.wait = wait  # how long a save waits for another run to release the output folder
         self._saving = threading.Lock()  # FolderLock is re-entrant within a process: threads need their own
@@ -167,7 +169,7 @@ class Project:
             )
 
     def _default_sources(self) -> list[str]:
-        roots = paths.known_roots(self.out_dir, self.config.source_roots)
+        roots = [*(paths.real(p) for p in self.config.source_roots), *self.ws.store.root_paths()]
         # named from the working directory when they are under it, so the pages show short paths
         return [os.path.relpath(r) if Path.cwd() in r.parents else str(r) for r in dict.fromkeys(roots) if r.is_dir()]
 
@@ -176,12 +178,12 @@ class Project:
     def rows(self, state: str = "", flag: str = "", query: str = "") -> tuple[list[Row], list[str]]:
         """Every translation of the sources, filtered: by freshness state, by flag ("flagged",
         "unreviewed" or a flag's name) and by text in its sentences; and the problems met."""
-        items, problems = freshness.check(self.sources, self.out_dir, self.config)
+        items, problems = freshness.check(self.ws, self.sources)
         rows = []
         for item in items:
             record = None
             if item.rel and item.status not in (freshness.MISSING, freshness.ORPHAN):
-                record = records.stored(self.out_dir, item.target_lang, item.rel).latest
+                record = self.ws.store.stored(item.target_lang, item.rel).latest
             if record is not None and record.legacy:
                 record = None
             counts = dict(record.flagged) if record else {}
@@ -218,7 +220,7 @@ class Project:
     def _matches(self, row: Row, query: str) -> int:
         if not row.openable:
             return 0
-        record = records.stored(self.out_dir, row.target, row.rel).latest
+        record = self.ws.store.stored(row.target, row.rel).latest
         needle = query.casefold()
         return sum(
             1
@@ -241,14 +243,14 @@ class Project:
         if (target, rel) not in self._known:
             raise NotFound(f"{rel} has no translation into {target} here")
         try:
-            return exchange.open_translation(self.out_dir, target, rel, self.config, rel)
+            return exchange.open_translation(self.ws, target, rel, rel)
         except InputError as e:
             raise NotFound(e.reason) from None
 
     def article(self, target: str, rel: str, query: str = "") -> Article:
         t = self._open(target, rel)
         record = t.record
-        items, _ = freshness.check([str(t.source)], self.out_dir, self.config, target)
+        items, _ = freshness.check(self.ws, [str(t.source)], target)
         item = next((i for i in items if i.rel == rel), None)
         info = _Alignment(_alignment_sentences(self.out_dir, record))
         current = t.current()
@@ -294,7 +296,7 @@ class Project:
             target,
             rel,
             record.source_lang,
-            freshness.shown_source(self.out_dir, record),
+            freshness.shown_source(self.ws, record),
             item.status if item else "",
             item.detail if item else "",
             tuple(blocks),
@@ -324,8 +326,7 @@ class Project:
                     applied = exchange.apply(
                         formats.Exchange(rel, t.record.source_lang, target, (unit,)),
                         f"{target}/{rel}",
-                        self.out_dir,
-                        self.config,
+                        self.ws,
                         None,
                         errors,
                     )
@@ -394,9 +395,10 @@ def _alignment_sentences(out_dir: Path, record: records.Record | None) -> list[d
     for rel, _ in record.outputs if record else ():
         if rel.endswith(".json"):
             try:
-                data = json.loads((out_dir / rel).read_text(encoding="utf-8"))
+                path = Layout(out_dir).inside(rel)
+                data = fileio.load_json(fileio.read_bytes(path, rel, records.MAX_RECORD_BYTES, "", follow=False))
                 return [s for b in data.get("blocks", ()) for s in b.get("sentences", ()) if isinstance(s, dict)]
-            except (OSError, ValueError, AttributeError, TypeError):
+            except (InputError, ValueError, AttributeError, TypeError):
                 return []
     return []
 
