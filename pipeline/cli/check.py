@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import common_options, error, existing, load_config, quiet, reports_errors, say
+from pipeline.cli.common import common_options, display, error, existing, load_config, quiet, reports_errors, say
 from pipeline.core.errors import ExitStatus, PipelineError
 
 FORMATS = ("text", "json", "github", "junit")  # pipeline.commands.ci_report.FORMATS, without importing it for --help
@@ -25,7 +25,7 @@ def _sources(given: tuple[str, ...], out: Path, config, command: str) -> list[st
     recorded = freshness.recorded_sources(out, config)
     if not recorded:
         raise PipelineError(
-            f"no source folders known for {out}: name them (pipeline {command} SOURCES...), list them in config.yaml (sources:), "
+            f"no source folders known for {display(out)}: name them (pipeline {command} SOURCES...), list them in config.yaml (sources:), "
             "or translate them first (records/sources.txt)"
         )
     return recorded
@@ -72,7 +72,7 @@ def check(sources, out_dir, target, report_format, as_json, show_all, config_pat
     kind = "json" if as_json else report_format or "text"
     if kind != "text" or not quiet(quiet_flag):
         root = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
-        click.echo(ci_report.render(kind, items, problems, out, show_all, root))
+        click.echo(ci_report.render(kind, items, problems, Path(display(out)), show_all, root))
     if problems or any(i.status != freshness.FRESH for i in items):
         sys.exit(int(ExitStatus.NOT_FRESH))
 
@@ -103,10 +103,11 @@ def prune(sources, out_dir, dry_run, as_json, config_path, quiet_flag) -> None:
         removed = freshness.prune(items, dry_run)
     orphans = sum(1 for i in items if i.status == freshness.ORPHAN)
     if as_json:
-        click.echo(json.dumps({"output": str(out), "dry_run": dry_run, "orphans": orphans, "removed": [str(p) for p in removed]}, indent=2))
+        report = {"output": display(out), "dry_run": dry_run, "orphans": orphans, "removed": [display(p) for p in removed]}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         for path in removed:
-            say(("would remove " if dry_run else "removed ") + str(path), quiet_flag)
+            say(("would remove " if dry_run else "removed ") + display(path), quiet_flag)
         say(
             f"{orphans} orphaned translation{'s' * (orphans != 1)}, {len(removed)} files {'to remove' if dry_run else 'removed'}",
             quiet_flag,

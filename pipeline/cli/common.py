@@ -91,6 +91,14 @@ def output_folder(out_dir: str | None, config) -> Path:
     return out
 
 
+def display(path: Path | str) -> str:
+    """A path for the user: relative to the working directory when it is inside it (config.yaml's
+    paths are absolute), else as it is."""
+    absolute = os.path.abspath(path)
+    here = os.getcwd()
+    return os.path.relpath(absolute) if absolute.startswith(here + os.sep) else str(path)
+
+
 def quiet(flag: bool = False) -> bool:
     return bool(flag or _given("quiet_flag"))
 
