@@ -26,7 +26,7 @@ _MEANINGS = {
     ExitStatus.OK: "success",
     ExitStatus.FILES_FAILED: "some input files failed; the others were written",
     ExitStatus.USAGE: "bad command line or configuration",
-    ExitStatus.NO_MODEL: "no model installed for a needed direction (nothing written)",
+    ExitStatus.NO_MODEL: "no model for a needed direction, and none downloaded (nothing written)",
     ExitStatus.PROBLEMS: "with --strict: some segments were flagged (numbers, glossary, markup)",
     ExitStatus.NOT_FRESH: "check: some translations are stale, missing, orphaned or need review",
     ExitStatus.OUTPUT_ERROR: "an output file or the translation memory could not be written",
