@@ -77,7 +77,7 @@ class Workspace:
         identity, and one line per file or folder that cannot be read."""
         if inputs is None and self._sources is not None:
             return self._sources
-        given = list(inputs if inputs is not None else self.named or [str(p) for p in self.store.root_paths()])
+        given = list(inputs if inputs is not None else self.named or self.recorded())
         paths.check_out_dir(given, self.out)
         roots = [*self.config.source_roots, *self.store.root_paths()]
         found = paths.discover(given, self.config.include, self.config.exclude, [self.out], roots)
@@ -86,6 +86,14 @@ class Workspace:
         if inputs is None:
             self._sources = found
         return found
+
+    def recorded(self) -> list[str]:
+        """The source folders config.yaml names and the output folder has recorded that exist: what
+        `check`, `prune`, `review` and `export` look at when no sources are named. Named from the
+        working directory when they are under it, so messages show short paths."""
+        roots = [*(paths.real(p) for p in self.config.source_roots), *self.store.root_paths()]
+        here = Path.cwd()
+        return [os.path.relpath(r) if here in r.parents else str(r) for r in dict.fromkeys(roots) if r.is_dir()]
 
     # --- what the commands share -------------------------------------------------------------------
 

@@ -4,93 +4,114 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
+from pathlib import Path
 
 import click
 
-from pipeline.cli.common import config_option, error, load_config, quiet, quiet_option, reports_errors
-from pipeline.core.errors import ExitStatus
-from pipeline.core.paths import shown
+from pipeline.cli.common import common_options, display, error, existing, load_config, quiet, reports_errors, say
+from pipeline.core.errors import ExitStatus, PipelineError
+
+FORMATS = ("text", "json", "github", "junit")  # pipeline.commands.ci_report.FORMATS, without importing it for --help
+
+
+def _workspace(config_path, out_dir, given: tuple[str, ...], command: str):
+    """The workspace of SOURCES as named, else of the source folders config.yaml and the output
+    folder's records know."""
+    from pipeline.workspace import Workspace
+
+    ws = Workspace.open(load_config(config_path), out_dir, given)
+    if not given and not ws.recorded():
+        raise PipelineError(
+            f"no source folders known for {display(ws.out)}: name them (pipeline {command} SOURCES...), list them in config.yaml (sources:), "
+            "or translate them first (records/sources.txt)"
+        )
+    return ws
+
+
+def _format(ctx, param, value):
+    chosen = ctx.params.get("report_format")
+    if value and chosen not in (None, "json"):
+        raise click.UsageError(f"--json and --format {chosen} ask for two reports; give one", ctx)
+    return value
 
 
 @click.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.argument("sources", nargs=-1, type=click.Path(), callback=existing)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
 @click.option("--to", "target", metavar="LANG", callback=lambda ctx, param, v: v and v.strip().lower(), help="Only this target language.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
-@click.option("--all", "show_all", is_flag=True, help="List fresh translations too.")
-@config_option
-@quiet_option
+@click.option(
+    "--format",
+    "report_format",
+    type=click.Choice(FORMATS),
+    is_eager=True,
+    help="text; json; github (workflow annotations on the stale source lines); junit (XML, a test case per article and target language) [default: text].",
+)
+@click.option("--json", "as_json", is_flag=True, callback=_format, help="Same as --format json.")
+@click.option("--all", "show_all", is_flag=True, help="List fresh translations too (text).")
+@common_options
 @reports_errors
-def check(sources, out_dir, target, as_json, show_all, config_path, quiet_flag) -> None:
+def check(sources, out_dir, target, report_format, as_json, show_all, config_path, quiet_flag) -> None:
     """Say which translations of SOURCES are fresh, stale, missing, orphaned or need review.
 
-    Decided from content hashes recorded at translation time (in OUT/records/): no model,
-    no translation memory, the same answer in a fresh clone. Exit 0 when everything is fresh,
-    5 otherwise.
+    SOURCES default to the source folders config.yaml lists (sources:) and the output folder has
+    recorded (OUT/records/sources.txt). Decided from the content hashes recorded at translation
+    time (in OUT/records/): no model, no translation memory, the same answer in a fresh clone.
+    The report goes to stdout; -q leaves only the errors unless --format asks for json, github
+    or junit. Exit 0 when everything is fresh, 5 otherwise.
     """
-    from pipeline.commands import freshness
-    from pipeline.workspace import Workspace
+    from pipeline.commands import ci_report, freshness
 
-    ws = Workspace.open(load_config(config_path), out_dir, sources)
+    ws = _workspace(config_path, out_dir, sources, "check")
     out = ws.out
     items, problems = freshness.check(ws, target=target)
     for problem in problems:
         error(str(problem))
-    counts = {s: sum(1 for i in items if i.status == s) for s in freshness.STATUSES}
-    if as_json:
-        report = {
-            "output": str(out),
-            "summary": counts,
-            "translations": [
-                {
-                    "source": i.source,
-                    "target_lang": i.target_lang,
-                    "status": i.status,
-                    "translation": i.translation,
-                    "detail": i.detail,
-                    "changed_blocks": list(i.changed_blocks),
-                    "unreviewed": i.unreviewed,
-                }
-                for i in items
-            ],
-        }
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
-    elif not quiet(quiet_flag):
-        for i in items:
-            if i.status != freshness.FRESH or show_all:
-                where = f" -> {shown(i.translation)}" if i.translation else ""
-                detail = f": {i.detail}" if i.detail else ""
-                click.echo(f"{i.status:<12} {i.target_lang}  {i.source}{where}{detail}")
-        # the states a translation usually is in, always; the others when there are any
-        click.echo(", ".join(f"{counts[s]} {s}" for s in freshness.STATUSES if s in freshness.STATUSES[:5] or counts[s]))
-    if problems or counts[freshness.FRESH] != len(items):
+    kind = "json" if as_json else report_format or "text"
+    if kind != "text" or not quiet(quiet_flag):
+        root = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+        click.echo(ci_report.render(kind, items, problems, Path(display(out)), show_all, root))
+    if problems or any(i.status != freshness.FRESH for i in items):
         sys.exit(int(ExitStatus.NOT_FRESH))
 
 
 @click.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.argument("sources", nargs=-1, type=click.Path(), callback=existing)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
-@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
+@common_options
 @reports_errors
-def prune(sources, out_dir, dry_run, config_path) -> None:
+def prune(sources, out_dir, dry_run, as_json, config_path, quiet_flag) -> None:
     """Remove the translations (outputs and records) of articles under SOURCES that are gone.
 
-    Only orphans are touched: translations whose source file no longer exists under SOURCES.
+    Only orphans are touched: translations whose source file no longer exists under SOURCES
+    (default: the source folders config.yaml lists and the output folder has recorded), and of
+    those only the files their record proves the pipeline wrote (a hand-edited one is kept and
+    named). Exit 1 when a source could not be read or a file was kept.
     """
     from pipeline.commands import freshness
-    from pipeline.workspace import Workspace
 
-    ws = Workspace.open(load_config(config_path), out_dir, sources)
+    ws = _workspace(config_path, out_dir, sources, "prune")
+    out = ws.out
     items, problems = freshness.check(ws)
     for problem in problems:
         error(str(problem))
-    with ws.lock() if ws.out.is_dir() and not dry_run else contextlib.nullcontext():
+    with ws.lock() if out.is_dir() and not dry_run else contextlib.nullcontext():
         removed, kept = freshness.prune(ws, items, dry_run)
-    for path in removed:
-        click.echo(("would remove " if dry_run else "removed ") + str(path))
     for line in kept:
         error(line)
     orphans = sum(1 for i in items if i.status == freshness.ORPHAN)
-    click.echo(f"{orphans} orphaned translation{'s' * (orphans != 1)}, {len(removed)} files {'to remove' if dry_run else 'removed'}")
+    if as_json:
+        report = {"output": display(out), "dry_run": dry_run, "orphans": orphans, "removed": [display(p) for p in removed]}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for path in removed:
+            say(("would remove " if dry_run else "removed ") + display(path), quiet_flag)
+        say(
+            f"{orphans} orphaned translation{'s' * (orphans != 1)}, {len(removed)} files {'to remove' if dry_run else 'removed'}",
+            quiet_flag,
+        )
+    if problems or kept:
+        sys.exit(int(ExitStatus.FILES_FAILED))

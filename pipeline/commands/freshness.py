@@ -43,6 +43,7 @@ class Item:
     ] = ()  # orphans: the outputs and records to remove, each with the hash that proves it ours ("" for the record's own files)
     rel: str = ""  # the article's path inside its source folder (its identity)
     unreviewed: int = 0  # sentences of the translation no editor has corrected or approved (origin machine)
+    line: int = 0  # stale: the source's line (1-based) where the first changed block starts; 0 when none
 
 
 def check(ws: Workspace, inputs: Sequence[str] | None = None, target: str | None = None) -> tuple[list[Item], list[InputError]]:
@@ -77,7 +78,7 @@ def check(ws: Workspace, inputs: Sequence[str] | None = None, target: str | None
             item = _status(ws, source, t, found.get(t))
             record = found.get(t) if item.status != MISSING else None
             items.append(replace(item, rel=source.rel, unreviewed=record.unreviewed if record else 0))
-    items.extend(_orphans(ws, [paths.real(i) for i in (inputs or ws.named or ws.store.root_paths())], matched, target))
+    items.extend(_orphans(ws, [paths.real(i) for i in (inputs or ws.named or ws.recorded())], matched, target))
     items.sort(key=lambda i: (i.source, i.target_lang))
     return items, problems
 
@@ -212,7 +213,8 @@ def _stale(ws: Workspace, source: paths.Source, target: str, record: records.Rec
         parts.append("changed outside the translated blocks")
     if human:
         parts.append(f"{human} corrected by an editor")
-    return Item(source.shown, target, STALE, record.article, "; ".join(parts), tuple(changed))
+    line = doc.text.count("\n", 0, doc.blocks[changed[0] - 1].start) + 1 if changed else 0
+    return Item(source.shown, target, STALE, record.article, "; ".join(parts), tuple(changed), line=line)
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -175,7 +175,7 @@ class _Run:
         sentences the engine would translate."""
         for job in plan.jobs:
             for target in job.targets:
-                self.reporter.notice(f"would translate {job.source.shown} into {target}")
+                self.reporter.output(f"would translate {job.source.shown} into {target}")
                 doc = job.doc or self._reload(job)
                 self.stats.segments += len(align.segments_to_translate(doc, target)) if doc is not None else 0
         self.stats.articles += plan.translations

@@ -12,7 +12,6 @@ loaded is a conflict, never overwritten.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import threading
@@ -24,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from pipeline import formats, localize
 from pipeline.assemble.align import kept, sentence_id
 from pipeline.commands import exchange, freshness, run
-from pipeline.core import flags, languages, paths
+from pipeline.core import flags, languages
 from pipeline.core.config import Config
 from pipeline.core.document import Segment, Span
 from pipeline.core.errors import ExitStatus, InputError, PipelineError
@@ -159,7 +158,7 @@ class Project:
         self.ws = ws
         self.out_dir = ws.out
         self.config = ws.config
-        self.sources = [str(s) for s in sources] or self._default_sources()
+        self.sources = [str(s) for s in sources] or ws.recorded()
         self.wait = wait  # how long a save waits for another run to release the output folder
         self._saving = threading.Lock()  # FolderLock is re-entrant within a process: threads need their own
         self._known: set[tuple[str, str]] = set()
@@ -167,11 +166,6 @@ class Project:
             raise PipelineError(
                 f"no source folders known for {self.out_dir}: name them (pipeline review SOURCES...) or list them in config.yaml (sources:)"
             )
-
-    def _default_sources(self) -> list[str]:
-        roots = [*(paths.real(p) for p in self.config.source_roots), *self.ws.store.root_paths()]
-        # named from the working directory when they are under it, so the pages show short paths
-        return [os.path.relpath(r) if Path.cwd() in r.parents else str(r) for r in dict.fromkeys(roots) if r.is_dir()]
 
     # --- the home page ---------------------------------------------------------------------------
 
