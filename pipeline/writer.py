@@ -24,7 +24,7 @@ from pipeline.assemble import alignment_json, review_html
 from pipeline.core import flags, paths
 from pipeline.core.config import Config
 from pipeline.core.document import ModelId, TranslatedDocument
-from pipeline.core.errors import InputError, OutputError
+from pipeline.core.errors import ExitStatus, InputError, OutputError
 from pipeline.core.hashes import file_sha256
 from pipeline.store import fileio, records
 from pipeline.store.layout import ATTRIBUTES, Layout
@@ -84,7 +84,7 @@ class Writer:
         except OutputError as e:
             if e.errno in fileio.DEVICE_ERRORS:
                 raise
-            raise InputError(t.source.shown, f"not written: {e}") from None
+            raise InputError(t.source.shown, f"not written: {e}", ExitStatus.OUTPUT_ERROR) from None
         for path in outputs:
             self.written[path.resolve()] = t.source.shown
         return record_path, record

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import ClickReporter, common_options, error, existing, load_config, output_folder, quiet, reports_errors, say
-from pipeline.core.errors import ExitStatus, InputError
+from pipeline.core.errors import ExitStatus, InputError, worst
 
 KINDS = ("xliff", "tmx", "po")
 
@@ -56,7 +56,7 @@ def export(sources, kinds, out_dir, dest, target, as_json, force, config_path, q
         for path in written:
             say(str(path), quiet_flag)
     if problems:
-        sys.exit(int(ExitStatus.FILES_FAILED))
+        sys.exit(int(worst(p.status for p in problems)))
     if not written:
         error(f"no translations of {', '.join(sources)} in {out}; run `pipeline translate` first")
         sys.exit(int(ExitStatus.FILES_FAILED))
@@ -104,7 +104,7 @@ def import_(files, out_dir, choose, as_json, config_path, quiet_flag) -> None:
     output_folder(out_dir, config)  # it must exist
     ws = Workspace.open(config, out_dir)
     out = ws.out
-    failed = 0
+    failed = unwritten = 0
     reporter = ClickReporter(quiet(quiet_flag))
     report = []
     with ws.lock():
@@ -119,10 +119,11 @@ def import_(files, out_dir, choose, as_json, config_path, quiet_flag) -> None:
             for problem in applied.accepted.problems:
                 error(problem)
             failed += bool(applied.accepted.problems) + applied.failed
+            unwritten += applied.unwritten
             report.append(_imported(file, applied))
             if not as_json:
                 say(f"{file}: {applied.summary()}", quiet_flag)
     if as_json:
         click.echo(json.dumps({"output": str(out), "files": report}, ensure_ascii=False, indent=2))
     if failed:
-        sys.exit(int(ExitStatus.FILES_FAILED))
+        sys.exit(int(ExitStatus.OUTPUT_ERROR if unwritten else ExitStatus.FILES_FAILED))

@@ -95,6 +95,6 @@ def translate(
     else:
         say(stats.line(), quiet_flag)
     if stats.failed:
-        sys.exit(int(ExitStatus.FILES_FAILED))
+        sys.exit(int(ExitStatus.OUTPUT_ERROR if stats.unwritten else ExitStatus.FILES_FAILED))
     if strict and stats.all_flagged:
         sys.exit(int(ExitStatus.PROBLEMS))

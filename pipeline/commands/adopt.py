@@ -35,7 +35,7 @@ from pipeline.assemble import align
 from pipeline.core import flags, paths
 from pipeline.core.config import Config
 from pipeline.core.document import HUMAN_ID, Document, ModelId, Segment, TranslatedDocument
-from pipeline.core.errors import InputError
+from pipeline.core.errors import ExitStatus, InputError
 from pipeline.core.hashes import file_sha256, text_hash
 from pipeline.engines.base import Translated
 from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents, words_of
@@ -82,6 +82,7 @@ class Outcome:
     uncertain: int = 0  # stored but flagged alignment-uncertain
     unadopted: int = 0  # no target stored: the engine translates them when the article is next written
     review: list[Review] = field(default_factory=list)
+    unwritten: bool = False  # failed because an output could not be written (exit 6)
 
 
 class _Engine:
@@ -282,7 +283,9 @@ def adopt(ws: Workspace, inputs: Sequence[str], options: Options | None = None) 
             try:
                 outcome = adoption.one(source, docs[source.path])
             except InputError as e:
-                outcome = Outcome(source.shown, options.target or "", FAILED, detail=e.reason)
+                outcome = Outcome(
+                    source.shown, options.target or "", FAILED, detail=e.reason, unwritten=e.status == ExitStatus.OUTPUT_ERROR
+                )
             if outcome is not None:
                 outcomes.append(outcome)
     finally:

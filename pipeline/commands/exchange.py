@@ -32,7 +32,7 @@ from pipeline.assemble.align import kept, sentence_id
 from pipeline.assemble.alignment_json import SCHEMA_ID
 from pipeline.core import paths
 from pipeline.core.document import Document, Segment
-from pipeline.core.errors import InputError, OutputError
+from pipeline.core.errors import ExitStatus, InputError, OutputError
 from pipeline.core.hashes import text_hash
 from pipeline.core.languages import well_formed
 from pipeline.engines.base import Translated
@@ -235,7 +235,7 @@ def export(
                     fileio.make_dirs(dest)
                     fileio.write_atomic(path, data, root=dest)
             except OutputError as e:
-                problems.append(InputError(paths.shown(str(path)), str(e).partition(": ")[2]))
+                problems.append(InputError(paths.shown(str(path)), str(e).partition(": ")[2], ExitStatus.OUTPUT_ERROR))
                 continue
             written.append(path)
     return written, problems
@@ -244,8 +244,8 @@ def export(
 def unimported(path: Path, t: Translation) -> str:
     """What of an editor's work an existing exchange file holds that the records do not: "" when
     it holds none (every unit as exported), else one line saying what."""
-    if not os.path.lexists(path):
-        return ""
+    if not os.path.isfile(path) or os.path.islink(path):
+        return ""  # nothing an editor wrote (a folder in the way is the write's to report)
     try:
         exchange = read_file(path)
     except InputError as e:
@@ -471,6 +471,7 @@ class Applied:
     accepted: Accepted
     stored: bool = False  # the editor's translations went into the article's record
     failed: int = 0  # 1 when the article could not be written again (the reporter said why)
+    unwritten: int = 0  # ...because an output could not be written (exit 6)
 
     def summary(self) -> str:
         a = self.accepted
@@ -492,5 +493,6 @@ def apply(exchange: formats.Exchange, name: str, ws: Workspace, choose: str | No
         if store(accepted, ws.writer()):
             applied.stored = True
             t = accepted.translation
-            applied.failed = run.rewrite(ws, t.source, t.record, accepted.overrides, reporter).failed
+            stats = run.rewrite(ws, t.source, t.record, accepted.overrides, reporter)
+            applied.failed, applied.unwritten = stats.failed, stats.unwritten
     return applied

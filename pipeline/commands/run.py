@@ -27,7 +27,7 @@ from pipeline.commands.plan import Job, Plan, Planner, Request
 from pipeline.core import paths
 from pipeline.core.config import Config
 from pipeline.core.document import HUMAN_ID, Document, ModelId, TranslatedDocument
-from pipeline.core.errors import InputError
+from pipeline.core.errors import ExitStatus, InputError
 from pipeline.core.reporting import Reporter
 from pipeline.engines.base import Translated
 from pipeline.localize import glossary
@@ -52,7 +52,8 @@ class Stats:
     translated: int = 0  # distinct sentences the engine translated in this run
     reused: int = 0  # sentences that did not need the engine (repeats, records, memory, editors)
     flagged: int = 0  # sentences with a problem flag in the translations written (see flags.PROBLEMS)
-    failed: int = 0  # input files that could not be translated
+    failed: int = 0  # input files that could not be translated (or whose outputs could not be written)
+    unwritten: int = 0  # ...of which those whose outputs could not be written
     skipped: int = 0  # articles already in the target language, or without prose
     unchanged: int = 0  # translations whose source and outputs are as recorded: not even parsed
     seconds: float = 0.0
@@ -306,6 +307,7 @@ class _Run:
 
     def fail(self, error: InputError) -> None:
         self.stats.failed += 1
+        self.stats.unwritten += error.status == ExitStatus.OUTPUT_ERROR
         self.reporter.error(str(error))
 
 

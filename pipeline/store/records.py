@@ -162,7 +162,8 @@ def conflict_line(text: str) -> int:
 def conflict_reason(file: Path, line: int) -> str:
     return (
         f"has git merge conflict markers (line {line}): two branches changed the same sentences; keep one side with "
-        f"`git checkout --ours -- {file}` (or --theirs), or edit the lines, then run `pipeline translate` again"
+        f"`git checkout --ours -- {file}` (or --theirs; the article's outputs too, where git marked them), or edit the lines, "
+        "then run `pipeline translate` again"
     )
 
 
