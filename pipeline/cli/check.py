@@ -20,15 +20,17 @@ from pipeline.core.paths import shown
 @click.option("--to", "target", metavar="LANG", callback=lambda ctx, param, v: v and v.strip().lower(), help="Only this target language.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
 @click.option("--all", "show_all", is_flag=True, help="List fresh translations too.")
+@click.option("--strict", is_flag=True, help="Exit 4 when a fresh translation has flagged sentences nobody acknowledged.")
 @config_option
 @quiet_option
 @reports_errors
-def check(sources, out_dir, target, as_json, show_all, config_path, quiet_flag) -> None:
+def check(sources, out_dir, target, as_json, show_all, strict, config_path, quiet_flag) -> None:
     """Say which translations of SOURCES are fresh, stale, missing, orphaned or need review.
 
     Decided from content hashes recorded at translation time (in OUT/.pipeline/records): no model,
     no translation memory, the same answer in a fresh clone. Exit 0 when everything is fresh,
-    5 otherwise.
+    5 otherwise; with --strict, 4 when everything is fresh but some sentences are flagged (a flag
+    an editor acknowledged in `pipeline review` no longer counts).
     """
     from pipeline.commands import freshness
 
@@ -51,6 +53,7 @@ def check(sources, out_dir, target, as_json, show_all, config_path, quiet_flag) 
                     "detail": i.detail,
                     "changed_blocks": list(i.changed_blocks),
                     "unreviewed": i.unreviewed,
+                    "flagged": i.flagged,
                 }
                 for i in items
             ],
@@ -58,13 +61,17 @@ def check(sources, out_dir, target, as_json, show_all, config_path, quiet_flag) 
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     elif not quiet(quiet_flag):
         for i in items:
-            if i.status != freshness.FRESH or show_all:
+            if i.status != freshness.FRESH or show_all or (strict and i.flagged):
                 where = f" -> {shown(i.translation)}" if i.translation else ""
                 detail = f": {i.detail}" if i.detail else ""
+                if strict and i.flagged:
+                    detail += f"{'; ' if detail else ': '}{i.flagged} flagged sentence{'s' * (i.flagged != 1)}"
                 click.echo(f"{i.status:<12} {i.target_lang}  {i.source}{where}{detail}")
         click.echo(", ".join(f"{counts[s]} {s}" for s in freshness.STATUSES))
     if problems or counts[freshness.FRESH] != len(items):
         sys.exit(int(ExitStatus.NOT_FRESH))
+    if strict and any(i.flagged for i in items):
+        sys.exit(int(ExitStatus.PROBLEMS))
 
 
 @click.command()

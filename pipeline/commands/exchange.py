@@ -332,10 +332,13 @@ def accept(
             outcome = UNCHANGED
         result.outcomes[unit.id] = (outcome, problem)
         mark = (marks or {}).get(unit.id)
-        if mark is not None and outcome not in (CONFLICT, REFUSED):
-            m = _ID_RE.match(unit.id)
-            h = text_hash(segments[m.group(3)][1].text) if m else ""
-            result.marks[h] = mark if outcome == UNCHANGED else replace(mark, acknowledge=())
+        m = _ID_RE.match(unit.id)
+        if mark is not None and m and outcome not in (CONFLICT, REFUSED):
+            h = text_hash(segments[m.group(3)][1].text)
+            now = current[h].target or ""
+            # an acknowledgement is for the target the editor saw, and only if it is still the one there
+            seen = outcome == UNCHANGED and m.group(4) is not None and base_of(now) == m.group(4)
+            result.marks[h] = mark if seen else replace(mark, acknowledge=())
     return result
 
 

@@ -12,13 +12,11 @@ loaded is a conflict, never overwritten.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -27,18 +25,24 @@ from pipeline.assemble.align import kept, sentence_id
 from pipeline.commands import exchange, freshness, run
 from pipeline.core import flags, languages, paths
 from pipeline.core.config import Config
-from pipeline.core.document import Segment, Span
+from pipeline.core.document import Segment
 from pipeline.core.errors import ExitStatus, InputError, PipelineError
+from pipeline.core.flags import Ack
 from pipeline.core.hashes import text_hash
-from pipeline.segment.protect import TAG_RE, has_words, restore, unmask
+from pipeline.localize import glossary
+from pipeline.review import suggest
+from pipeline.review.outputs import Alignment, alignment_sentences, machine_versions
+from pipeline.review.pieces import Chip, chips, tags
+from pipeline.segment.protect import has_words, restore, unmask
 from pipeline.store import records
 from pipeline.store.fileio import Busy, FolderLock
+
+__all__ = ["Article", "Chip", "NotFound", "Project", "Row", "Saved", "Sentence", "tags"]
 
 SID_RE = re.compile(r"s\d{1,6}-\d{1,6}-[0-9a-f]{12}")
 BASE_RE = re.compile(r"[0-9a-f]{8}")
 MISSING = "missing"  # a sentence with no translation yet (its source changed since the last run)
-PAIR_NAMES = {"em": "em", "strong": "strong", "s": "strike", "link": "link", "image": "image"}
-MAX_LABEL = 40
+NEEDS_EDITING = "needs-editing"
 
 
 class NotFound(Exception):
@@ -59,16 +63,13 @@ class Row:
     flags: tuple[tuple[str, int], ...] = ()  # sentences per problem flag
     openable: bool = False
     matches: int = 0  # sentences matching the search, when there is one
+    sentences: int = 0  # translated sentences
+    reviewed: int = 0  # of them, an editor's (corrected or approved)
+    needs_editing: int = 0  # sentences an editor marked "needs editing"
 
-
-@dataclass(frozen=True)
-class Chip:
-    """A protected piece of a sentence (code, a link's markup, a number) as the editor shows it."""
-
-    tag: str  # "<x1/>", "<g2>", "</g2>": what it stands for in the placeholder form
-    kind: str  # the span's kind: code, url, quantity, em, link...
-    label: str
-    title: str  # the Markdown it stands for
+    @property
+    def attention(self) -> bool:
+        return self.openable and bool(self.flagged or self.unreviewed or self.needs_editing)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,10 @@ class Sentence:
     suggestion: tuple[str, str] | None = None  # stale-review: the editor's earlier (source, target), as shown
     suggestion_text: str | None = None  # that target in placeholder form, when it still fits the source
     match: bool = False  # holds the searched text
+    acks: tuple[Ack, ...] = ()  # acknowledgements that hold for the target
+    history: tuple[records.Change, ...] = ()  # human changes, oldest first
+    needs_editing: tuple[str, str] | None = None  # (by, at)
+    suggestions: tuple[suggest.Suggestion, ...] = ()  # memory, machine, glossary: Ctrl+1..3
 
     @property
     def base(self) -> str:
@@ -96,12 +101,19 @@ class Sentence:
 
     @property
     def problems(self) -> tuple[str, ...]:
-        return tuple(f for f in self.flags if f in flags.PROBLEMS)
+        """The flags that still count (flags.counting: not acknowledged for this target)."""
+        return flags.counting(self.flags, self.acks)
+
+    @property
+    def dropped(self) -> tuple[Chip, ...]:
+        """The source's protected pieces the target lacks (what the machine lost, or an editor removed)."""
+        present = {tag for _, _, tag in tags(self.target or "")}
+        return tuple(c for c in self.chips if c.tag not in present)
 
     @property
     def attention(self) -> bool:
-        """Flagged, or not reviewed by anyone yet."""
-        return self.editable and (self.origin == records.MACHINE or bool(self.problems))
+        """Flagged, marked "needs editing", or not reviewed by anyone yet."""
+        return self.editable and (self.origin == records.MACHINE or bool(self.problems) or self.needs_editing is not None)
 
 
 @dataclass(frozen=True)
@@ -122,15 +134,27 @@ class Article:
     status: str
     detail: str
     blocks: tuple[Block, ...]
+    suggestions_cut: bool = False  # the time budget ran out before every sentence had its memory matches
 
     def sentences(self):
         for block in self.blocks:
             yield from block.sentences
 
+    def counts(self) -> dict[str, int]:
+        """flagged, unreviewed, needs-editing, reviewed and translated sentences."""
+        editable = [s for s in self.sentences() if s.editable]
+        return {
+            "flagged": sum(1 for s in editable if s.problems),
+            "unreviewed": sum(1 for s in editable if s.origin == records.MACHINE),
+            "needs_editing": sum(1 for s in editable if s.needs_editing),
+            "reviewed": sum(1 for s in editable if s.origin == records.HUMAN),
+            "sentences": len(editable),
+        }
+
 
 @dataclass(frozen=True)
 class Saved:
-    """What became of a save: saved | approved | unchanged | conflict | refused | busy | error."""
+    """What became of a save or a mark: saved | approved | unchanged | marked | conflict | refused | busy | error."""
 
     status: str
     message: str = ""
@@ -140,7 +164,7 @@ class Saved:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("saved", "approved", "unchanged")
+        return self.status in ("saved", "approved", "unchanged", "marked")
 
 
 class _Errors(run.Reporter):
@@ -154,13 +178,15 @@ class _Errors(run.Reporter):
 class Project:
     """The articles under SOURCES and their translations in OUT, as the review app serves them."""
 
-    def __init__(self, out_dir: Path, config: Config, sources: Sequence[str] = (), wait: float = 3.0):
+    def __init__(self, out_dir: Path, config: Config, sources: Sequence[str] = (), wait: float = 3.0, editor: str = ""):
         self.out_dir = Path(out_dir)
         self.config = config
         self.sources = [str(s) for s in sources] or self._default_sources()
         self.wait = wait  # how long a save waits for another run to release the output folder
+        self.editor = exchange.editor_name(editor)  # who changes are by, unless a page names its editor
         self._saving = threading.Lock()  # FolderLock is re-entrant within a process: threads need their own
         self._known: set[tuple[str, str]] = set()
+        self._memory = suggest.Memory()
         if not self.sources:
             raise PipelineError(
                 f"no source folders known for {self.out_dir}: name them (pipeline review SOURCES...) or list them in config.yaml (sources:)"
@@ -185,6 +211,7 @@ class Project:
             if record is not None and record.legacy:
                 record = None
             counts = dict(record.flagged) if record else {}
+            translated = [x for x in record.sentences() if x.origin != records.KEPT and x.target is not None] if record else []
             rows.append(
                 Row(
                     item.source,
@@ -196,6 +223,9 @@ class Project:
                     item.unreviewed,
                     tuple(sorted(counts.items())),
                     record is not None,
+                    sentences=len(translated),
+                    reviewed=sum(1 for x in translated if x.origin == records.HUMAN),
+                    needs_editing=sum(1 for x in translated if x.needs_editing),
                 )
             )
         self._known = {(r.target, r.rel) for r in rows if r.openable}
@@ -205,7 +235,9 @@ class Project:
                 continue
             if flag == "flagged" and not row.flagged or flag == "unreviewed" and not row.unreviewed:
                 continue
-            if flag not in ("", "flagged", "unreviewed") and not dict(row.flags).get(flag):
+            if flag == NEEDS_EDITING and not row.needs_editing:
+                continue
+            if flag not in ("", "flagged", "unreviewed", NEEDS_EDITING) and not dict(row.flags).get(flag):
                 continue
             if query:
                 n = self._matches(row, query)
@@ -215,6 +247,13 @@ class Project:
             out.append(row)
         return out, [str(p) for p in problems]
 
+    def next_attention(self, target: str, rel: str) -> Row | None:
+        """The next translation after this one (in the home page's order, round to the start)
+        that is flagged, unreviewed or marked "needs editing"."""
+        rows = [r for r in self.rows()[0] if r.openable]
+        here = next((i for i, r in enumerate(rows) if (r.target, r.rel) == (target, rel)), -1)
+        return next((r for r in rows[here + 1 :] + rows[: max(here, 0)] if r.attention), None)
+
     def _matches(self, row: Row, query: str) -> int:
         if not row.openable:
             return 0
@@ -222,7 +261,7 @@ class Project:
         needle = query.casefold()
         return sum(
             1
-            for s in _alignment_sentences(self.out_dir, record)
+            for s in alignment_sentences(self.out_dir, record)
             if needle in str(s.get("source", "")).casefold() or needle in str(s.get("target", "")).casefold()
         )
 
@@ -245,16 +284,20 @@ class Project:
         except InputError as e:
             raise NotFound(e.reason) from None
 
-    def article(self, target: str, rel: str, query: str = "") -> Article:
+    def article(self, target: str, rel: str, query: str = "", only: str = "") -> Article:
+        """The article sentence by sentence, with each sentence's suggestions (only: for that
+        sentence alone, as a save's answer needs)."""
         t = self._open(target, rel)
         record = t.record
         items, _ = freshness.check([str(t.source)], self.out_dir, self.config, target)
         item = next((i for i in items if i.rel == rel), None)
-        info = _Alignment(_alignment_sentences(self.out_dir, record))
+        info = Alignment(alignment_sentences(self.out_dir, record))
         current = t.current()
         render = localize.renderer(localize.locale_for(target, self.config.locales))
         human = [h for h, s in current.items() if s.origin == records.HUMAN]
         machine = machine_versions(self.config, record.source_lang, target, human)
+        match = suggest.Matcher(self._memory.entries(self.out_dir, target, rel))
+        gloss = glossary.for_folder(self.config.glossary_dir)
         needle = query.casefold()
         blocks = []
         for block in t.doc.blocks:
@@ -264,31 +307,18 @@ class Project:
                 sid = sentence_id(block, j, seg)
                 about = info.get(sid)
                 shown = str(about.get("source") or (restore(seg.text, seg) or ("",))[0])
-                match = bool(needle) and (needle in shown.casefold() or needle in str(about.get("target", "")).casefold())
+                found = bool(needle) and (needle in shown.casefold() or needle in str(about.get("target", "")).casefold())
                 s = current.get(text_hash(seg.text))
                 if keep or not has_words(seg.text):
-                    sentences.append(Sentence(sid, seg, shown, records.KEPT, match=match))
+                    sentences.append(Sentence(sid, seg, shown, records.KEPT, match=found))
                     continue
                 if s is None or s.target is None or records.FINAL_MARKDOWN in s.flags:
-                    sentences.append(Sentence(sid, seg, shown, MISSING, match=match))
+                    sentences.append(Sentence(sid, seg, shown, MISSING, match=found))
                     continue
-                suggestion = s.suggestion if s.review_of else None
-                sentences.append(
-                    Sentence(
-                        sid,
-                        seg,
-                        shown,
-                        s.origin,
-                        s.target,
-                        flags=tuple(map(str, about.get("flags", ()))),
-                        details=tuple(map(str, about.get("details", ()))),
-                        chips=chips(seg, render),
-                        machine=s.target if s.origin == records.MACHINE else machine.get(s.hash),
-                        suggestion=suggestion,
-                        suggestion_text=unmask(suggestion[1], seg, render) if suggestion else None,
-                        match=match,
-                    )
-                )
+                mt = s.target if s.origin == records.MACHINE else machine.get(s.hash)
+                terms = suggest.terms(gloss, record.source_lang, seg)
+                offered = suggest.for_sentence(seg, shown, mt, match if only in ("", sid) else None, terms, render)
+                sentences.append(_sentence(sid, seg, shown, s, about, render, mt, offered, found))
             blocks.append(Block(block.index, block.kind, block.key, keep, tuple(sentences)))
         return Article(
             target,
@@ -298,17 +328,22 @@ class Project:
             item.status if item else "",
             item.detail if item else "",
             tuple(blocks),
+            match.cut,
         )
 
     def sentence(self, target: str, rel: str, sid: str) -> tuple[Article, Sentence | None]:
-        article = self.article(target, rel)
+        article = self.article(target, rel, only=sid)
         return article, next((s for s in article.sentences() if s.id == sid), None)
 
     # --- saving -------------------------------------------------------------------------------
 
-    def save(self, target: str, rel: str, sid: str, base: str, text: str, approve: bool = False) -> Saved:
+    def save(
+        self, target: str, rel: str, sid: str, base: str, text: str, approve: bool = False, editor: str = "", action: str = exchange.EDITED
+    ) -> Saved:
         """One sentence through `pipeline import`'s path (exchange.apply). Approving sends the
-        target unchanged with the state "reviewed", which makes a machine translation human."""
+        target unchanged with the state "reviewed", which makes a machine translation human. The
+        record keeps who (editor, else the app's), when and the text it replaced (action: edited
+        or restored, as the history names it)."""
         if not SID_RE.fullmatch(sid) or not BASE_RE.fullmatch(base):
             return Saved("refused", "not a sentence id of this pipeline")
         t = self._open(target, rel)
@@ -316,6 +351,55 @@ class Project:
         if not mine:
             return Saved("refused", "The translation is empty: nothing was saved.", mine=mine)
         unit = exchange.unit_for(t, sid, base, mine, "reviewed" if approve else "translated")
+        marks = {unit.id: exchange.Mark(action=action)} if action != exchange.EDITED else None
+        done = self._apply(t, target, rel, sid, unit, mine, editor, marks)
+        if isinstance(done, Saved):
+            return done
+        outcome = done
+        saved = self._now(
+            {exchange.CORRECTED: "saved", exchange.APPROVED: "approved"}.get(outcome, "unchanged"), "", target, rel, sid, mine
+        )
+        now = saved.sentence
+        if outcome == exchange.UNCHANGED and now is not None and now.target is not None and now.target.split() != mine.split():
+            # the page showed an older version: what it sent is no change, but it is not what is there now
+            return Saved("conflict", "This sentence changed since this page loaded: keep yours or take theirs.", saved.article, now, mine)
+        return saved
+
+    def mark(
+        self,
+        target: str,
+        rel: str,
+        sid: str,
+        base: str,
+        editor: str = "",
+        acknowledge: Sequence[str] = (),
+        needs_editing: bool | None = None,
+        lost: str = "",
+    ) -> Saved:
+        """What an editor says about a sentence as it is (the target the page showed, base):
+        flags checked and right, "needs editing" set or cleared, or their text that lost a
+        conflict, for its history. Through exchange.apply, like a save."""
+        if not SID_RE.fullmatch(sid) or not BASE_RE.fullmatch(base):
+            return Saved("refused", "not a sentence id of this pipeline")
+        unknown = sorted(set(acknowledge) - flags.PROBLEMS)
+        if unknown:
+            return Saved("refused", f"{unknown[0]} is not a flag to acknowledge")
+        t = self._open(target, rel)
+        article, now = self.sentence(target, rel, sid)
+        if now is None or not now.editable:
+            return Saved("refused", "this sentence has no translation to mark; reload the page")
+        if now.base != base:
+            return Saved("conflict", "This sentence changed since this page loaded: look at it again.", article, now, now.target or "")
+        lost = exchange.editor_text(lost)
+        if exchange._CONTROL_RE.search(lost):
+            return Saved("refused", "the text holds control characters (or a lone surrogate)")
+        unit = exchange.unit_for(t, sid, base, now.target or "")
+        mark = exchange.Mark(tuple(acknowledge), needs_editing, lost)
+        done = self._apply(t, target, rel, sid, unit, now.target or "", editor, {unit.id: mark})
+        return done if isinstance(done, Saved) else self._now("marked", "", target, rel, sid, now.target or "")
+
+    def _apply(self, t, target: str, rel: str, sid: str, unit: formats.Unit, mine: str, editor: str, marks) -> Saved | str:
+        """exchange.apply under the app's lock and the folder's: the unit's outcome, or a Saved saying why not."""
         errors = _Errors()
         try:
             with self._saving:
@@ -328,6 +412,8 @@ class Project:
                         self.config,
                         None,
                         errors,
+                        editor or self.editor,
+                        marks,
                     )
                 finally:
                     lock.release()
@@ -345,14 +431,7 @@ class Project:
         if outcome == exchange.REFUSED:
             reason = reason.replace("since the export; translate and export again", "since this page loaded; reload the page")
             return self._now("refused", reason, target, rel, sid, mine)
-        saved = self._now(
-            {exchange.CORRECTED: "saved", exchange.APPROVED: "approved"}.get(outcome, "unchanged"), "", target, rel, sid, mine
-        )
-        now = saved.sentence
-        if outcome == exchange.UNCHANGED and now is not None and now.target is not None and now.target.split() != mine.split():
-            # the page showed an older version: what it sent is no change, but it is not what is there now
-            return Saved("conflict", "This sentence changed since this page loaded: keep yours or take theirs.", saved.article, now, mine)
-        return saved
+        return outcome
 
     def _now(self, status: str, message: str, target: str, rel: str, sid: str, mine: str) -> Saved:
         try:
@@ -373,100 +452,30 @@ class Project:
                 time.sleep(0.1)
 
 
+def _sentence(sid, seg, shown, s: records.Sentence, about: dict, render, machine, offered, found: bool) -> Sentence:
+    """An editable sentence of the page from its record and its bilingual JSON entry."""
+    suggestion = s.suggestion if s.review_of else None
+    return Sentence(
+        sid,
+        seg,
+        shown,
+        s.origin,
+        s.target,
+        flags=tuple(map(str, about.get("flags", ()))),
+        details=tuple(map(str, about.get("details", ()))),
+        chips=chips(seg, render),
+        machine=machine,
+        suggestion=suggestion,
+        suggestion_text=unmask(suggestion[1], seg, render) if suggestion else None,
+        match=found,
+        acks=flags.holding(s.acks, s.target),
+        history=s.history,
+        needs_editing=s.needs_editing,
+        suggestions=offered,
+    )
+
+
 BUSY_MESSAGE = (
     "a pipeline run (translate or import) is writing the output folder: not saved. "
     "Your text is kept in the page; save again when the run has finished."
 )
-
-
-class _Alignment:
-    """The bilingual JSON's sentences by id; by source hash for a sentence whose block moved."""
-
-    def __init__(self, sentences: list[dict]):
-        self.by_id = {str(s.get("id", "")): s for s in sentences}
-        self.by_hash = {str(s.get("id", "")).rsplit("-", 1)[-1]: s for s in sentences}
-
-    def get(self, sid: str) -> dict:
-        return self.by_id.get(sid) or self.by_hash.get(sid.rsplit("-", 1)[-1]) or {}
-
-
-def _alignment_sentences(out_dir: Path, record: records.Record | None) -> list[dict]:
-    for rel, _ in record.outputs if record else ():
-        if rel.endswith(".json"):
-            try:
-                data = json.loads((out_dir / rel).read_text(encoding="utf-8"))
-                return [s for b in data.get("blocks", ()) for s in b.get("sentences", ()) if isinstance(s, dict)]
-            except (OSError, ValueError, AttributeError, TypeError):
-                return []
-    return []
-
-
-def machine_versions(config: Config, source_lang: str, target_lang: str, hashes: Sequence[str]) -> dict[str, str]:
-    """The newest machine translation the memory keeps for each sentence an editor corrected, so
-    "revert" can offer it. The memory is a cache: read only, and absent is fine."""
-    path = config.memory_path
-    if not hashes or path is None or not path.is_file():
-        return {}
-    found: dict[str, str] = {}
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=2)
-    except sqlite3.Error:
-        return {}
-    try:
-        for i in range(0, len(hashes), 500):
-            chunk = list(hashes[i : i + 500])
-            rows = db.execute(
-                "SELECT source_hash, target_text FROM translations WHERE source_lang=? AND target_lang=? AND origin='machine' "
-                f"AND source_hash IN ({','.join('?' * len(chunk))}) ORDER BY created_at",
-                (source_lang, target_lang, *chunk),
-            )
-            found.update((h, t) for h, t in rows)  # later rows win: the newest
-    except sqlite3.Error:
-        return {}
-    finally:
-        db.close()
-    return found
-
-
-def chips(seg: Segment, render: Callable[[Span], str]) -> tuple[Chip, ...]:
-    """The chips of a sentence's protected pieces, labelled as the translation will show them."""
-    out = []
-    for n, span in enumerate(seg.spans, 1):
-        if span.paired:
-            name = PAIR_NAMES.get(span.kind, span.kind)
-            title = f"{span.source}…{span.close}"
-            out.append(Chip(f"<g{n}>", span.kind, f"⟨{name}", title))
-            out.append(Chip(f"</g{n}>", span.kind, f"{name}⟩", title))
-        else:
-            out.append(Chip(f"<x{n}/>", span.kind, _label(span, render), span.source))
-    return tuple(out)
-
-
-def _label(span: Span, render: Callable[[Span], str]) -> str:
-    if span.kind == "break":
-        return "↵"
-    if span.kind == "code":
-        text = span.source.strip("`")
-        text = text[1:-1] if len(text) > 2 and text[0] == text[-1] == " " else text
-    elif span.kind in ("quantity", "term"):
-        try:
-            text = render(span)
-        except Exception:  # a value the locale cannot write: the article keeps the source's
-            text = span.source
-    else:
-        text = span.source
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
-
-
-def canonical_tag(m: re.Match[str]) -> str:
-    """A placeholder as the editor writes it, whatever spacing or case an engine gave it."""
-    n = int(m.group(3))
-    if m.group(2).lower() == "x":
-        return f"<x{n}/>"
-    return f"</g{n}>" if m.group(1) else f"<g{n}>"
-
-
-def tags(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, canonical tag) of each placeholder in text."""
-    return [(m.start(), m.end(), canonical_tag(m)) for m in TAG_RE.finditer(text)]
