@@ -412,7 +412,7 @@ class Project:
                         self.config,
                         None,
                         errors,
-                        editor or self.editor,
+                        exchange.editor_name(editor) if editor.strip() else self.editor,
                         marks,
                     )
                 finally:
