@@ -52,13 +52,13 @@ def dropped_html(s: Sentence) -> str:
 def suggestions_html(s: Sentence) -> str:
     items = []
     for i, g in enumerate(s.suggestions):
-        key = f"<kbd>Ctrl+{i + 1}</kbd>" if i < 3 else ""
-        score = f'<span class="score">{g.score}%</span>' if g.kind == "memory" else ""
+        key = f"<kbd>Ctrl+{i + 1}</kbd>" if i < 3 else "<span></span>"
+        score = f'<span class="score">{g.score}%</span>' if g.kind == "memory" else "<span></span>"
         text = escape(g.text) if g.kind == "glossary" else editor_html(g.text, s.chips)
         source = f' title="its source: {escape(g.source)}"' if g.source else ""
         items.append(
             f'<li class="suggest {escape(g.kind)}" data-take="{i}"{source}>{key}{score}<span class="text">{text}</span>'
-            f'<span class="about">{escape(g.about)}</span><button type="button" data-take="{i}">Use</button></li>'
+            f'<button type="button" data-take="{i}">Use</button><span class="about">{escape(g.about)}</span></li>'
         )
     if not items:
         return ""

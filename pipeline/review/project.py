@@ -317,7 +317,7 @@ class Project:
                     continue
                 mt = s.target if s.origin == records.MACHINE else machine.get(s.hash)
                 terms = suggest.terms(gloss, record.source_lang, seg)
-                offered = suggest.for_sentence(seg, shown, mt, match if only in ("", sid) else None, terms, render)
+                offered = suggest.for_sentence(seg, shown, s.target, mt, match if only in ("", sid) else None, terms, render)
                 sentences.append(_sentence(sid, seg, shown, s, about, render, mt, offered, found))
             blocks.append(Block(block.index, block.kind, block.key, keep, tuple(sentences)))
         return Article(

@@ -160,17 +160,19 @@ def terms(gloss: glossary.Glossary, source_lang: str, seg: Segment) -> list[glos
 def for_sentence(
     seg: Segment,
     shown_source: str,
+    current: str,
     machine: str | None,
     match: Matcher | None,
     gloss_terms: Sequence[glossary.Term],
     render: Callable[[Span], str],
 ) -> tuple[Suggestion, ...]:
-    """In the order Ctrl+1..3 take them: memory matches, the machine translation, glossary terms."""
+    """In the order Ctrl+1..3 take them: memory matches, the machine translation (when it is not
+    the translation there now), glossary terms."""
     out = []
     for entry, score in match(shown_source) if match is not None else ():
         who = "an editor's translation" if entry.human else "machine translation"
         out.append(Suggestion("memory", placeholders(entry.target, seg, render), f"{who} in {entry.where}", score, entry.source))
-    if machine is not None:
+    if machine is not None and machine.split() != current.split():
         out.append(Suggestion("machine", machine, "machine translation of this sentence"))
     for term in gloss_terms:
         forms = [f for f in term.target_forms if f != term.target]
