@@ -170,8 +170,11 @@ def for_sentence(
     the translation there now), glossary terms."""
     out = []
     for entry, score in match(shown_source) if match is not None else ():
+        text = placeholders(entry.target, seg, render)
+        if text.split() == current.split():
+            continue  # what the sentence says already
         who = "an editor's translation" if entry.human else "machine translation"
-        out.append(Suggestion("memory", placeholders(entry.target, seg, render), f"{who} in {entry.where}", score, entry.source))
+        out.append(Suggestion("memory", text, f"{who} in {entry.where}", score, entry.source))
     if machine is not None and machine.split() != current.split():
         out.append(Suggestion("machine", machine, "machine translation of this sentence"))
     for term in gloss_terms:
