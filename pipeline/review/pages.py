@@ -109,7 +109,7 @@ def home(rows: list[Row], problems: list[str], state: str, flag: str, query: str
         else '<span id="next-article">Nothing needs attention.</span>'
     )
     totals = (
-        f'<p class="totals" id="totals">These {len(rows)} translations: <strong>{share(reviewed, total)}</strong> reviewed '
+        f'<p class="totals" id="totals">{"This translation" if len(rows) == 1 else f"These {len(rows)} translations"}: <strong>{share(reviewed, total)}</strong> reviewed '
         f"({reviewed} of {total} sentences), {sum(r.flagged for r in rows)} flagged, {sum(r.unreviewed for r in rows)} unreviewed, "
         f"{sum(r.needs_editing for r in rows)} needing editing · {nxt}</p>"
     )
