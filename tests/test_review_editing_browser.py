@@ -15,7 +15,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.core.config import load as load_config
 from pipeline.review import app as review_app
-from pipeline.review.project import Project
+from pipeline.review.project import Place, Project
 from tests import test_review_app, test_review_project
 from tests.test_review_app import origin
 from tests.test_review_project import FLAGGED, NUMBER, PLAIN, REL, sentence, translate
@@ -123,7 +123,7 @@ def test_dropped_pieces_show_on_load_and_go_back_with_a_shortcut_or_a_click(news
 
 def test_a_suggestion_from_another_articles_correction_is_taken_with_ctrl_1(newsroom, review, page, server):
     other = sentence(review, "It forced Russia to divert its resources.", "other.md")
-    assert review.save("uk", "other.md", other.id, other.base, CORRECTED).status == "saved"
+    assert review.save(Place("uk", "other.md", other.id, other.base), CORRECTED).status == "saved"
     open_article(page, server)
     r = row(page, PLAIN)
     assert "95%" in r.locator(".suggestions").inner_text() and "an editor's translation in uk/other.md" in r.inner_text()
@@ -245,15 +245,15 @@ def test_the_article_view_screenshot(newsroom, review, page, server, tmp_path):
     """The state docs/review.md describes: a memory match, a glossary term, a dropped number, an
     acknowledged check, a sentence needing editing, a history."""
     other = sentence(review, "It forced Russia to divert its resources.", "other.md")
-    assert review.save("uk", "other.md", other.id, other.base, CORRECTED, editor="Taras").status == "saved"
+    assert review.save(Place("uk", "other.md", other.id, other.base), CORRECTED, editor="Taras").status == "saved"
     s = sentence(review, "What is known")
-    assert review.save("uk", REL, s.id, s.base, "Що відомо").status == "saved"
+    assert review.save(Place("uk", REL, s.id, s.base), "Що відомо").status == "saved"
     s = sentence(review, "What is known")
-    assert review.save("uk", REL, s.id, s.base, "Що нам відомо", editor="Taras").status == "saved"
+    assert review.save(Place("uk", REL, s.id, s.base), "Що нам відомо", editor="Taras").status == "saved"
     s = sentence(review, "What is known")
-    assert review.mark("uk", REL, s.id, s.base, needs_editing=True).status == "marked"
+    assert review.mark(Place("uk", REL, s.id, s.base), needs_editing=True).status == "marked"
     s = sentence(review, FLAGGED)
-    assert review.mark("uk", REL, s.id, s.base, acknowledge=s.problems).status == "marked"
+    assert review.mark(Place("uk", REL, s.id, s.base), acknowledge=s.problems).status == "marked"
     open_article(page, server)
     page.locator(".pair", has_text="What is known").locator("details.history summary").click()
     row(page, PLAIN).locator(".src").click()

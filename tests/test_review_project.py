@@ -16,7 +16,7 @@ from pipeline.core.config import load as load_config
 from pipeline.engines import pseudo
 from pipeline.engines.base import Translated
 from pipeline.review import suggest
-from pipeline.review.project import Project
+from pipeline.review.project import Place, Project
 from pipeline.store import records
 
 KURSK = """---
@@ -129,7 +129,7 @@ def test_an_acknowledged_check_stops_counting_for_strict_and_check_until_the_tar
     for source in (FLAGGED, NUMBER):
         s = sentence(review, source)
         assert s.problems
-        done = review.mark("uk", REL, s.id, s.base, acknowledge=s.problems)
+        done = review.mark(Place("uk", REL, s.id, s.base), acknowledge=s.problems)
         assert done.status == "marked", done.message
         assert done.sentence.problems == () and {a.flag for a in done.sentence.acks} == set(s.problems)
     ack = sentence(review, FLAGGED).acks[0]
@@ -141,7 +141,7 @@ def test_an_acknowledged_check_stops_counting_for_strict_and_check_until_the_tar
     assert runner.invoke(main, ["check", "src", "--out", "out", "--strict"]).exit_code == 0
     # an edit of the target re-opens the check it was given for
     s = sentence(review, NUMBER)
-    assert review.save("uk", REL, s.id, s.base, "Сили захопили землю.").status == "saved"
+    assert review.save(Place("uk", REL, s.id, s.base), "Сили захопили землю.").status == "saved"
     assert sentence(review, NUMBER).problems == (flags.PLACEHOLDER_RESTORED,)  # the editor's text lacks the number too
     assert translate(runner, "--strict").exit_code == 4
     # and an edit of the source makes another sentence: nothing acknowledged on it
@@ -153,10 +153,10 @@ def test_an_acknowledged_check_stops_counting_for_strict_and_check_until_the_tar
 
 def test_an_acknowledgement_for_a_target_that_changed_meanwhile_is_refused(review):
     s = sentence(review, FLAGGED)
-    assert review.save("uk", REL, s.id, s.base, "⟦uk⟧ The offensive began on Thursday, again.").status == "saved"
-    late = review.mark("uk", REL, s.id, s.base, acknowledge=s.problems)  # the page still shows the old target
+    assert review.save(Place("uk", REL, s.id, s.base), "⟦uk⟧ The offensive began on Thursday, again.").status == "saved"
+    late = review.mark(Place("uk", REL, s.id, s.base), acknowledge=s.problems)  # the page still shows the old target
     assert late.status == "conflict" and sentence(review, "The offensive began on Thursday.").acks == ()
-    assert review.mark("uk", REL, s.id, s.base, acknowledge=("no-such-flag",)).status == "refused"
+    assert review.mark(Place("uk", REL, s.id, s.base), acknowledge=("no-such-flag",)).status == "refused"
 
 
 # --- history -----------------------------------------------------------------------------------------
@@ -165,11 +165,11 @@ def test_an_acknowledgement_for_a_target_that_changed_meanwhile_is_refused(revie
 def test_each_human_change_keeps_who_when_and_the_text_it_replaced(review, newsroom):
     s = sentence(review, PLAIN)
     machine = s.target
-    assert review.save("uk", REL, s.id, s.base, "Перша версія.", editor="Taras").status == "saved"
+    assert review.save(Place("uk", REL, s.id, s.base), "Перша версія.", editor="Taras").status == "saved"
     s = sentence(review, PLAIN)
-    assert review.save("uk", REL, s.id, s.base, "Друга версія.").status == "saved"
+    assert review.save(Place("uk", REL, s.id, s.base), "Друга версія.").status == "saved"
     s = sentence(review, PLAIN)
-    assert review.save("uk", REL, s.id, s.base, "Перша версія.", action="restored").status == "saved"
+    assert review.save(Place("uk", REL, s.id, s.base), "Перша версія.", action="restored").status == "saved"
     history = sentence(review, PLAIN).history
     assert [(c.by, c.action, c.text) for c in history] == [
         ("Taras", "edited", machine),
@@ -179,17 +179,17 @@ def test_each_human_change_keeps_who_when_and_the_text_it_replaced(review, newsr
     assert "Перша версія." in (newsroom / "out/uk/news/kursk.md").read_text()
     # approving a machine translation is a change too
     t = sentence(review, FLAGGED)
-    assert review.save("uk", REL, t.id, t.base, t.target, approve=True).status == "approved"
+    assert review.save(Place("uk", REL, t.id, t.base), t.target, approve=True).status == "approved"
     assert [(c.action, c.text) for c in sentence(review, FLAGGED).history] == [("approved", t.target)]
 
 
 def test_the_version_that_loses_a_conflict_is_kept_in_the_history(review):
     page = sentence(review, PLAIN)  # two editors loaded the same version
-    assert review.save("uk", REL, page.id, page.base, "Версія А.", editor="A").status == "saved"
-    lost = review.save("uk", REL, page.id, page.base, "Версія Б.", editor="B")
+    assert review.save(Place("uk", REL, page.id, page.base), "Версія А.", editor="A").status == "saved"
+    lost = review.save(Place("uk", REL, page.id, page.base), "Версія Б.", editor="B")
     assert lost.status == "conflict" and lost.sentence.target == "Версія А."
     # B takes theirs: B's text goes into the history, A's stays the translation
-    kept = review.mark("uk", REL, page.id, lost.sentence.base, editor="B", lost=lost.mine)
+    kept = review.mark(Place("uk", REL, page.id, lost.sentence.base), editor="B", lost=lost.mine)
     assert kept.status == "marked" and kept.sentence.target == "Версія А."
     assert [(c.by, c.action, c.text) for c in kept.sentence.history][-1] == ("B", "lost-conflict", "Версія Б.")
 
@@ -200,7 +200,7 @@ def test_import_names_the_editor_and_keeps_the_file_version_that_loses_with_ours
     text = po.read_text()
     assert "glossary: offensive → наступ" in text and "number-missing: 1,100 km²" in text  # the flags' details travel
     s = sentence(review, PLAIN)
-    assert review.save("uk", REL, s.id, s.base, "Змінено в застосунку.").status == "saved"
+    assert review.save(Place("uk", REL, s.id, s.base), "Змінено в застосунку.").status == "saved"
     po.write_text(text.replace(f'msgstr "⟦uk⟧ {PLAIN}"', 'msgstr "З файла."'))
     result = runner.invoke(main, ["import", str(po), "--out", "out", "--ours", "--editor", "Mykola"])
     assert result.exit_code == 0, result.output
@@ -215,12 +215,12 @@ def test_needs_editing_is_set_filtered_counted_and_cleared_by_a_save(review):
     rows = {r.rel: r for r in review.rows()[0]}
     assert rows[REL].sentences == 5 and rows[REL].reviewed == 0 and rows[REL].needs_editing == 0
     s = sentence(review, PLAIN)
-    assert review.mark("uk", REL, s.id, s.base, needs_editing=True).status == "marked"
+    assert review.mark(Place("uk", REL, s.id, s.base), needs_editing=True).status == "marked"
     assert sentence(review, PLAIN).needs_editing[0] == "Olena"
     assert [r.rel for r in review.rows(flag="needs-editing")[0]] == [REL]
     assert review.article("uk", REL).counts()["needs_editing"] == 1
     s = sentence(review, PLAIN)
-    assert review.save("uk", REL, s.id, s.base, "Виправлено.").status == "saved"
+    assert review.save(Place("uk", REL, s.id, s.base), "Виправлено.").status == "saved"
     assert sentence(review, PLAIN).needs_editing is None
     counts = review.article("uk", REL).counts()
     assert (counts["reviewed"], counts["sentences"], counts["needs_editing"]) == (1, 5, 0)
@@ -229,7 +229,7 @@ def test_needs_editing_is_set_filtered_counted_and_cleared_by_a_save(review):
 def test_the_next_article_needing_attention_skips_what_is_done(review):
     assert review.next_attention("uk", REL).rel == "other.md"
     for s in [x for x in review.article("uk", "other.md").sentences() if x.editable]:
-        assert review.save("uk", "other.md", s.id, s.base, s.target, approve=True).status == "approved"
+        assert review.save(Place("uk", "other.md", s.id, s.base), s.target, approve=True).status == "approved"
     assert review.next_attention("uk", "other.md").rel == REL  # round to the start
     assert review.next_attention("uk", REL) is None
 
@@ -245,24 +245,27 @@ def test_the_pieces_the_machine_dropped_are_there_on_load(review):
 
 def test_suggestions_are_another_articles_correction_the_machine_and_the_glossary(review):
     other = sentence(review, "It forced Russia to divert its resources.", "other.md")
-    assert review.save("uk", "other.md", other.id, other.base, "Це змусило Росію відволікти свої ресурси.").status == "saved"
+    assert review.save(Place("uk", "other.md", other.id, other.base), "Це змусило Росію відволікти свої ресурси.").status == "saved"
     s = sentence(review, PLAIN)
     memory = s.suggestions[0]
     assert (memory.kind, memory.text, memory.score) == ("memory", "Це змусило Росію відволікти свої ресурси.", 95)
     assert memory.about == "an editor's translation in uk/other.md"
     assert not any(g.kind == "machine" for g in s.suggestions)  # the machine's is the translation there
-    assert review.save("uk", REL, s.id, s.base, memory.text).status == "saved"
+    assert review.save(Place("uk", REL, s.id, s.base), memory.text).status == "saved"
     assert [g.kind for g in sentence(review, PLAIN).suggestions] == ["machine"]  # its own article is no memory
     terms = [g for g in sentence(review, FLAGGED).suggestions if g.kind == "glossary"]
     assert [(g.text, g.about) for g in terms] == [("наступ", "glossary: offensive → наступ (also наступу, наступом)")]
 
 
 def test_memory_matches_stop_at_the_time_budget(newsroom):
-    entries = suggest.Memory().entries(newsroom / "out", "uk", REL)
-    assert any(e.where == "uk/other.md" for e in entries)
+    entries, version = suggest.Memory().entries(newsroom / "out", "uk", REL)
+    assert any(e.where == "uk/other.md" for e in entries) and version
     assert suggest.Matcher(entries)(PLAIN)
-    late = suggest.Matcher(entries, budget=0.0)
-    assert late("It forced Russia to divert resources.") == [] and late.cut
+    found: dict = {}
+    late = suggest.Matcher(entries, budget=0.0, found=found)
+    assert late(PLAIN) == [] and late.cut
+    again = suggest.Matcher(entries, found=found)  # the next view of the page: what the last had no time for
+    assert again(PLAIN) and not again.cut and PLAIN in found
 
 
 # --- real git: two branches, different sentences -------------------------------------------------------
@@ -284,10 +287,10 @@ def test_two_branches_changing_different_sentences_merge_cleanly_history_and_all
     def change(branch_editor: str, source: str, text: str, ack: bool) -> None:
         review = Project(newsroom / "out", config, [], editor=branch_editor)
         s = sentence(review, source)
-        assert review.save("uk", REL, s.id, s.base, text).status == "saved"
+        assert review.save(Place("uk", REL, s.id, s.base), text).status == "saved"
         if ack:
             s = sentence(review, source)
-            assert review.mark("uk", REL, s.id, s.base, acknowledge=s.problems).status == "marked"
+            assert review.mark(Place("uk", REL, s.id, s.base), acknowledge=s.problems).status == "marked"
         git(newsroom, "commit", "-qam", branch_editor)
 
     git(newsroom, "checkout", "-qb", "a")

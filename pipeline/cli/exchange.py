@@ -66,7 +66,7 @@ def import_(files, out_dir, choose, editor, config_path) -> None:
     with --ours, the file's version that lost is kept there too. Exit 1 when a file, a segment or a
     conflict was not taken.
     """
-    from pipeline.commands import exchange
+    from pipeline.commands import editing, exchange
     from pipeline.core import paths
     from pipeline.store.fileio import FolderLock
 
@@ -74,7 +74,7 @@ def import_(files, out_dir, choose, editor, config_path) -> None:
     out = Path(out_dir or config.out_dir)
     failed = 0
     reporter = ClickReporter()
-    who = exchange.editor_name(editor)
+    who = editing.Editing(editing.editor_name(editor))
     with FolderLock(out):
         for file in files:
             try:

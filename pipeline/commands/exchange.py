@@ -20,12 +20,9 @@ record), then the article is written again, exactly as a run of ``translate`` wr
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import re
-import subprocess
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -34,6 +31,8 @@ from pipeline import formats
 from pipeline.articles import read
 from pipeline.assemble.align import kept, sentence_id
 from pipeline.assemble.alignment_json import SCHEMA_ID
+from pipeline.commands import editing
+from pipeline.commands.editing import Mark
 from pipeline.core import flags, paths
 from pipeline.core.config import Config
 from pipeline.core.document import Document, Segment
@@ -53,44 +52,8 @@ _ID_RE = re.compile(r"^s(\d{1,6})-(\d{1,6})-([0-9a-f]{12})(?:@([0-9a-f]{8}))?$")
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates, which no file can hold
 
 
-EDITED, APPROVED_ACTION, RESTORED, LOST = "edited", "approved", "restored", "lost-conflict"  # what a history entry says
-MAX_EDITOR = 100
-
-
 def base_of(target: str) -> str:
     return flags.target_key(target)
-
-
-def editor_name(given: str | None = None) -> str:
-    """Who makes a change: the name given (--editor), else git's user.name, else the login name.
-    One line, at most MAX_EDITOR characters: it goes into the record."""
-    name = given or ""
-    if not name.strip():
-        try:
-            name = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=5).stdout
-        except (OSError, subprocess.SubprocessError, UnicodeDecodeError):
-            name = ""
-    if not name.strip():
-        try:
-            name = getpass.getuser()
-        except (OSError, KeyError):
-            name = "unknown"
-    name = "".join(c for c in " ".join(name.split()) if c.isprintable())
-    return name[:MAX_EDITOR] or "unknown"
-
-
-def now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-@dataclass(frozen=True)
-class Mark:
-    """What an editor says about one sentence besides its text (pipeline review), kept in its record."""
-
-    acknowledge: tuple[str, ...] = ()  # problem flags checked and found right, for the target as it is
-    needs_editing: bool | None = None  # set or clear the mark; None: leave it as it is
-    lost: str = ""  # the editor's text that lost a conflict: kept in the history
-    action: str = EDITED  # how the history names a change of the target: edited | restored
 
 
 @dataclass(frozen=True)
@@ -418,36 +381,15 @@ def store(accepted: Accepted, editor: str = "", at: str = "") -> bool:
     who, when and the text it replaced in the sentence's history. False when there is nothing to store."""
     if not (accepted.overrides or accepted.marks or accepted.lost):
         return False
-    by, at = editor or editor_name(), at or now()
+    by, at = editor or editing.editor_name(), at or editing.now()
     t = accepted.translation
     record = t.record
-    blocks = tuple((bh, tuple(_changed(s, accepted, by, at) for s in ss)) for bh, ss in record.blocks)
+    blocks = tuple(
+        (bh, tuple(editing.changed(s, accepted.overrides, accepted.marks, accepted.lost, by, at) for s in ss)) for bh, ss in record.blocks
+    )
     file = records.pending_path(records.path(t.out_dir, record.target_lang, record.rel))
     write_atomic(file, records.dump(replace(record, blocks=blocks), inline=True))
     return True
-
-
-def _changed(s: records.Sentence, accepted: Accepted, by: str, at: str) -> records.Sentence:
-    """One sentence of the record with what an import or an editor brings to it."""
-    mark = accepted.marks.get(s.hash, Mark())
-    history = s.history
-    if s.hash in accepted.overrides:
-        text = accepted.overrides[s.hash].text
-        action = APPROVED_ACTION if s.target is not None and _same(text, s.target) else mark.action
-        history += (records.Change(at, by, action, s.target or ""),)
-        # a new target re-opens every acknowledgement and clears the needs-editing mark
-        s = records.Sentence(s.hash, records.HUMAN, text, history=history)
-    lost = mark.lost or accepted.lost.get(s.hash, "")
-    if lost:
-        history += (records.Change(at, by, LOST, lost),)
-    acks = s.acks
-    if mark.acknowledge and s.target is not None:
-        key = flags.target_key(s.target)
-        acks = tuple(a for a in acks if a.flag not in mark.acknowledge) + tuple(
-            flags.Ack(f, key, by, at) for f in sorted(set(mark.acknowledge))
-        )
-    needs = s.needs_editing if mark.needs_editing is None else ((by, at) if mark.needs_editing else None)
-    return replace(s, history=history, acks=acks, needs_editing=needs)
 
 
 @dataclass
@@ -471,12 +413,11 @@ def apply(
     config: Config,
     choose: str | None = None,
     reporter=None,
-    editor: str = "",
-    marks: Mapping[str, Mark] | None = None,
+    changes: editing.Editing = editing.ANONYMOUS,
 ) -> Applied:
     """Everything `pipeline import` does with one file, for any caller (the CLI, `pipeline review`):
     merge it three-way (accept), make the editor's translations and marks durable in the record
-    (store, with `editor` as who), and write the article again exactly as `pipeline translate`
+    (store, with `changes.editor` as who), and write the article again exactly as `pipeline translate`
     writes it, under the output folder's lock. Raises InputError when the exchange does not fit
     the output folder, fileio.Busy when another run holds the folder."""
     import dataclasses
@@ -485,9 +426,9 @@ def apply(
     from pipeline.core.config import ENGINES
 
     with FolderLock(out_dir):
-        accepted = accept(exchange, name, out_dir, config, choose, marks)
+        accepted = accept(exchange, name, out_dir, config, choose, changes.marks)
         applied = Applied(accepted)
-        if store(accepted, editor):
+        if store(accepted, changes.editor):
             applied.stored = True
             t = accepted.translation
             r = t.record

@@ -32,10 +32,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pipeline.commands import exchange, freshness
+from pipeline.commands import editing, freshness
 from pipeline.core import flags
 from pipeline.review import pages
-from pipeline.review.project import NEEDS_EDITING, NotFound, Project
+from pipeline.review.project import NEEDS_EDITING, NotFound, Place, Project
 from pipeline.store import fileio
 
 CSP = (
@@ -197,6 +197,30 @@ def _encodable(value: object) -> bool:
     return True
 
 
+def _place(data: dict) -> Place:
+    return Place(data["target"], data["rel"], data["id"], data["base"])
+
+
+async def _answer(method, *args) -> Response:
+    """A write's outcome as JSON, with the sentence rendered again and the article's counts."""
+    try:
+        saved = await run_in_threadpool(method, *args)
+    except NotFound as e:
+        return JSONResponse({"status": "refused", "message": str(e)}, 404)
+    body: dict[str, object] = {"status": saved.status, "message": saved.message, "mine": saved.mine}
+    s, a = saved.sentence, saved.article
+    if s is not None and a is not None:
+        body.update(
+            base=s.base,
+            current=s.target,
+            origin=s.origin,
+            row=pages.sentence(a, s),
+            current_html=pages.editor_html(s.target or "", s.chips),
+            **a.counts(),
+        )
+    return JSONResponse(body, HTTP_STATUS.get(saved.status, 500))
+
+
 def create_app(project: Project, token: str, allowed_host: Callable[[str], bool], cookie: str = "pipeline-review"):
     def nonce(request: Request) -> str:
         return request.scope["state"]["nonce"]
@@ -226,11 +250,11 @@ def create_app(project: Project, token: str, allowed_host: Callable[[str], bool]
         data = await _request_json(request, SAVE_FIELDS)
         if isinstance(data, Response):
             return data
-        action = data.get("action", exchange.EDITED)
-        if action not in (exchange.EDITED, exchange.RESTORED):
+        action = data.get("action", editing.EDITED)
+        if action not in (editing.EDITED, editing.RESTORED):
             return _bad("not a save request: action")
-        args = (data["target"], data["rel"], data["id"], data["base"], data["text"], data.get("approve", False))
-        return await _answer(project.save, *args, data.get("editor", ""), action)
+        args = (_place(data), data["text"], data.get("approve", False), data.get("editor", ""), action)
+        return await _answer(project.save, *args)
 
     async def mark(request: Request) -> Response:
         data = await _request_json(request, MARK_FIELDS)
@@ -239,26 +263,8 @@ def create_app(project: Project, token: str, allowed_host: Callable[[str], bool]
         ne = data.get("needs_editing")
         if ne is not None and not isinstance(ne, bool) or not all(isinstance(f, str) for f in data.get("acknowledge", [])):
             return _bad("not a mark request")
-        args = (data["target"], data["rel"], data["id"], data["base"], data.get("editor", ""))
-        return await _answer(project.mark, *args, tuple(data.get("acknowledge", ())), ne, data.get("lost", ""))
-
-    async def _answer(method, *args) -> Response:
-        try:
-            saved = await run_in_threadpool(method, *args)
-        except NotFound as e:
-            return JSONResponse({"status": "refused", "message": str(e)}, 404)
-        body: dict[str, object] = {"status": saved.status, "message": saved.message, "mine": saved.mine}
-        s, a = saved.sentence, saved.article
-        if s is not None and a is not None:
-            body.update(
-                base=s.base,
-                current=s.target,
-                origin=s.origin,
-                row=pages.sentence(a, s),
-                current_html=pages.editor_html(s.target or "", s.chips),
-                **a.counts(),
-            )
-        return JSONResponse(body, HTTP_STATUS.get(saved.status, 500))
+        args = (_place(data), data.get("editor", ""), tuple(data.get("acknowledge", ())), ne, data.get("lost", ""))
+        return await _answer(project.mark, *args)
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]

@@ -15,38 +15,34 @@ from __future__ import annotations
 import os
 import re
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from pipeline import formats, localize
+from pipeline import localize
 from pipeline.assemble.align import kept, sentence_id
-from pipeline.commands import exchange, freshness, run
+from pipeline.commands import editing, exchange, freshness
 from pipeline.core import flags, languages, paths
 from pipeline.core.config import Config
 from pipeline.core.document import Segment
-from pipeline.core.errors import ExitStatus, InputError, PipelineError
+from pipeline.core.errors import InputError, PipelineError
 from pipeline.core.flags import Ack
 from pipeline.core.hashes import text_hash
 from pipeline.localize import glossary
 from pipeline.review import suggest
 from pipeline.review.outputs import Alignment, alignment_sentences, machine_versions
 from pipeline.review.pieces import Chip, chips, tags
+from pipeline.review.saving import NotFound, Place, Saved, Saving
 from pipeline.segment.protect import has_words, restore, unmask
 from pipeline.store import records
-from pipeline.store.fileio import Busy, FolderLock
 
-__all__ = ["Article", "Chip", "NotFound", "Project", "Row", "Saved", "Sentence", "tags"]
+__all__ = ["Article", "Chip", "NotFound", "Place", "Project", "Row", "Saved", "Sentence", "tags"]
 
 SID_RE = re.compile(r"s\d{1,6}-\d{1,6}-[0-9a-f]{12}")
 BASE_RE = re.compile(r"[0-9a-f]{8}")
 MISSING = "missing"  # a sentence with no translation yet (its source changed since the last run)
 NEEDS_EDITING = "needs-editing"
-
-
-class NotFound(Exception):
-    """No article of this project at that address."""
+MAX_MATCHED = 256  # articles whose memory matches are kept between page views
 
 
 @dataclass(frozen=True)
@@ -152,30 +148,7 @@ class Article:
         }
 
 
-@dataclass(frozen=True)
-class Saved:
-    """What became of a save or a mark: saved | approved | unchanged | marked | conflict | refused | busy | error."""
-
-    status: str
-    message: str = ""
-    article: Article | None = None
-    sentence: Sentence | None = None  # the sentence as the output folder holds it now
-    mine: str = ""  # the editor's text, in placeholder form
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("saved", "approved", "unchanged", "marked")
-
-
-class _Errors(run.Reporter):
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def error(self, message: str) -> None:
-        self.lines.append(message)
-
-
-class Project:
+class Project(Saving):
     """The articles under SOURCES and their translations in OUT, as the review app serves them."""
 
     def __init__(self, out_dir: Path, config: Config, sources: Sequence[str] = (), wait: float = 3.0, editor: str = ""):
@@ -183,10 +156,11 @@ class Project:
         self.config = config
         self.sources = [str(s) for s in sources] or self._default_sources()
         self.wait = wait  # how long a save waits for another run to release the output folder
-        self.editor = exchange.editor_name(editor)  # who changes are by, unless a page names its editor
+        self.editor = editing.editor_name(editor)  # who changes are by, unless a page names its editor
         self._saving = threading.Lock()  # FolderLock is re-entrant within a process: threads need their own
         self._known: set[tuple[str, str]] = set()
         self._memory = suggest.Memory()
+        self._memory_matches: dict[tuple[str, str], tuple[tuple, dict]] = {}  # (target, rel) -> (memory version, matches)
         if not self.sources:
             raise PipelineError(
                 f"no source folders known for {self.out_dir}: name them (pipeline review SOURCES...) or list them in config.yaml (sources:)"
@@ -296,7 +270,17 @@ class Project:
         render = localize.renderer(localize.locale_for(target, self.config.locales))
         human = [h for h, s in current.items() if s.origin == records.HUMAN]
         machine = machine_versions(self.config, record.source_lang, target, human)
-        match = suggest.Matcher(self._memory.entries(self.out_dir, target, rel))
+        entries, version = self._memory.entries(self.out_dir, target, rel)
+        known = self._memory_matches.get((target, rel))
+        if known is None or known[0] != version:
+            if len(self._memory_matches) > MAX_MATCHED:
+                self._memory_matches.clear()
+            known = self._memory_matches[(target, rel)] = (version, {})
+        match = suggest.Matcher(entries, found=known[1])
+        if not only:  # every sentence of the page at once: one pass over the memory
+            match.prepare(
+                [str(info.get(sentence_id(b, j, seg)).get("source", "")) for b in t.doc.blocks for j, seg in enumerate(b.segments)]
+            )
         gloss = glossary.for_folder(self.config.glossary_dir)
         needle = query.casefold()
         blocks = []
@@ -318,7 +302,7 @@ class Project:
                 mt = s.target if s.origin == records.MACHINE else machine.get(s.hash)
                 terms = suggest.terms(gloss, record.source_lang, seg)
                 offered = suggest.for_sentence(seg, shown, s.target, mt, match if only in ("", sid) else None, terms, render)
-                sentences.append(_sentence(sid, seg, shown, s, about, render, mt, offered, found))
+                sentences.append(_sentence(Sentence(sid, seg, shown, s.origin, match=found), s, about, render, mt, offered))
             blocks.append(Block(block.index, block.kind, block.key, keep, tuple(sentences)))
         return Article(
             target,
@@ -335,147 +319,22 @@ class Project:
         article = self.article(target, rel, only=sid)
         return article, next((s for s in article.sentences() if s.id == sid), None)
 
-    # --- saving -------------------------------------------------------------------------------
 
-    def save(
-        self, target: str, rel: str, sid: str, base: str, text: str, approve: bool = False, editor: str = "", action: str = exchange.EDITED
-    ) -> Saved:
-        """One sentence through `pipeline import`'s path (exchange.apply). Approving sends the
-        target unchanged with the state "reviewed", which makes a machine translation human. The
-        record keeps who (editor, else the app's), when and the text it replaced (action: edited
-        or restored, as the history names it)."""
-        if not SID_RE.fullmatch(sid) or not BASE_RE.fullmatch(base):
-            return Saved("refused", "not a sentence id of this pipeline")
-        t = self._open(target, rel)
-        mine = exchange.editor_text(text)
-        if not mine:
-            return Saved("refused", "The translation is empty: nothing was saved.", mine=mine)
-        unit = exchange.unit_for(t, sid, base, mine, "reviewed" if approve else "translated")
-        marks = {unit.id: exchange.Mark(action=action)} if action != exchange.EDITED else None
-        done = self._apply(t, target, rel, sid, unit, mine, editor, marks)
-        if isinstance(done, Saved):
-            return done
-        outcome = done
-        saved = self._now(
-            {exchange.CORRECTED: "saved", exchange.APPROVED: "approved"}.get(outcome, "unchanged"), "", target, rel, sid, mine
-        )
-        now = saved.sentence
-        if outcome == exchange.UNCHANGED and now is not None and now.target is not None and now.target.split() != mine.split():
-            # the page showed an older version: what it sent is no change, but it is not what is there now
-            return Saved("conflict", "This sentence changed since this page loaded: keep yours or take theirs.", saved.article, now, mine)
-        return saved
-
-    def mark(
-        self,
-        target: str,
-        rel: str,
-        sid: str,
-        base: str,
-        editor: str = "",
-        acknowledge: Sequence[str] = (),
-        needs_editing: bool | None = None,
-        lost: str = "",
-    ) -> Saved:
-        """What an editor says about a sentence as it is (the target the page showed, base):
-        flags checked and right, "needs editing" set or cleared, or their text that lost a
-        conflict, for its history. Through exchange.apply, like a save."""
-        if not SID_RE.fullmatch(sid) or not BASE_RE.fullmatch(base):
-            return Saved("refused", "not a sentence id of this pipeline")
-        unknown = sorted(set(acknowledge) - flags.PROBLEMS)
-        if unknown:
-            return Saved("refused", f"{unknown[0]} is not a flag to acknowledge")
-        t = self._open(target, rel)
-        article, now = self.sentence(target, rel, sid)
-        if now is None or not now.editable:
-            return Saved("refused", "this sentence has no translation to mark; reload the page")
-        if now.base != base:
-            return Saved("conflict", "This sentence changed since this page loaded: look at it again.", article, now, now.target or "")
-        lost = exchange.editor_text(lost)
-        if exchange._CONTROL_RE.search(lost):
-            return Saved("refused", "the text holds control characters (or a lone surrogate)")
-        unit = exchange.unit_for(t, sid, base, now.target or "")
-        mark = exchange.Mark(tuple(acknowledge), needs_editing, lost)
-        done = self._apply(t, target, rel, sid, unit, now.target or "", editor, {unit.id: mark})
-        return done if isinstance(done, Saved) else self._now("marked", "", target, rel, sid, now.target or "")
-
-    def _apply(self, t, target: str, rel: str, sid: str, unit: formats.Unit, mine: str, editor: str, marks) -> Saved | str:
-        """exchange.apply under the app's lock and the folder's: the unit's outcome, or a Saved saying why not."""
-        errors = _Errors()
-        try:
-            with self._saving:
-                lock = self._folder_lock()
-                try:
-                    applied = exchange.apply(
-                        formats.Exchange(rel, t.record.source_lang, target, (unit,)),
-                        f"{target}/{rel}",
-                        self.out_dir,
-                        self.config,
-                        None,
-                        errors,
-                        exchange.editor_name(editor) if editor.strip() else self.editor,
-                        marks,
-                    )
-                finally:
-                    lock.release()
-        except PipelineError as e:
-            if e.status == ExitStatus.BUSY:
-                return self._now("busy", BUSY_MESSAGE, target, rel, sid, mine)
-            return self._now("refused" if isinstance(e, InputError) else "error", str(e), target, rel, sid, mine)
-        outcome, reason = applied.accepted.outcomes[unit.id]
-        if applied.failed:
-            return self._now("error", "; ".join(errors.lines) or "the article could not be written again", target, rel, sid, mine)
-        if outcome == exchange.CONFLICT:
-            return self._now(
-                "conflict", "Someone else saved this sentence since this page loaded: keep yours or take theirs.", target, rel, sid, mine
-            )
-        if outcome == exchange.REFUSED:
-            reason = reason.replace("since the export; translate and export again", "since this page loaded; reload the page")
-            return self._now("refused", reason, target, rel, sid, mine)
-        return outcome
-
-    def _now(self, status: str, message: str, target: str, rel: str, sid: str, mine: str) -> Saved:
-        try:
-            article, sentence = self.sentence(target, rel, sid)
-        except NotFound:
-            article, sentence = None, None
-        return Saved(status, message, article, sentence, mine)
-
-    def _folder_lock(self) -> FolderLock:
-        """The output folder's lock, waiting a little for a run (or another editor) to finish."""
-        deadline = time.monotonic() + self.wait
-        while True:
-            try:
-                return FolderLock(self.out_dir).acquire()
-            except Busy:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.1)
-
-
-def _sentence(sid, seg, shown, s: records.Sentence, about: dict, render, machine, offered, found: bool) -> Sentence:
+def _sentence(page: Sentence, s: records.Sentence, about: dict, render, machine: str | None, offered) -> Sentence:
     """An editable sentence of the page from its record and its bilingual JSON entry."""
     suggestion = s.suggestion if s.review_of else None
-    return Sentence(
-        sid,
-        seg,
-        shown,
-        s.origin,
-        s.target,
+    return replace(
+        page,
+        origin=s.origin,
+        target=s.target,
         flags=tuple(map(str, about.get("flags", ()))),
         details=tuple(map(str, about.get("details", ()))),
-        chips=chips(seg, render),
+        chips=chips(page.segment, render),
         machine=machine,
         suggestion=suggestion,
-        suggestion_text=unmask(suggestion[1], seg, render) if suggestion else None,
-        match=found,
+        suggestion_text=unmask(suggestion[1], page.segment, render) if suggestion else None,
         acks=flags.holding(s.acks, s.target),
         history=s.history,
         needs_editing=s.needs_editing,
         suggestions=offered,
     )
-
-
-BUSY_MESSAGE = (
-    "a pipeline run (translate or import) is writing the output folder: not saved. "
-    "Your text is kept in the page; save again when the run has finished."
-)

@@ -29,6 +29,7 @@ MIN_SCORE = 60  # per cent
 MAX_ENTRIES = 200_000  # sentences the memory holds at most
 MAX_FILE = 20_000_000  # bytes of one bilingual JSON
 MEMORY_MATCHES = 2
+CHUNK = 32  # sentences scored together between two looks at the clock
 _MARKDOWN_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|(\*\*|__|\*|_|~~)(.+?)\2")
 
 
@@ -47,6 +48,13 @@ class Entry:
     target: str
     human: bool
     where: str  # the other article: "uk/news/other.md"
+    key: str = ""  # the source as it is compared: rapidfuzz's default_process, done once per file read
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            from rapidfuzz import utils
+
+            object.__setattr__(self, "key", utils.default_process(self.source))
 
 
 class Memory:
@@ -56,8 +64,10 @@ class Memory:
         self._files: dict[Path, tuple[tuple[int, int], object]] = {}
         self._lock = threading.Lock()
 
-    def entries(self, out_dir: Path, target: str, exclude: str) -> list[Entry]:
+    def entries(self, out_dir: Path, target: str, exclude: str) -> tuple[list[Entry], tuple]:
+        """The sentences of every other article into target, and a version that changes when any of their files does."""
         found: list[Entry] = []
+        version: list[tuple] = []
         for lang, file in records.record_files(out_dir):
             if lang != target or not file.name.endswith(".json"):
                 continue
@@ -66,16 +76,15 @@ class Memory:
                 continue
             where = f"{target}/{head[0]}"
             found.extend(self._cached(out_dir / head[1], functools.partial(_sentences, where=where)) or ())
+            version.append((head[1], _stamp(out_dir / head[1])))
             if len(found) >= MAX_ENTRIES:
                 break
-        return found[:MAX_ENTRIES]
+        return found[:MAX_ENTRIES], tuple(version)
 
     def _cached(self, file: Path, read: Callable[[Path], Any]) -> Any:
-        try:
-            st = file.stat()
-        except OSError:
+        stamp = _stamp(file)
+        if stamp is None:
             return None
-        stamp = (st.st_mtime_ns, st.st_size)
         with self._lock:
             cached = self._files.get(file)
         if cached is not None and cached[0] == stamp:
@@ -86,6 +95,14 @@ class Memory:
                 self._files.clear()
             self._files[file] = (stamp, value)
         return value
+
+
+def _stamp(file: Path) -> tuple[int, int] | None:
+    try:
+        st = file.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def _head(file: Path) -> tuple[str, str] | None:
@@ -110,26 +127,51 @@ def _sentences(file: Path, where: str) -> tuple[Entry, ...]:
 
 
 class Matcher:
-    """Memory matches for the sentences of one page, within the page's time budget."""
+    """Memory matches for the sentences of one page, within the page's time budget: the page's
+    sentences are scored against the whole memory in C (rapidfuzz cdist, every core), a chunk at
+    a time, until the budget is spent."""
 
-    def __init__(self, entries: Sequence[Entry], budget: float = BUDGET):
+    def __init__(self, entries: Sequence[Entry], budget: float = BUDGET, found: dict | None = None):
         self.entries = list(entries)
-        self.choices = [e.source for e in self.entries]
+        self.keys = [e.key for e in self.entries]
         self.deadline = time.monotonic() + budget
         self.cut = False  # some sentences were not matched for lack of time
+        # sentence -> its matches; handed from page to page while the memory is the same, so each
+        # view of an article adds what the last one had no time for
+        self.found: dict[str, list[tuple[Entry, int]]] = {} if found is None else found
 
-    def __call__(self, shown_source: str, limit: int = MEMORY_MATCHES) -> list[tuple[Entry, int]]:
-        if not self.choices:
-            return []
-        if time.monotonic() > self.deadline:
-            self.cut = True
-            return []
+    def prepare(self, queries: Sequence[str]) -> None:
+        """Score these sentences (as the page shows them) at once."""
+        todo = list(dict.fromkeys(q for q in queries if q not in self.found))
+        if not self.keys:
+            self.found.update((q, []) for q in todo)
+            return
+        import numpy
         from rapidfuzz import fuzz, process, utils
 
-        found = process.extract(
-            shown_source, self.choices, scorer=fuzz.ratio, processor=utils.default_process, limit=limit * 4, score_cutoff=MIN_SCORE
-        )
-        ranked = sorted(((self.entries[i], round(score)) for _, score, i in found), key=lambda m: (-m[1], not m[0].human))
+        for i in range(0, len(todo), CHUNK):
+            if time.monotonic() > self.deadline:
+                self.cut = True
+                return
+            chunk = todo[i : i + CHUNK]
+            scores = process.cdist(
+                [utils.default_process(q) for q in chunk],
+                self.keys,
+                scorer=fuzz.ratio,
+                processor=None,
+                score_cutoff=MIN_SCORE,
+                dtype=numpy.uint8,
+                workers=-1,
+            )
+            for query, row in zip(chunk, scores):
+                hits = numpy.flatnonzero(row)  # below the cutoff a score is 0
+                best = hits[numpy.argsort(-row[hits], kind="stable")][: 4 * MEMORY_MATCHES]
+                self.found[query] = [(self.entries[j], int(row[j])) for j in best]
+
+    def __call__(self, shown_source: str, limit: int = MEMORY_MATCHES) -> list[tuple[Entry, int]]:
+        if shown_source not in self.found:
+            self.prepare([shown_source])
+        ranked = sorted(self.found.get(shown_source, ()), key=lambda m: (-m[1], not m[0].human))
         out: list[tuple[Entry, int]] = []
         for entry, score in ranked:
             if all(entry.target != e.target for e, _ in out):
