@@ -137,6 +137,8 @@ def test_an_acknowledged_check_stops_counting_for_strict_and_check_until_the_tar
     data = json.loads((newsroom / "out/bilingual/news/kursk.en-uk.json").read_text())
     acked = [s for b in data["blocks"] for s in b["sentences"] if s.get("acknowledged")]
     assert len(acked) == 2 and acked[0]["flags"] == ["glossary"] and acked[0]["acknowledged"][0]["by"] == "Olena"
+    page = (newsroom / "out/bilingual/news/kursk.en-uk.html").read_text()
+    assert "acknowledged (no longer counts): glossary by Olena" in page and "· 0 flagged</p>" in page  # the static review page
     assert translate(runner, "--strict").exit_code == 0  # committed in the record: another run honours it
     assert runner.invoke(main, ["check", "src", "--out", "out", "--strict"]).exit_code == 0
     # an edit of the target re-opens the check it was given for
