@@ -197,10 +197,12 @@ def test_the_version_that_loses_a_conflict_is_kept_in_the_history(review):
 
 
 def test_import_names_the_editor_and_keeps_the_file_version_that_loses_with_ours(newsroom, runner, review):
-    assert runner.invoke(main, ["export", "src/news", "--out", "out", "--format", "po"]).exit_code == 0
+    assert runner.invoke(main, ["export", "src/news", "--out", "out"]).exit_code == 0
+    for suffix in ("po", "xlf", "tmx"):  # the flags' details travel in every format's notes
+        text = (newsroom / f"out/exchange/news/kursk.en-uk.{suffix}").read_text()
+        assert "glossary: offensive → наступ" in text and "number-missing: 1,100 km²" in text, suffix
     po = newsroom / "out/exchange/news/kursk.en-uk.po"
     text = po.read_text()
-    assert "glossary: offensive → наступ" in text and "number-missing: 1,100 km²" in text  # the flags' details travel
     s = sentence(review, PLAIN)
     assert review.save(Place("uk", REL, s.id, s.base), "Змінено в застосунку.").status == "saved"
     po.write_text(text.replace(f'msgstr "⟦uk⟧ {PLAIN}"', 'msgstr "З файла."'))
