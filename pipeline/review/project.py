@@ -12,7 +12,6 @@ loaded is a conflict, never overwritten.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from pipeline import localize
 from pipeline.assemble.align import kept, sentence_id
 from pipeline.commands import editing, exchange, freshness
-from pipeline.core import flags, languages, paths
+from pipeline.core import flags, languages
 from pipeline.core.config import Config
 from pipeline.core.document import Segment
 from pipeline.core.errors import InputError, PipelineError
@@ -154,7 +153,7 @@ class Project(Saving):
     def __init__(self, out_dir: Path, config: Config, sources: Sequence[str] = (), wait: float = 3.0, editor: str = ""):
         self.out_dir = Path(out_dir)
         self.config = config
-        self.sources = [str(s) for s in sources] or self._default_sources()
+        self.sources = [str(s) for s in sources] or freshness.recorded_sources(self.out_dir, config)
         self.wait = wait  # how long a save waits for another run to release the output folder
         self.editor = editing.editor_name(editor)  # who changes are by, unless a page names its editor
         self._saving = threading.Lock()  # FolderLock is re-entrant within a process: threads need their own
@@ -165,11 +164,6 @@ class Project(Saving):
             raise PipelineError(
                 f"no source folders known for {self.out_dir}: name them (pipeline review SOURCES...) or list them in config.yaml (sources:)"
             )
-
-    def _default_sources(self) -> list[str]:
-        roots = paths.known_roots(self.out_dir, self.config.source_roots)
-        # named from the working directory when they are under it, so the pages show short paths
-        return [os.path.relpath(r) if Path.cwd() in r.parents else str(r) for r in dict.fromkeys(roots) if r.is_dir()]
 
     # --- the home page ---------------------------------------------------------------------------
 
