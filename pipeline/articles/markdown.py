@@ -320,6 +320,9 @@ def _align(content: str, line: str) -> Sequence[int] | None:
     return None
 
 
+_BLANKED_RE = re.compile(r"[^\n]")
+
+
 @dataclass(frozen=True)
 class Parsed:
     blocks: tuple[RawBlock, ...]
@@ -330,16 +333,23 @@ class Parsed:
 def parse(text: str, translate_keys: tuple[str, ...] = ()) -> Parsed:
     """The blocks to translate, in document order, and the front matter.
 
-    Raises frontmatter.FrontMatterError when the front matter is not plain YAML.
+    Raises frontmatter.FrontMatterError when the front matter is not plain YAML, TOML or JSON.
     """
     from pipeline.articles import frontmatter
 
-    masked, shortcodes = hide_shortcodes(text)
-    tokens = _parser().parse(masked)
-    line_starts = [m.start() for m in re.finditer("^", text, re.MULTILINE)] + [len(text) + 1]
     blocks: list[RawBlock] = []
     meta: dict = {}
     lang_field = None
+    body = text
+    head = frontmatter.parse_head(text, translate_keys)  # TOML or JSON; markdown-it's plugin knows YAML only
+    if head is not None:
+        fm, after = head
+        meta, lang_field = fm.data, fm.lang_field
+        blocks.extend(fm.blocks)
+        body = _BLANKED_RE.sub(" ", text[:after]) + text[after:]  # blank lines to markdown-it, offsets kept
+    masked, shortcodes = hide_shortcodes(body)
+    tokens = _parser().parse(masked)
+    line_starts = [m.start() for m in re.finditer("^", text, re.MULTILINE)] + [len(text) + 1]
     context: list[str] = []
     column = 0
     rows: dict[int, list[tuple[int, int]]] = {}  # the current table row's cell bounds
