@@ -245,6 +245,8 @@ def _toml_regions(doc, source: str, strings: dict) -> dict[str, tuple[int, int]]
     """
     import tomlkit
 
+    if not strings:
+        return {}
     marks = _unused_characters(source, len(strings))
     if marks is None:
         return None
