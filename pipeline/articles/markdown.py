@@ -350,7 +350,7 @@ def parse(text: str, translate_keys: tuple[str, ...] = ()) -> Parsed:
     column = 0
     rows: dict[int, list[tuple[int, int]]] = {}  # the current table row's cell bounds
     for tok in tokens:
-        if tok.type == "front_matter":
+        if tok.type == "front_matter" and head is None:  # "---" right after a JSON front matter's "}" is not one
             fm = frontmatter.parse(text, line_starts[1], line_starts[tok.map[1] - 1], translate_keys)
             meta, lang_field = fm.data, fm.lang_field
             blocks.extend(fm.blocks)
