@@ -69,6 +69,8 @@ def _escape(syntax: str) -> Escape:
         return markdown.escape
     if syntax == "table":
         return functools.partial(markdown.escape, table=True)
+    # "text" has no markup; a front matter value ("yaml", "toml", "json": frontmatter.SYNTAXES) is
+    # not escaped piece by piece but quoted whole, in its own syntax, by article.render
     return no_escape
 
 

@@ -49,7 +49,7 @@ class Block:
     segments: tuple[Segment, ...]
     start: int
     end: int
-    syntax: str = "markdown"  # how translated text is escaped: markdown | table | yaml | text
+    syntax: str = "markdown"  # how translated text is escaped: markdown | table | text, or a front matter value: yaml | toml | json
     keep: bool = False  # copied as is (no words, or already in the target language)
     flags: tuple[str, ...] = ()
     key: str = ""  # front matter key, for kind == front_matter
