@@ -49,10 +49,10 @@ class Translation:
 
 
 def flagged(td: TranslatedDocument) -> tuple[tuple[str, int], ...]:
-    """Sentences per problem flag; under "" the sentences with any."""
+    """Sentences per problem flag that still counts (flags.counting); under "" the sentences with any."""
     counts: Counter = Counter()
     for sentence in (s for b in td.blocks for s in b.sentences):
-        problems = set(sentence.flags) & flags.PROBLEMS
+        problems = flags.counting(sentence.flags, sentence.acks)
         counts[""] += bool(problems)
         counts.update(problems)
     return tuple(sorted((k, v) for k, v in counts.items() if v))

@@ -43,6 +43,7 @@ class Item:
     ] = ()  # orphans: the outputs and records to remove, each with the hash that proves it ours ("" for the record's own files)
     rel: str = ""  # the article's path inside its source folder (its identity)
     unreviewed: int = 0  # sentences of the translation no editor has corrected or approved (origin machine)
+    flagged: int = 0  # sentences with a problem flag nobody acknowledged, as the run counted them (flags.counting)
     line: int = 0  # stale: the source's line (1-based) where the first changed block starts; 0 when none
 
 
@@ -77,7 +78,8 @@ def check(ws: Workspace, inputs: Sequence[str] | None = None, target: str | None
                 continue
             item = _status(ws, source, t, found.get(t))
             record = found.get(t) if item.status != MISSING else None
-            items.append(replace(item, rel=source.rel, unreviewed=record.unreviewed if record else 0))
+            flagged = dict(record.flagged).get("", 0) if record else 0
+            items.append(replace(item, rel=source.rel, unreviewed=record.unreviewed if record else 0, flagged=flagged))
     items.extend(_orphans(ws, [paths.real(i) for i in (inputs or ws.named or ws.recorded())], matched, target))
     items.sort(key=lambda i: (i.source, i.target_lang))
     return items, problems

@@ -291,7 +291,7 @@ class _Run:
 
     def _write(self, a: _Article, td: TranslatedDocument, model: ModelId) -> None:
         assert self.writer is not None  # made before the first window
-        blocks, pieces = align.recorded(td, a.results, model)
+        blocks, pieces = align.recorded(td, a.results, model, a.stored.latest)
         try:
             file, record = self.writer.write(Translation(a.job.source, td, blocks, pieces, model, a.stored))
         except InputError as e:  # an output the pipeline may not write

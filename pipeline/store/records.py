@@ -31,6 +31,7 @@ from pathlib import Path
 
 from pipeline.core.document import Block, Document, ModelId
 from pipeline.core.errors import InputError
+from pipeline.core.flags import Ack
 from pipeline.core.hashes import text_hash
 from pipeline.store import fileio
 from pipeline.store.layout import FOLDER, Layout, relative_problem
@@ -45,6 +46,17 @@ FINAL_MARKDOWN = "final-markdown"  # a human target saved as Markdown by format 
 
 
 @dataclass(frozen=True)
+class Change:
+    """One human change to a sentence: when, who, what (edited, approved, restored, lost a
+    conflict) and the text it keeps: the translation it replaced, or the version that lost."""
+
+    at: str  # ISO 8601, UTC
+    by: str
+    action: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Sentence:
     hash: str  # of the source sentence with placeholders
     origin: str  # machine | human | kept (not translated: no target)
@@ -54,6 +66,9 @@ class Sentence:
     shown: tuple[str, str] | None = None  # human: (source, target) as the article showed them
     review_of: str = ""  # machine output replacing an editor's: the source hash the editor translated
     suggestion: tuple[str, str] | None = None  # with review_of: the editor's (source, target) as shown
+    acks: tuple[Ack, ...] = ()  # flags an editor acknowledged (see flags.counting)
+    history: tuple[Change, ...] = ()  # human changes, oldest first
+    needs_editing: tuple[str, str] | None = None  # (by, at): an editor asked for another look
 
 
 @dataclass(frozen=True)
@@ -272,6 +287,12 @@ def dump(record: Record, inline: bool = False) -> str:
             d["review_of"] = s.review_of
         if s.suggestion:
             d["suggestion"] = list(s.suggestion)
+        if s.acks:
+            d["ack"] = [[a.flag, a.target, a.by, a.at] for a in s.acks]
+        if s.history:
+            d["hist"] = [[c.at, c.by, c.action, c.text] for c in s.history]
+        if s.needs_editing:
+            d["ne"] = list(s.needs_editing)
         return _compact(d)
 
     model_ref(record.model)
@@ -331,6 +352,12 @@ def _pair(value) -> tuple[str, str] | None:
         return None
     a, b = _list(value, "a pair")
     return _text(a, "a pair's source"), _text(b, "a pair's target")
+
+
+def _strings(value, n: int) -> list[str]:
+    if not isinstance(value, list) or len(value) != n or not all(isinstance(v, str) for v in value):
+        raise TypeError("not a list of strings")
+    return value
 
 
 def load(file: Path, head_only: bool = False) -> Record | None:
@@ -445,6 +472,9 @@ def _sentence(d: object, models: list[ModelId]) -> Sentence:
         shown=_pair(d.get("shown")),
         review_of=_text(d.get("review_of", ""), "review_of"),
         suggestion=_pair(d.get("suggestion")),
+        acks=tuple(Ack(*_strings(a, 4)) for a in _list(d.get("ack", []), "acknowledgements")),
+        history=tuple(Change(*_strings(c, 4)) for c in _list(d.get("hist", []), "history")),
+        needs_editing=_pair(d.get("ne")),
     )
 
 
