@@ -30,7 +30,7 @@ def test_a_file_where_an_output_folder_must_go(project, runner):
     (project / "out").mkdir()
     (project / "out" / "uk").write_text("a file, not a folder")
     result = runner.invoke(main, ["translate", "articles", "--engine", "pseudo", "--to", "uk", "--out", "out"])
-    assert result.exit_code == ExitStatus.FILES_FAILED  # one unwritable output costs its article, not the batch
+    assert result.exit_code == ExitStatus.OUTPUT_ERROR  # one unwritable output costs its article, not the batch
     (line,) = result.stderr.splitlines()
     assert line == "pipeline: error: articles/kursk.md: not written: out/uk/kursk.md: cannot write: out/uk is a file, not a folder"
     assert (project / "out" / "uk").read_text() == "a file, not a folder"

@@ -4,6 +4,7 @@ history, needs editing, dropped pieces, suggestions, progress; and what the reco
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -13,12 +14,13 @@ import pytest
 from pipeline.cli import main
 from pipeline.core import flags
 from pipeline.core.config import load as load_config
-from pipeline.engines import pseudo
+from pipeline.engines import pseudo, registry
 from pipeline.engines.base import Translated
 from pipeline.review import suggest
 from pipeline.review.project import Place, Project
 from pipeline.store import records
 from pipeline.store.layout import Layout
+from pipeline.store.store import RecordStore
 from pipeline.workspace import Workspace
 
 KURSK = """---
@@ -63,6 +65,8 @@ def newsroom(argos_env, tmp_path, runner, monkeypatch):
     (root / "locales/uk/glossary.yaml").write_text("terms:\n  - source: offensive\n    target: наступ\n    forms: [наступу, наступом]\n")
     monkeypatch.chdir(root)
     monkeypatch.setattr(pseudo.PseudoEngine, "translate", damaged)
+    # the damaged pseudo engine stands in for a model here: its output counts as a translation
+    monkeypatch.setitem(registry.ENGINES, "pseudo", dataclasses.replace(registry.ENGINES["pseudo"], translation=True))
     result = translate(runner)
     assert result.exit_code == 0 and "(glossary 1, number-missing 1)" in result.stdout, result.output
     return root
@@ -118,7 +122,8 @@ def test_old_records_load_and_the_new_fields_round_trip_one_line_each(review, ne
     loaded = records.load(file)
     assert next(loaded.sentences()) == marked
     file.write_text(dumped.replace('"ne":["Olena","t"]', '"ne":["Olena"]'))
-    assert records.load(file) is None  # a malformed mark is no record, as any malformed field
+    with pytest.raises(records.Damaged):  # a malformed mark makes the record damaged, as any malformed field
+        records.load(file)
 
 
 # --- acknowledging a check -------------------------------------------------------------------------
@@ -264,7 +269,7 @@ def test_suggestions_are_another_articles_correction_the_machine_and_the_glossar
 
 
 def test_memory_matches_stop_at_the_time_budget(newsroom):
-    entries, version = suggest.Memory().entries(newsroom / "out", "uk", REL)
+    entries, version = suggest.Memory().entries(RecordStore(newsroom / "out"), "uk", REL)
     assert any(e.where == "uk/other.md" for e in entries) and version
     assert suggest.Matcher(entries)(PLAIN)
     found: dict = {}

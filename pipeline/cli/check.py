@@ -107,6 +107,8 @@ def prune(sources, out_dir, dry_run, as_json, config_path, quiet_flag) -> None:
         error(str(problem))
     with ws.lock() if out.is_dir() and not dry_run else contextlib.nullcontext():
         removed, kept = freshness.prune(ws, items, dry_run)
+    # a damaged record proves nothing: nothing of it is removed, and it is named
+    kept += [f"{i.detail}; nothing of it removed" for i in items if i.status == freshness.DAMAGED]
     for line in kept:
         error(line)
     orphans = sum(1 for i in items if i.status == freshness.ORPHAN)

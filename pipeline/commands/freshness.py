@@ -61,7 +61,7 @@ def check(ws: Workspace, inputs: Sequence[str] | None = None, target: str | None
             record = stored.latest
             if stored.damaged:
                 matched.add(ws.store.layout.record(t, source.rel))
-                items.append(Item(source.shown, t, DAMAGED, "", stored.damaged.partition(": ")[2], rel=source.rel))
+                items.append(Item(source.shown, t, DAMAGED, "", stored.damaged, rel=source.rel))  # the line names the file
             elif record is not None and record.root == paths.relative_root(source.root, ws.out):
                 found[t] = record
                 matched.add(ws.store.layout.record(t, source.rel))
@@ -92,7 +92,7 @@ def _orphans(ws: Workspace, named: Sequence[Path], matched: set[Path], target: s
         if file in matched or target not in (None, lang):
             continue
         if record is None:
-            found.append(Item(str(file), lang, DAMAGED, "", damaged.partition(": ")[2]))
+            found.append(Item(shown_file(file), lang, DAMAGED, "", damaged))
             continue
         if record.legacy:
             continue
@@ -143,6 +143,13 @@ def _not_ours(ws: Workspace, path: Path, rel: str, digest: str) -> str:
     if file_sha256(data) != digest:
         return "changed since the pipeline wrote it (or not written by it)"
     return ""
+
+
+def shown_file(file: Path) -> str:
+    try:
+        return paths.shown(os.path.relpath(file))
+    except ValueError:
+        return paths.shown(str(file))
 
 
 def shown_source(ws: Workspace, record: records.Record) -> str:
