@@ -30,7 +30,7 @@ ATTRIBUTES = (f"{SOURCES} merge=union", f"*{SUMS} merge=union")
 
 def relative_problem(rel: str, allow_parent: bool = False) -> str:
     """Why a POSIX path read from a record cannot be used as one relative to its folder, or ""."""
-    if not rel or "\x00" in rel or "\\" in rel:
+    if not rel or "\x00" in rel:  # (a backslash is part of a POSIX file name, not a separator)
         return f"{rel!r} is not a relative path"
     path = PurePosixPath(rel)
     if path.is_absolute():

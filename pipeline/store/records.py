@@ -31,6 +31,7 @@ from pathlib import Path
 
 from pipeline.core.document import Block, Document, ModelId
 from pipeline.core.errors import InputError
+from pipeline.core.paths import shown
 from pipeline.core.flags import Ack
 from pipeline.core.hashes import text_hash
 from pipeline.store import fileio
@@ -159,7 +160,7 @@ class Damaged(Exception):
     """A record (or its sidecar) that is there but cannot be used: the reason, one line, naming the file."""
 
     def __init__(self, file: Path, reason: str):
-        super().__init__(f"{file}: {reason}")
+        super().__init__(f"{shown(str(file))}: {reason}")
         self.file, self.reason = file, reason
 
 
@@ -200,14 +201,26 @@ def read_file(file: Path, limit: int) -> str | None:
 
 def dump_sums(record: Record) -> str:
     """The sidecar: one output per line as sha256sum writes it, then the counts."""
-    lines = [f"{h}  {p}" for p, h in record.outputs]
+    lines = [_sum_line(h, p) for p, h in record.outputs]
     lines += [f"flagged {flag or '*'} {n}" for flag, n in record.flagged]
     lines.append(f"needs-review {record.needs_review}")
     lines.append(f"unreviewed {record.unreviewed}")
     return "\n".join(lines) + "\n"
 
 
-_SUM_RE = re.compile(r"^([0-9a-f]{64})  (.+)$")
+_SUM_RE = re.compile(r"^(\\?)([0-9a-f]{64})  (.+)$")
+
+
+def _sum_line(digest: str, rel: str) -> str:
+    """As GNU sha256sum writes it: a name holding a newline or a backslash is escaped, and the
+    line starts with a backslash to say so (one output, one line, whatever its name)."""
+    if "\n" in rel or "\\" in rel:
+        return "\\" + digest + "  " + rel.replace("\\", "\\\\").replace("\n", "\\n")
+    return f"{digest}  {rel}"
+
+
+def _unescape(rel: str) -> str:
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), rel)
 _COUNT_RE = re.compile(r"^(flagged \S+|needs-review|unreviewed) (\d{1,9})$")
 
 
@@ -244,13 +257,13 @@ def _load_sums(file: Path) -> _Sums:
             else:
                 counts[key] = value
         elif sum_match:
-            rel = sum_match.group(2)
+            rel = _unescape(sum_match.group(3)) if sum_match.group(1) else sum_match.group(3)
             problem = relative_problem(rel)
             if problem:
                 raise Damaged(file, f"line {n}: {problem}")
             merged |= rel in seen
             seen.add(rel)
-            outputs.append((rel, sum_match.group(1)))
+            outputs.append((rel, sum_match.group(2)))
         else:
             raise Damaged(file, f"line {n} is not `SHA256  PATH` nor a count: {_short(line)}")
     return _Sums(tuple(outputs), tuple(sorted(flagged.items())), counts, merged)
