@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipeline.articles import markdown, plaintext
 from pipeline.articles.frontmatter import FrontMatterError
+from pipeline.core import paths
 from pipeline.core.config import Config
 from pipeline.core.document import Document
 from pipeline.core.errors import InputError
@@ -20,6 +21,14 @@ from pipeline.store import fileio
 TEXT_SUFFIXES = (".txt", ".text")
 
 
+def read_source(source: paths.Source, max_bytes: int) -> bytes:
+    """A source article's bytes, read from its source folder without following any symbolic link
+    out of it, also when one is swapped in while the run goes on (see fileio.read_within)."""
+    if source.real_rel is None:
+        return fileio.read_bytes(source.path, source.shown, max_bytes)
+    return fileio.read_within(source.root, tuple(source.real_rel.split("/")), source.shown, max_bytes)
+
+
 def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool, str]:
     """The file's text with "\\n" line endings, its most common line ending, whether it had a BOM,
     and the SHA-256 of its bytes (recorded with the translation, so `check` knows what was
@@ -28,8 +37,11 @@ def read_text(path: Path, name: str, max_bytes: int) -> tuple[str, str, bool, st
     return text, newline, bom, sha256
 
 
-def _read_article(path: Path, name: str, max_bytes: int) -> tuple[str, str, tuple[tuple[int, str], ...], bool, str]:
-    data = fileio.read_bytes(path, name, max_bytes)
+def _read_article(
+    path: Path, name: str, max_bytes: int, data: bytes | None = None
+) -> tuple[str, str, tuple[tuple[int, str], ...], bool, str]:
+    if data is None:
+        data = fileio.read_bytes(path, name, max_bytes)
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise InputError(name, "UTF-32 text (byte order mark); save it as UTF-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -96,13 +108,16 @@ class NoProse(InputError):
     """The article has no words to translate and no declared language: there is nothing to do."""
 
 
-def load(path: Path, name: str, config: Config, source_lang: str | None = None, default_lang: str | None = None) -> Document:
-    """Read and segment one article. ``name`` is its path as shown to the user and in outputs.
+def load(
+    path: Path, name: str, config: Config, source_lang: str | None = None, default_lang: str | None = None, data: bytes | None = None
+) -> Document:
+    """Read and segment one article. ``name`` is its path as shown to the user and in outputs;
+    ``data``: its bytes, when they were read already.
 
     ``default_lang`` is the language assumed for an article without any prose to detect it from
     (a section index holding only a title like "2023").
     """
-    text, newline, endings, bom, sha256 = _read_article(path, name, config.max_file_bytes)
+    text, newline, endings, bom, sha256 = _read_article(path, name, config.max_file_bytes, data)
     is_text = path.suffix.lower() in TEXT_SUFFIXES
     elements = count_elements(text, not is_text)
     if elements > config.max_file_elements:

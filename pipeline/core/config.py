@@ -108,9 +108,6 @@ class Config:
         return tuple(self.at_root(s) for s in self.sources)
 
 
-ENGINES = ("argos", "pseudo")
-
-
 def find(start: Path | None = None) -> Path | None:
     """The nearest config.yaml in the working directory or above it, not above the top of a git
     checkout: the project root is where it lies, whatever folder a command runs from."""
@@ -153,6 +150,8 @@ def validate(config: Config) -> Config:
         # the shape only: which codes packages cover is checked when a command needs them
         if not (2 <= len(lang) <= 3 and lang.isascii() and lang.isalpha() and lang.islower()):
             raise ConfigError(f"{name}: languages: {lang!r} is not a language code (en, uk, de...)")
+    from pipeline.engines.registry import ENGINES
+
     if config.engine not in ENGINES:
         raise ConfigError(f"{name}: engine: {config.engine!r} is not one of {', '.join(ENGINES)}")
     a = config.argos
