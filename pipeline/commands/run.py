@@ -632,7 +632,9 @@ class _Run:
             source_sha256=td.document.sha256,  # the bytes that were translated, not the file as it is now
             article=next(iter(outputs)).relative_to(out_dir).as_posix(),
             blocks=blocks,
-            outputs=tuple((p.relative_to(out_dir).as_posix(), file_sha256(t.encode("utf-8"))) for p, t in outputs.items()),
+            outputs=tuple(
+                (p.relative_to(out_dir).as_posix(), file_sha256(t.encode("utf-8") if isinstance(t, str) else t)) for p, t in outputs.items()
+            ),
             model=ModelId(td.engine, td.model, td.model_version, settings_key(td.settings)),
             fingerprint=self.fingerprint,
             pieces=pieces,
@@ -788,7 +790,7 @@ def _windows(jobs: list[_Job]) -> Iterator[list[_Job]]:
         yield window
 
 
-def _edited(path: Path, rel: str, ours: dict[str, set[str]], new_text: str) -> str:
+def _edited(path: Path, rel: str, ours: dict[str, set[str]], new_text: str | bytes) -> str:
     """Nothing a person wrote is overwritten: an existing output must be what the pipeline wrote
     (before, or in an interrupted run), or exactly what it is about to write. Why not, or ""."""
     try:
@@ -800,6 +802,6 @@ def _edited(path: Path, rel: str, ours: dict[str, set[str]], new_text: str) -> s
         return ""
     except OSError as e:
         return f"cannot be read ({e.strerror or e})"
-    if file_sha256(data) in ours.get(rel, ()) or data == new_text.encode("utf-8"):
+    if file_sha256(data) in ours.get(rel, ()) or data == (new_text.encode("utf-8") if isinstance(new_text, str) else new_text):
         return ""
     return "was changed by hand since the pipeline wrote it" if rel in ours else "exists and was not written by the pipeline"
