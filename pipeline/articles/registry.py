@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 FORMATS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("markdown", (".md", ".markdown"), "pipeline.articles.markdown_format:Markdown"),
     ("text", (".txt", ".text"), "pipeline.articles.plaintext:PlainText"),
+    ("html", (".html", ".htm"), "pipeline.articles.html:Html"),
 )
 # A file named explicitly whatever its suffix (`pipeline translate NOTES`) is read as Markdown,
 # which reads any text.
