@@ -157,8 +157,8 @@ def _without_scripts(text: str) -> str:
 def _escapes(text: str, syntax: str) -> dict[int, str]:
     """How translated text is escaped in a block of ``syntax`` ("html": text; 'attr"', "attr'",
     "attr": an attribute value in double, single or no quotes, which gets double quotes): "&",
-    "<" and the quote as references, and every other punctuation or space character the page
-    itself writes as a reference (&nbsp;, &mdash;, &#8217;...) as the page writes it."""
+    "<" and the quote as references, and every character but letters and digits that the page
+    itself writes as a reference (&nbsp;, &mdash;, &#8217;, &sup2;...) as the page writes it."""
     table = {ord("&"): "&amp;"}
     if syntax == "html":
         table[ord("<")] = "&lt;"
@@ -169,7 +169,7 @@ def _escapes(text: str, syntax: str) -> dict[int, str]:
     attribute = syntax != "html"
     written: dict[int, str] = {}
     for token in _tokens(text):
-        if token.kind == "text" and not attribute:
+        if (token.kind == "text" or token.kind == "raw" and token.name == "title") and not attribute:
             pieces = [text[token.start : token.end]]
         elif token.kind == "start" and attribute:
             pieces = [a.value for a in token.attributes if "&" in a.value]
@@ -178,7 +178,7 @@ def _escapes(text: str, syntax: str) -> dict[int, str]:
         for piece in pieces:
             for m in _REFERENCE_RE.finditer(piece):
                 c = decode(m.group(0))
-                if len(c) == 1 and not c.isalnum() and ord(c) not in written:
+                if len(c) == 1 and not c.isalpha() and not "0" <= c <= "9" and ord(c) not in written:
                     written[ord(c)] = m.group(0)
     return {**table, **written}
 

@@ -11,7 +11,7 @@ Every search looks forward only and each position is passed once, whatever the i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Elements whose content is text up to their end tag: raw text (never decoded) and RCDATA
 # (character references decoded, no tags).
@@ -25,8 +25,7 @@ _TAG_END_RE = re.compile(r"(?:\s|/(?!>))*(/?)>")
 _COMMENT_END_RE = re.compile(r"--!?>")
 
 
-@dataclass(frozen=True)
-class Attribute:
+class Attribute(NamedTuple):
     name: str  # lower case
     value: str  # as written (character references not decoded)
     start: int  # where the value is in the text (start == end for an empty or missing value)
@@ -34,8 +33,7 @@ class Attribute:
     quote: str | None  # '"', "'", "" (unquoted); None: no value at all (`<input disabled>`)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # text | start | end | comment (comments, doctypes, processing instructions) | raw
     start: int
     end: int
