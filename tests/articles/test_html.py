@@ -210,3 +210,13 @@ def test_the_declared_language_decides_over_detection(tmp_path):
     assert doc.source_lang == "uk"
     with pytest.raises(InputError, match="a.html: `<html lang>` says 'english!'; not a language code"):
         document(tmp_path, '<html lang="english!"><p>Hello there.</p></html>', "a.html", lang=None)
+
+
+@pytest.mark.parametrize(("name", "text"), [("a.html", "<p>" + "a<br>" * 10_500 + "</p>"), ("a.md", "Text " + "`a` " * 10_500 + "\n")])
+def test_a_block_with_more_placeholders_than_tags_can_number_is_kept_and_flagged(tmp_path, name, text):
+    """Placeholders have four digits: past 9,999 in one block its markup could not come back, so
+    the block is copied as it is (it was written with "<x10000/>" as text before)."""
+    td = translate(tmp_path, text, lambda s: MARK + s, name=name)
+    assert td.text == text
+    (block,) = td.blocks
+    assert "unsupported-markup" in block.flags
