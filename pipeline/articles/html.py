@@ -316,9 +316,9 @@ class _Walker:
         if not self.open.get(name):  # nothing to end: a stray end tag, kept as it is
             if self.atom is not None or not self.stack[-1].translate:
                 return
-            if name in PAIRED:
+            if name in PAIRED or name in KEPT_INLINE or name in VOID_INLINE:
                 self.items.append((Atom("html", self.text[token.start : token.end]), token.start, token.end))
-            elif name not in KEPT_INLINE and name not in VOID_INLINE:
+            else:
                 self.flush(token.start)
             return
         if self.atom is not None:
@@ -331,7 +331,7 @@ class _Walker:
             self.end_atom(token.start)  # an element around it ends: so does the atom
         if name not in PAIRED and name not in KEPT_INLINE:
             self.flush(token.start)
-        elif name in PAIRED and self.stack[-1].translate:
+        elif name in PAIRED and self.stack[self._depth_of(name)].translate:
             self.close_pair(token)
         self.pop_to(name)
 
@@ -467,10 +467,35 @@ def _block(items: list[tuple[Run, int, int]], kind: str, text: str) -> RawBlock:
             runs.append(run)
             if isinstance(run, Atom):
                 space = run.kind == "break"
-    if runs and isinstance(runs[-1], Text):
-        runs[-1] = Text(runs[-1].text.rstrip(" "))
-    start, end = items[0][1], items[-1][2]
-    source = text[start:end]
-    start += len(source) - len(source.lstrip(_SPACE))
-    end -= len(source) - len(source.rstrip(_SPACE))
+    # Sentences are stripped of all white space (U+00A0 too): what is left out of the runs at the
+    # ends is left out of the region, so it stays in the page as written.
+    if isinstance(runs[0], Text):
+        runs[0] = Text(runs[0].text.lstrip())
+    if isinstance(runs[-1], Text):
+        runs[-1] = Text(runs[-1].text.rstrip())
+    start, end = _trimmed(text, items[0][1], items[-1][2])
     return RawBlock(kind, tuple(runs), start, end, syntax="html")
+
+
+_SPACE_REFERENCE_RE = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z]{2,8});")
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """The region without white space, written or as references (&nbsp;), at its ends."""
+    while start < end:
+        m = _SPACE_REFERENCE_RE.match(text, start, end) if text[start] == "&" else None
+        if text[start].isspace():
+            start += 1
+        elif m and decode(m.group(0)).isspace():
+            start = m.end()
+        else:
+            break
+    while end > start:
+        amp = text.rfind("&", max(start, end - 10), end) if text[end - 1] == ";" else -1
+        if text[end - 1].isspace():
+            end -= 1
+        elif amp >= 0 and _SPACE_REFERENCE_RE.fullmatch(text, amp, end) and decode(text[amp:end]).isspace():
+            end = amp
+        else:
+            break
+    return start, end
