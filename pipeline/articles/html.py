@@ -195,7 +195,6 @@ def _nest(text: str, outer: list[Edit], inner: list[Edit]) -> list[Edit]:
     if not inner or not outer:
         return outer + inner
     tags = [(t.start, t.end) for t in _tokens(text) if t.kind == "start"]
-    starts = [a for a, _ in tags]
     edits: list[Edit] = []
     k = 0
     for start, end, translation in outer:
@@ -206,30 +205,44 @@ def _nest(text: str, outer: list[Edit], inner: list[Edit]) -> list[Edit]:
         while k < len(inner) and inner[k][1] <= end:
             nested.append(inner[k])
             k += 1
-        edits.append((start, end, _in_tags(text, translation, nested, tags, starts) if nested else translation))
+        edits.append((start, end, _in_tags(text, (start, end), translation, nested, tags) if nested else translation))
     return edits + inner[k:]
 
 
-def _in_tags(text: str, translation: str, nested: list[Edit], tags: list[tuple[int, int]], starts: list[int]) -> str:
+def _in_tags(text: str, region: tuple[int, int], translation: str, nested: list[Edit], tags: list[tuple[int, int]]) -> str:
+    """The translation with the attribute edits made in its tags. The n-th copy of a tag's text in
+    the region is the n-th in the translation: atoms carry over verbatim, and a kept one (a
+    `<code>`, a comment) may hold the same text."""
+    starts = [a for a, _ in tags]
     by_tag: dict[tuple[int, int], list[Edit]] = {}
     for edit in nested:
-        tag = tags[bisect_right(starts, edit[0]) - 1]
-        by_tag.setdefault(tag, []).append(edit)
+        by_tag.setdefault(tags[bisect_right(starts, edit[0]) - 1], []).append(edit)
+    copies: dict[str, tuple[list[int], list[int]]] = {}  # a tag's text -> where it is in the region, in the translation
     found: list[tuple[int, int, str]] = []  # where each tag is in the translation, and its new text
-    cursor: dict[str, int] = {}
     for (ts, te), edits in sorted(by_tag.items()):
         source = text[ts:te]
-        at = translation.find(source, cursor.get(source, 0))
-        if at < 0:  # the tag did not survive (an editor's text without it): its attributes stay
+        if source not in copies:
+            copies[source] = (_occurrences(text, source, *region), _occurrences(translation, source, 0, len(translation)))
+        in_region, in_translation = copies[source]
+        n = in_region.index(ts)
+        if n >= len(in_translation):  # the tag did not survive (an editor's text without it): its attributes stay
             continue
-        cursor[source] = at + len(source)
         new = source
         for a, b, value in sorted(edits, reverse=True):
             new = new[: a - ts] + value + new[b - ts :]
-        found.append((at, at + len(source), new))
+        found.append((in_translation[n], in_translation[n] + len(source), new))
     for a, b, new in sorted(found, reverse=True):
         translation = translation[:a] + new + translation[b:]
     return translation
+
+
+def _occurrences(text: str, needle: str, start: int, end: int) -> list[int]:
+    out = []
+    at = text.find(needle, start, end)
+    while at >= 0:
+        out.append(at)
+        at = text.find(needle, at + len(needle), end)
+    return out
 
 
 class _Element:
@@ -473,7 +486,11 @@ def _block(items: list[tuple[Run, int, int]], kind: str, text: str) -> RawBlock:
         runs[0] = Text(runs[0].text.lstrip())
     if isinstance(runs[-1], Text):
         runs[-1] = Text(runs[-1].text.rstrip())
-    start, end = _trimmed(text, items[0][1], items[-1][2])
+    (first_run, start, first_end), (last_run, last_start, end) = items[0], items[-1]
+    if isinstance(first_run, Text):
+        start = _trimmed(text, start, first_end)[0]
+    if isinstance(last_run, Text):
+        end = _trimmed(text, last_start, end)[1]
     return RawBlock(kind, tuple(runs), start, end, syntax="html")
 
 
@@ -481,21 +498,23 @@ _SPACE_REFERENCE_RE = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """The region without white space, written or as references (&nbsp;), at its ends."""
-    while start < end:
-        m = _SPACE_REFERENCE_RE.match(text, start, end) if text[start] == "&" else None
-        if text[start].isspace():
-            start += 1
+    """A text's region without white space, written or as references (&nbsp;), at its ends."""
+    head = start
+    while head < end:
+        m = _SPACE_REFERENCE_RE.match(text, head, end) if text[head] == "&" else None
+        if text[head].isspace():
+            head += 1
         elif m and decode(m.group(0)).isspace():
-            start = m.end()
+            head = m.end()
         else:
             break
-    while end > start:
-        amp = text.rfind("&", max(start, end - 10), end) if text[end - 1] == ";" else -1
-        if text[end - 1].isspace():
-            end -= 1
-        elif amp >= 0 and _SPACE_REFERENCE_RE.fullmatch(text, amp, end) and decode(text[amp:end]).isspace():
-            end = amp
+    tail = end
+    while tail > start:
+        amp = text.rfind("&", max(start, tail - 10), tail) if text[tail - 1] == ";" else -1
+        if text[tail - 1].isspace():
+            tail -= 1
+        elif amp >= 0 and _SPACE_REFERENCE_RE.fullmatch(text, amp, tail) and decode(text[amp:tail]).isspace():
+            tail = amp
         else:
             break
-    return start, end
+    return head, tail

@@ -170,6 +170,17 @@ def test_identical_tags_with_translated_attributes_in_one_sentence(tmp_path):
     assert out == '<p>Look at <a title="MORE" href="#">this</a> and <a title="MORE" href="#">that</a> too.</p>'
 
 
+def test_an_attribute_is_translated_in_its_own_tag_not_in_a_kept_copy_of_it(tmp_path):
+    page = "<p>See <style><img alt=Map></style> and <img alt=Map> here.</p>"
+    out = translate(tmp_path, page, lambda s: s.upper(), name="a.html").text
+    assert out == "<p>SEE <style><img alt=Map></style> AND <img alt=MAP> HERE.</p>"
+
+
+def test_white_space_written_as_references_at_a_blocks_ends_stays_where_it_is(tmp_path):
+    for page in ("<p>&nbsp;<b>x</b>&nbsp;</p>", "<p>&nbsp; &#160;Words here&#xA0; </p>", "<b>x<script>a &amp;&nbsp;"):
+        assert translate(tmp_path, page, lambda s: s, name="a.html").text == page
+
+
 def test_character_reference_tricks_are_decoded_in_bounded_time(tmp_path):
     page = (
         "<!DOCTYPE html [<!ENTITY a 'aaaaaaaaaa'>]><p>&a;&a; &#"
