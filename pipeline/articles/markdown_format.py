@@ -1,4 +1,4 @@
-"""Markdown (with YAML front matter) behind the article-format interface.
+"""Markdown (with YAML, TOML or JSON front matter) behind the article-format interface.
 
 `markdown` and `frontmatter` are the parsers; this says what a Markdown file costs, which language
 its front matter declares, how translated text is escaped in a paragraph, a table cell or a front
@@ -58,7 +58,9 @@ class Markdown(TextFormat):
             return markdown.escape
         if syntax == "table":
             return functools.partial(markdown.escape, table=True)
-        return no_escape  # yaml: quoted as a scalar by edits
+        # "text" has no markup; a front matter value ("yaml", "toml", "json": frontmatter.SYNTAXES) is
+        # not escaped piece by piece but quoted whole, in its own syntax, by edits
+        return no_escape
 
     def edits(self, doc: Document, targets: Mapping[int, str], target_lang: str | None, wrap: bool) -> list[Edit]:
         edits: list[Edit] = []
@@ -68,12 +70,12 @@ class Markdown(TextFormat):
             text = targets[block.index]
             if wrap:
                 text = wrapped(doc, block, text)
-            if block.syntax == "yaml":
-                text = frontmatter.scalar(text, doc.text[block.start : block.end])
+            if block.syntax in frontmatter.SYNTAXES:
+                text = frontmatter.scalar(text, doc.text[block.start : block.end], block.syntax)
             edits.append((block.start, block.end, text))
         if target_lang and doc.lang_field:
             a, b = doc.lang_field
-            edits.append((a, b, frontmatter.scalar(target_lang, doc.text[a:b])))
+            edits.append((a, b, frontmatter.scalar(target_lang, doc.text[a:b], frontmatter.head_syntax(doc.text))))
         return edits
 
 

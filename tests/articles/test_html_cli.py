@@ -131,7 +131,7 @@ def test_check_is_fresh_after_a_run_a_second_run_changes_nothing_and_an_edit_mak
 def test_dry_run_reads_the_page_and_writes_nothing(site, runner):
     result = runner.invoke(main, ["translate", "site", "--out", "out", "--to", "uk", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "would translate site/kursk.html into uk" in result.stderr and "nothing was written" in result.stdout
+    assert "would translate site/kursk.html into uk" in result.stdout and "nothing was written" in result.stdout
     assert not (site / "out").exists()
 
 
