@@ -37,6 +37,8 @@ class TestMarkdownContract(FormatContract):
     samples = {
         "report.md": ARTICLE.encode(),
         "crlf.markdown": "\ufeffA title line\r\n\r\nA paragraph written on Windows.\r\n".encode(),
+        "hugo.md": b'+++\ntitle = "A title in TOML"\ndraft = false\n+++\n\nA paragraph after it.\n',
+        "json.md": b'{\n  "title": "A title in JSON",\n  "tags": ["a"]\n}\n\nA paragraph after it.\n',
     }
     translatable = {
         "report.md": (
