@@ -45,7 +45,7 @@ VOID = frozenset("area base br col embed hr img input keygen link meta param sou
 VOID_INLINE = frozenset({"br", "wbr", "img", "input", "embed", "source", "track", "area"})
 KINDS = {f"h{n}": "heading" for n in range(1, 7)}
 KINDS.update({"li": "list_item", "dt": "list_item", "dd": "list_item", "td": "table_cell", "th": "table_cell"})
-KINDS.update({"blockquote": "blockquote", "title": "title", "figcaption": "caption", "caption": "caption"})
+KINDS.update({"blockquote": "blockquote", "title": "title"})  # the bilingual JSON's schema lists the kinds
 ATTRIBUTES = frozenset({"alt", "title", "aria-label", "aria-description", "aria-placeholder", "placeholder"})
 META = frozenset({"description", "og:title", "og:description", "twitter:title", "twitter:description"})
 # Start tags that end an open element of these names, unless one of the scope elements is nearer.

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 from lxml import html as lxml_html
 
@@ -110,6 +112,10 @@ def test_a_news_page_keeps_its_markup_and_translates_every_text_people_read(site
     assert out.count("<b>") == NEWS.count("<b>") and "&rsquo;" in out and "&mdash;" in out
     review = (site / "out/bilingual/kursk.en-uk.json").read_text()
     assert "<b>new offensive</b>" in review
+    schema = resources.files("pipeline.assemble").joinpath("alignment.schema.json").read_text()
+    jsonschema.validate(json.loads(review), json.loads(schema))
+    kinds = {(b["kind"], b.get("key", "")) for b in json.loads(review)["blocks"]}
+    assert {("title", ""), ("attribute", "alt"), ("attribute", "content"), ("attribute", "title"), ("heading", "")} <= kinds
 
 
 def test_check_is_fresh_after_a_run_a_second_run_changes_nothing_and_an_edit_makes_it_stale(site, runner):
