@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.articles import registry
 from pipeline.core.errors import ConfigError
 
 DEFAULT_FILE = "config.yaml"
@@ -65,7 +66,7 @@ class Config:
     languages: tuple[str, ...] = LANGUAGES
     engine: str = "argos"
     front_matter_keys: tuple[str, ...] = ("title", "linkTitle", "description", "summary")  # linkTitle: Hugo's menu label
-    include: tuple[str, ...] = ("*.md", "*.markdown", "*.txt")
+    include: tuple[str, ...] = registry.include_patterns()  # every article format's suffixes
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
     max_file_bytes: int = 5_000_000
     # Lines, Markdown punctuation, numbers and sentence ends: what parsing and translating a file

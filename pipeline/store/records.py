@@ -31,9 +31,9 @@ from pathlib import Path
 
 from pipeline.core.document import Block, Document, ModelId
 from pipeline.core.errors import InputError
-from pipeline.core.paths import shown
 from pipeline.core.flags import Ack
 from pipeline.core.hashes import text_hash
+from pipeline.core.paths import shown
 from pipeline.store import fileio
 from pipeline.store.layout import FOLDER, Layout, relative_problem
 
@@ -221,6 +221,8 @@ def _sum_line(digest: str, rel: str) -> str:
 
 def _unescape(rel: str) -> str:
     return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), rel)
+
+
 _COUNT_RE = re.compile(r"^(flagged \S+|needs-review|unreviewed) (\d{1,9})$")
 
 
