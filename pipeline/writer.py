@@ -23,9 +23,10 @@ from pathlib import Path
 from pipeline.assemble import alignment_json, review_html
 from pipeline.core import flags, paths
 from pipeline.core.config import Config
-from pipeline.core.document import ModelId, TranslatedDocument
+from pipeline.core.document import TranslatedDocument
 from pipeline.core.errors import ExitStatus, InputError, OutputError
 from pipeline.core.hashes import file_sha256
+from pipeline.core.identity import ModelId
 from pipeline.store import fileio, records
 from pipeline.store.layout import ATTRIBUTES, Layout
 from pipeline.store.records import Record, Sentence, Stored

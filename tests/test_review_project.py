@@ -14,6 +14,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.core import flags
 from pipeline.core.config import load as load_config
+from pipeline.core.identity import MACHINE
 from pipeline.engines import pseudo, registry
 from pipeline.engines.base import Translated
 from pipeline.review import suggest
@@ -104,7 +105,7 @@ def test_old_records_load_and_the_new_fields_round_trip_one_line_each(review, ne
     text = file.read_text()
     assert '"ack"' not in text and '"hist"' not in text  # what a record of before this change holds: it loads
     record = records.load(file)
-    s = next(x for x in record.sentences() if x.origin == records.MACHINE)
+    s = next(x for x in record.sentences() if x.origin == MACHINE)
     change = records.Change("2026-05-01T10:00:00Z", 'Оле"на', "edited", "стара\nверсія")
     marked = records.Sentence(
         s.hash,

@@ -36,9 +36,11 @@ from pipeline.core import flags, paths
 from pipeline.core.document import Document, Segment
 from pipeline.core.errors import ExitStatus, InputError, OutputError
 from pipeline.core.hashes import text_hash
+from pipeline.core.identity import HUMAN, KEPT, MACHINE
 from pipeline.core.languages import well_formed
+from pipeline.core.placeholders import TAG_RE
 from pipeline.engines.base import Translated
-from pipeline.segment.protect import TAG_RE, chunks_to_translate, has_words, pieces, reassembled, restore, unmask
+from pipeline.segment.protect import chunks_to_translate, has_words, pieces, reassembled, restore, unmask
 from pipeline.store import fileio, records
 from pipeline.workspace import Workspace
 from pipeline.writer import Writer
@@ -89,7 +91,7 @@ class Translation:
 
 def effective_target(s: records.Sentence, seg: Segment, current: dict[str, records.Sentence]) -> str:
     assert s.target is not None
-    if s.origin == records.HUMAN or restore(s.target, seg) is not None:
+    if s.origin == HUMAN or restore(s.target, seg) is not None:
         return s.target
     found = {c: p.target for c in chunks_to_translate(seg) if (p := current.get(text_hash(c))) is not None and p.target is not None}
     return reassembled(pieces(seg), found, seg)
@@ -149,7 +151,7 @@ def _units(t: Translation) -> list[formats.Unit]:
                 continue
             sid = sentence_id(block, j, seg)
             codes = codes_of(seg)
-            state = "reviewed" if s.origin == records.HUMAN else "translated"
+            state = "reviewed" if s.origin == HUMAN else "translated"
             note = "\n".join([block.kind + (f" {block.key}" if block.key else ""), *notes.get(sid, ())])
             units.append(formats.Unit(f"{sid}@{base_of(targets[h])}", seg.text, targets[h], state, note, codes=codes))
     return units
@@ -272,7 +274,7 @@ def unimported(path: Path, t: Translation) -> str:
         text = editor_text(unit.target)
         if text and (m.group(4) is None or base_of(text) != m.group(4)) and not _same(text, now.get(m.group(3), "")):
             edited.append(unit.id)  # changed in the file, and the records do not have it
-        elif unit.state in HUMAN_STATES and origins.get(m.group(3)) == records.MACHINE:
+        elif unit.state in HUMAN_STATES and origins.get(m.group(3)) == MACHINE:
             edited.append(unit.id)  # approved in the file
     if not edited:
         return ""
@@ -305,11 +307,11 @@ def _from_alignment(data: bytes, name: str) -> formats.Exchange:
             raise ValueError("not a bilingual JSON of this pipeline")
         units = tuple(
             formats.Unit(
-                str(s["id"]), str(s["source"]), str(s["target"]), "reviewed" if s.get("origin") == "human" else "translated", _RENDERED
+                str(s["id"]), str(s["source"]), str(s["target"]), "reviewed" if s.get("origin") == HUMAN else "translated", _RENDERED
             )
             for b in doc["blocks"]
             for s in b["sentences"]
-            if s.get("origin") != "kept"
+            if s.get("origin") != KEPT
         )
         return formats.Exchange(str(doc["source_path"]), str(doc["source_lang"]), str(doc["target_lang"]), units)
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
@@ -425,8 +427,8 @@ def _merge(unit: formats.Unit, segments, ours_now: _Ours, result: Accepted, choo
     same = _same(theirs, target)
     base = m.group(4)
     if same or (base is not None and base_of(theirs) == base):  # untouched in the file: never refused
-        if same and unit.state in HUMAN_STATES and ours.origin == records.MACHINE:
-            result.overrides[h] = Translated(target, (), "human")
+        if same and unit.state in HUMAN_STATES and ours.origin == MACHINE:
+            result.overrides[h] = Translated(target, (), HUMAN)
             result.approved += 1
         return ""
     if _CONTROL_RE.search(theirs):
@@ -434,7 +436,7 @@ def _merge(unit: formats.Unit, segments, ours_now: _Ours, result: Accepted, choo
     problem = _check_markup(theirs, seg)
     if problem:
         return problem
-    ours_changed = base_of(target) != base if base is not None else ours.origin == records.HUMAN
+    ours_changed = base_of(target) != base if base is not None else ours.origin == HUMAN
     if ours_changed and choose != THEIRS:
         if choose == OURS:
             result.lost[h] = theirs  # the file's version loses: kept in the history
@@ -444,7 +446,7 @@ def _merge(unit: formats.Unit, segments, ours_now: _Ours, result: Accepted, choo
             f"conflict: changed in this file and in the translation since the export; "
             f"file: {_quote(theirs)}; translation now: {_quote(target)} (import with --theirs or --ours to choose)"
         )
-    result.overrides[h] = Translated(theirs, (), "human")
+    result.overrides[h] = Translated(theirs, (), HUMAN)
     result.corrected += 1
     return ""
 

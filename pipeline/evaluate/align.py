@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.core.document import Block, Document, Segment
-from pipeline.segment.protect import TAG_RE
+from pipeline.core.placeholders import TAG_RE
 
 # Bead priors: Gale and Church's figures (1-1 .89, 1-0/0-1 .0099, 2-1/1-2 .089), each split
 # evenly between its two directions.

@@ -29,10 +29,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.document import Block, Document, ModelId
+from pipeline.core.document import Block, Document
 from pipeline.core.errors import InputError
 from pipeline.core.flags import Ack
 from pipeline.core.hashes import text_hash
+from pipeline.core.identity import HUMAN, KEPT, MACHINE, ModelId
 from pipeline.core.paths import shown
 from pipeline.store import fileio
 from pipeline.store.layout import FOLDER, Layout, relative_problem
@@ -42,7 +43,6 @@ LEGACY_FORMAT = "uk-en-pipeline/record/1"
 MAX_RECORD_BYTES = 64_000_000  # a record of a 5 MB article (max_file_bytes) is ~15 MB
 MAX_SUMS_BYTES = 4_000_000
 
-MACHINE, HUMAN, KEPT = "machine", "human", "kept"
 FINAL_MARKDOWN = "final-markdown"  # a human target saved as Markdown by format 1 of the memory
 
 
