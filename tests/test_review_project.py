@@ -20,6 +20,7 @@ from pipeline.engines.base import Translated
 from pipeline.review import suggest
 from pipeline.review.project import Place, Project
 from pipeline.store import records
+from pipeline.store.files import Damaged
 from pipeline.store.layout import Layout
 from pipeline.store.store import RecordStore
 from pipeline.workspace import Workspace
@@ -123,7 +124,7 @@ def test_old_records_load_and_the_new_fields_round_trip_one_line_each(review, ne
     loaded = records.load(file)
     assert next(loaded.sentences()) == marked
     file.write_text(dumped.replace('"ne":["Olena","t"]', '"ne":["Olena"]'))
-    with pytest.raises(records.Damaged):  # a malformed mark makes the record damaged, as any malformed field
+    with pytest.raises(Damaged):  # a malformed mark makes the record damaged, as any malformed field
         records.load(file)
 
 
