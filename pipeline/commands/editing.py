@@ -1,7 +1,7 @@
 """Who changes a sentence, when, and what its record keeps of the change: the editor's name,
 the marks an editor gives a sentence besides its text (an acknowledged check, "needs editing",
 a conflict's losing text), and the history entry each change of a target adds. Used by
-``exchange.store`` for imports and the review app alike."""
+``importing.store`` for imports and the review app alike."""
 
 from __future__ import annotations
 

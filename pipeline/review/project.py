@@ -5,7 +5,7 @@ they are now; nothing is cached between requests but the list of articles the ap
 several editors, and runs of ``pipeline translate`` in between, always see the folder as it is.
 
 Saving is ``pipeline import`` for one sentence: an Exchange with one Unit whose id carries the
-base (the hash of the target the page showed), given to ``exchange.apply``. So the three-way merge
+base (the hash of the target the page showed), given to ``importing.apply``. So the three-way merge
 decides, exactly as for a CAT tool's file: a sentence changed by someone else since the page
 loaded is a conflict, never overwritten.
 """
