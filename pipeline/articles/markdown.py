@@ -346,14 +346,7 @@ def _runs(children, lm, doc: str, shortcodes: Shortcodes, content: str, base: in
         return doc[lm(base + rng[0]) : lm(base + rng[1])]
 
     def close_source(opened: tuple[int, int], rng: tuple[int, int]) -> str:
-        """The closing markup of a link or image. A shortcut or collapsed reference ("[label]",
-        "[label][]") uses its text as the label: once the text is translated, only the full form
-        "[text][label]" still finds the definition."""
-        close = src(rng)
-        if close in ("]", "][]"):
-            label = " ".join(content[base + opened[1] : base + rng[0]].split())
-            return f"][{label}]"
-        return close
+        return _full_reference(src(rng), content[base + opened[1] : base + rng[0]])
 
     runs: list[Run] = []
     keys: list[int] = []
@@ -417,6 +410,15 @@ def _runs(children, lm, doc: str, shortcodes: Shortcodes, content: str, base: in
             runs.append(Atom(t.type, src(rng)))
         i += 1
     return runs
+
+
+def _full_reference(close: str, text: str) -> str:
+    """The closing markup of a link or image. A shortcut or collapsed reference ("[label]",
+    "[label][]") uses its text as the label: once the text is translated, only the full form
+    "[text][label]" still finds the definition."""
+    if close in ("]", "][]"):
+        return f"][{' '.join(text.split())}]"
+    return close
 
 
 def _renumbered(runs: list[Run], next_key: list[int]) -> list[Run]:
