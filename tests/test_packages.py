@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.core.config import ArgosConfig
 from pipeline.core.errors import ModelMissing, PipelineError
-from pipeline.engines import packages
+from pipeline.engines import install, packages
 
 CONFIG = ArgosConfig()
 
@@ -255,7 +255,7 @@ def test_an_installed_package_with_bad_metadata_is_not_used(argos_env, package_f
 
 
 def test_too_many_members_are_refused_from_the_directory(argos_env, package_files, tmp_path):
-    extra = [(f"translate-en_uk-1_0/junk/{i}", b"", 0o644) for i in range(packages.MAX_MEMBERS)]
+    extra = [(f"translate-en_uk-1_0/junk/{i}", b"", 0o644) for i in range(install.MAX_MEMBERS)]
     bad = _rezip(package_files["en_uk"], tmp_path / "many.argosmodel", extra=extra)
     with pytest.raises(packages.NotAPackage, match=r"members \(an Argos package has a few dozen; the limit is 2,000\)"):
         packages.install_file(bad, CONFIG)

@@ -2,11 +2,7 @@
 
 Packages are the official ``.argosmodel`` files, read and described by the Argos library's own
 package API (``argostranslate.package``: ``Package``, ``AvailablePackage``, ``uninstall``).
-Installing from a file is done here rather than with ``install_from_path``: that one extracts in
-place and silently rewrites unsafe member names, where a user should learn that an archive is not
-a package, and an interrupted install must not leave half a model behind. Archives are checked
-first (a zip, one top folder, metadata.json, model/, a tokenizer, no member escaping the folder),
-extracted beside the packages folder, loaded with ``Package``, then moved in with one rename.
+Installing from a file is engines/install.py; what a package folder must hold, package_files.py.
 
 Where packages live: $ARGOS_PACKAGES_DIR, else ``argos.packages_dir`` in config.yaml, else the
 Argos library's default. The index: $ARGOS_PACKAGE_INDEX, else ``argos.package_index``, else the
@@ -19,20 +15,18 @@ import hashlib
 import http.client
 import json
 import os
-import re
-import shutil
-import stat
 import sys
-import tempfile
 import urllib.error
 import urllib.request
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pipeline.core.config import ArgosConfig
-from pipeline.core.errors import ExitStatus, ModelMissing, PipelineError
+from pipeline.core.errors import ModelMissing, PipelineError
+from pipeline.engines import install
+from pipeline.engines.install import NotAPackage
+from pipeline.engines.package_files import installed_metadata, mb, metadata_problem
 
 OFFICIAL_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 # Files of the official uk<->en packages (argospm index, 2025-06): a download that does not match
@@ -42,27 +36,8 @@ KNOWN_SHA256 = {
     "translate-uk_en-1_4.argosmodel": "3254424c4196f13a7bd97e13cda008d04d5901cbe20739611e426bbacc131156",
 }
 DOWNLOAD_TIMEOUT = 60  # seconds without data before a download is abandoned
-# Zip bombs: the archive's own directory is checked first, then every byte written is counted
-# (a member's header can lie about its size). An official package has a few dozen members,
-# compressed ~1:1 (int8 weights); a bomb has thousands, or compresses 1000:1.
-MAX_MEMBERS = 2_000
-MAX_RATIO = 100  # uncompressed : compressed, per large member and for the whole archive
-_RATIO_FLOOR = 10_000_000  # below this many bytes, any ratio (metadata.json compresses well)
-MAX_METADATA_BYTES = 1_000_000
-
-# What metadata.json and the index may hold; anything else in them is refused or skipped.
-_CODE_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Za-z]{2,8})?$")
-_VERSION_RE = re.compile(r"^\d{1,6}(?:\.\d{1,6}){0,3}$")
-_SHORT_TEXT = 200
-_LISTS = ("from_codes", "to_codes", "languages", "dependencies", "source_languages", "target_languages")
 
 Progress = Callable[[int, "int | None"], None]
-
-
-class NotAPackage(PipelineError):
-    """A file given to `models install` is not an installable Argos package."""
-
-    status = ExitStatus.FILES_FAILED
 
 
 @dataclass(frozen=True)
@@ -106,7 +81,7 @@ def installed(config: ArgosConfig) -> list[InstalledPackage]:
 
     found = []
     for path in sorted(root.iterdir()):
-        if _installed_metadata(path) is None:
+        if installed_metadata(path) is None:
             continue  # not a package, or metadata a translation could trip over: not usable
         try:
             pkg = Package(path)
@@ -114,58 +89,6 @@ def installed(config: ArgosConfig) -> list[InstalledPackage]:
             continue
         found.append(InstalledPackage(argospm_package_name(pkg), pkg.package_version, pkg.from_code, pkg.to_code, path))
     return found
-
-
-def _installed_metadata(folder: Path) -> dict | None:
-    """The valid metadata of an installed package folder, else None."""
-    try:
-        with open(folder / "metadata.json", "rb") as f:
-            raw = f.read(MAX_METADATA_BYTES + 1)
-        metadata = json.loads(raw.decode("utf-8")) if len(raw) <= MAX_METADATA_BYTES else None
-    except (OSError, ValueError, RecursionError):
-        return None
-    return metadata if isinstance(metadata, dict) and metadata_problem(metadata) is None else None
-
-
-def metadata_problem(metadata: dict, index: bool = False) -> str | None:
-    """Why package metadata (metadata.json, or an index entry with ``index``) cannot be trusted,
-    or None. Every field is checked for its type and size: a version of a million digits or a
-    number where text belongs must not reach the code that reads packages."""
-    if not isinstance(metadata, dict):
-        return "not a JSON object"
-    kind = metadata.get("type", "translate")
-    if not isinstance(kind, str) or len(kind) > 40:
-        return "type is not a short text"
-    if not index and kind != "translate":
-        return f"type is {kind!r}, not 'translate'"
-    for key in ("from_code", "to_code"):
-        value = metadata.get(key)
-        if not isinstance(value, str) or not _CODE_RE.match(value):
-            return f"no valid {key}"
-    version = metadata.get("package_version")
-    if not isinstance(version, str) or not _VERSION_RE.match(version):
-        return "package_version is not a version like 1.4"
-    for key in ("argos_version", "code", "from_name", "to_name", "target_prefix"):
-        value = metadata.get(key, "")
-        if not isinstance(value, str) or len(value) > _SHORT_TEXT:
-            return f"{key} is not a text of at most {_SHORT_TEXT} characters"
-    for key in _LISTS:
-        value = metadata.get(key, [])
-        if not isinstance(value, list) or len(value) > 1000:
-            return f"{key} is not a list"
-    links = metadata.get("links", [])
-    if not isinstance(links, list) or len(links) > 20 or not all(isinstance(u, str) and len(u) <= 2000 for u in links):
-        return "links is not a list of URLs"
-    if index and not links:
-        return "no links"
-    return None
-
-
-def folder_name(metadata: dict) -> str:
-    """Where a package is installed, from its validated metadata (never from the archive's own
-    folder name, which could be another package's)."""
-    version = metadata["package_version"].replace(".", "_")
-    return f"translate-{metadata['from_code']}_{metadata['to_code']}-{version}"
 
 
 def find(config: ArgosConfig, source: str, target: str) -> InstalledPackage | None:
@@ -223,10 +146,10 @@ def fetch_index(config: ArgosConfig, notice: Callable[[str], None] | None = None
         with urllib.request.urlopen(_request(url), timeout=DOWNLOAD_TIMEOUT) as response:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and (len(length) >= 20 or int(length) > limit):
-                raise _TooLarge(f"larger than {_mb(limit)} (argos.max_index_bytes)")
+                raise _TooLarge(f"larger than {mb(limit)} (argos.max_index_bytes)")
             raw = response.read(limit + 1)
             if len(raw) > limit:
-                raise _TooLarge(f"larger than {_mb(limit)} (argos.max_index_bytes)")
+                raise _TooLarge(f"larger than {mb(limit)} (argos.max_index_bytes)")
         data = json.loads(raw.decode("utf-8"))
     except (urllib.error.URLError, OSError, ValueError, RecursionError, http.client.HTTPException) as e:
         raise PipelineError(f"cannot read the package index {url}: {_reason(e)}", ModelMissing.status) from None
@@ -256,10 +179,6 @@ def fetch_index(config: ArgosConfig, notice: Callable[[str], None] | None = None
 
 def _stderr(message: str) -> None:
     print(f"pipeline: {message}", file=sys.stderr)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:,.0f} MB" if n >= 1_000_000 else f"{n:,} bytes"
 
 
 class _TooLarge(OSError):
@@ -349,12 +268,12 @@ def _fetch(url: str, target: Path, progress: Progress | None, limit: int) -> Non
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() and len(length) < 20 else None
             if total is not None and total > limit:
-                raise _TooLarge(f"{_mb(total)}, larger than {_mb(limit)} (argos.max_download_bytes)")
+                raise _TooLarge(f"{mb(total)}, larger than {mb(limit)} (argos.max_download_bytes)")
             done = 0
             while chunk := response.read(1 << 16):
                 done += len(chunk)
                 if done > limit:  # no Content-Length, or a wrong one: counted as it comes
-                    raise _TooLarge(f"larger than {_mb(limit)} (argos.max_download_bytes); stopped")
+                    raise _TooLarge(f"larger than {mb(limit)} (argos.max_download_bytes); stopped")
                 out.write(chunk)
                 if progress:
                     progress(done, total)
@@ -386,157 +305,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-# --- installing from a file -------------------------------------------------------------------
-
-
 def install_file(path: str | os.PathLike, config: ArgosConfig) -> InstalledPackage:
-    """Install a .argosmodel file; replaces an installed package of the same name.
-
-    Everything is checked before anything is moved: the archive's directory (names, links,
-    member count, sizes, compression ratios), then metadata.json (every field), then what
-    extraction actually writes. The package's folder is named from its validated metadata, and a
-    folder of that name holding anything but the same package is never replaced.
-    """
-    path = Path(path)
-    name = str(path)
-    if not path.is_file():
-        raise NotAPackage(f"{name}: no such file")
-    if not zipfile.is_zipfile(path):
-        raise NotAPackage(f"{name}: not an Argos package (not a zip archive)")
-    root = packages_dir(config)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(path) as archive:
-            top = _check_archive(archive, name, path.stat().st_size, config.max_unpacked_bytes)
-            metadata = _archive_metadata(archive, top, name)
-            final = root / folder_name(metadata)
-            if final.exists() and not _same_package(_installed_metadata(final), metadata):
-                raise NotAPackage(
-                    f"{name}: refused: {final} holds something else than this package "
-                    f"({metadata['from_code']}->{metadata['to_code']} {metadata['package_version']}); remove it first"
-                )
-            staging = Path(tempfile.mkdtemp(prefix=".pipeline-install-", dir=root.parent))
-            try:
-                _extract(archive, staging, name, config.max_unpacked_bytes)
-                _check_package(staging / top, name, metadata)
-                if final.exists():
-                    os.replace(final, staging / ".old")  # the same package, reinstalled
-                os.replace(staging / top, final)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-    except zipfile.BadZipFile as e:
-        raise NotAPackage(f"{name}: damaged archive: {e}") from None
-    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as e:  # unsupported compression, encryption
-        raise NotAPackage(f"{name}: cannot be unpacked: {e}") from None
-    except OSError as e:
-        raise PipelineError(f"cannot install {name} into {root}: {e.strerror or e}", ModelMissing.status) from None
+    """Install a .argosmodel file (see install.install_archive); the package as installed."""
+    final = install.install_archive(path, packages_dir(config), config.max_unpacked_bytes)
     found = next((p for p in installed(config) if p.path == final), None)
     if found is None:
-        raise NotAPackage(f"{name}: installed in {final} but the Argos library cannot read it")
+        raise NotAPackage(f"{path}: installed in {final} but the Argos library cannot read it")
     return found
-
-
-def _same_package(present: dict | None, new: dict) -> bool:
-    keys = ("from_code", "to_code", "package_version")
-    return present is not None and all(present[k] == new[k] for k in keys)
-
-
-def _check_archive(archive: zipfile.ZipFile, name: str, archive_bytes: int, max_unpacked: int) -> str:
-    """The archive's single top folder, after checking from its directory that no member can
-    land outside it and that it does not unpack to too much (its headers are checked again, while
-    extracting: they can lie)."""
-    infos = archive.infolist()
-    if len(infos) > MAX_MEMBERS:
-        raise NotAPackage(f"{name}: refused: {len(infos):,} members (an Argos package has a few dozen; the limit is {MAX_MEMBERS:,})")
-    tops = set()
-    size = 0
-    names = set()
-    for info in infos:
-        member = info.filename
-        pure = PurePosixPath(member)
-        if (
-            member.startswith(("/", "\\"))
-            or "\\" in member
-            or re.match(r"^[A-Za-z]:", member)
-            or any(part in ("..", "") for part in pure.parts)
-        ):
-            raise NotAPackage(f"{name}: refused: member {member!r} would be written outside the packages folder")
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise NotAPackage(f"{name}: refused: member {member!r} is a symbolic link")
-        if str(pure) in names:
-            raise NotAPackage(f"{name}: refused: member {member!r} appears twice")
-        if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise NotAPackage(
-                f"{name}: refused: member {member!r} unpacks {info.file_size // max(info.compress_size, 1):,} times its size (a zip bomb?)"
-            )
-        size += info.file_size
-        if size > max_unpacked:
-            raise NotAPackage(f"{name}: refused: unpacks to more than {_mb(max_unpacked)} (argos.max_unpacked_bytes)")
-        tops.add(pure.parts[0])
-        names.add(str(pure))
-    if size > _RATIO_FLOOR and size > MAX_RATIO * max(archive_bytes, 1):
-        raise NotAPackage(f"{name}: refused: unpacks to {size // max(archive_bytes, 1):,} times its size (a zip bomb?)")
-    if len(tops) != 1:
-        raise NotAPackage(f"{name}: not an Argos package (expected one top folder, found {len(tops)})")
-    top = tops.pop()
-    if top.startswith(".") or f"{top}/metadata.json" not in names:
-        raise NotAPackage(f"{name}: not an Argos package (no {top}/metadata.json)")
-    if not any(n.startswith(f"{top}/model/") for n in names) and f"{top}/model" not in names:
-        raise NotAPackage(f"{name}: not an Argos package (no model/ folder)")
-    if not ({f"{top}/sentencepiece.model", f"{top}/bpe.model"} & names):
-        raise NotAPackage(f"{name}: not an Argos package (no sentencepiece.model or bpe.model)")
-    return top
-
-
-def _archive_metadata(archive: zipfile.ZipFile, top: str, name: str) -> dict:
-    """metadata.json, read from the archive (at most MAX_METADATA_BYTES) and validated."""
-    try:
-        with archive.open(f"{top}/metadata.json") as f:
-            raw = f.read(MAX_METADATA_BYTES + 1)
-        if len(raw) > MAX_METADATA_BYTES:
-            raise ValueError(f"larger than {_mb(MAX_METADATA_BYTES)}")
-        metadata = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as e:
-        raise NotAPackage(f"{name}: not an Argos package (metadata.json: {' '.join(str(e).split())[:200]})") from None
-    problem = metadata_problem(metadata)
-    if problem:
-        raise NotAPackage(f"{name}: not an Argos package (metadata.json: {problem})")
-    return metadata
-
-
-def _extract(archive: zipfile.ZipFile, staging: Path, name: str, max_unpacked: int) -> None:
-    """Extract every member, counting the bytes actually written against what each header says
-    and against the total limit (extractall trusts the headers)."""
-    total = 0
-    for info in archive.infolist():
-        target = staging.joinpath(*PurePosixPath(info.filename).parts)
-        if info.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        written = 0
-        with archive.open(info) as src, open(target, "xb") as out:
-            while chunk := src.read(1 << 20):
-                written += len(chunk)
-                total += len(chunk)
-                if written > info.file_size:
-                    raise NotAPackage(f"{name}: refused: member {info.filename!r} unpacks to more than its header says")
-                if total > max_unpacked:
-                    raise NotAPackage(f"{name}: refused: unpacks to more than {_mb(max_unpacked)} (argos.max_unpacked_bytes)")
-                out.write(chunk)
-
-
-def _check_package(folder: Path, name: str, metadata: dict) -> None:
-    from argostranslate.package import Package
-
-    if _installed_metadata(folder) != metadata:  # what was extracted is what was checked
-        raise NotAPackage(f"{name}: not an Argos package (metadata.json changed while unpacking)")
-    if not (folder / "model" / "model.bin").is_file():
-        raise NotAPackage(f"{name}: not an Argos package (model/model.bin is missing)")
-    try:
-        Package(folder)  # reads it as the Argos library will
-    except Exception as e:  # noqa: BLE001  the library's own errors are plain Exceptions
-        raise NotAPackage(f"{name}: not an Argos package (the Argos library cannot read it: {' '.join(str(e).split())[:200]})") from None
 
 
 def remove(config: ArgosConfig, names: list[str]) -> list[InstalledPackage]:
