@@ -29,9 +29,12 @@ def list_(available, config_path) -> None:
 
     config = load_config(config_path).argos
     click.echo(f"packages folder: {packages.packages_dir(config)}")
-    present = packages.installed(config)
+    present = packages.scan(config, deep=True)
     for p in present:
-        click.echo(f"  {p.from_code}->{p.to_code}  {p.name} {p.version}  {p.path}")
+        direction = f"{p.from_code}->{p.to_code}" if p.from_code else "?->?"
+        click.echo(f"  {direction}  {p.label}  {p.path}" + (f"  DAMAGED: {p.problem}" if p.problem else ""))
+    if any(p.problem for p in present):
+        click.echo("  damaged packages cannot be used: remove them (`pipeline models remove NAME`) and install them again")
     for s, t in DIRECTIONS:
         if not any((p.from_code, p.to_code) == (s, t) for p in present):
             click.echo(f"  {s}->{t}  not installed ({packages.install_hint(s, t).split('; ')[1]})")
@@ -70,7 +73,11 @@ def install(files, config_path) -> None:
             click.echo(f"installed {pkg.label} ({pkg.from_code}->{pkg.to_code}) in {pkg.path}")
         return
     for s, t in directions:
-        found = packages.find(config, s, t)
+        try:
+            found = packages.find(config, s, t)
+        except packages.DamagedPackage as e:  # installed again below: the same version replaces it
+            click.echo(f"{s}->{t}: {e.folder.name} is damaged ({e.why}); installing it again", err=True)
+            found = None
         if found:
             click.echo(f"{s}->{t}: {found.label} is already installed")
             continue

@@ -15,6 +15,7 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
 import sys
 import urllib.error
 import urllib.request
@@ -23,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.core.config import ArgosConfig
-from pipeline.core.errors import ModelMissing, PipelineError
-from pipeline.engines import install
+from pipeline.core.errors import ExitStatus, ModelMissing, PipelineError
+from pipeline.engines import install, package_files
 from pipeline.engines.install import NotAPackage
-from pipeline.engines.package_files import installed_metadata, mb, metadata_problem
+from pipeline.engines.package_files import DamagedPackage, mb, metadata_problem
 
 OFFICIAL_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 # Files of the official uk<->en packages (argospm index, 2025-06): a download that does not match
@@ -42,15 +43,19 @@ Progress = Callable[[int, "int | None"], None]
 
 @dataclass(frozen=True)
 class InstalledPackage:
-    name: str  # argospm name, e.g. translate-en_uk
+    name: str  # argospm name, e.g. translate-en_uk (a damaged package without metadata: its folder's name)
     version: str
     from_code: str
     to_code: str
     path: Path
+    problem: str = ""  # why it cannot be used (package_files.check); "" when it can
 
     @property
     def label(self) -> str:
-        return f"{self.name} {self.version}"
+        return f"{self.name} {self.version}".strip()
+
+    def damaged(self) -> DamagedPackage:
+        return DamagedPackage(self.path, self.problem)
 
 
 def packages_dir(config: ArgosConfig) -> Path:
@@ -73,25 +78,61 @@ def index_url(config: ArgosConfig) -> str:
     return base.rstrip("/") + "/index.json"
 
 
-def installed(config: ArgosConfig) -> list[InstalledPackage]:
-    root = packages_dir(config)
-    if not root.is_dir():
-        return []
-    from argostranslate.package import Package, argospm_package_name
+def scan(config: ArgosConfig, deep: bool = False) -> list[InstalledPackage]:
+    """Every package in the packages folder, damaged ones included (with their ``problem``).
 
+    A package is a folder (or a link to one) holding metadata.json or model/; hidden entries and
+    packages of another type than translate are not listed. ``deep``: package_files.check's.
+    """
+    from argostranslate.package import IPackage, argospm_package_name
+
+    root = packages_dir(config)
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return []
     found = []
-    for path in sorted(root.iterdir()):
-        if installed_metadata(path) is None:
-            continue  # not a package, or metadata a translation could trip over: not usable
-        try:
-            pkg = Package(path)
-        except (OSError, ValueError):
+    for name in names:
+        path = root / name
+        if name.startswith(".") or not _may_be_package(path):
             continue
-        found.append(InstalledPackage(argospm_package_name(pkg), pkg.package_version, pkg.from_code, pkg.to_code, path))
+        problem, metadata = "", None
+        try:
+            metadata = package_files.check(path, config.max_unpacked_bytes, deep)
+        except package_files.OtherKind:
+            continue
+        except package_files.Damaged as e:
+            problem, metadata = str(e), e.metadata
+        if metadata is None:
+            found.append(InstalledPackage(name, "", "", "", path, problem))
+            continue
+        described = IPackage()  # the library's own reading of the metadata, without opening the file again
+        described.load_metadata_from_json(metadata)
+        found.append(
+            InstalledPackage(
+                argospm_package_name(described), metadata["package_version"], metadata["from_code"], metadata["to_code"], path, problem
+            )
+        )
     return found
 
 
+def _may_be_package(path: Path) -> bool:
+    try:
+        if path.is_symlink():
+            return True  # a link loop or a dangling link is a damaged package, not nothing
+        return path.is_dir() and (os.path.lexists(path / "metadata.json") or os.path.lexists(path / "model"))
+    except OSError:
+        return True
+
+
+def installed(config: ArgosConfig) -> list[InstalledPackage]:
+    """The usable installed packages."""
+    return [p for p in scan(config) if not p.problem]
+
+
 def find(config: ArgosConfig, source: str, target: str) -> InstalledPackage | None:
+    """The newest installed package for a direction, or None; DamagedPackage (exit 3) when that
+    newest one is damaged: the user learns which folder and why, rather than getting an older one."""
     from packaging.version import InvalidVersion, Version
 
     def version(p: InstalledPackage):
@@ -100,8 +141,17 @@ def find(config: ArgosConfig, source: str, target: str) -> InstalledPackage | No
         except (InvalidVersion, ValueError):
             return Version("0")
 
-    matches = [p for p in installed(config) if (p.from_code, p.to_code) == (source, target)]
-    return max(matches, key=version, default=None)
+    present = scan(config)
+    matches = [p for p in present if (p.from_code, p.to_code) == (source, target)]
+    newest = max(matches, key=version, default=None)
+    if newest is not None and newest.problem:
+        raise newest.damaged()
+    if newest is None:  # a damaged package whose metadata cannot be read: named like this direction's?
+        name = f"translate-{source}_{target}"
+        for p in present:
+            if p.problem and not p.from_code and (p.name == name or p.name.startswith(name + "-")):
+                raise p.damaged()
+    return newest
 
 
 def install_hint(source: str, target: str) -> str:
@@ -315,10 +365,10 @@ def install_file(path: str | os.PathLike, config: ArgosConfig) -> InstalledPacka
 
 
 def remove(config: ArgosConfig, names: list[str]) -> list[InstalledPackage]:
-    """Remove installed packages given by argospm name (translate-en_uk) or direction (en-uk)."""
-    from argostranslate.package import Package, uninstall
-
-    present = installed(config)
+    """Remove installed packages given by argospm name (translate-en_uk), direction (en-uk) or
+    folder name; damaged ones too. A package folder that is a link: the link is removed, never
+    what it points to."""
+    present = scan(config)
     chosen: list[InstalledPackage] = []
     for wanted in names:
         match = [p for p in present if wanted in (p.name, f"{p.from_code}-{p.to_code}", p.path.name)]
@@ -326,5 +376,11 @@ def remove(config: ArgosConfig, names: list[str]) -> list[InstalledPackage]:
             raise PipelineError(f"no installed package called {wanted!r} (see `pipeline models list`)")
         chosen.extend(m for m in match if m not in chosen)
     for pkg in chosen:
-        uninstall(Package(pkg.path))
+        try:
+            if pkg.path.is_symlink():
+                pkg.path.unlink()
+            else:
+                shutil.rmtree(pkg.path)  # what the Argos library's uninstall does
+        except OSError as e:
+            raise PipelineError(f"cannot remove {pkg.path}: {e.strerror or e}", ExitStatus.OUTPUT_ERROR) from None
     return chosen
