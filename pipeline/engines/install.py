@@ -5,10 +5,19 @@ and silently rewrites unsafe member names, where a user should learn that an arc
 package, and an interrupted install must not leave half a model behind. Archives are checked
 first (a zip, one top folder, metadata.json, model/, a tokenizer, no member escaping the folder),
 extracted beside the packages folder, loaded with ``Package``, then moved in with one rename.
+
+Killed at any moment (SIGKILL, a power cut aside), an install leaves either the package as it was
+or the new one, never half of one in the packages folder, and at most its staging folder
+(``.pipeline-install-*``, beside the packages folder), which the next install, `models list` or
+`translate` removes (clean_staging). Each install holds a lock on its staging folder while it
+lives, so that only abandoned ones are removed; a reinstall killed between its two renames (the
+old package moved aside, the new one not yet in) gets the old package back from there.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -16,10 +25,12 @@ import shutil
 import stat
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from pipeline.core.errors import ExitStatus, ModelMissing, PipelineError
+from pipeline.core.errors import ExitStatus, InputError, ModelMissing, PipelineError
 from pipeline.engines.package_files import MAX_METADATA_BYTES, folder_name, installed_metadata, mb, metadata_problem
+from pipeline.store import fileio
 
 # Zip bombs: the archive's own directory is checked first, then every byte written is counted
 # (a member's header can lie about its size). An official package has a few dozen members,
@@ -61,15 +72,15 @@ def install_archive(path: str | os.PathLike, root: Path, max_unpacked: int) -> P
                     f"{name}: refused: {final} holds something else than this package "
                     f"({metadata['from_code']}->{metadata['to_code']} {metadata['package_version']}); remove it first"
                 )
-            staging = Path(tempfile.mkdtemp(prefix=".pipeline-install-", dir=root.parent))
-            try:
+            clean_staging(root)
+            with _staging(root) as staging:
                 _extract(archive, staging, name, max_unpacked)
                 _check_package(staging / top, name, metadata)
-                if final.exists():
-                    os.replace(final, staging / ".old")  # the same package, reinstalled
-                os.replace(staging / top, final)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
+                (staging / TARGET).write_text(final.name, encoding="utf-8")  # where .old belongs, if it must go back
+                with _locked(root.parent):  # no clean_staging between the two renames
+                    if final.exists():
+                        os.replace(final, staging / OLD)  # the same package, reinstalled
+                    os.replace(staging / top, final)
     except zipfile.BadZipFile as e:
         raise NotAPackage(f"{name}: damaged archive: {e}") from None
     except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as e:  # unsupported compression, encryption
@@ -77,6 +88,77 @@ def install_archive(path: str | os.PathLike, root: Path, max_unpacked: int) -> P
     except OSError as e:
         raise PipelineError(f"cannot install {name} into {root}: {e.strerror or e}", ModelMissing.status) from None
     return final
+
+
+# --- staging folders: one per install, locked while it lives, removed once abandoned ---------------
+
+STAGING_PREFIX = ".pipeline-install-"
+TARGET = ".target"  # in a staging folder: the name of the package folder it installs
+OLD = ".old"  # in a staging folder: the package it replaces, moved aside for the last rename
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$")
+
+
+@contextlib.contextmanager
+def _locked(folder: Path, blocking: bool = True) -> Iterator[int]:
+    """An flock on a folder, held in the block; BlockingIOError at once when not ``blocking``."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+@contextlib.contextmanager
+def _staging(root: Path) -> Iterator[Path]:
+    """A new staging folder beside the packages folder, locked by this install until it is removed.
+    Made and locked under the parent's lock, so clean_staging never sees it unlocked."""
+    with _locked(root.parent):
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root.parent))
+        fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        os.close(fd)
+
+
+def clean_staging(root: Path) -> int:
+    """Remove the staging folders interrupted installs left beside the packages folder root (each
+    one only when no live install holds its lock), first putting back a package one of them had
+    moved aside; how many were removed. Never raises: a folder that cannot be cleaned stays."""
+    parent = root.parent
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith(STAGING_PREFIX)]
+    except OSError:
+        return 0
+    removed = 0
+    with contextlib.suppress(OSError), _locked(parent):
+        for name in names:
+            staging = parent / name
+            try:
+                if not stat.S_ISDIR(os.lstat(staging).st_mode):
+                    continue  # not one of ours (mkdtemp makes folders): left alone
+                with _locked(staging, blocking=False):  # BlockingIOError: a live install's
+                    _put_back(staging, root)
+                    shutil.rmtree(staging)
+                removed += 1
+            except OSError:
+                continue
+    return removed
+
+
+def _put_back(staging: Path, root: Path) -> None:
+    """The package a reinstall moved aside, back in place when the new one never arrived."""
+    if not os.path.isdir(staging / OLD) or os.path.islink(staging / OLD):
+        return
+    try:
+        target = fileio.read_bytes(staging / TARGET, str(staging / TARGET), 1000, setting="").decode("utf-8")
+    except (InputError, UnicodeDecodeError):
+        return  # where it belongs is not known: it goes with the folder (it was being replaced)
+    if _NAME_RE.match(target) and not os.path.lexists(root / target):
+        os.replace(staging / OLD, root / target)
 
 
 def _same_package(present: dict | None, new: dict) -> bool:

@@ -87,6 +87,7 @@ def scan(config: ArgosConfig, deep: bool = False) -> list[InstalledPackage]:
     from argostranslate.package import IPackage, argospm_package_name
 
     root = packages_dir(config)
+    install.clean_staging(root)  # what killed installs left (never a package: see install.py)
     try:
         names = sorted(os.listdir(root))
     except OSError:
