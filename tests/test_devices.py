@@ -60,7 +60,9 @@ def test_cuda_without_a_gpu_names_the_setting(installed, runner, tmp_path):
     result = _translate(runner, tmp_path, "  device: cuda\n")
     assert result.exit_code == ExitStatus.USAGE, result.output
     line = result.stderr
-    assert line.startswith("pipeline: error: argos.device: cuda, but no CUDA device is visible to CTranslate2 (")
+    assert line.startswith(
+        f"pipeline: error: {tmp_path / 'config.yaml'}: argos.device: cuda, but no CUDA device is visible to CTranslate2 ("
+    )
     assert line.endswith("); use cpu or auto\n") and line.count("\n") == 1 and "install" not in line
     assert not (tmp_path / "out").exists() and not (tmp_path / ".pipeline").exists()
 
@@ -78,7 +80,8 @@ def test_a_compute_type_the_cpu_cannot_do_names_the_setting(installed, runner, t
     result = _translate(runner, tmp_path, "  compute_type: float16\n")
     assert result.exit_code == ExitStatus.USAGE, result.output
     assert result.stderr == (
-        f"pipeline: error: argos.compute_type: float16 is not supported on this cpu (it supports {', '.join(supported)}); "
+        f"pipeline: error: {tmp_path / 'config.yaml'}: argos.compute_type: float16 is not supported on this cpu "
+        f"(it supports {', '.join(supported)}); "
         "use auto or one of those\n"
     )
     assert not (tmp_path / "out").exists()
@@ -87,7 +90,10 @@ def test_a_compute_type_the_cpu_cannot_do_names_the_setting(installed, runner, t
 def test_device_index_beyond_the_cpu_names_the_setting(installed, runner, tmp_path):
     result = _translate(runner, tmp_path, "  device: cpu\n  device_index: [0, 1]\n")
     assert result.exit_code == ExitStatus.USAGE, result.output
-    assert result.stderr == "pipeline: error: argos.device_index: [0, 1] names CUDA devices; on the cpu it must be 0\n"
+    assert (
+        result.stderr
+        == f"pipeline: error: {tmp_path / 'config.yaml'}: argos.device_index: [0, 1] names CUDA devices; on the cpu it must be 0\n"
+    )
     assert not (tmp_path / "out").exists()
 
 

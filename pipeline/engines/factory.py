@@ -28,7 +28,7 @@ def create(
         from pipeline.engines.pseudo import PseudoEngine
 
         return PseudoEngine(source_lang, target_lang)
-    from pipeline.core.errors import ModelMissing
+    from pipeline.core.errors import ConfigError, ModelMissing
     from pipeline.core.languages import PIVOT
     from pipeline.engines import packages
     from pipeline.engines.argos import ArgosEngine
@@ -42,7 +42,10 @@ def create(
             return RayEngine(path, config)  # its actors load the model, not this process
         engine = ArgosEngine(path, a)
         if load:
-            engine.load()
+            try:
+                engine.load()
+            except ConfigError as e:  # a device setting: named with its file, as config.load names the others
+                raise ConfigError(f"{config.source}: {e}" if config.source else str(e)) from None
         return engine
 
     direct = packages.find(a, source_lang, target_lang)
