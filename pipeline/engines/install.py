@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from pipeline.core.errors import ExitStatus, InputError, ModelMissing, PipelineError
+from pipeline.engines import package_files
 from pipeline.engines.package_files import MAX_METADATA_BYTES, folder_name, installed_metadata, mb, metadata_problem
 from pipeline.store import fileio
 
@@ -75,7 +76,7 @@ def install_archive(path: str | os.PathLike, root: Path, max_unpacked: int) -> P
             clean_staging(root)
             with _staging(root) as staging:
                 _extract(archive, staging, name, max_unpacked)
-                _check_package(staging / top, name, metadata)
+                _check_package(staging / top, name, metadata, max_unpacked)
                 (staging / TARGET).write_text(final.name, encoding="utf-8")  # where .old belongs, if it must go back
                 with _locked(root.parent):  # no clean_staging between the two renames
                     if final.exists():
@@ -251,13 +252,17 @@ def _extract(archive: zipfile.ZipFile, staging: Path, name: str, max_unpacked: i
                 out.write(chunk)
 
 
-def _check_package(folder: Path, name: str, metadata: dict) -> None:
+def _check_package(folder: Path, name: str, metadata: dict, max_unpacked: int) -> None:
+    """What was unpacked is a package the engine will take (package_files.check, deep), as the
+    Argos library reads it: a package that would only be reported damaged is never installed."""
     from argostranslate.package import Package
 
     if installed_metadata(folder) != metadata:  # what was extracted is what was checked
         raise NotAPackage(f"{name}: not an Argos package (metadata.json changed while unpacking)")
-    if not (folder / "model" / "model.bin").is_file():
-        raise NotAPackage(f"{name}: not an Argos package (model/model.bin is missing)")
+    try:
+        package_files.check(folder, max_unpacked, deep=True)
+    except package_files.Damaged as e:
+        raise NotAPackage(f"{name}: not an Argos package ({e})") from None
     try:
         Package(folder)  # reads it as the Argos library will
     except Exception as e:  # noqa: BLE001  the library's own errors are plain Exceptions
