@@ -24,7 +24,7 @@ from pipeline.engines.package_files import DamagedPackage
 BUCKET_GROWTH = 1.5  # sentences batched under one cap differ in length by at most this factor
 # CTranslate2's errors when a model cannot be used (ValueError: a payload or vocabulary that does not
 # fit; RuntimeError: a file it cannot read, a format it does not know; IndexError: a variable missing)
-_MODEL_ERRORS = (RuntimeError, ValueError, IndexError, OSError)
+_MODEL_ERRORS = (RuntimeError, ValueError, IndexError, OSError, MemoryError)
 
 
 class ArgosEngine:
@@ -88,20 +88,20 @@ class ArgosEngine:
         """Load the model and decode one short sentence now, so that a model or a device that
         CTranslate2 cannot use is reported before a run writes anything, not at its first batch."""
         tokens = self._encode(["Hello."])
+        translator = self.translator
         try:
-            self.translator.translate_batch(tokens, beam_size=1, max_decoding_length=4)
+            translator.translate_batch(tokens, beam_size=1, max_decoding_length=4)
         except _MODEL_ERRORS as e:
-            raise DamagedPackage(
-                Path(self.package.package_path), f"model/: CTranslate2 cannot translate with it ({_one_line(e)})"
-            ) from None
+            raise self._cannot_load(translator.device, e, "translate with it") from None
 
-    def _cannot_load(self, device: str, e: BaseException) -> PipelineError:
+    def _cannot_load(self, device: str, e: BaseException, what: str = "load it") -> PipelineError:
+        """The error a failed load (or first decoding) means: the device's, memory's or the model's."""
         why = _one_line(e)
         if "bad_alloc" in why or isinstance(e, MemoryError):
             return PipelineError(f"not enough memory to load the model in {self.package.package_path} ({why})", DamagedPackage.status)
         if device == "cuda" and ("CUDA" in why or "cuDNN" in why or "cuBLAS" in why):
             return ConfigError(f"argos.device: cuda, but CTranslate2 cannot use the device ({why}); use cpu or auto")
-        return DamagedPackage(Path(self.package.package_path), f"model/: CTranslate2 cannot load it ({why})")
+        return DamagedPackage(Path(self.package.package_path), f"model/: CTranslate2 cannot {what} ({why})")
 
     def cap(self, source_tokens: int) -> int:
         return int(self.config.max_length_ratio * source_tokens) + self.config.max_length_extra

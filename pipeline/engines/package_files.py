@@ -4,7 +4,7 @@ The Argos library, SentencePiece and CTranslate2 open their files with plain rea
 waits for ever, /dev/zero never ends, and a damaged file surfaces as an error of theirs in the
 middle of a run. So every file of a package is checked here first, with bounded reads of regular
 files only (``fileio.read_bytes``): metadata.json field by field, the tokenizer, the vocabularies,
-the model's config.json and model.bin's header. ``problem`` says what is wrong, naming the file.
+the model's config.json and model.bin's header. ``check`` says what is wrong, naming the file.
 
 Shared by the installer (engines/install.py), which checks an archive's metadata before anything
 is moved, by the listing of installed packages (engines/packages.py) and by the argos engine.
@@ -12,6 +12,7 @@ is moved, by the listing of installed packages (engines/packages.py) and by the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -22,11 +23,11 @@ from pipeline.core.errors import InputError, ModelMissing
 from pipeline.store import fileio
 
 MAX_METADATA_BYTES = 1_000_000
-# Sizes of the official packages' files (uk<->en 1.4): tokenizer ~0.5 MB, vocabulary ~0.5 MB,
-# config.json ~1 KB, model.bin ~110 MB. Far above those, a file is not a package's.
+# Generous bounds: the whole official en->uk 1.4 archive is 119,889,246 bytes (model.bin is bounded
+# by argos.max_unpacked_bytes), so a tokenizer or vocabulary beyond these is not a package's.
 MAX_TOKENIZER_BYTES = 50_000_000
-MAX_VOCABULARY_BYTES = 50_000_000
-MAX_SMALL_BYTES = 1_000_000  # config.json, and any other file of model/ but model.bin
+MAX_VOCABULARY_BYTES = 50_000_000  # and any other file of model/ but model.bin
+MAX_SMALL_BYTES = 1_000_000  # config.json
 MODEL_BINARY_VERSIONS = range(1, 100)  # CTranslate2 4.x writes 6; garbage reads as a huge number
 TOKENIZERS = ("sentencepiece.model", "bpe.model")
 # The vocabularies CTranslate2 looks for in model/ (shared, or one per side; older models: .txt)
@@ -79,12 +80,12 @@ def read_metadata(folder: Path) -> dict:
         metadata = fileio.load_json(data)
     except (ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
         raise Damaged(f"metadata.json: not JSON ({' '.join(str(e).split())[:120]})") from None
+    kind = metadata.get("type", "translate") if isinstance(metadata, dict) else None
+    if isinstance(kind, str) and kind != "translate" and len(kind) <= 40:
+        raise OtherKind(f"metadata.json: type is {kind!r}, not 'translate'")
     why = metadata_problem(metadata)
     if why:
-        kind = metadata.get("type") if isinstance(metadata, dict) else None
-        raise (OtherKind if isinstance(kind, str) and kind != "translate" and why.startswith("type is") else Damaged)(
-            f"metadata.json: {why}"
-        )
+        raise Damaged(f"metadata.json: {why}")
     return metadata
 
 
@@ -94,8 +95,9 @@ def check(folder: Path, max_model_bytes: int, deep: bool = False) -> dict:
 
     Without ``deep``, what stat() and metadata.json tell (cheap enough for every listing); with it,
     also the contents: the tokenizer parses, the vocabularies are not empty, config.json is a JSON
-    object, model.bin starts like a CTranslate2 model. What only loading the model can tell (a
-    truncated model.bin, a vocabulary that does not fit the model) the engine finds by loading it.
+    object, model.bin's header and variable table are CTranslate2's and fit in the file. What only
+    loading the model can tell (a variable missing, a vocabulary that does not fit the model) the
+    engine finds by loading it (ArgosEngine.load).
     """
     try:
         info = os.stat(folder)
@@ -174,8 +176,12 @@ def _check_model(model: Path, max_model_bytes: int, deep: bool) -> None:
     vocabularies = [n for n in names if n in VOCABULARIES]
     if not vocabularies:
         raise Damaged("model/ has no vocabulary (shared_vocabulary.json or source_ and target_vocabulary)")
-    for name in names:  # CTranslate2 may open any of them (vmap.txt, ...): all must be safe to read
-        limit = max_model_bytes if name == "model.bin" else MAX_VOCABULARY_BYTES if name in VOCABULARIES else MAX_SMALL_BYTES
+    for name in names:  # CTranslate2 may open any file there (vmap.txt, ...): each must be safe to read
+        known = name in ("model.bin", "config.json", *VOCABULARIES)
+        with contextlib.suppress(OSError):
+            if not known and stat.S_ISDIR(os.stat(model / name).st_mode):
+                continue  # it opens no folder of its own
+        limit = max_model_bytes if name == "model.bin" else MAX_SMALL_BYTES if name == "config.json" else MAX_VOCABULARY_BYTES
         what = f"model/{name}"
         if name == "model.bin":
             _regular(model / name, what, limit, "argos.max_unpacked_bytes")
