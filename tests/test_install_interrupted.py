@@ -112,3 +112,15 @@ def test_a_live_install_keeps_its_staging_folder(argos_env, package_files, runne
     assert proc.returncode == 0, err
     assert f"installed {NAME.replace('-1_0', '')} 1.0".encode() in out
     assert staging_folders(argos_env) == [] and packages.find(CONFIG, "en", "uk") is not None
+
+
+def test_packages_in_a_linked_folder_install_and_clean_as_anywhere(tmp_path, monkeypatch, package_files, argos_env):
+    """~/.local/share is often a link to another disk: the locks follow it."""
+    real = tmp_path / "disk" / "share"
+    real.mkdir(parents=True)
+    (tmp_path / "share").symlink_to(real)
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(tmp_path / "share" / "packages"))
+    (real / f"{install.STAGING_PREFIX}left").mkdir()  # as a killed install leaves it
+    pkg = packages.install_file(package_files["en_uk"], CONFIG)
+    assert pkg.path == tmp_path / "share" / "packages" / NAME and (real / "packages" / NAME / "model" / "model.bin").is_file()
+    assert [p.name for p in real.iterdir()] == ["packages"]

@@ -100,9 +100,11 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}$")
 
 
 @contextlib.contextmanager
-def _locked(folder: Path, blocking: bool = True) -> Iterator[int]:
-    """An flock on a folder, held in the block; BlockingIOError at once when not ``blocking``."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+def _locked(folder: Path, blocking: bool = True, follow: bool = True) -> Iterator[int]:
+    """An flock on a folder, held in the block; BlockingIOError at once when not ``blocking``.
+    ``follow`` False: a folder that is a symbolic link is refused (OSError), not locked."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0) | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(folder, flags)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         yield fd
@@ -141,7 +143,7 @@ def clean_staging(root: Path) -> int:
             try:
                 if not stat.S_ISDIR(os.lstat(staging).st_mode):
                     continue  # not one of ours (mkdtemp makes folders): left alone
-                with _locked(staging, blocking=False):  # BlockingIOError: a live install's
+                with _locked(staging, blocking=False, follow=False):  # BlockingIOError: a live install's
                     _put_back(staging, root)
                     shutil.rmtree(staging)
                 removed += 1
