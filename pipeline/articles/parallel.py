@@ -22,27 +22,36 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from pathlib import Path
+from dataclasses import dataclass
 
 from pipeline.articles import read
+from pipeline.core import paths
 from pipeline.core.config import Config
 from pipeline.core.document import Document
 from pipeline.core.errors import InputError
 
 AHEAD = 4  # articles read ahead per process: enough to keep them busy, few documents held
 START_FAILURES = 3  # workers dying in a row before reading anything: read in this process instead
-Item = tuple[Path, str, str, str | None, str | None]  # path, name shown, identity, --from, default language
+
+
+@dataclass(frozen=True)
+class Item:
+    source: paths.Source
+    lang: str | None = None  # --from, or the planned language
+    default: str | None = None  # the language of an article without prose
+    data: bytes | None = None  # its bytes, when they were read already
 
 
 def load(item: Item, config: Config) -> Document | InputError:
     """read.load, with its errors returned (not raised), so they cross from a worker unchanged."""
-    path, shown, rel, lang, default = item
+    source = item.source
     try:  # errors name the file as the user did; outputs by its identity
-        return dataclasses.replace(read.load(path, shown, config, lang, default), path=rel)
+        data = item.data if item.data is not None else read.read_source(source, config.max_file_bytes)
+        return dataclasses.replace(read.load(source.path, source.shown, config, item.lang, item.default, data), path=source.rel)
     except InputError as e:
         return e
     except Exception as e:  # a bug in reading one article must not cost the rest of the batch
-        return InputError(shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it")
+        return InputError(source.shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it")
 
 
 def _load_in_worker(item: Item, config: Config) -> tuple[str, object]:
@@ -76,7 +85,7 @@ def _serve(conn: multiprocessing.connection.Connection, config: Config) -> None:
         try:
             conn.send((index, kind, value))
         except (TypeError, ValueError, AttributeError) as e:  # cannot be pickled: a bug, costing this article
-            conn.send((index, "error", (item[1], f"internal error while reading it ({type(e).__name__}: {e}); please report it")))
+            conn.send((index, "error", (item.source.shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it")))
 
 
 def _end_with_parent() -> None:
@@ -133,7 +142,7 @@ class Loader:
 
     def busy(self) -> dict[int, str]:
         """The pid of each worker reading an article -> that article's name (for tests and stress)."""
-        return {w.process.pid: w.job[1][1] for w in self.workers if w.job is not None and w.process.pid is not None}
+        return {w.process.pid: w.job[1].source.shown for w in self.workers if w.job is not None and w.process.pid is not None}
 
     def __call__(self, items: Iterable[Item]) -> Iterator[Document | InputError]:
         if self.inline:
@@ -158,7 +167,7 @@ class Loader:
                     taken += 1
             if self.inline:  # the pool could not be kept up: the rest here, in order
                 waiting.extend(w.job for w in self._stop() if w.job is not None)
-                for index, item in sorted(waiting):
+                for index, item in sorted(waiting, key=lambda job: job[0]):
                     results.setdefault(index, load(item, self.config))
                 waiting.clear()
             self._hand_out(waiting)
@@ -225,7 +234,7 @@ class Loader:
         self.workers.remove(worker)
         if worker.job is not None:
             index, item = worker.job
-            results[index] = InputError(item[1], f"not read: the worker process reading it {_death(worker.process.exitcode)}")
+            results[index] = InputError(item.source.shown, f"not read: the worker process reading it {_death(worker.process.exitcode)}")
         elif not worker.ready:
             self.start_failures += 1
             if self.start_failures >= START_FAILURES:

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.articles import registry
 from pipeline.core.errors import ConfigError
 
 DEFAULT_FILE = "config.yaml"
@@ -66,7 +67,7 @@ class Config:
     languages: tuple[str, ...] = LANGUAGES
     engine: str = "argos"
     front_matter_keys: tuple[str, ...] = ("title", "linkTitle", "description", "summary")  # linkTitle: Hugo's menu label
-    include: tuple[str, ...] = ("*.md", "*.markdown", "*.txt")
+    include: tuple[str, ...] = registry.include_patterns()  # every article format's suffixes
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
     max_file_bytes: int = 5_000_000
     # Lines, Markdown punctuation, numbers and sentence ends: what parsing and translating a file
@@ -109,7 +110,6 @@ class Config:
         return tuple(self.at_root(s) for s in self.sources)
 
 
-ENGINES = ("argos", "pseudo")
 # What CTranslate2 accepts as compute_type; which of them a device supports is known only there
 # (checked when the model loads: engines/argos.py).
 COMPUTE_TYPES = ("default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
@@ -158,6 +158,8 @@ def validate(config: Config) -> Config:
         # the shape only: which codes packages cover is checked when a command needs them
         if not (2 <= len(lang) <= 3 and lang.isascii() and lang.isalpha() and lang.islower()):
             raise ConfigError(f"{name}: languages: {lang!r} is not a language code (en, uk, de...)")
+    from pipeline.engines.registry import ENGINES
+
     if config.engine not in ENGINES:
         raise ConfigError(f"{name}: engine: {config.engine!r} is not one of {', '.join(ENGINES)}")
     a = config.argos
