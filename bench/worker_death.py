@@ -70,6 +70,7 @@ def child(folder: Path, mode: str) -> None:
         time.sleep(3600)
     sys.path.insert(0, str(ROOT))
     from pipeline.articles import parallel
+    from pipeline.core import paths
     from pipeline.core.config import Config
 
     random.seed(1)
@@ -77,7 +78,7 @@ def child(folder: Path, mode: str) -> None:
     for name in ("s1.md", "s2.md"):
         paragraphs = (" ".join(random.choice(WORDS) for _ in range(3000)) + "." for _ in range(200))
         (folder / name).write_text("\n\n".join(paragraphs))
-        items.append((folder / name, name, name, "en", "en"))
+        items.append(parallel.Item(paths.Source(folder / name, folder, name, name), "en", "en"))
     loader = parallel.Loader(Config(engine="pseudo", memory=None, workers=2))
 
     def report() -> None:

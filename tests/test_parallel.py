@@ -17,6 +17,7 @@ import pytest
 
 from pipeline.articles import parallel
 from pipeline.commands import run
+from pipeline.core import paths
 from pipeline.core.config import Config
 from pipeline.core.errors import ExitStatus, InputError
 from tests.conftest import EXAMPLES, ROOT
@@ -72,11 +73,15 @@ def kill_when_reading(loader: parallel.Loader, name: str, killed: list[int]) -> 
     return thread
 
 
+def items_of(folder: Path) -> list[parallel.Item]:
+    return [parallel.Item(paths.Source(p, folder, p.name, p.name), "en", "en") for p in sorted(folder.glob("*.md"))]
+
+
 def test_a_killed_worker_costs_only_the_article_it_was_reading(tmp_path):
     slow_article(tmp_path / "slow.md")
     for i in range(6):
         (tmp_path / f"a{i}.md").write_text(f"Article number {i}. It is short.\n")
-    items = [(p, p.name, p.name, "en", "en") for p in sorted(tmp_path.glob("*.md"))]
+    items = items_of(tmp_path)
     config = Config(engine="pseudo", memory=None, workers=2)
     loader = parallel.Loader(config)
     killed: list[int] = []
@@ -85,11 +90,11 @@ def test_a_killed_worker_costs_only_the_article_it_was_reading(tmp_path):
         results = list(loader(items))
         watcher.join()
         assert len(killed) == 1 and killed[0] not in loader.pids()
-        by_name = {item[1]: result for item, result in zip(items, results)}
+        by_name = {item.source.shown: result for item, result in zip(items, results)}
         lost = by_name.pop("slow.md")
         assert isinstance(lost, InputError)
         assert str(lost) == "slow.md: not read: the worker process reading it was killed by SIGKILL; the system may be out of memory"
-        assert by_name == {item[1]: parallel.load(item, config) for item in items if item[1] != "slow.md"}
+        assert by_name == {item.source.shown: parallel.load(item, config) for item in items if item.source.shown != "slow.md"}
         # the pool goes on with a new worker: the same loader reads everything, the slow one too
         again = list(loader(items))
         assert [type(d).__name__ for d in again] == ["Document"] * len(items)
@@ -142,11 +147,12 @@ CHILD = """
 import sys, threading, time
 from pathlib import Path
 from pipeline.articles import parallel
+from pipeline.core import paths
 from pipeline.core.config import Config
 
 if __name__ == "__main__":
     folder = Path(sys.argv[1])
-    items = [(p, p.name, p.name, "en", "en") for p in sorted(folder.glob("*.md"))]
+    items = [parallel.Item(paths.Source(p, folder, p.name, p.name), "en", "en") for p in sorted(folder.glob("*.md"))]
     loader = parallel.Loader(Config(engine="pseudo", memory=None, workers=2))
 
     def report():

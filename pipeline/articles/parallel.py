@@ -81,10 +81,12 @@ def _serve(conn: multiprocessing.connection.Connection, config: Config) -> None:
         if message is None:
             return
         index, item = message
-        kind, value = _load_in_worker(item, config)
         try:
+            kind, value = _load_in_worker(item, config)
             conn.send((index, kind, value))
-        except (TypeError, ValueError, AttributeError) as e:  # cannot be pickled: a bug, costing this article
+        except (EOFError, OSError):
+            return  # the run is gone
+        except Exception as e:  # a bug (or a result that cannot be pickled): this article's, not the worker's
             conn.send((index, "error", (item.source.shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it")))
 
 
