@@ -287,8 +287,8 @@ CASES = [
     case("models", "list"),
     case("models", "list", "extra", status=USAGE, stderr="Got unexpected extra argument (extra)"),
     case("models", "list", "--available", status=NO_MODEL, stderr="cannot read the package index"),
-    case("models", "list", status=BUG, stderr="internal error", setups=[raising(PACKAGES, "installed", ZeroDivisionError)]),
-    case("models", "list", status=INTERRUPTED, stderr="interrupted", setups=[raising(PACKAGES, "installed", KeyboardInterrupt)]),
+    case("models", "list", status=BUG, stderr="internal error", setups=[raising(PACKAGES, "scan", ZeroDivisionError)]),
+    case("models", "list", status=INTERRUPTED, stderr="interrupted", setups=[raising(PACKAGES, "scan", KeyboardInterrupt)]),
     case("models", "install", "PACKAGE"),
     case(
         "models",
