@@ -435,6 +435,9 @@ class _Run:
             if needed:
                 raise
             return
+        prepare = getattr(engine, "prepare", None)
+        if needed and prepare is not None:
+            prepare()  # a cluster: reached, checked and its model loaded before the run writes (ClusterError)
         direction.engine = engine
         direction.identity = ModelId(engine.name, engine.model, engine.model_version, settings_key(engine.settings))
 
@@ -533,27 +536,33 @@ class _Run:
                 self.reporter.advance(len(pending))
             pending.clear()
 
-        for text, out in zip(texts, engine.translate(texts)):
-            results[text] = Translated(out.text, out.flags, "machine", identity)
-            direction.fresh.add(text)
-            pending.append(
-                Entry(
-                    direction.source,
-                    direction.target,
-                    text,
-                    out.text,
-                    "machine",
-                    identity.engine,
-                    identity.package,
-                    identity.version,
-                    identity.settings,
-                    out.flags,
+        # a cluster engine hands results on as its batches finish; any other, in order
+        unordered = getattr(engine, "translate_unordered", None)
+        outputs = unordered(texts) if unordered is not None else enumerate(engine.translate(texts))
+        try:
+            for i, out in outputs:
+                text = texts[i]
+                results[text] = Translated(out.text, out.flags, "machine", identity)
+                direction.fresh.add(text)
+                pending.append(
+                    Entry(
+                        direction.source,
+                        direction.target,
+                        text,
+                        out.text,
+                        "machine",
+                        identity.engine,
+                        identity.package,
+                        identity.version,
+                        identity.settings,
+                        out.flags,
+                    )
                 )
-            )
-            if len(pending) >= CHUNK or time.monotonic() - last >= COMMIT_SECONDS:
-                commit()
-                last = time.monotonic()
-        commit()
+                if len(pending) >= CHUNK or time.monotonic() - last >= COMMIT_SECONDS:
+                    commit()
+                    last = time.monotonic()
+        finally:
+            commit()  # what an engine decoded before it failed (a cluster lost) is kept
 
     def _assemble(self, a: _Article) -> TranslatedDocument:
         memory, doc, target = self.memory, a.doc, a.target
