@@ -28,6 +28,7 @@ import os
 import socket
 import sys
 import time
+import warnings
 from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -83,10 +84,11 @@ class _Worker:
 
 
 def _quiet_ray() -> None:
-    """Ray's own notices ("Started a local Ray instance", token warnings) stay off the user's stderr."""
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline: no usage report
-    for name in ("ray", "ray.util.client", "ray._private"):
+    """Ray's own notices ("Started a local Ray instance", token and reconnection warnings) stay off
+    the user's stderr: the run says what matters in its own words."""
+    for name in ("ray", "ray.util.client", "ray.util.client.logsclient", "ray.util.client.worker", "ray._private"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module=r"ray(\.|$)")
 
 
 def connect(address: str):
@@ -99,9 +101,10 @@ def connect(address: str):
         # Ray takes the address other machines reach it at, and serves on every interface; a Ray
         # that is only this machine's must not: with this, it advertises and serves 127.0.0.1 only.
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-    _quiet_ray()
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline: no usage report
     import ray
 
+    _quiet_ray()  # after the import, which sets Ray's loggers up
     if ray.is_initialized():
         return ray
     if address.startswith("ray://"):

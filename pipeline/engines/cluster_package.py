@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 from pathlib import Path
@@ -120,7 +121,9 @@ class Package:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 z.extractall(work)
             try:
-                os.rename(work, target)
-            except OSError:  # another actor on this node was first
-                pass
+                os.rename(work, target)  # replaces an empty leftover folder too
+            except OSError:  # another actor on this node was first, or something else is in the way
+                if not (target / "metadata.json").is_file():
+                    return work  # a complete copy of this actor's own
+                shutil.rmtree(work, ignore_errors=True)
         return target
