@@ -217,7 +217,7 @@ def articles() -> None:
     ]
     config = Config()
     print(
-        "| articles | found the article's language | blocks | called another language | identifier runs | detection s | read + segment s |"
+        "| articles | found the article's language | blocks | called another language | identifier runs | detection CPU s | read + segment CPU s |"
     )
     print("|---|---|---|---|---|---|---|")
     decisions = hashlib.sha256()

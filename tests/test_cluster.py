@@ -90,6 +90,7 @@ def test_caps_order_and_unordered_results_are_the_local_engines(argos_env, packa
     unordered = list(engine.translate_unordered(texts))
     assert sorted(i for i, _ in unordered) == list(range(len(texts)))
     assert [out for _, out in sorted(unordered, key=lambda x: x[0])] == expected
+    assert engine.package.archive is None  # every actor read the package by path: nothing was shipped
     assert list(engine.translate([])) == []
 
 

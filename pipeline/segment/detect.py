@@ -31,7 +31,7 @@ BLOCK_LETTERS = 40  # a block shorter than this is never called another language
 BLOCK_CONFIDENCE = 0.9  # ...nor one the identifier is less sure of (bench/langid.py: no NTREX sentence flagged)
 FALLBACK = ("en", "uk")
 DOCUMENT_CHARS = 2000  # what the identifier reads of an article's words...
-BLOCK_CHARS = 200  # ...and of a block's (its cost grows with every byte; bench/langid.py --articles)
+BLOCK_CHARS = 100  # ...and of a block's (its cost grows with every byte; bench/langid.py --articles)
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
