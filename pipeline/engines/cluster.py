@@ -218,7 +218,9 @@ class _Pool:
         return list(self.probes)
 
     def answered(self, ref) -> None:
-        a = self.probes.pop(ref)
+        a = self.probes.pop(ref, None)
+        if a is None:  # handled already, by another translate call on this pool
+            return
         try:
             self.ray.get(ref)
         except self.ray.exceptions.ActorDiedError:  # Ray will not restart it: a fresh one, while allowed
