@@ -108,7 +108,9 @@ def connect(address: str):
     if ray.is_initialized():
         return ray
     if address.startswith("ray://"):
-        _reachable(address)
+        _reachable(address.removeprefix("ray://"), address)
+    elif address == "auto":
+        _auto()
     for attempt in range(CONNECT_ATTEMPTS):
         try:
             ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
@@ -118,20 +120,44 @@ def connect(address: str):
             if address == "auto" or attempt == CONNECT_ATTEMPTS - 1:
                 break
             time.sleep(2**attempt)
-    what = "no Ray is running on this machine" if address == "auto" else f"cannot connect ({reason})"
-    raise ClusterError(f"cluster {address}: {what}; start the cluster (`ray start --head`), or use --cluster local or no --cluster")
+    if address == "auto":
+        raise ClusterError(_NO_RAY)
+    raise ClusterError(
+        f"cluster {address}: cannot connect ({reason}); start the cluster (`ray start --head`), or use --cluster local or no --cluster"
+    )
 
 
-def _reachable(address: str) -> None:
-    """A ray:// address that refuses connections fails now, not after Ray Client's half a minute of retries."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
+_NO_RAY = "cluster auto: no Ray is running on this machine; start the cluster (`ray start --head`), or use --cluster local or no --cluster"
+
+
+def _reachable(host_port: str, address: str) -> None:
+    """An address that refuses connections fails now, not after Ray's retries (half a minute for
+    Ray Client, minutes for a GCS found among this machine's processes that cannot be reached)."""
+    host, _, port = host_port.rpartition(":")
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
     except (OSError, ValueError) as e:
-        raise ClusterError(
-            f"cluster {address}: cannot connect ({getattr(e, 'strerror', None) or e}); is the cluster's head running "
-            f"(`ray start --head`) with its client server on that port?"
-        ) from None
+        where = "is the cluster's head running (`ray start --head`) with its client server on that port?"
+        if address == "auto":
+            where = f"Ray at {host_port} does not answer; start the cluster (`ray start --head`) or give its address"
+        raise ClusterError(f"cluster {address}: cannot connect ({getattr(e, 'strerror', None) or e}); {where}") from None
+
+
+def _auto() -> None:
+    """The Ray that `auto` would join (RAY_ADDRESS, the last `ray start`, a GCS among this machine's
+    processes), checked to answer before Ray is asked to connect to it."""
+    try:
+        from ray._private.services import canonicalize_bootstrap_address
+    except ImportError:  # another Ray version: its own connection, as it is
+        return
+    try:
+        found = canonicalize_bootstrap_address("auto")
+    except ConnectionError as e:
+        if "Could not find any running Ray instance" in str(e):
+            raise ClusterError(_NO_RAY) from None
+        raise ClusterError(f"cluster auto: {_first_line(e)}; give the cluster's address (ray://HOST:PORT)") from None
+    if found:
+        _reachable(found, "auto")
 
 
 def worker_config(config: Config):
@@ -348,6 +374,7 @@ class RayEngine:
         flying: dict = {}  # ObjectRef -> (batch, actor index)
         load = [0] * len(p.actors)
         started, done = time.monotonic(), 0
+        p.last_usable = started  # a pause between two calls is not an outage
         while todo or flying:
             load += [0] * (len(p.actors) - len(load))
             for a in sorted(p.usable, key=lambda a: load[a]):  # the least busy first
@@ -356,7 +383,10 @@ class RayEngine:
                     ref = p.actors[a].translate.remote(package, config, [tokens[i] for i in batch[0]], batch[1])
                     flying[ref] = (batch, a)
                     load[a] += 1
-            ready, _ = ray.wait(list(flying) + p.refs(), num_returns=1, timeout=PROBE_SECONDS)
+            refs = list(flying) + p.refs()
+            ready = ray.wait(refs, num_returns=1, timeout=PROBE_SECONDS)[0] if refs else []
+            if not refs:  # every actor waits to be probed again
+                time.sleep(0.1)
             for ref in ready:
                 if ref not in flying:
                     p.answered(ref)
