@@ -23,6 +23,7 @@ from pathlib import Path
 RAY = str(Path(sys.executable).with_name("ray"))
 HEAD = "127.0.0.1:6379"
 CLIENT = "ray://127.0.0.1:10001"
+STARTING = 180  # seconds for a node to start: minutes on a machine shared by many
 
 
 def children(pid: int) -> list[int]:
@@ -89,12 +90,17 @@ class Cluster:
         self.head = Node(temp, head_cpus, head=True)
         self.nodes = [self.head]
         try:
-            _wait_for(lambda: _listening(10001), 60, "the head's client server")
-            self.nodes.append(Node(temp, worker_cpus, head=False))
-            _wait_for(lambda: self.nodes[1].raylet() is not None, 60, "the second node's raylet")
+            _wait_for(lambda: _listening(10001), STARTING, "the head's client server", self.head)
+            self.add(worker_cpus)
         except BaseException:
             self.stop()
             raise
+
+    def add(self, cpus: int) -> None:
+        """A second node (again, after one was killed)."""
+        node = Node(self.temp, cpus, head=False)
+        self.nodes.append(node)
+        _wait_for(lambda: node.raylet() is not None, STARTING, "the second node's raylet", node)
 
     def all_pids(self) -> set[int]:
         return {p for n in self.nodes for p in (n.process.pid, *children(n.process.pid))}
@@ -114,11 +120,13 @@ def _listening(port: int) -> bool:
         return False
 
 
-def _wait_for(test, seconds: float, what: str) -> None:
+def _wait_for(test, seconds: float, what: str, node: Node) -> None:
     deadline = time.monotonic() + seconds
     while not test():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"{what} did not start in {seconds} s")
+        if time.monotonic() > deadline or node.process.poll() is not None:
+            node.log.flush()
+            log = Path(node.log.name).read_text(errors="replace")[-2000:]
+            raise SystemExit(f"{what} did not start in {seconds} s (`ray start` exit {node.process.poll()}):\n{log}")
         time.sleep(0.2)
 
 
@@ -218,8 +226,7 @@ def scenario(work: Path, articles: Path) -> dict:
     try:
         seen["kill-node"] = _run("kill-node", cluster, articles)
         os.unlink("memory.sqlite")
-        cluster.nodes.append(Node(cluster.temp, 2, head=False))
-        _wait_for(lambda: cluster.nodes[-1].raylet() is not None, 60, "the new second node's raylet")
+        cluster.add(2)
         seen["stop-cluster"] = _run("stop-cluster", cluster, articles)
     finally:
         cluster.stop()
