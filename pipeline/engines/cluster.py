@@ -48,6 +48,7 @@ IN_FLIGHT = 2  # batches queued per actor: one decoding, one waiting; little hel
 CONNECT_ATTEMPTS = 3  # Ray Client set-up fails now and then on a healthy cluster; tried again after 1 s, 2 s
 PROBE_SECONDS = 1.0  # an actor Ray calls unavailable is asked again after this long
 SHIP = "ship"  # a worker's answer when its node holds no copy of the package
+LOOPBACK = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # "0": Ray treats this machine as one without a network
 
 
 class _Worker:
@@ -97,16 +98,27 @@ def connect(address: str):
     ClusterError (one line naming the address and what to do) when that fails."""
     if importlib.util.find_spec("ray") is None:
         raise ConfigError("cluster: Ray is not installed; pip install 'uk-en-pipeline[ray]'")
-    if address == "local" and "ray" not in sys.modules:
+    loopback = address == "local" and "ray" not in sys.modules and LOOPBACK not in os.environ
+    if loopback:
         # Ray takes the address other machines reach it at, and serves on every interface; a Ray
-        # that is only this machine's must not: with this, it advertises and serves 127.0.0.1 only.
-        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        # that is only this machine's must not: with this (read when Ray is imported, and by the
+        # processes it starts), it advertises and serves 127.0.0.1 only.
+        os.environ[LOOPBACK] = "0"
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline: no usage report
     import ray
 
     _quiet_ray()  # after the import, which sets Ray's loggers up
     if ray.is_initialized():
         return ray
+    try:
+        return _init(ray, address)
+    finally:
+        if loopback:  # Ray's processes have it; other processes this one starts (`ray start`...) must not
+            os.environ.pop(LOOPBACK, None)
+
+
+def _init(ray, address: str):
+    """ray.init, after checking the address answers; Ray Client set-up tried CONNECT_ATTEMPTS times."""
     if address.startswith("ray://"):
         _reachable(address.removeprefix("ray://"), address)
     elif address == "auto":
@@ -147,17 +159,17 @@ def _auto() -> None:
     """The Ray that `auto` would join (RAY_ADDRESS, the last `ray start`, a GCS among this machine's
     processes), checked to answer before Ray is asked to connect to it."""
     try:
-        from ray._private.services import canonicalize_bootstrap_address
+        from ray._private.services import get_ray_address_from_environment
     except ImportError:  # another Ray version: its own connection, as it is
         return
-    try:
-        found = canonicalize_bootstrap_address("auto")
+    try:  # host:port as found: resolving it would have Ray's C++ side warn on stderr without a network
+        found = get_ray_address_from_environment("auto", None)
     except ConnectionError as e:
         if "Could not find any running Ray instance" in str(e):
             raise ClusterError(_NO_RAY) from None
         raise ClusterError(f"cluster auto: {_first_line(e)}; give the cluster's address (ray://HOST:PORT)") from None
-    if found:
-        _reachable(found, "auto")
+    if found and found != "auto":
+        _reachable(found.removeprefix("ray://"), "auto")
 
 
 def worker_config(config: Config):
