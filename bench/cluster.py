@@ -97,7 +97,7 @@ def arm_engine(arm: str, work: Path, count: int, length: int) -> dict:
     texts = list(dict.fromkeys(Corpus.load(article_paths(count)).sentences))
     kind, actors = arm.split("-")[0], int(arm.split("-")[1])
     from pipeline.core.config import Config
-    from pipeline.engines import create
+    from pipeline.engines.factory import create
 
     config = _config(f"ray-{actors}", length)
     assert isinstance(config, Config)

@@ -20,8 +20,9 @@ import pytest
 from pipeline.commands import run
 from pipeline.core.config import ArgosConfig, Config, RayConfig
 from pipeline.core.errors import ClusterError, ExitStatus
-from pipeline.engines import cluster, create, packages
+from pipeline.engines import cluster, packages
 from pipeline.engines.argos import ArgosEngine
+from pipeline.engines.factory import create
 from tests.conftest import EXAMPLES, ROOT
 
 # not imported here: the pipeline's connect("local") must be first to import Ray (it binds Ray to loopback)

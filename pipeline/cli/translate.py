@@ -10,6 +10,7 @@ import click
 
 from pipeline.cli.common import ClickReporter, common_options, existing, language, load_config, quiet, reports_errors, say
 from pipeline.core.errors import ExitStatus, exit_status_help
+from pipeline.engines.registry import NAMES as ENGINE_NAMES
 
 
 @click.command(epilog="Exit statuses:\n\n\b\n" + exit_status_help())
@@ -23,7 +24,7 @@ from pipeline.core.errors import ExitStatus, exit_status_help
 )
 @click.option("--from", "source", callback=language, metavar="LANG", help="Source language [default: front matter `lang:`, else detected].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
-@click.option("--engine", type=click.Choice(["argos", "pseudo"]), help="Translation engine [default: argos].")
+@click.option("--engine", type=click.Choice(ENGINE_NAMES), help="Translation engine [default: argos].")
 @click.option("--beam-size", type=click.IntRange(1, 16), help="Beam size for argos [default: argos.beam_size, 2].")
 @click.option("--no-download", is_flag=True, help="Never download a missing model; fail instead.")
 @click.option("--strict", is_flag=True, help="Exit with status 4 when any segment is flagged.")
@@ -94,6 +95,6 @@ def translate(
     else:
         say(stats.line(), quiet_flag)
     if stats.failed:
-        sys.exit(int(ExitStatus.FILES_FAILED))
-    if strict and stats.flagged:
+        sys.exit(int(ExitStatus.OUTPUT_ERROR if stats.unwritten else ExitStatus.FILES_FAILED))
+    if strict and stats.all_flagged:
         sys.exit(int(ExitStatus.PROBLEMS))

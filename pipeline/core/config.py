@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.articles import registry
 from pipeline.core.errors import ConfigError
 
 DEFAULT_FILE = "config.yaml"
@@ -65,7 +66,7 @@ class Config:
     languages: tuple[str, ...] = LANGUAGES
     engine: str = "argos"
     front_matter_keys: tuple[str, ...] = ("title", "linkTitle", "description", "summary")  # linkTitle: Hugo's menu label
-    include: tuple[str, ...] = ("*.md", "*.markdown", "*.txt")
+    include: tuple[str, ...] = registry.include_patterns()  # every article format's suffixes
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
     max_file_bytes: int = 5_000_000
     # Lines, Markdown punctuation, numbers and sentence ends: what parsing and translating a file
@@ -106,9 +107,6 @@ class Config:
     @property
     def source_roots(self) -> tuple[Path, ...]:
         return tuple(self.at_root(s) for s in self.sources)
-
-
-ENGINES = ("argos", "pseudo")
 
 
 def find(start: Path | None = None) -> Path | None:
@@ -153,6 +151,8 @@ def validate(config: Config) -> Config:
         # the shape only: which codes packages cover is checked when a command needs them
         if not (2 <= len(lang) <= 3 and lang.isascii() and lang.isalpha() and lang.islower()):
             raise ConfigError(f"{name}: languages: {lang!r} is not a language code (en, uk, de...)")
+    from pipeline.engines.registry import ENGINES
+
     if config.engine not in ENGINES:
         raise ConfigError(f"{name}: engine: {config.engine!r} is not one of {', '.join(ENGINES)}")
     a = config.argos
