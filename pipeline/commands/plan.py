@@ -20,13 +20,13 @@ from pathlib import Path
 from pipeline.articles import parallel, read
 from pipeline.assemble import align
 from pipeline.core import languages, paths
-from pipeline.core.document import Document, ModelId
+from pipeline.core.document import Document
 from pipeline.core.errors import InputError, ModelMissing
 from pipeline.core.hashes import file_sha256, text_hash
+from pipeline.core.identity import ModelId, settings_key
 from pipeline.engines.factory import create as create_engine
 from pipeline.engines.registry import ENGINES
 from pipeline.lookup import Direction, Layered, Lookup, Overrides
-from pipeline.store.memory import settings_key
 from pipeline.store.records import Stored
 from pipeline.workspace import Workspace
 
