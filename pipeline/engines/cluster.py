@@ -175,7 +175,7 @@ def _auto() -> None:
 def worker_config(config: Config):
     """What an actor decodes with: the run's argos settings, one batch at a time on its own threads,
     on the one GPU Ray gives it (visible to it as device 0) when it has one."""
-    return dataclasses.replace(config.argos, inter_threads=1, intra_threads=config.ray.threads, device_index=0)
+    return dataclasses.replace(config.argos, inter_threads=1, intra_threads=config.ray.threads, device_index=(0,))
 
 
 def _gpus(ray, config: Config) -> int:
