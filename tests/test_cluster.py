@@ -253,15 +253,16 @@ def test_auto_without_ray_is_one_line_and_writes_nothing(installed, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_model_that_cannot_load_on_an_actor_is_one_line_and_writes_nothing(installed, tmp_path):
-    """A real process with its own `--cluster local`: one line on fd 2 (Ray's C++ side included), not a remote traceback."""
+def test_a_damaged_model_is_one_line_and_writes_nothing(installed, tmp_path):
+    """A real process with `--cluster local`: one line on fd 2 (no remote traceback, nothing of Ray's).
+    The driver's own package check finds the damage before any actor loads the model."""
     _article(tmp_path)
     folder = next(p for p in installed.iterdir() if p.name.startswith("translate-en_uk"))
-    (folder / "model" / "model.bin").write_bytes(b"not a model")  # the driver reads metadata only; actors load this
+    (folder / "model" / "model.bin").write_bytes(b"not a model")
     broken = _pipeline(["translate", "articles", "--to", "uk", "--out", "out", "--cluster", "local"], tmp_path)
-    assert broken.returncode == ExitStatus.CLUSTER, broken.stderr
+    assert broken.returncode == ExitStatus.NO_MODEL, broken.stderr
     lines = broken.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("pipeline: error: cluster local: on an actor: the translate-en_uk 1.0 model"), lines
+    assert len(lines) == 1 and "damaged package: model/model.bin" in lines[0], lines
     assert not (tmp_path / "out").exists()
 
 
