@@ -79,13 +79,15 @@ def profile(work: Path, articles: Path) -> None:
     from pipeline.core.config import Config
 
     shutil.rmtree(work / "out", ignore_errors=True)
-    config = Config(engine="pseudo", memory=str(work / "profile.sqlite"))
+    config = Config(engine="pseudo", memory="profile.sqlite", root=str(work))  # the work folder is the project
     request = run.Request(inputs=(str(articles),), out_dir=work / "out", target="uk", allow_download=False)
     profiler = cProfile.Profile()
     profiler.enable()
     run.translate(request, config)
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(25)
 
 
 def main() -> None:

@@ -34,9 +34,11 @@ MAX_GLOSSARY_BYTES = 5_000_000
 
 
 def project_root(config: Config) -> Path:
-    if config.source:
-        return paths.real(config.root)
+    """The folder of config.yaml (or the root a library caller gave), else the top of the git
+    checkout holding the working directory, else the working directory."""
     here = Path.cwd().resolve()
+    if config.source or config.root and paths.real(config.root) != here:
+        return paths.real(config.root)
     return next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), here)
 
 
