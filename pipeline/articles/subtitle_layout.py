@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from pipeline.articles.subtitle_cues import Markup, decode, tag
 
-_CHUNK_RE = re.compile(r"[ \t\n]+|[^ \t\n]+")
 _SENTENCE_END = ".?!\u2026"
 _CLAUSE_END = ",;:\u2014"
 _CLOSING = "\"'\u201d\u2019\u00bb)]"
@@ -26,8 +25,7 @@ NEAR = 6  # word boundaries looked at on each side of a cut's ideal place
 MOVES = 12  # words that may move over one cut to fit a cue's lines
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):  # a NamedTuple: a long cue has hundreds of thousands
     text: str  # as written in the translation: text and tags
     width: int  # characters a viewer sees
     start: int  # where it is in the translation
@@ -35,41 +33,33 @@ class Word:
     last: str = ""  # its last visible character (closing quotes and brackets aside)
 
 
-Fits = Callable[[int, Sequence["Word"]], bool]  # (cue's place in the block, words) -> they fit its lines
+Room = tuple[int, int]  # a cue's lines: (characters a line, lines)
+_NON_SPACE_RE = re.compile(r"[^ \t\n]+")
 
 
 def words(text: str, markup: Markup) -> list[Word]:
     """The translation's words in order. Tags with no text of their own on one side of a space
     join the next word (an opening tag) or the one before (tags at the end)."""
+    bare = markup.tag.sub(lambda m: "\x00" * len(m.group(0)), text) if "<" in text or "{" in text else text
     out: list[Word] = []
-    start = -1  # the word being gathered
-    width = 0
-    last = ""
-    pos = 0
-    pieces: list[tuple[int, int, bool]] = []  # (start, end, is a tag)
-    for m in markup.tag.finditer(text):
-        pieces += [(c.start(), c.end(), False) for c in _CHUNK_RE.finditer(text, pos, m.start())]
-        pieces.append((m.start(), m.end(), True))
-        pos = m.end()
-    pieces += [(c.start(), c.end(), False) for c in _CHUNK_RE.finditer(text, pos)]
-    for a, b, is_tag in pieces:
-        if not is_tag and text[a] in " \t\n":
-            if start >= 0 and width:
-                out.append(Word(text[start:a], width, start, a, last))
-                start, width = -1, 0
+    start = -1  # a word of tags only, waiting for the next one
+    for m in _NON_SPACE_RE.finditer(bare):
+        chars = m.group(0).replace("\x00", "")
+        if markup.references and "&" in chars:
+            chars = decode(chars)
+        width = len(chars) - chars.count("\u2060")
+        if not width:
+            start = m.start() if start < 0 else start
             continue
-        if start < 0:
-            start = a
-        if not is_tag:
-            chars = decode(text[a:b]) if markup.references else text[a:b]
-            width += len(chars) - chars.count("\u2060")
-            last = chars.rstrip(_CLOSING)[-1:] or last
+        first = m.start() if start < 0 else start
+        out.append(Word(text[first : m.end()], width, first, m.end(), chars.rstrip(_CLOSING)[-1:]))
+        start = -1
     if start >= 0:
-        if width or not out:
-            out.append(Word(text[start:], width, start, len(text), last))
-        else:  # closing tags after the last word's space: they close that word
+        if out:  # closing tags after the last word's space: they close that word
             w = out.pop()
             out.append(Word(text[w.start :], w.width, w.start, len(text), w.last))
+        else:
+            out.append(Word(text[start:], 0, start, len(text)))
     return out
 
 
@@ -79,10 +69,10 @@ def _bonus(word: Word) -> int:
     return BONUS["clause"] if word.last and word.last in _CLAUSE_END else 0
 
 
-def spread(found: Sequence[Word], weights: Sequence[int], fits: Fits | None = None) -> list[tuple[int, int]]:
+def spread(found: Sequence[Word], weights: Sequence[int], room: Sequence[Room] | None = None) -> list[tuple[int, int]]:
     """How many words each cue gets, as (first, end) word indexes: in proportion to ``weights``
     (the characters of each cue's source), every cue at least one word while there are enough;
-    then, where a cue's words do not ``fit`` its lines, words move over a cut to a neighbour
+    then, where a cue's words do not fit its ``room``, words move over a cut to a neighbour
     they fit."""
     n, m = len(weights), len(found)
     if n == 1 or m == 0:
@@ -106,28 +96,35 @@ def spread(found: Sequence[Word], weights: Sequence[int], fits: Fits | None = No
         best = min(range(max(lo, near - NEAR), min(hi, near + NEAR) + 1), key=lambda c: abs(ends[c - 1] - target) - _bonus(found[c - 1]))
         cuts.append(best)
     cuts.append(m)
-    if fits is not None:
-        _make_room(found, cuts, fits)
+    if room is not None:
+        _make_room(found, cuts, room)
     return [(cuts[k], max(cuts[k], cuts[k + 1])) for k in range(n)]
 
 
-def _make_room(found: Sequence[Word], cuts: list[int], fits: Fits) -> None:
+def _make_room(found: Sequence[Word], cuts: list[int], room: Sequence[Room]) -> None:
     """Move words over each cut, forwards then backwards, from a cue they do not fit to one they
-    do; each cue keeps at least one word, and at most MOVES words cross one cut."""
+    do; each cue keeps at least one word, and at most MOVES words cross one cut. A cue's size
+    comes from running sums, so only a cue small enough to fit is wrapped to see whether it does."""
+    sums = [0]
+    for w in found:
+        sums.append(sums[-1] + w.width + 1)
 
-    def part(k: int, first: int, end: int) -> bool:
-        return fits(k, found[first:end])
+    def fits(k: int, first: int, end: int) -> bool:
+        width, lines = room[k]
+        if sums[end] - sums[first] - 1 > width * lines:
+            return False
+        return fit(found[first:end], width, lines)
 
     for k in range(len(cuts) - 2):  # the last words of cue k to the start of cue k + 1
         for _ in range(MOVES):
             a, b, c = cuts[k], cuts[k + 1], cuts[k + 2]
-            if b - a < 2 or part(k, a, b) or not part(k + 1, b - 1, c):
+            if b - a < 2 or fits(k, a, b) or not fits(k + 1, b - 1, c):
                 break
             cuts[k + 1] -= 1
     for k in range(len(cuts) - 2, 0, -1):  # the first words of cue k to the end of cue k - 1
         for _ in range(MOVES):
             a, b, c = cuts[k - 1], cuts[k], cuts[k + 1]
-            if c - b < 2 or part(k, b, c) or not part(k - 1, a, b + 1):
+            if c - b < 2 or fits(k, b, c) or not fits(k - 1, a, b + 1):
                 break
             cuts[k] += 1
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, ClassVar
 from pipeline.articles.base import Edit, Parsed, Problem, TextFormat, count_elements
 from pipeline.articles.blocks import RawBlock
 from pipeline.articles.subtitle_cues import SRT, VTT, Cue, Markup, Token, Track, line_tokens, read, visible
-from pipeline.articles.subtitle_layout import fit, pieces, split_words, spread, words, wrap
+from pipeline.articles.subtitle_layout import pieces, split_words, spread, words, wrap
 from pipeline.core import flags
 from pipeline.segment.protect import Atom, Close, Escape, Open, Run, Text, has_words
 
@@ -121,8 +121,7 @@ class _Subtitles(TextFormat):
         if len(found) < len(units):
             found = split_words(found, len(units))
         limit = limits(block.syntax)
-        budgets = [1 if u.dialogue else limit.lines for u in units]
-        ranges = spread(found, [u.weight for u in units], lambda k, part: fit(part, limit.width, budgets[k]))
+        ranges = spread(found, [u.weight for u in units], [(limit.width, 1 if u.dialogue else limit.lines) for u in units])
         parts = pieces(translation, found, ranges, self.markup)
         out = []
         for unit, part in zip(units, parts):
