@@ -1,6 +1,6 @@
 """Cost per file of the article formats, and the HTML tokenizers that were candidates.
 
-    .venv/bin/python bench/formats.py [cost] [tokenizers] [subtitles] [subtitle-libraries]
+    .venv/bin/python bench/formats.py [cost] [tokenizers] [subtitles] [subtitle-libraries] [subtitle-hostile]
 
 cost: a 1 MB HTML news page built from the NTREX articles in shared/data (headlines, paragraphs
 with links, bold and emphasis inside sentences, figures with alt text, a navigation bar, a footer,
@@ -15,8 +15,8 @@ installed is said so (html5lib and selectolax are not dependencies: `pip install
 html5lib selectolax` and PYTHONPATH=DIR to measure them).
 
 subtitles, subtitle-libraries: a feature-length film's subtitles (~1,500 cues) as SubRip and
-WebVTT, measured as `cost` measures the page; and what each candidate subtitle library keeps
-(see bench/subtitles.py).
+WebVTT, measured as `cost` measures the page; what each candidate subtitle library keeps; the
+costliest subtitle shapes (see bench/subtitles.py).
 """
 
 from __future__ import annotations
@@ -161,6 +161,7 @@ def subtitles_cost() -> None:
 
     from pipeline.articles import registry
     from pipeline.articles.read import load
+    from pipeline.articles.subtitles import _read
     from pipeline.core.config import Config
 
     print("| file | bytes | cues | cost (elements) | parse CPU s | read + segment CPU s | translate wall s | CPU s | peak RSS MB | exit |")
@@ -176,6 +177,7 @@ def subtitles_cost() -> None:
             started = time.process_time()
             fmt.parse(text, Config())
             parse = time.process_time() - started
+            _read.cache_clear()  # parse keeps what it read for render: load must read it again
             started = time.process_time()
             load(path, path.name, Config(max_file_elements=max(Config().max_file_elements, elements)), "en")
             read = time.process_time() - started
@@ -260,7 +262,7 @@ def tokenizers() -> None:
         print(f"| {name} | {'yes' if offsets else 'no'} | {'yes' if exact else 'no'} | {seconds:.2f} | {' | '.join(hostile)} |")
 
 
-PARTS = ("cost", "tokenizers", "subtitles", "subtitle-libraries")
+PARTS = ("cost", "tokenizers", "subtitles", "subtitle-libraries", "subtitle-hostile")
 
 
 def main() -> None:
@@ -276,6 +278,10 @@ def main() -> None:
         from subtitles import libraries
 
         libraries()
+    if "subtitle-hostile" in wanted:
+        from subtitles import hostile
+
+        hostile()
     if "subtitles" in wanted:
         subtitles_cost()
 

@@ -168,3 +168,38 @@ def feature_film(cues: int = 1500) -> dict[str, str]:
 
 def _stamp(ms: int) -> str:
     return f"{ms // 3_600_000:02}:{ms // 60_000 % 60:02}:{ms // 1000 % 60:02},{ms % 1000:03}"
+
+
+def hostile() -> None:
+    """CPU seconds of reading (the cues alone), loading (read and segment) and laying out a
+    translation of the costliest shapes, with max_file_elements raised so they are read."""
+    from pipeline.articles import registry
+    from pipeline.articles.read import load
+    from pipeline.articles.subtitles import _read
+    from pipeline.core.config import Config
+
+    cues = "".join(f"{k}\n00:00:01,000 --> 00:00:02,000\nGo on.\n\n" for k in range(100_000))
+    shapes = {
+        "100,000 cues": cues,
+        "100,000 nested <i>": "1\n00:00:01,000 --> 00:00:02,000\n" + "<i>" * 100_000 + "Deep text." + "</i>" * 100_000 + "\n",
+        "one 4 MB cue": "1\n00:00:01,000 --> 00:00:02,000\n" + "Words and more words " * 200_000 + "\n",
+    }
+    fmt = registry.get("srt")
+    print("| shape | bytes | cost (elements) | parse CPU s | read + segment CPU s | lay out a translation CPU s |")
+    print("|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in shapes.items():
+            path = Path(tmp) / "hostile.srt"
+            path.write_text(text, encoding="utf-8")
+            started = time.process_time()
+            fmt.parse(text, Config())
+            parse = time.process_time() - started
+            _read.cache_clear()  # parse keeps what it read for render: load must read it again
+            started = time.process_time()
+            doc = load(path, path.name, Config(max_file_elements=2_000_000), "en")
+            read = time.process_time() - started
+            block = max(doc.blocks, key=lambda b: b.end - b.start)
+            started = time.process_time()
+            fmt.laid(doc, block, "Слова " + " ".join(s.text for s in block.segments))
+            laid = time.process_time() - started
+            print(f"| {name} | {len(text.encode()):,} | {fmt.cost(text):,} | {parse:.2f} | {read:.2f} | {laid:.2f} |")
