@@ -1,6 +1,6 @@
 """Cost per file of the article formats, and the HTML tokenizers that were candidates.
 
-    .venv/bin/python bench/formats.py [cost] [tokenizers]
+    .venv/bin/python bench/formats.py [cost] [tokenizers] [subtitles] [subtitle-libraries] [subtitle-hostile]
 
 cost: a 1 MB HTML news page built from the NTREX articles in shared/data (headlines, paragraphs
 with links, bold and emphasis inside sentences, figures with alt text, a navigation bar, a footer,
@@ -13,6 +13,10 @@ the source; "round trip": the library's own output of the parsed page is the pag
 seconds on the 1 MB page, on 8,000 and 32,000 unclosed comments ("<!--" x N), and on "<![" x 1,000. A candidate not
 installed is said so (html5lib and selectolax are not dependencies: `pip install --target DIR
 html5lib selectolax` and PYTHONPATH=DIR to measure them).
+
+subtitles, subtitle-libraries: a feature-length film's subtitles (~1,500 cues) as SubRip and
+WebVTT, measured as `cost` measures the page; what each candidate subtitle library keeps; the
+costliest subtitle shapes (see bench/subtitles.py).
 """
 
 from __future__ import annotations
@@ -152,6 +156,38 @@ def cost() -> None:
             )
 
 
+def subtitles_cost() -> None:
+    from subtitles import feature_film
+
+    from pipeline.articles import registry
+    from pipeline.articles.read import load
+    from pipeline.articles.subtitles import _read
+    from pipeline.core.config import Config
+
+    print("| file | bytes | cues | cost (elements) | parse CPU s | read + segment CPU s | translate wall s | CPU s | peak RSS MB | exit |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, text in feature_film().items():
+            path = Path(tmp) / f"film.{kind}"
+            path.write_text(text, encoding="utf-8")
+            fmt = registry.for_path(path)
+            elements = fmt.cost(text)
+            config = Path(tmp) / "config.yaml"
+            config.write_text(f"max_file_elements: {max(Config().max_file_elements, elements)}\nmemory: null\n")
+            started = time.process_time()
+            fmt.parse(text, Config())
+            parse = time.process_time() - started
+            _read.cache_clear()  # parse keeps what it read for render: load must read it again
+            started = time.process_time()
+            load(path, path.name, Config(max_file_elements=max(Config().max_file_elements, elements)), "en")
+            read = time.process_time() - started
+            wall, cpu, rss, status = translate(path, config)
+            print(
+                f"| film.{kind} | {len(text.encode()):,} | {text.count('-->'):,} | {elements:,} | {parse:.2f} | {read:.2f} "
+                f"| {wall:.1f} | {cpu:.1f} | {rss:.0f} | {status} |"
+            )
+
+
 def _html_parser(text: str) -> tuple[bool, bool]:
     from html.parser import HTMLParser
 
@@ -226,14 +262,28 @@ def tokenizers() -> None:
         print(f"| {name} | {'yes' if offsets else 'no'} | {'yes' if exact else 'no'} | {seconds:.2f} | {' | '.join(hostile)} |")
 
 
+PARTS = ("cost", "tokenizers", "subtitles", "subtitle-libraries", "subtitle-hostile")
+
+
 def main() -> None:
-    wanted = set(sys.argv[1:]) or {"cost", "tokenizers"}
-    if wanted - {"cost", "tokenizers"}:
-        sys.exit(f"unknown part(s): {' '.join(sorted(wanted - {'cost', 'tokenizers'}))}; expected cost, tokenizers")
+    wanted = set(sys.argv[1:]) or set(PARTS)
+    if wanted - set(PARTS):
+        sys.exit(f"unknown part(s): {' '.join(sorted(wanted - set(PARTS)))}; expected {', '.join(PARTS)}")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/subtitles.py
     if "tokenizers" in wanted:
         tokenizers()
     if "cost" in wanted:
         cost()
+    if "subtitle-libraries" in wanted:
+        from subtitles import libraries
+
+        libraries()
+    if "subtitle-hostile" in wanted:
+        from subtitles import hostile
+
+        hostile()
+    if "subtitles" in wanted:
+        subtitles_cost()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from pipeline.core import paths
-from pipeline.core.config import Config
+from pipeline.core.config import Config, SubtitlesConfig
 from pipeline.core.errors import ConfigError, InputError
 from pipeline.localize import glossary
 from pipeline.store import fileio
@@ -126,6 +126,8 @@ class Workspace:
         ]
         if config.output.wrap:  # only when set, so the fingerprints of earlier runs stay valid
             data_.append("wrap")
+        if config.subtitles != SubtitlesConfig():  # how cues are laid out (likewise only when set)
+            data_.append(["subtitles", config.subtitles.max_line_chars, config.subtitles.max_lines, config.subtitles.max_cps])
         return hashlib.sha256(json.dumps(data_, sort_keys=True).encode()).hexdigest()[:16]
 
     def writer(self, protected: Sequence[Path] = ()) -> Writer:

@@ -52,6 +52,18 @@ class Parsed:
     text: str | None = None  # Document.text when it is not the file's text (a binary format)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with a block's translation as rendered that only its format can see (a
+    subtitle cue too long to read in its time): a flag of `core.flags` for the sentences it is
+    about, with what it is about."""
+
+    flag: str
+    detail: str  # "cue 12 (00:01:02,000 --> 00:01:03,000): 41 characters in 1 s..."
+    start: int  # the characters of the block's translation (its entry in `render`'s targets) it is about
+    end: int
+
+
 class ArticleFormat(ABC, Generic[C]):
     """One article format. Subclass `TextFormat` or `BinaryFormat`, register it in `registry`, and
     subclass `tests/articles/test_contract.FormatContract` for its tests.
@@ -98,6 +110,11 @@ class ArticleFormat(ABC, Generic[C]):
         escaped for its syntax) in place of its source, everything else as the file has it, and
         the declared language set to ``target_lang``. ``wrap``: wrap translated paragraphs as their
         source is wrapped, in formats with hard-wrapped paragraphs (Markdown)."""
+
+    def problems(self, doc: Document, targets: Mapping[int, str]) -> Mapping[int, list[Problem]]:
+        """What is wrong with the translation as `render` lays it out, by block index (subtitles:
+        a cue too long to read in its time). Nothing, in most formats."""
+        return {}
 
 
 class TextFormat(ArticleFormat[str]):

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Mapping
 
 from pipeline.articles import registry
+from pipeline.articles.base import Problem
 from pipeline.assemble import article
 from pipeline.core import flags
 from pipeline.core.document import AlignedBlock, Block, Document, Segment, SentencePair, TranslatedDocument
@@ -241,6 +242,9 @@ def translate_document(
                 key=block.key,
             )
         )
+    problems = registry.get(doc.format).problems(doc, targets)
+    if problems:
+        aligned = [_with_problems(a, problems[a.index]) if a.index in problems else a for a in aligned]
     return TranslatedDocument(
         document=doc,
         target_lang=target_lang,
@@ -251,6 +255,24 @@ def translate_document(
         text=article.render(doc, targets, target_lang, wrap),
         settings=dict(engine.settings),
     )
+
+
+def _with_problems(block: AlignedBlock, problems: list[Problem]) -> AlignedBlock:
+    """The block with what its format found wrong in its rendered translation on the sentences it
+    is about (their places in the block's target, the sentences' targets joined by spaces)."""
+    pairs = []
+    at = 0
+    for pair in block.sentences:
+        start, end = at, at + len(pair.target)
+        at = end + 1
+        mine = [p for p in problems if p.start < end and p.end > start or p.start == p.end == start]
+        if not mine or pair.origin == "kept":
+            pairs.append(pair)
+            continue
+        about = tuple(dict.fromkeys((*pair.details, *(f"{p.flag}: {p.detail}" for p in mine))))
+        pairs.append(dataclasses.replace(pair, flags=tuple(sorted({*pair.flags, *(p.flag for p in mine)})), details=about))
+    found = {f for pair in pairs for f in pair.flags}
+    return dataclasses.replace(block, sentences=tuple(pairs), flags=tuple(sorted({*block.flags, *found})))
 
 
 def recorded(

@@ -63,6 +63,21 @@ class RayConfig:
 
 
 @dataclass(frozen=True)
+class SubtitlesConfig:
+    """How a subtitle cue's translation is laid out, and when it is too long for its cue. The
+    defaults are Netflix's Timed Text Style Guide's (English template): 42 characters a line, 2
+    lines, 17 characters a second for adult programmes."""
+
+    max_line_chars: int = 42
+    max_lines: int = 2
+    max_cps: float = 17.0
+
+
+# Bounds of the subtitles settings: (least, most).
+SUBTITLE_BOUNDS = {"max_line_chars": (10, 200), "max_lines": (1, 9), "max_cps": (1.0, 100.0)}
+
+
+@dataclass(frozen=True)
 class Config:
     languages: tuple[str, ...] = LANGUAGES
     engine: str = "argos"
@@ -78,6 +93,7 @@ class Config:
     locales: dict[str, str] = field(default_factory=lambda: {"en": "en_US", "uk": "uk_UA"})
     argos: ArgosConfig = ArgosConfig()
     output: OutputConfig = OutputConfig()
+    subtitles: SubtitlesConfig = SubtitlesConfig()
     # Decode on a Ray cluster (extra `ray`): ray://head:10001, auto (inside a Ray job), local
     # (a Ray on this machine); null: in this process.
     cluster: str | None = None
@@ -189,6 +205,9 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"{name}: max_file_bytes must be positive")
     if config.max_file_elements < 1:
         raise ConfigError(f"{name}: max_file_elements must be positive")
+    for key, (least, most) in SUBTITLE_BOUNDS.items():
+        if not least <= getattr(config.subtitles, key) <= most:
+            raise ConfigError(f"{name}: subtitles.{key} must be between {least:g} and {most:g}")
     for template in (config.output.article, config.output.bilingual):
         try:
             template.format(target="uk", source="en", path="a/b.md", dir="a", stem="b", ext=".md")

@@ -20,6 +20,7 @@ NUMBER_CHANGED = "number-changed"
 NUMBER_UNPARSED = "number-unparsed"
 GLOSSARY = "glossary"
 ALIGNMENT_UNCERTAIN = "alignment-uncertain"
+READING_SPEED = "reading-speed"
 
 MEANINGS = {
     PLACEHOLDER_RESTORED: "the engine dropped code, a link or a number; it was put back at the end of the sentence",
@@ -34,6 +35,7 @@ MEANINGS = {
     NUMBER_UNPARSED: "a number or date could not be read safely (too large, impossible, mixed separators): left as written",
     GLOSSARY: "a glossary term is not translated the way the glossary says",
     ALIGNMENT_UNCERTAIN: "an existing translation's sentence, adopted without confidence that it is this sentence's translation",
+    READING_SPEED: "a subtitle cue's translation cannot be read in the cue's time at subtitles.max_cps characters a second, or does not fit its lines: shorten it",
 }
 
 # Flags that mean the translation needs a reviewer's eye (--strict fails on them).
@@ -50,6 +52,7 @@ PROBLEMS = frozenset(
         GLOSSARY,
         ALIGNMENT_UNCERTAIN,
         OTHER_LANGUAGE,
+        READING_SPEED,
     }
 )
 
