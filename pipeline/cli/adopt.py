@@ -48,7 +48,7 @@ def adopt(sources, translations, out_dir, target, source, key, threshold, dry_ru
     from pipeline.commands import adopt as adopting
     from pipeline.evaluate.align import DEFAULT_THRESHOLD
 
-    config = load_config(config_path)
+    config = load_config(config_path, glossary=True)
     out = Path(out_dir or config.out_dir)
     outcomes, problems = adopting.adopt(
         list(sources),

@@ -46,10 +46,17 @@ def _root_param(name: str):
     return ctx.find_root().params.get(name) if ctx is not None else None
 
 
-def load_config(path):
+def load_config(path, glossary: bool = False):
+    """The configuration, every setting checked; with ``glossary``, the glossaries too (for the
+    commands that read articles): a mistake in either is one line and exit 2, before any article."""
     from pipeline.core import config
 
-    return config.load(path if path is not None else _root_param("config_path"))
+    loaded = config.load(path if path is not None else _root_param("config_path"))
+    if glossary:
+        from pipeline.localize import glossary as terms
+
+        terms.load_checked(loaded)
+    return loaded
 
 
 def quiet(flag: bool = False) -> bool:

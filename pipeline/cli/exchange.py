@@ -37,7 +37,7 @@ def export(sources, kinds, out_dir, dest, target, config_path) -> None:
     """
     from pipeline.commands import exchange
 
-    config = load_config(config_path)
+    config = load_config(config_path, glossary=True)
     out = Path(out_dir or config.out_dir)
     written = exchange.export(list(sources), out, config, kinds or KINDS, Path(dest) if dest else out / "exchange", target)
     for path in written:
@@ -67,7 +67,7 @@ def import_(files, out_dir, choose, config_path) -> None:
     from pipeline.core import paths
     from pipeline.store.fileio import FolderLock
 
-    config = load_config(config_path)
+    config = load_config(config_path, glossary=True)
     out = Path(out_dir or config.out_dir)
     failed = 0
     reporter = ClickReporter()

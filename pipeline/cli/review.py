@@ -35,7 +35,7 @@ def review(sources, out_dir, port, host, no_browser, config_path) -> None:
         sys.exit(int(ExitStatus.USAGE))
     from pipeline.review.project import Project
 
-    config = load_config(config_path)
+    config = load_config(config_path, glossary=True)
     out = Path(out_dir or config.out_dir)
     if not out.is_dir():
         error(f"{out}: no output folder; run `pipeline translate` first")

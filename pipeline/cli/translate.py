@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import ClickReporter, config_option, language, load_config, quiet, quiet_option, reports_errors, say
+from pipeline.core.config import ArgosConfig, Config, bounds
 from pipeline.core.errors import ExitStatus, exit_status_help
 
 
@@ -24,7 +25,7 @@ from pipeline.core.errors import ExitStatus, exit_status_help
 @click.option("--from", "source", callback=language, metavar="LANG", help="Source language [default: front matter `lang:`, else detected].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
 @click.option("--engine", type=click.Choice(["argos", "pseudo"]), help="Translation engine [default: argos].")
-@click.option("--beam-size", type=click.IntRange(1, 16), help="Beam size for argos [default: argos.beam_size, 2].")
+@click.option("--beam-size", type=click.IntRange(*bounds(ArgosConfig, "beam_size")), help="Beam size for argos [default: argos.beam_size, 2].")
 @click.option("--no-download", is_flag=True, help="Never download a missing model; fail instead.")
 @click.option("--strict", is_flag=True, help="Exit with status 4 when any segment is flagged.")
 @click.option(
@@ -34,7 +35,7 @@ from pipeline.core.errors import ExitStatus, exit_status_help
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be translated; write nothing, load no model.")
 @click.option("--cluster", metavar="ADDRESS", help="Decode on Ray: ray://HOST:PORT, auto or local [default: cluster, none].")
-@click.option("--jobs", type=click.IntRange(1, 256), help="Processes reading and segmenting articles [default: workers, 1].")
+@click.option("--jobs", type=click.IntRange(*bounds(Config, "workers")), help="Processes reading and segmenting articles [default: workers, 1].")
 @config_option
 @quiet_option
 @reports_errors
@@ -61,7 +62,7 @@ def translate(
     """
     from pipeline.commands import run
 
-    config = load_config(config_path)
+    config = load_config(config_path, glossary=True)
     if engine:
         config = dataclasses.replace(config, engine=engine)
     if beam_size:
@@ -78,6 +79,12 @@ def translate(
     from pipeline.core import languages
 
     languages.check(config, [target], "--to")
+    if target:  # config.yaml's languages had their locales checked as it was read
+        from pipeline.core import locales
+
+        why = locales.problem(target, config.locales)
+        if why:
+            raise click.UsageError(f"--to {target}: {why}")
     languages.check(config, [source], "--from")
     languages.check(config, config.languages, f"{config.source or 'configuration'}: languages")
     request = run.Request(

@@ -34,7 +34,7 @@ from pipeline.assemble import align, alignment_json, review_html
 from pipeline.core import flags, languages, paths
 from pipeline.core.config import Config
 from pipeline.core.document import HUMAN_ID, Document, ModelId, TranslatedDocument
-from pipeline.core.errors import InputError, ModelMissing
+from pipeline.core.errors import ConfigError, InputError, ModelMissing
 from pipeline.core.hashes import file_sha256, text_hash
 from pipeline.core.reporting import Reporter
 from pipeline.engines.base import Engine, Translated
@@ -476,6 +476,8 @@ class _Run:
                 )
                 try:
                     td = self._assemble(article)
+                except ConfigError:  # a glossary or locale mistake is the run's, said once
+                    raise
                 except Exception as e:  # a bug in assembling one article must not cost the rest of the batch
                     self.fail(
                         InputError(job.source.shown, f"internal error while assembling it ({type(e).__name__}: {e}); please report it")

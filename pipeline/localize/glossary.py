@@ -21,17 +21,25 @@ protected and copied as written. Matching ignores case and respects word boundar
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipeline.core.errors import ConfigError
 from pipeline.segment.protect import Atom, Run, Text, split_runs
 
+if TYPE_CHECKING:
+    from pipeline.core.config import Config
+
 FILE = "glossary.yaml"
+# Each term is matched in every sentence: with ~10,000 entries (1 MB) reading and matching cost
+# seconds per article (docs/configuration.md has the measurements).
+MAX_BYTES = 1_000_000
+MAX_PHRASE = 200  # characters of a term, a form or a kept name
+_ENTRY_KEYS = ("source", "target", "forms", "from")
 
 
 @dataclass(frozen=True)
@@ -55,40 +63,157 @@ class Glossary:
 NO_GLOSSARY = Glossary()
 
 
+def load_checked(config: Config) -> Glossary:
+    """The project's glossaries with every entry checked: what a command calls once, before any
+    article, so that a mistake is one ConfigError naming the file and the entry. Later
+    for_folder() calls (one per article) return the same object while the files are unchanged."""
+    return for_folder(config.glossary_dir)
+
+
 def load(folder: str | Path | None, languages: tuple[str, ...] | None = None) -> Glossary:
     """Every locales/<lang>/glossary.yaml under folder (any language; ``languages`` limits it); a
-    missing folder or file means no terms."""
+    missing folder or file means no terms.
+
+    Each entry also works in reverse. An entry written for a direction wins over another
+    glossary's entry reversed into it, and the first of two reversed entries wins; two entries of
+    one direction for the same term, or a kept name that is also a term, are mistakes.
+    """
     if folder is None:
         return NO_GLOSSARY
     if languages is None:
         languages = _languages(folder)
-    terms: list[Term] = []
-    keep: list[str] = []
+    files = []
     for lang in languages:
         path = Path(folder) / lang / FILE
-        if not path.is_file():
+        if not os.path.lexists(path):
             continue
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-            raise ConfigError(f"{path}: cannot read the glossary: {' '.join(str(e).split())}") from None
-        if not isinstance(data, dict) or set(data) - {"terms", "keep"}:
-            raise ConfigError(f"{path}: a glossary has two keys, terms and keep")
-        keep.extend(_strings(data.get("keep") or [], path, "keep"))
+        if not re.fullmatch(r"[a-z]{2,3}", lang):
+            raise ConfigError(f"{path}: the folder {lang[:40]!r} is not a language code (en, uk, de...)")
+        files.append(_File(path, lang, _read(path)))
+    return _combine(files)
+
+
+@dataclass
+class _File:
+    """One glossary file's entries, checked, as terms into its language and out of it."""
+
+    path: Path
+    lang: str
+    data: dict
+
+    def __post_init__(self) -> None:
+        self.forward: list[tuple[str, Term]] = []  # (entry, term into self.lang)
+        self.reverse: list[tuple[str, Term]] = []  # (entry, the same entry out of self.lang)
+        self.keep: list[tuple[str, str]] = []  # (entry, name)
+        terms = self.data.get("terms")
+        if terms is not None and not isinstance(terms, list):
+            self.fail("terms", f"must be a list of entries (source, target, forms), not {_kind(terms)}")
         # an entry's source is English, in English's own glossary Ukrainian, unless `from:` names it
-        default_other = "uk" if lang == "en" else "en"
-        for i, entry in enumerate(data.get("terms") or []):
+        default_other = "uk" if self.lang == "en" else "en"
+        for i, entry in enumerate(terms or []):
             where = f"terms[{i}]"
-            if not isinstance(entry, dict) or not {"source", "target"} <= set(entry) or set(entry) - {"source", "target", "forms", "from"}:
-                raise ConfigError(f"{path}: {where} needs source and target (and optionally forms, from)")
-            other = str(entry.get("from") or default_other)
-            source, target = _strings([entry["source"], entry["target"]], path, where)
-            forms = tuple(_strings(entry.get("forms") or [], path, f"{where}.forms"))
+            if not isinstance(entry, dict):
+                self.fail(where, f"must be a mapping with source and target (and optionally forms, from), not {_kind(entry)}")
+            unknown = [k for k in entry if k not in _ENTRY_KEYS]
+            if unknown:
+                self.fail(where, f"has the key {str(unknown[0])[:40]!r}; an entry has source, target, forms and from")
+            if "source" not in entry or "target" not in entry:
+                self.fail(where, "needs source and target (and optionally forms, from)")
+            other = entry.get("from") or default_other
+            if not isinstance(other, str) or not re.fullmatch(r"[a-z]{2,3}", other) or other == self.lang:
+                self.fail(f"{where}.from", f"must be the code of the source language (not {self.lang!r}), not {_kind(other)}")
+            source = self.phrase(entry["source"], f"{where}.source")
+            target = self.phrase(entry["target"], f"{where}.target")
+            forms = entry.get("forms")
+            if forms is not None and not isinstance(forms, list):
+                self.fail(f"{where}.forms", f"must be a list of the target's forms, not {_kind(forms)}")
+            forms = tuple(self.phrase(f, f"{where}.forms[{j}]") for j, f in enumerate(forms or []))
+            shown = f"{where} ({source[:40]!r})"
             # into this language: fixed unless it inflects
-            terms.append(Term(other, (source,), target, (target, *forms), enforced=not forms))
+            self.forward.append((shown, Term(other, (source,), target, (target, *forms), enforced=not forms)))
             # out of it: any form in the source, the other language's term in the output, exactly
-            terms.append(Term(lang, (target, *forms), source, (source,), enforced=True))
-    return Glossary(tuple(terms), tuple(dict.fromkeys(keep)))
+            self.reverse.append((shown, Term(self.lang, tuple(dict.fromkeys((target, *forms))), source, (source,), enforced=True)))
+        keep = self.data.get("keep")
+        if keep is not None and not isinstance(keep, list):
+            self.fail("keep", f"must be a list of names never translated, not {_kind(keep)}")
+        self.keep = [(f"keep[{j}]", self.phrase(name, f"keep[{j}]")) for j, name in enumerate(keep or [])]
+
+    def phrase(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            self.fail(where, f"must be a non-empty string, not {_kind(value)}")
+        if len(value) > MAX_PHRASE:
+            self.fail(where, f"is longer than {MAX_PHRASE} characters; a term is a few words")
+        return value.strip()
+
+    def fail(self, where: str, why: str) -> NoReturn:
+        raise ConfigError(f"{self.path}: {where} {why}")
+
+
+def _combine(files: list[_File]) -> Glossary:
+    """One glossary from the files' entries, with the precedence load() describes."""
+    owner: dict[tuple[str, str], tuple[_File, str]] = {}  # (source language, phrase) -> its forward entry
+    terms: list[Term] = []
+    for f in files:
+        for where, term in f.forward:
+            key = (term.source_lang, term.source[0].casefold())
+            if key in owner:
+                first, first_where = owner[key]
+                if first is f:
+                    f.fail(where, f"has the same source as {first_where}; a term has one entry")
+                # one Term per phrase: the atom it protects is written the same into every language
+                f.fail(where, f"is also a term in {first.path} ({first_where}); a term may be in one target language's glossary only")
+            owner[key] = (f, where)
+            terms.append(term)
+    by_phrase = {phrase: entry for (_, phrase), entry in owner.items()}
+    kept: dict[str, str] = {}
+    for f in files:
+        for where, name in f.keep:
+            if name.casefold() in by_phrase:
+                first, first_where = by_phrase[name.casefold()]
+                f.fail(where, f"({name[:40]!r}) is also a term ({first.path}: {first_where}); keep it or translate it")
+            kept.setdefault(name.casefold(), name)
+    taken = set(owner)
+    for f in files:
+        for _, term in f.reverse:
+            phrases = tuple(p for p in term.source if (term.source_lang, p.casefold()) not in taken and p.casefold() not in kept)
+            taken.update((term.source_lang, p.casefold()) for p in phrases)
+            if phrases:
+                terms.append(Term(term.source_lang, phrases, term.target, term.target_forms, term.enforced))
+    return Glossary(tuple(terms), tuple(kept.values()))
+
+
+def _read(path: Path) -> dict:
+    from pipeline.core import safe_yaml
+    from pipeline.core.errors import InputError
+    from pipeline.store.fileio import read_bytes
+
+    try:
+        text = read_bytes(path, str(path), MAX_BYTES, setting="").decode("utf-8")
+    except InputError as e:
+        raise ConfigError(str(e)) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 (invalid byte at offset {e.start})") from None
+    try:
+        data = safe_yaml.load(text, "the glossary")
+    except safe_yaml.YAMLRefused as e:
+        raise ConfigError(f"{path}: {e}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or set(data) - {"terms", "keep"}:
+        raise ConfigError(f"{path}: a glossary has two keys, terms and keep")
+    return data
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r:.20})"
+    if isinstance(value, str):
+        return "empty" if not value.strip() else repr(value if len(value) <= 40 else value[:39] + "…")
+    return f"a {'list' if isinstance(value, list) else 'mapping' if isinstance(value, dict) else type(value).__name__}"
 
 
 @functools.lru_cache(maxsize=8)
@@ -100,8 +225,15 @@ def for_folder(folder: str | None) -> Glossary:
     """The glossaries under folder, read again only when a file changes."""
     if folder is None:
         return NO_GLOSSARY
-    stamps = tuple((lang, (Path(folder) / lang / FILE).stat().st_mtime_ns) for lang in _languages(folder))
-    return _cached(folder, stamps)
+    return _cached(folder, tuple((lang, _stamp(Path(folder) / lang / FILE)) for lang in _languages(folder)))
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
 def _languages(folder: str | Path) -> tuple[str, ...]:
@@ -109,12 +241,6 @@ def _languages(folder: str | Path) -> tuple[str, ...]:
     root = Path(folder)
     found = sorted(p.parent.name for p in root.glob(f"*/{FILE}")) if root.is_dir() else []
     return tuple(sorted(found, key=lambda lang: (lang not in ("en", "uk"), lang)))
-
-
-def _strings(values, path: Path, where: str) -> list[str]:
-    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
-        raise ConfigError(f"{path}: {where} must be a list of non-empty strings")
-    return [v.strip() for v in values]
 
 
 def _pattern(phrases) -> re.Pattern[str] | None:
