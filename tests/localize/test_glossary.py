@@ -58,10 +58,10 @@ def test_inflecting_terms_are_checked_in_the_output(folder):
     ("text", "message"),
     [
         ("terms: [{source: a}]\n", "terms[0] needs source and target"),
-        ("terms: [{source: a, target: b, form: [c]}]\n", "terms[0] needs source and target"),
-        ("keep: [1, 2]\n", "keep must be a list of non-empty strings"),
+        ("terms: [{source: a, target: b, form: [c]}]\n", "terms[0] has the key 'form'; an entry has source, target, forms and from"),
+        ("keep: [1, 2]\n", "keep[0] must be a non-empty string, not a number (1)"),
         ("words: []\n", "a glossary has two keys, terms and keep"),
-        ("terms: [\n", "cannot read the glossary"),
+        ("terms: [\n", "the glossary is not valid YAML"),
     ],
 )
 def test_glossary_mistakes_name_the_file(tmp_path, text, message):
