@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from pipeline.cli import main
@@ -39,7 +42,8 @@ def test_dry_run_writes_nothing_and_needs_no_model(folder, runner):
     result = runner.invoke(main, ["translate", "src", "--out", "out", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "would write 2 translations; 8 sentences need the engine; nothing was written" in result.stdout
-    assert "would translate src/en.md into uk" in result.stderr
+    assert result.stdout.splitlines()[:2] == ["would translate src/en.md into uk", "would translate src/uk.md into en"]
+    assert result.stderr == ""
     assert not (folder / "out").exists() and not (folder / ".pipeline").exists()
 
 
@@ -48,3 +52,30 @@ def test_the_no_model_message_names_every_direction_and_the_ways_out(folder, run
     assert result.exit_code == ExitStatus.NO_MODEL
     (line,) = result.stderr.splitlines()
     assert "en->uk" in line and "uk->en" in line and "--engine pseudo" in line and "models install FILE.argosmodel" in line
+
+
+def test_config_on_a_group_of_commands(folder, runner):
+    (folder / "elsewhere.yaml").write_text("argos: {packages_dir: elsewhere-packages}\n")
+    for argv in (["models", "--config", "elsewhere.yaml", "list"], ["--config", "elsewhere.yaml", "models", "list"]):
+        result = runner.invoke(main, argv)
+        assert result.exit_code == 0, result.output
+    # $ARGOS_PACKAGES_DIR wins over the file (argos_env sets it), so the file's effect is seen by a bad one
+    (folder / "bad.yaml").write_text("argos: {beam_size: 0}\n")
+    bad = runner.invoke(main, ["models", "--config", "bad.yaml", "list"])
+    assert bad.exit_code == ExitStatus.USAGE and "bad.yaml" in bad.stderr
+
+
+def test_json_for_every_command_that_lists(folder, runner):
+    assert runner.invoke(main, ["--config", "pseudo.yaml", "translate", "src", "--out", "out"]).exit_code == 0
+    exported = runner.invoke(main, ["export", "src", "--out", "out", "--format", "po", "--json"])
+    assert exported.exit_code == 0, exported.output
+    written = json.loads(exported.stdout)["written"]
+    assert sorted(Path(p).name for p in written) == ["en.en-uk.po", "uk.uk-en.po"] and all(Path(p).is_file() for p in written)
+    po = Path(next(p for p in written if p.endswith("en.en-uk.po")))
+    po.write_text(po.read_text().replace('msgstr "⟦uk⟧ ', 'msgstr "Виправлено ', 1))  # an editor corrects one sentence
+    imported = runner.invoke(main, ["import", str(po), "--out", "out", "--json"])
+    assert imported.exit_code == 0, imported.output
+    (report,) = json.loads(imported.stdout)["files"]
+    assert report["corrected"] == 1 and report["written"] and report["problems"] == [] and report["article"] == "uk/en.md"
+    listed = json.loads(runner.invoke(main, ["models", "list", "--json"]).stdout)
+    assert listed["installed"] == [] and listed["not_installed"] == [{"from": "en", "to": "uk"}, {"from": "uk", "to": "en"}]

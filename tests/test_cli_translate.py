@@ -205,13 +205,15 @@ def test_no_temporary_files_are_left(installed, runner, articles, tmp_path):
 
 
 def test_usage_errors(runner, tmp_path, argos_env):
-    assert runner.invoke(main, ["translate", "x", "--to", "de"]).exit_code == ExitStatus.USAGE
+    no_package = runner.invoke(main, ["translate", str(tmp_path), "--to", "de"])
+    assert no_package.exit_code == ExitStatus.USAGE and "de" in no_package.stderr
     (tmp_path / "bad.yaml").write_text("engine: nope\n")
     result = runner.invoke(main, ["translate", str(tmp_path), "--config", str(tmp_path / "bad.yaml")])
     assert result.exit_code == ExitStatus.USAGE
     assert result.stderr.strip() == f"pipeline: error: {tmp_path / 'bad.yaml'}: engine: 'nope' is not one of argos, pseudo"
     missing = runner.invoke(main, ["translate", str(tmp_path / "nope"), "--engine", "pseudo", "--out", str(tmp_path / "o")])
-    assert missing.exit_code == ExitStatus.FILES_FAILED and "no such file or folder" in missing.stderr
+    assert missing.exit_code == ExitStatus.USAGE  # a typo on the command line, not a bad article
+    assert missing.stderr == f"pipeline: error: {tmp_path / 'nope'}: no such file or folder\n" and not (tmp_path / "o").exists()
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared evaluation data is beside the checkout in CI and dev")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import config_option, error, language, load_config, reports_errors
+from pipeline.cli.common import common_options, error, existing, language, load_config, quiet, reports_errors
 from pipeline.core.errors import ExitStatus
 
 
 @click.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.argument("sources", nargs=-1, required=True, type=click.Path(), callback=existing)
 @click.option(
     "--translations",
     "translations",
@@ -20,7 +20,9 @@ from pipeline.core.errors import ExitStatus
     help="Where the existing translations are, laid out as output.article says [default: OUT].",
 )
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
-@click.option("--to", "target", callback=language, metavar="LANG", help="Language of the translations [default: the other one].")
+@click.option(
+    "--to", "target", callback=language, metavar="LANG", help="Language of the translations [default: uk; en for Ukrainian sources]."
+)
 @click.option(
     "--from", "source", callback=language, metavar="LANG", help="Language of the sources [default: front matter `lang:`, else detected]."
 )
@@ -33,9 +35,9 @@ from pipeline.core.errors import ExitStatus
 )
 @click.option("--dry-run", is_flag=True, help="Align and report; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
-@config_option
+@common_options
 @reports_errors
-def adopt(sources, translations, out_dir, target, source, key, threshold, dry_run, as_json, config_path) -> None:
+def adopt(sources, translations, out_dir, target, source, key, threshold, dry_run, as_json, config_path, quiet_flag) -> None:
     """Record existing human translations of SOURCES in the output folder, sentence by sentence.
 
     Each article is paired with its translation (by path under --translations, as output.article
@@ -65,7 +67,7 @@ def adopt(sources, translations, out_dir, target, source, key, threshold, dry_ru
         error(str(problem))
     if as_json:
         click.echo(adopting.to_json(outcomes))
-    else:
+    elif not quiet(quiet_flag):
         for o in outcomes:
             where = f" <- {o.translation}" if o.translation else ""
             if o.status == adopting.ADOPTED_OK:

@@ -4,91 +4,113 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from pipeline.cli.common import config_option, error, load_config, quiet, quiet_option, reports_errors
-from pipeline.core.errors import ExitStatus
-from pipeline.core.paths import shown
+from pipeline.cli.common import common_options, display, error, existing, load_config, quiet, reports_errors, say
+from pipeline.core.errors import ExitStatus, PipelineError
+
+FORMATS = ("text", "json", "github", "junit")  # pipeline.commands.ci_report.FORMATS, without importing it for --help
+
+
+def _sources(given: tuple[str, ...], out: Path, config, command: str) -> list[str]:
+    """SOURCES as named, else the source folders config.yaml and the output folder's records know."""
+    from pipeline.commands import freshness
+
+    if given:
+        return list(given)
+    recorded = freshness.recorded_sources(out, config)
+    if not recorded:
+        raise PipelineError(
+            f"no source folders known for {display(out)}: name them (pipeline {command} SOURCES...), list them in config.yaml (sources:), "
+            "or translate them first (records/sources.txt)"
+        )
+    return recorded
+
+
+def _format(ctx, param, value):
+    chosen = ctx.params.get("report_format")
+    if value and chosen not in (None, "json"):
+        raise click.UsageError(f"--json and --format {chosen} ask for two reports; give one", ctx)
+    return value
 
 
 @click.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.argument("sources", nargs=-1, type=click.Path(), callback=existing)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
 @click.option("--to", "target", metavar="LANG", callback=lambda ctx, param, v: v and v.strip().lower(), help="Only this target language.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
-@click.option("--all", "show_all", is_flag=True, help="List fresh translations too.")
-@config_option
-@quiet_option
+@click.option(
+    "--format",
+    "report_format",
+    type=click.Choice(FORMATS),
+    is_eager=True,
+    help="text; json; github (workflow annotations on the stale source lines); junit (XML, a test case per article and target language) [default: text].",
+)
+@click.option("--json", "as_json", is_flag=True, callback=_format, help="Same as --format json.")
+@click.option("--all", "show_all", is_flag=True, help="List fresh translations too (text).")
+@common_options
 @reports_errors
-def check(sources, out_dir, target, as_json, show_all, config_path, quiet_flag) -> None:
+def check(sources, out_dir, target, report_format, as_json, show_all, config_path, quiet_flag) -> None:
     """Say which translations of SOURCES are fresh, stale, missing, orphaned or need review.
 
-    Decided from content hashes recorded at translation time (in OUT/.pipeline/records): no model,
-    no translation memory, the same answer in a fresh clone. Exit 0 when everything is fresh,
-    5 otherwise.
+    SOURCES default to the source folders config.yaml lists (sources:) and the output folder has
+    recorded (OUT/records/sources.txt). Decided from the content hashes recorded at translation
+    time (in OUT/records/): no model, no translation memory, the same answer in a fresh clone.
+    The report goes to stdout; -q leaves only the errors unless --format asks for json, github
+    or junit. Exit 0 when everything is fresh, 5 otherwise.
     """
-    from pipeline.commands import freshness
+    from pipeline.commands import ci_report, freshness
 
     config = load_config(config_path)
     out = Path(out_dir or config.out_dir)
-    items, problems = freshness.check(list(sources), out, config, target)
+    items, problems = freshness.check(_sources(sources, out, config, "check"), out, config, target)
     for problem in problems:
         error(str(problem))
-    counts = {s: sum(1 for i in items if i.status == s) for s in freshness.STATUSES}
-    if as_json:
-        report = {
-            "output": str(out),
-            "summary": counts,
-            "translations": [
-                {
-                    "source": i.source,
-                    "target_lang": i.target_lang,
-                    "status": i.status,
-                    "translation": i.translation,
-                    "detail": i.detail,
-                    "changed_blocks": list(i.changed_blocks),
-                    "unreviewed": i.unreviewed,
-                }
-                for i in items
-            ],
-        }
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
-    elif not quiet(quiet_flag):
-        for i in items:
-            if i.status != freshness.FRESH or show_all:
-                where = f" -> {shown(i.translation)}" if i.translation else ""
-                detail = f": {i.detail}" if i.detail else ""
-                click.echo(f"{i.status:<12} {i.target_lang}  {i.source}{where}{detail}")
-        click.echo(", ".join(f"{counts[s]} {s}" for s in freshness.STATUSES))
-    if problems or counts[freshness.FRESH] != len(items):
+    kind = "json" if as_json else report_format or "text"
+    if kind != "text" or not quiet(quiet_flag):
+        root = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd())
+        click.echo(ci_report.render(kind, items, problems, Path(display(out)), show_all, root))
+    if problems or any(i.status != freshness.FRESH for i in items):
         sys.exit(int(ExitStatus.NOT_FRESH))
 
 
 @click.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.argument("sources", nargs=-1, type=click.Path(), callback=existing)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
-@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
+@common_options
 @reports_errors
-def prune(sources, out_dir, dry_run, config_path) -> None:
+def prune(sources, out_dir, dry_run, as_json, config_path, quiet_flag) -> None:
     """Remove the translations (outputs and records) of articles under SOURCES that are gone.
 
-    Only orphans are touched: translations whose source file no longer exists under SOURCES.
+    Only orphans are touched: translations whose source file no longer exists under SOURCES
+    (default: the source folders config.yaml lists and the output folder has recorded). Exit 1
+    when a source could not be read (nothing of it is removed).
     """
     from pipeline.commands import freshness
     from pipeline.store.fileio import FolderLock
 
     config = load_config(config_path)
     out = Path(out_dir or config.out_dir)
-    items, problems = freshness.check(list(sources), out, config)
+    items, problems = freshness.check(_sources(sources, out, config, "prune"), out, config)
     for problem in problems:
         error(str(problem))
     with FolderLock(out) if out.is_dir() and not dry_run else contextlib.nullcontext():
         removed = freshness.prune(items, dry_run)
-    for path in removed:
-        click.echo(("would remove " if dry_run else "removed ") + str(path))
     orphans = sum(1 for i in items if i.status == freshness.ORPHAN)
-    click.echo(f"{orphans} orphaned translation{'s' * (orphans != 1)}, {len(removed)} files {'to remove' if dry_run else 'removed'}")
+    if as_json:
+        report = {"output": display(out), "dry_run": dry_run, "orphans": orphans, "removed": [display(p) for p in removed]}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for path in removed:
+            say(("would remove " if dry_run else "removed ") + display(path), quiet_flag)
+        say(
+            f"{orphans} orphaned translation{'s' * (orphans != 1)}, {len(removed)} files {'to remove' if dry_run else 'removed'}",
+            quiet_flag,
+        )
+    if problems:
+        sys.exit(int(ExitStatus.FILES_FAILED))

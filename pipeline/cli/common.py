@@ -1,10 +1,11 @@
-"""What every command shares: the --config option, error reporting, progress on stderr."""
+"""What every command shares: --config and -q, paths that must exist, error reporting, progress on stderr."""
 
 from __future__ import annotations
 
 import functools
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -24,6 +25,30 @@ def config_option(f):
     )(f)
 
 
+def common_options(f):
+    """--config and -q, accepted before the command (on the group) or after it."""
+    return config_option(quiet_option(f))
+
+
+class UsageLine(click.UsageError):
+    """A usage error that is one line and needs no usage text (a path that does not exist)."""
+
+    def show(self, file=None) -> None:
+        error(self.format_message())
+
+
+def existing(ctx, param, value):
+    """Paths named on the command line must exist: one that does not is a usage error (2), on one
+    line, before anything is read or written; a batch never starts with a typo in it."""
+    from pipeline.core.paths import shown
+
+    for given in value if isinstance(value, tuple) else (value,):
+        if given is not None and not os.path.exists(given):
+            why = "a broken symbolic link (or a link loop)" if os.path.lexists(given) else "no such file or folder"
+            raise UsageLine(f"{shown(given)}: {why}", ctx)
+    return value
+
+
 def language(ctx, param, value):
     """A language code option, normalised ("de-DE" -> "de"); whether a package covers it is
     checked once the configuration is read."""
@@ -41,17 +66,23 @@ def quiet_option(f):
     return click.option("-q", "--quiet", "quiet_flag", is_flag=True, default=False, help="Print errors only.")(f)
 
 
-def _root_param(name: str):
+def _given(name: str):
+    """An option as given nearest the command: on the command, else on a group above it."""
     ctx = click.get_current_context(silent=True)
-    return ctx.find_root().params.get(name) if ctx is not None else None
+    while ctx is not None:
+        value = ctx.params.get(name)
+        if value is not None and value is not False:
+            return value
+        ctx = ctx.parent
+    return None
 
 
-def load_config(path, glossary: bool = False):
+def load_config(path=None, glossary: bool = False):
     """The configuration, every setting checked; with ``glossary``, the glossaries too (for the
     commands that read articles): a mistake in either is one line and exit 2, before any article."""
     from pipeline.core import config
 
-    loaded = config.load(path if path is not None else _root_param("config_path"))
+    loaded = config.load(path if path is not None else _given("config_path"))
     if glossary:
         from pipeline.localize import glossary as terms
 
@@ -59,8 +90,24 @@ def load_config(path, glossary: bool = False):
     return loaded
 
 
+def output_folder(out_dir: str | None, config) -> Path:
+    """The output folder of translations a command works on, which must exist (status 2 if not)."""
+    out = Path(out_dir or config.out_dir)
+    if not out.is_dir():
+        raise PipelineError(f"{out}: no output folder; run `pipeline translate` first", ExitStatus.USAGE)
+    return out
+
+
+def display(path: Path | str) -> str:
+    """A path for the user: relative to the working directory when it is inside it (config.yaml's
+    paths are absolute), else as it is."""
+    absolute = os.path.abspath(path)
+    here = os.getcwd()
+    return os.path.relpath(absolute) if absolute.startswith(here + os.sep) else str(path)
+
+
 def quiet(flag: bool = False) -> bool:
-    return bool(flag or _root_param("quiet_flag"))
+    return bool(flag or _given("quiet_flag"))
 
 
 def say(message: str, flag: bool = False) -> None:
@@ -83,6 +130,8 @@ def reports_errors(f):
         except PipelineError as e:
             error(str(e))
             sys.exit(int(e.status))
+        except click.ClickException:  # a bad command line found by the command itself: the group reports it
+            raise
         except KeyboardInterrupt:
             error("interrupted; files already written are complete, nothing is half-written")
             sys.exit(int(ExitStatus.INTERRUPTED))
@@ -118,6 +167,11 @@ class ClickReporter(Reporter):
             return
         self._clear()
         click.echo(f"pipeline: {message}", err=True)
+
+    def output(self, message: str) -> None:
+        if not self.quiet:
+            self._clear()
+            click.echo(message)
 
     def begin(self, total: int) -> None:
         if self.tty and total:

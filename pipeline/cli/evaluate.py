@@ -7,23 +7,25 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import config_option, language, load_config, reports_errors
+from pipeline.cli.common import common_options, existing, language, load_config, quiet, reports_errors
 from pipeline.core.errors import PipelineError
 
 
 @click.command()
-@click.argument("systems", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.argument("systems", nargs=-1, required=True, type=click.Path(file_okay=False), callback=existing)
 @click.option(
     "--reference",
     "reference",
     required=True,
-    type=click.Path(exists=True, file_okay=False),
+    type=click.Path(file_okay=False),
+    callback=existing,
     help="Folder of reference translations, with the same article paths.",
 )
 @click.option(
     "--source",
     "source",
-    type=click.Path(exists=True, file_okay=False),
+    type=click.Path(file_okay=False),
+    callback=existing,
     help="Folder of the source articles, for the checks without a reference when there is no bilingual JSON.",
 )
 @click.option("--lang", callback=language, metavar="LANG", help="Language of the translations [default: detected].")
@@ -37,9 +39,9 @@ from pipeline.core.errors import PipelineError
     show_default=True,
     help="Resamples for the paired bootstrap (two systems).",
 )
-@config_option
+@common_options
 @reports_errors
-def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, config_path) -> None:
+def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, config_path, quiet_flag) -> None:
     """Score translated articles (SYSTEMS: one folder, or two to compare) against references.
 
     Corpus and per-article BLEU, chrF and TER (sacrebleu, with signatures), segments paired by
@@ -79,6 +81,8 @@ def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, 
         write_atomic(Path(html), reporting.render(report))
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    if quiet(quiet_flag):
         return
     for s in report["systems"]:
         corpus = ", ".join(f"{m} {s['corpus'][m]['score']:.1f}" for m in scores.METRICS)

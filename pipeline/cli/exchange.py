@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
-from pipeline.cli.common import ClickReporter, config_option, error, load_config, reports_errors
+from pipeline.cli.common import ClickReporter, common_options, error, existing, load_config, output_folder, quiet, reports_errors, say
 from pipeline.core.errors import ExitStatus, InputError
 
 KINDS = ("xliff", "tmx", "po")
 
 
 @click.command("export")
-@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.argument("sources", nargs=-1, required=True, type=click.Path(), callback=existing)
 @click.option(
     "--format",
     "kinds",
@@ -27,34 +28,57 @@ KINDS = ("xliff", "tmx", "po")
 @click.option(
     "--to", "target", metavar="LANG", callback=lambda ctx, param, v: v and v.strip().lower(), help="Only translations into this language."
 )
-@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the files written as JSON on stdout.")
+@common_options
 @reports_errors
-def export(sources, kinds, out_dir, dest, target, config_path) -> None:
+def export(sources, kinds, out_dir, dest, target, as_json, config_path, quiet_flag) -> None:
     """Write the translations of SOURCES for editors: one file per article and format.
 
     Each sentence is one unit with a stable id; fix targets in any CAT tool or text editor and bring
-    them back with `pipeline import`.
+    them back with `pipeline import`. Prints the files written. Exit 1 when SOURCES have no
+    translation in OUT.
     """
     from pipeline.commands import exchange
 
     config = load_config(config_path, glossary=True)
-    out = Path(out_dir or config.out_dir)
+    out = output_folder(out_dir, config)
     written = exchange.export(list(sources), out, config, kinds or KINDS, Path(dest) if dest else out / "exchange", target)
-    for path in written:
-        click.echo(str(path))
+    if as_json:
+        click.echo(json.dumps({"output": str(out), "written": [str(p) for p in written]}, ensure_ascii=False, indent=2))
+    else:
+        for path in written:
+            say(str(path), quiet_flag)
     if not written:
         error(f"no translations of {', '.join(sources)} in {out}; run `pipeline translate` first")
         sys.exit(int(ExitStatus.FILES_FAILED))
 
 
+def _imported(file: str, applied=None, failure: str = "") -> dict:
+    """One file's line of `import --json`."""
+    if applied is None:
+        return {"file": file, "article": None, "error": failure}
+    a = applied.accepted
+    return {
+        "file": file,
+        "article": a.translation.record.article,
+        "corrected": a.corrected,
+        "approved": a.approved,
+        "conflicts": a.conflicts,
+        "refused": a.refused,
+        "written": bool(applied.stored and not applied.failed),
+        "problems": list(a.problems),
+    }
+
+
 @click.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False), callback=existing)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder of the translations [default: output.dir].")
 @click.option("--theirs", "choose", flag_value="theirs", help="In a conflict, take the file's version.")
 @click.option("--ours", "choose", flag_value="ours", help="In a conflict, keep the translation's current version.")
-@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print what each file brought as JSON on stdout.")
+@common_options
 @reports_errors
-def import_(files, out_dir, choose, config_path) -> None:
+def import_(files, out_dir, choose, as_json, config_path, quiet_flag) -> None:
     """Bring editors' corrections back from FILES (XLIFF, TMX, PO, or the bilingual JSON).
 
     A three-way merge: a sentence changed in the file becomes the editor's translation; one
@@ -68,9 +92,10 @@ def import_(files, out_dir, choose, config_path) -> None:
     from pipeline.store.fileio import FolderLock
 
     config = load_config(config_path, glossary=True)
-    out = Path(out_dir or config.out_dir)
+    out = output_folder(out_dir, config)
     failed = 0
-    reporter = ClickReporter()
+    reporter = ClickReporter(quiet(quiet_flag))
+    report = []
     with FolderLock(out):
         for file in files:
             try:
@@ -78,10 +103,15 @@ def import_(files, out_dir, choose, config_path) -> None:
             except InputError as e:
                 error(str(e))
                 failed += 1
+                report.append(_imported(file, failure=e.reason))
                 continue
             for problem in applied.accepted.problems:
                 error(problem)
             failed += bool(applied.accepted.problems) + applied.failed
-            click.echo(f"{file}: {applied.summary()}")
+            report.append(_imported(file, applied))
+            if not as_json:
+                say(f"{file}: {applied.summary()}", quiet_flag)
+    if as_json:
+        click.echo(json.dumps({"output": str(out), "files": report}, ensure_ascii=False, indent=2))
     if failed:
         sys.exit(int(ExitStatus.FILES_FAILED))

@@ -4,29 +4,33 @@ from __future__ import annotations
 
 import sys
 import threading
-from pathlib import Path
 
 import click
 
-from pipeline.cli.common import config_option, error, load_config, reports_errors
+from pipeline.cli.common import common_options, error, existing, load_config, output_folder, reports_errors
 from pipeline.core.errors import ExitStatus
 
 
 @click.command()
-@click.argument("sources", nargs=-1, type=click.Path())
+@click.argument("sources", nargs=-1, type=click.Path(), callback=existing)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder of the translations [default: output.dir].")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="Port to listen on (0: any free one).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; anything but 127.0.0.1 is reachable by others.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; any but a loopback address (127.0.0.1, ::1) is reachable by others.",
+)
 @click.option("--no-browser", is_flag=True, help="Only print the address; do not open a browser.")
-@config_option
+@common_options
 @reports_errors
-def review(sources, out_dir, port, host, no_browser, config_path) -> None:
+def review(sources, out_dir, port, host, no_browser, config_path, quiet_flag) -> None:
     """Review and correct translations in the browser: a local web app.
 
     Lists every translation of SOURCES (default: the source folders config.yaml and the output
     folder know) with its state; shows each article sentence by sentence; editors' corrections
     and approvals are saved exactly as `pipeline import` saves them. Prints the address to open
-    (with this launch's token); Ctrl+C stops it.
+    (with this launch's token), also with -q; Ctrl+C stops it.
     """
     try:
         from pipeline.review import app
@@ -36,10 +40,7 @@ def review(sources, out_dir, port, host, no_browser, config_path) -> None:
     from pipeline.review.project import Project
 
     config = load_config(config_path, glossary=True)
-    out = Path(out_dir or config.out_dir)
-    if not out.is_dir():
-        error(f"{out}: no output folder; run `pipeline translate` first")
-        sys.exit(int(ExitStatus.USAGE))
+    out = output_folder(out_dir, config)
     project = Project(out, config, list(sources))
     if host.strip("[]") not in ("127.0.0.1", "::1", "localhost"):
         click.echo(

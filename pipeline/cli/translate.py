@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import ClickReporter, config_option, language, load_config, quiet, quiet_option, reports_errors, say
+from pipeline.cli.common import ClickReporter, common_options, existing, language, load_config, quiet, reports_errors, say
 from pipeline.core.config import ArgosConfig, Config, bounds
 from pipeline.core.errors import ExitStatus, exit_status_help
 
 
 @click.command(epilog="Exit statuses:\n\n\b\n" + exit_status_help())
-@click.argument("sources", nargs=-1, required=True, type=click.Path())
+@click.argument("sources", nargs=-1, required=True, type=click.Path(), callback=existing)
 @click.option(
     "--to",
     "target",
@@ -36,8 +36,7 @@ from pipeline.core.errors import ExitStatus, exit_status_help
 @click.option("--dry-run", is_flag=True, help="Say what would be translated; write nothing, load no model.")
 @click.option("--cluster", metavar="ADDRESS", help="Decode on Ray: ray://HOST:PORT, auto or local [default: cluster, none].")
 @click.option("--jobs", type=click.IntRange(*bounds(Config, "workers")), help="Processes reading and segmenting articles [default: workers, 1].")
-@config_option
-@quiet_option
+@common_options
 @reports_errors
 def translate(
     sources,

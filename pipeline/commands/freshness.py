@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline.articles import read
 from pipeline.core import paths
 from pipeline.core.config import Config
-from pipeline.core.errors import InputError
+from pipeline.core.errors import InputError, OutputError
 from pipeline.core.hashes import file_sha256
 from pipeline.store import fileio, records
 
@@ -35,6 +35,16 @@ class Item:
     files: tuple[Path, ...] = ()  # orphans: the outputs and the record to remove
     rel: str = ""  # the article's path inside its source folder (its identity)
     unreviewed: int = 0  # sentences of the translation no editor has corrected or approved (origin machine)
+    line: int = 0  # stale: the source's line (1-based) where the first changed block starts; 0 when none
+
+
+def recorded_sources(out_dir: Path, config: Config) -> list[str]:
+    """The source folders config.yaml names and the output folder has recorded (records/sources.txt)
+    that exist: what `check`, `prune` and `review` look at when no SOURCES are named. Named from
+    the working directory when they are under it, so messages show short paths."""
+    roots = paths.known_roots(out_dir, config.source_roots)
+    here = Path.cwd()
+    return [os.path.relpath(r) if here in r.parents else str(r) for r in dict.fromkeys(roots) if r.is_dir()]
 
 
 def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | None = None) -> tuple[list[Item], list[InputError]]:
@@ -96,9 +106,12 @@ def prune(items: Sequence[Item], dry_run: bool = False) -> list[Path]:
             continue
         for file in item.files:
             if file.is_file():
-                removed.append(file)
                 if not dry_run:
-                    file.unlink()
+                    try:
+                        file.unlink()
+                    except OSError as e:  # a read-only folder: status 6, what was removed so far is said
+                        raise OutputError(f"{paths.shown(str(file))}: cannot remove it: {e.strerror or e}") from None
+                removed.append(file)
     return removed
 
 
@@ -160,7 +173,8 @@ def _stale(source: paths.Source, target: str, record: records.Record, out_dir: P
         parts.append("changed outside the translated blocks")
     if human:
         parts.append(f"{human} corrected by an editor")
-    return Item(source.shown, target, STALE, record.article, "; ".join(parts), tuple(changed))
+    line = doc.text.count("\n", 0, doc.blocks[changed[0] - 1].start) + 1 if changed else 0
+    return Item(source.shown, target, STALE, record.article, "; ".join(parts), tuple(changed), line=line)
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -228,7 +228,7 @@ class _Run:
         """What a run would do: the translations it would write and the sentences nothing holds."""
         for job in jobs:
             for target in job.targets:
-                self.reporter.notice(f"would translate {job.source.shown} into {target}")
+                self.reporter.output(f"would translate {job.source.shown} into {target}")
         self.stats.articles += sum(len(job.targets) for job in jobs)
         self.stats.translated = sum(len(d.missing) for d in self.directions.values())
 

@@ -13,7 +13,7 @@ class ExitStatus(enum.IntEnum):
     PROBLEMS = 4  # --strict: everything was translated, but some segments were flagged
     NOT_FRESH = 5  # check: some translations are stale, missing, orphaned or need review
     OUTPUT_ERROR = 6  # outputs or the translation memory could not be written
-    BUSY = 7  # another run holds the project's lock
+    BUSY = 7  # another run holds the output folder's or the memory's lock
     INTERNAL = 70  # a bug: one line on stderr, the traceback with PIPELINE_DEBUG=1
     INTERRUPTED = 130  # Ctrl-C; finished files are kept, nothing is half-written
 
@@ -26,11 +26,11 @@ _MEANINGS = {
     ExitStatus.OK: "success",
     ExitStatus.FILES_FAILED: "some input files failed; the others were written",
     ExitStatus.USAGE: "bad command line or configuration",
-    ExitStatus.NO_MODEL: "no model installed for a needed direction (nothing written)",
+    ExitStatus.NO_MODEL: "no model for a needed direction, and none downloaded (nothing written)",
     ExitStatus.PROBLEMS: "with --strict: some segments were flagged (numbers, glossary, markup)",
     ExitStatus.NOT_FRESH: "check: some translations are stale, missing, orphaned or need review",
     ExitStatus.OUTPUT_ERROR: "an output file or the translation memory could not be written",
-    ExitStatus.BUSY: "another run is using the same translation memory",
+    ExitStatus.BUSY: "another run is writing the same output folder or translation memory",
     ExitStatus.INTERNAL: "internal error (a bug; PIPELINE_DEBUG=1 shows the traceback)",
     ExitStatus.INTERRUPTED: "interrupted",
 }

@@ -11,6 +11,9 @@ class Reporter:
 
     def notice(self, message: str) -> None: ...
 
+    def output(self, message: str) -> None:
+        """A line of the command's own result (a dry run's plan): stdout in the CLI."""
+
     def begin(self, total: int) -> None: ...
 
     def advance(self, n: int = 1) -> None: ...

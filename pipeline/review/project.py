@@ -13,7 +13,6 @@ loaded is a conflict, never overwritten.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import threading
@@ -25,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from pipeline import formats, localize
 from pipeline.assemble.align import kept, sentence_id
 from pipeline.commands import exchange, freshness, run
-from pipeline.core import flags, languages, paths
+from pipeline.core import flags, languages
 from pipeline.core.config import Config
 from pipeline.core.document import Segment, Span
 from pipeline.core.errors import ExitStatus, InputError, PipelineError
@@ -157,7 +156,7 @@ class Project:
     def __init__(self, out_dir: Path, config: Config, sources: Sequence[str] = (), wait: float = 3.0):
         self.out_dir = Path(out_dir)
         self.config = config
-        self.sources = [str(s) for s in sources] or self._default_sources()
+        self.sources = [str(s) for s in sources] or freshness.recorded_sources(self.out_dir, config)
         self.wait = wait  # how long a save waits for another run to release the output folder
         self._saving = threading.Lock()  # FolderLock is re-entrant within a process: threads need their own
         self._known: set[tuple[str, str]] = set()
@@ -165,11 +164,6 @@ class Project:
             raise PipelineError(
                 f"no source folders known for {self.out_dir}: name them (pipeline review SOURCES...) or list them in config.yaml (sources:)"
             )
-
-    def _default_sources(self) -> list[str]:
-        roots = paths.known_roots(self.out_dir, self.config.source_roots)
-        # named from the working directory when they are under it, so the pages show short paths
-        return [os.path.relpath(r) if Path.cwd() in r.parents else str(r) for r in dict.fromkeys(roots) if r.is_dir()]
 
     # --- the home page ---------------------------------------------------------------------------
 
