@@ -3,6 +3,7 @@ refused with exit 2 and one line naming the file (and the setting or entry), at 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -34,9 +35,7 @@ def project(tmp_path, monkeypatch):
 def cli(project, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """The CLI in a process of its own: a regression that hangs fails the test, not the suite."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args], cwd=project, capture_output=True, text=True, timeout=timeout, env=env
-    )
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=project, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def one_line(stderr: str, starts: str) -> str:
@@ -178,3 +177,56 @@ def test_a_target_without_a_locale_is_refused_before_any_article(installed, runn
     result = runner.invoke(main, ["translate", "src", "--to", "zt", "--no-download"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "translations" / "zt" / "a.md").read_text() == "The first article. It has two sentences.\n"
+
+
+BAD_GLOSSARY = "terms:\n  - source: 5\n    target: x\n"  # a number as a term
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["translate", "src"],
+        ["translate", "src", "--jobs", "2"],
+        ["adopt", "src", "--translations", "src"],
+        ["export", "src"],
+        ["import", "edits.xlf"],
+        ["evaluate", "src", "--reference", "src"],
+        ["review", "--no-browser"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_a_glossary_mistake_is_one_configuration_error_in_every_command_that_uses_it(project, runner, args):
+    (project / "translations").mkdir()
+    (project / "edits.xlf").write_text("<xliff/>")
+    (project / "locales" / "uk").mkdir(parents=True)
+    (project / "locales" / "uk" / "glossary.yaml").write_text(BAD_GLOSSARY)
+    (project / "src" / "c.md").write_text("A third article.\n")
+    out = cli(project, *args)  # review would serve forever: the timeout would fail the test
+    assert out.returncode == ExitStatus.USAGE, out.stderr
+    line = one_line(out.stderr, f"{project / 'locales' / 'uk' / 'glossary.yaml'}: ")
+    assert line.endswith("terms[0].source must be a non-empty string, not a number (5)")
+    assert os.listdir(project / "translations") == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_glossary_spoiled_during_a_run_stops_it_with_one_line_not_an_internal_error(project, workers):
+    """What load_checked() validated is what the articles use; if a file changes meanwhile it is
+    read again, and its mistake is still the configuration's (exit 2), never "please report it"."""
+    from pipeline.articles import parallel
+    from pipeline.core import config as configuration
+    from pipeline.core.errors import ConfigError
+    from pipeline.localize import glossary
+
+    (project / "locales" / "uk").mkdir(parents=True)
+    gloss = project / "locales" / "uk" / "glossary.yaml"
+    gloss.write_text("keep: [Reuters]\n")
+    config = configuration.load(project / "config.yaml")
+    config = configuration.validate(dataclasses.replace(config, workers=workers))
+    glossary.load_checked(config)
+    gloss.write_text(BAD_GLOSSARY + "# changed\n")
+    loader = parallel.Loader(config)
+    try:
+        with pytest.raises(ConfigError, match=r"glossary.yaml: terms\[0\].source must be a non-empty string"):
+            list(loader([(project / "src" / "a.md", "src/a.md", "a.md", "en", "en")]))
+    finally:
+        loader.close()

@@ -102,4 +102,3 @@ def scalar(value: str, original: str) -> str:
     except yaml.YAMLError:
         pass
     return json.dumps(value, ensure_ascii=False)
-

@@ -25,7 +25,9 @@ from pipeline.core.errors import ExitStatus, exit_status_help
 @click.option("--from", "source", callback=language, metavar="LANG", help="Source language [default: front matter `lang:`, else detected].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
 @click.option("--engine", type=click.Choice(["argos", "pseudo"]), help="Translation engine [default: argos].")
-@click.option("--beam-size", type=click.IntRange(*bounds(ArgosConfig, "beam_size")), help="Beam size for argos [default: argos.beam_size, 2].")
+@click.option(
+    "--beam-size", type=click.IntRange(*bounds(ArgosConfig, "beam_size")), help="Beam size for argos [default: argos.beam_size, 2]."
+)
 @click.option("--no-download", is_flag=True, help="Never download a missing model; fail instead.")
 @click.option("--strict", is_flag=True, help="Exit with status 4 when any segment is flagged.")
 @click.option(
@@ -35,7 +37,9 @@ from pipeline.core.errors import ExitStatus, exit_status_help
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be translated; write nothing, load no model.")
 @click.option("--cluster", metavar="ADDRESS", help="Decode on Ray: ray://HOST:PORT, auto or local [default: cluster, none].")
-@click.option("--jobs", type=click.IntRange(*bounds(Config, "workers")), help="Processes reading and segmenting articles [default: workers, 1].")
+@click.option(
+    "--jobs", type=click.IntRange(*bounds(Config, "workers")), help="Processes reading and segmenting articles [default: workers, 1]."
+)
 @common_options
 @reports_errors
 def translate(
