@@ -149,3 +149,21 @@ def test_load_checked_is_what_later_calls_return(folder):
     (folder / "uk" / "glossary.yaml").write_text("keep: [1]\n")  # changed: read again, and refused
     with pytest.raises(ConfigError, match="keep\\[0\\] must be a non-empty string"):
         glossary.for_folder(config.glossary_dir)
+
+
+def test_the_longest_term_wins_whatever_the_case_of_the_shorter(tmp_path):
+    (tmp_path / "uk").mkdir()
+    (tmp_path / "uk" / "glossary.yaml").write_text(
+        "terms:\n  - source: Drone\n    target: дрон\n  - source: drone strike\n    target: удар дрона\n  - source: dr\n    target: д-р\n"
+    )
+    scan = glossary.scanner(glossary.load(tmp_path), "en")
+    atoms = [(r.source, r.value.target) for r in scan("A drone strike, a DRONE, dr. Drones.") if isinstance(r, Atom)]
+    assert atoms == [("drone strike", "удар дрона"), ("DRONE", "дрон"), ("dr", "д-р")]
+
+
+def test_a_name_matched_through_dotless_or_dotted_i_is_still_that_name(tmp_path):
+    """re.IGNORECASE takes ı and İ for i, casefold() does not: found by bench/fuzz.py (KeyError)."""
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "glossary.yaml").write_text("keep: [ISW]\n")
+    runs = glossary.scanner(glossary.load(tmp_path), "en")("ıSW and İSW")
+    assert [(r.source, r.value) for r in runs if isinstance(r, Atom)] == [("ıSW", None), ("İSW", None)]
