@@ -381,6 +381,8 @@ SCALARS = [
     "!!binary aGk=",
     "!!timestamp 2023-02-30",
     "2023-02-30",
+    "['" + "[" * 300 + "']",
+    "[" + ", ".join(["a"] * 101) + "]",
     "!!python/object:os.system {}",
     "!!set {a, b}",
     "&a 5",

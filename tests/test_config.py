@@ -76,7 +76,8 @@ def settings() -> list[tuple[str, dataclasses.Field]]:
 
 def test_every_setting_is_documented_with_its_range():
     rows = {
-        m.group(1): m.group(2) for m in re.finditer(r"^\| `([\w.]+)` \| [^|]+ \| ([^|]+) \|", (ROOT / "docs/configuration.md").read_text(), re.M)
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `([\w.]+)` \| [^|]+ \| ([^|]+) \|", (ROOT / "docs/configuration.md").read_text(), re.M)
     }
     assert sorted(rows) == sorted(name for name, _ in settings())
     for name, f in settings():

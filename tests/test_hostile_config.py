@@ -141,6 +141,12 @@ def test_a_hostile_glossary_is_one_line_before_any_article(project, kind):
         ("locales: {Ukrainian: uk_UA}", "locales: 'Ukrainian' is not a language code"),
         ("languages: [en, zt]", "locales.zt: no CLDR locale for the language 'zt'; set locales.zt to one"),
         ("languages: []", "languages: name at least one language"),
+        (
+            "include: ['" + "[" * 100_000 + "']",
+            "include: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[… is longer than 200 characters",
+        ),
+        ("exclude: [" + ", ".join(["a"] * 101) + "]", "exclude has more than 100 items"),
+        ("output: {dir: " + "a" * 5000 + "}", "output.dir is longer than 4,096 characters"),
         ("enigne: argos", "unknown setting 'enigne'"),
         ("x" * 1000 + ": 1", "unknown setting 'xxxxxxxx"),
     ],

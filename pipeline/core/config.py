@@ -22,6 +22,12 @@ from pipeline.core.errors import ConfigError
 DEFAULT_FILE = "config.yaml"
 LANGUAGES = ("en", "uk")  # the default; any language an Argos package covers may be configured
 MAX_BYTES = 1_000_000  # config.yaml; the shipped one, with its comments, is ~4 KB
+# Lists (patterns, keys, languages, folders) and the strings in them: fnmatch compiles a pattern in
+# a time that grows with the cube of its length (10,000 "[" took 8.6 s), and every file is matched
+# against every pattern. Other strings (paths, addresses) are at most MAX_STRING.
+MAX_ITEMS = 100
+MAX_ITEM = 200
+MAX_STRING = 4096
 
 
 def _bounded(default: Any, low: Any, high: Any) -> Any:
@@ -274,6 +280,14 @@ def _shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _check_items(count: int, items: list[str], name: str, where: str) -> None:
+    if count > MAX_ITEMS:
+        raise ConfigError(f"{name}: {where} has more than {MAX_ITEMS} items")
+    for item in items:
+        if len(item) > MAX_ITEM:
+            raise ConfigError(f"{name}: {where}: {_shown(item)} is longer than {MAX_ITEM} characters")
+
+
 def _looks_numeric(text: str) -> bool:
     """1e3, 1_000.5...: numbers to a reader, text to YAML 1.1 (its floats need a dot)."""
     try:
@@ -310,10 +324,12 @@ def _coerce(hint: Any, value: Any, name: str, where: str) -> Any:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{name}: {where} must be a list of strings")
+        _check_items(len(value), value, name, where)
         return tuple(value)
     if origin is dict:
         if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
             raise ConfigError(f"{name}: {where} must be a mapping of strings to strings")
+        _check_items(len(value), [*value, *value.values()], name, where)
         return dict(value)
     if hint is bool:
         if not isinstance(value, bool):
@@ -335,5 +351,7 @@ def _coerce(hint: Any, value: Any, name: str, where: str) -> Any:
     if hint is str:
         if not isinstance(value, str):
             raise ConfigError(f"{name}: {where} must be a string")
+        if len(value) > MAX_STRING:
+            raise ConfigError(f"{name}: {where} is longer than {MAX_STRING:,} characters")
         return value
     raise AssertionError(f"unhandled config type {hint}")  # a programming error, caught by tests
