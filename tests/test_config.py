@@ -92,3 +92,16 @@ def test_the_cli_options_take_the_settings_ranges():
 
     ranges = {p.name: (p.type.min, p.type.max) for p in translate.params if isinstance(p.type, click.IntRange)}
     assert ranges == {"beam_size": config.bounds(config.ArgosConfig, "beam_size"), "jobs": config.bounds(config.Config, "workers")}
+
+
+def test_reading_the_configuration_stays_light():
+    """`check` reads it: the locales are checked with Babel's core, not the formatting modules."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pipeline.core import config; config.load(sys.argv[1])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('pipeline.localize', 'babel.numbers', 'babel.dates', 'ctranslate2'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "config.yaml")], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -123,35 +123,39 @@ class _File:
         terms = self.data.get("terms")
         if terms is not None and not isinstance(terms, list):
             self.fail("terms", f"must be a list of entries (source, target, forms), not {_kind(terms)}")
-        # an entry's source is English, in English's own glossary Ukrainian, unless `from:` names it
-        default_other = "uk" if self.lang == "en" else "en"
         for i, entry in enumerate(terms or []):
-            where = f"terms[{i}]"
-            if not isinstance(entry, dict):
-                self.fail(where, f"must be a mapping with source and target (and optionally forms, from), not {_kind(entry)}")
-            unknown = [k for k in entry if k not in _ENTRY_KEYS]
-            if unknown:
-                self.fail(where, f"has the key {str(unknown[0])[:40]!r}; an entry has source, target, forms and from")
-            if "source" not in entry or "target" not in entry:
-                self.fail(where, "needs source and target (and optionally forms, from)")
-            other = entry.get("from") or default_other
-            if not isinstance(other, str) or not re.fullmatch(r"[a-z]{2,3}", other) or other == self.lang:
-                self.fail(f"{where}.from", f"must be the code of the source language (not {self.lang!r}), not {_kind(other)}")
-            source = self.phrase(entry["source"], f"{where}.source")
-            target = self.phrase(entry["target"], f"{where}.target")
-            forms = entry.get("forms")
-            if forms is not None and not isinstance(forms, list):
-                self.fail(f"{where}.forms", f"must be a list of the target's forms, not {_kind(forms)}")
-            forms = tuple(self.phrase(f, f"{where}.forms[{j}]") for j, f in enumerate(forms or []))
-            shown = f"{where} ({source[:40]!r})"
-            # into this language: fixed unless it inflects
-            self.forward.append((shown, Term(other, (source,), target, (target, *forms), enforced=not forms)))
-            # out of it: any form in the source, the other language's term in the output, exactly
-            self.reverse.append((shown, Term(self.lang, tuple(dict.fromkeys((target, *forms))), source, (source,), enforced=True)))
+            self.entry(f"terms[{i}]", entry)
         keep = self.data.get("keep")
         if keep is not None and not isinstance(keep, list):
             self.fail("keep", f"must be a list of names never translated, not {_kind(keep)}")
         self.keep = [(f"keep[{j}]", self.phrase(name, f"keep[{j}]")) for j, name in enumerate(keep or [])]
+
+    def entry(self, where: str, entry: Any) -> None:
+        if not isinstance(entry, dict):
+            self.fail(where, f"must be a mapping with source and target (and optionally forms, from), not {_kind(entry)}")
+        unknown = [k for k in entry if k not in _ENTRY_KEYS]
+        if unknown:
+            self.fail(where, f"has the key {str(unknown[0])[:40]!r}; an entry has source, target, forms and from")
+        if "source" not in entry or "target" not in entry:
+            self.fail(where, "needs source and target (and optionally forms, from)")
+        # an entry's source is English, in English's own glossary Ukrainian, unless `from:` names it
+        other = entry.get("from")
+        if other is None:
+            other = "uk" if self.lang == "en" else "en"
+        if not isinstance(other, str) or not re.fullmatch(r"[a-z]{2,3}", other) or other == self.lang:
+            own = " (the glossary's own language)" if other == self.lang else ""
+            self.fail(f"{where}.from", f"must be the code of the source language, not {_kind(other)}{own}")
+        source = self.phrase(entry["source"], f"{where}.source")
+        target = self.phrase(entry["target"], f"{where}.target")
+        forms = entry.get("forms")
+        if forms is not None and not isinstance(forms, list):
+            self.fail(f"{where}.forms", f"must be a list of the target's forms, not {_kind(forms)}")
+        forms = tuple(self.phrase(f, f"{where}.forms[{j}]") for j, f in enumerate(forms or []))
+        shown = f"{where} ({source[:40]!r})"
+        # into this language: fixed unless it inflects
+        self.forward.append((shown, Term(other, (source,), target, (target, *forms), enforced=not forms)))
+        # out of it: any form in the source, the other language's term in the output, exactly
+        self.reverse.append((shown, Term(self.lang, tuple(dict.fromkeys((target, *forms))), source, (source,), enforced=True)))
 
     def phrase(self, value: Any, where: str) -> str:
         if not isinstance(value, str) or not value.strip():

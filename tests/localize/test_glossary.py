@@ -69,11 +69,11 @@ def test_inflecting_terms_are_checked_in_the_output(folder):
         ("terms:\n  - source: a\n    target: b\n    forms: [c, null]\n", "terms[0].forms[1] must be a non-empty string, not empty"),
         (
             "terms:\n  - source: a\n    target: b\n    from: en\n",
-            "terms[0].from must be the code of the source language (not 'en'), not 'en'",
+            "terms[0].from must be the code of the source language, not 'en' (the glossary's own language)",
         ),
         (
             "terms:\n  - source: a\n    target: b\n    from: 7\n",
-            "terms[0].from must be the code of the source language (not 'en'), not a number (7)",
+            "terms[0].from must be the code of the source language, not a number (7)",
         ),
         ("terms: {source: a, target: b}\n", "terms must be a list of entries (source, target, forms), not a mapping"),
         ("terms: [drone]\n", "terms[0] must be a mapping with source and target (and optionally forms, from), not 'drone'"),
