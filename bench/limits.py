@@ -9,8 +9,9 @@ and docs/configuration.md.
   read      read.load of a 10 MB paragraph and of a 66,000-row table (396,021 elements), the
             bounds raised so they are read: seconds and peak RSS (about 2 minutes).
   glossary  glossary.load of 1,000 and 8,500 terms (0.98 MB, under the 1 MB bound), then finding
-            them in 5.7 KB and 570 KB of text.
+            them in 5.7 KB and 570 KB of text (run it alone for its peak RSS).
   workers   `pipeline translate` (pseudo engine) of 400 short articles with workers 1 and 64.
+  patterns  fnmatch of an include pattern of 200, 1,000 and 10,000 "[" (why list items are bounded).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT))  # after PYTHONPATH: PYTHONPATH=<another checkout> measures that code
 
 # (inter_threads, intra_threads, beam, max_batch_tokens, sentences, source tokens, decoded tokens)
 CT2_PROBES = [
@@ -58,13 +59,18 @@ PROBE = textwrap.dedent(
 )
 
 
-def ct2() -> None:
+def build(folder: str) -> None:
+    """The model, built in a process of its own: Linux keeps a parent's peak RSS in its children's."""
     from tests.conftest import corpus_texts
     from tests.fixtures.argos_package import build_package
 
+    package = build_package(Path(folder), "en", "uk", corpus_texts(), kind="random", vocab_size=8000)
+    zipfile.ZipFile(package).extractall(folder)
+
+
+def ct2() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        package = build_package(Path(tmp), "en", "uk", corpus_texts(), kind="random", vocab_size=8000)
-        zipfile.ZipFile(package).extractall(tmp)
+        subprocess.run([sys.executable, __file__, "build", tmp], check=True)
         model = next(Path(tmp).glob("translate-*/model"))
         print("| inter | intra | beam | max_batch_tokens | sentences x tokens | decoded | result |\n|---|---|---|---|---|---|---|")
         for inter, intra, beam, tokens, n, length, decoded in CT2_PROBES:
@@ -75,26 +81,25 @@ def ct2() -> None:
 
 
 def _timed_read(path: Path) -> str:
-    """read.load in a fresh process: seconds and its peak RSS."""
+    """read.load in a fresh process: its elements, seconds and peak RSS."""
     code = (
         "import resource, sys, time\nfrom pathlib import Path\nfrom pipeline.articles import read\nfrom pipeline.core.config import Config\n"
-        "t = time.time(); read.load(Path(sys.argv[1]), 'a.md', Config(max_file_bytes=10**10, max_file_elements=10**9), 'en')\n"
-        "print(f'{time.time() - t:.1f} s, peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB')"
+        "path = Path(sys.argv[1]); elements = read.count_elements(path.read_text(), True)\n"
+        "t = time.time(); read.load(path, 'a.md', Config(max_file_bytes=10**10, max_file_elements=10**9), 'en')\n"
+        "print(f'{path.stat().st_size / 1e6:.1f} MB, {elements:,} elements: {time.time() - t:.1f} s, '\n"
+        "      f'peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB')"
     )
     return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT).stdout.strip()
 
 
 def read() -> None:
-    from pipeline.articles.read import count_elements
-
     with tempfile.TemporaryDirectory() as tmp:
         paragraph = Path(tmp) / "paragraph.md"
         paragraph.write_bytes(b"word " * 2_000_000)
-        print(f"a 10 MB paragraph: {_timed_read(paragraph)}", flush=True)
+        print(f"a paragraph: {_timed_read(paragraph)}", flush=True)
         table = Path(tmp) / "table.md"
         table.write_text("| Name | Value | Note |\n|---|---|---|\n" + "| item | word | text |\n" * 66_000)
-        elements = count_elements(table.read_text(), True)
-        print(f"a table of {elements:,} elements ({table.stat().st_size / 1e6:.1f} MB): {_timed_read(table)}")
+        print(f"a table: {_timed_read(table)}")
 
 
 def glossary() -> None:
@@ -142,11 +147,24 @@ def workers() -> None:
             print(f"workers {n}: {time.time() - t:.1f} s, exit {out.returncode}: {out.stdout.strip()}", flush=True)
 
 
+def patterns() -> None:
+    import fnmatch
+
+    for n in (200, 1_000, 10_000):
+        t = time.time()
+        fnmatch.fnmatch("a.md", "[" * n)
+        print(f'a pattern of {n:,} "[": {time.time() - t:.3f} s', flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=["ct2", "read", "glossary", "workers", "all"])
+    parser.add_argument("what", choices=["ct2", "read", "glossary", "workers", "patterns", "all", "build"])
+    parser.add_argument("folder", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    for name, fn in (("ct2", ct2), ("read", read), ("glossary", glossary), ("workers", workers)):
+    if args.what == "build":
+        build(args.folder)
+        return
+    for name, fn in (("ct2", ct2), ("read", read), ("glossary", glossary), ("workers", workers), ("patterns", patterns)):
         if args.what in (name, "all"):
             print(f"## {name}", flush=True)
             fn()

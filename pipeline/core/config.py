@@ -23,7 +23,7 @@ DEFAULT_FILE = "config.yaml"
 LANGUAGES = ("en", "uk")  # the default; any language an Argos package covers may be configured
 MAX_BYTES = 1_000_000  # config.yaml; the shipped one, with its comments, is ~4 KB
 # Lists (patterns, keys, languages, folders) and the strings in them: fnmatch compiles a pattern in
-# a time that grows with the cube of its length (10,000 "[" took 8.6 s), and every file is matched
+# a time that grows with the cube of its length (10,000 "[" took 7.2 s), and every file is matched
 # against every pattern. Other strings (paths, addresses) are at most MAX_STRING.
 MAX_ITEMS = 100
 MAX_ITEM = 200
@@ -42,14 +42,14 @@ class ArgosConfig:
     auto_download: bool = True  # install a missing official package on first use
     device: str = "cpu"  # cpu | cuda | auto
     compute_type: str = "int8"
-    # Ranges below: measured with CTranslate2 on a transformer-base model (docs/configuration.md).
+    # Ranges below: what CTranslate2 survives on a transformer-base model (bench/limits.py ct2).
     beam_size: int = _bounded(2, 1, 16)  # time and memory grow with it; the Argos library uses 4
     # 0: as many as there are cores. Each is a model replica with its own buffers: 64 x 64
-    # threads still ran, 3,000 replicas took 6 GB just to load.
+    # threads still ran, 3,000 replicas took 34 s and 6.2 GB just to load.
     inter_threads: int = _bounded(0, 0, 64)
     intra_threads: int = _bounded(1, 0, 64)  # 0: CTranslate2's default
     # measured (bench/): as fast as 2048 at beam 2, ~40% less peak memory. At the top of the range
-    # a batch at beam 16 peaked at 2.4 GB; 10^15 makes CTranslate2 fail to allocate.
+    # a batch at beam 16 peaked at 2.3 GB; 10^15 makes CTranslate2 fail to allocate.
     max_batch_tokens: int = _bounded(1024, 1, 16_384)
     length_penalty: float = _bounded(0.2, 0.0, 5.0)  # as the Argos library decodes; beyond ~2 only length counts
     repetition_penalty: float = _bounded(1.0, 1.0, 10.0)  # below 1 would reward repeating
@@ -95,12 +95,12 @@ class Config:
     front_matter_keys: tuple[str, ...] = ("title", "linkTitle", "description", "summary")  # linkTitle: Hugo's menu label
     include: tuple[str, ...] = ("*.md", "*.markdown", "*.txt")
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
-    # A file is held whole, several times over, while it is read: a 10 MB paragraph took 51 s
-    # and 272 MB to read and segment.
+    # A file is held whole, several times over, while it is read: a 10 MB paragraph took 34 s
+    # and 272 MB to read and segment (bench/limits.py read).
     max_file_bytes: int = _bounded(5_000_000, 1, 50_000_000)
     # Lines, Markdown punctuation, numbers and sentence ends: what parsing and translating a file
     # costs grows with these, not with its bytes (bench/hostile.py measures the worst shapes); a
-    # table of 396,021 took 62 s and 407 MB to read.
+    # table of 396,021 took 34 s and 404 MB to read.
     max_file_elements: int = _bounded(40_000, 1, 400_000)
     memory: str | None = ".pipeline/memory.sqlite"  # null: no translation memory
     glossary: str | None = "locales"  # folder of <lang>/glossary.yaml; null: no glossary
@@ -112,7 +112,7 @@ class Config:
     cluster: str | None = None
     ray: RayConfig = RayConfig()
     # processes reading and segmenting articles (the writes stay in one); each starts a Python of
-    # its own: 64 read 400 short articles in 190 s on 2 cores, where 1 took 24 s
+    # its own: 64 read 400 short articles in 187 s on 2 cores, where 1 took 24 s (bench/limits.py)
     workers: int = _bounded(1, 1, 64)
     # Source folders, relative to the project root: an article's identity is its path inside the
     # deepest one holding it. Optional: the output folder also records the folders it was given.

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 FILE = "glossary.yaml"
 # A glossary is read by every process of a run and its terms are looked for in every sentence:
-# 1 MB holds ~8,500 entries, which took 1.8 s to read and 0.3 s per 570 KB of text to find.
+# 1 MB holds ~8,500 entries, which took 2.0 s to read and 0.23 s per 570 KB of text to find
+# (bench/limits.py glossary).
 MAX_BYTES = 1_000_000
 MAX_PHRASE = 200  # characters of a term, a form or a kept name
 _ENTRY_KEYS = ("source", "target", "forms", "from")
@@ -267,7 +268,7 @@ def _pattern(phrases) -> re.Pattern[str] | None:
 
     As a trie (phrases sharing a beginning share its branch), not one alternative per phrase:
     the regex engine then tries the letters once, not every phrase at every position (with
-    8,500 terms, 570 KB of text took 19.4 s as alternatives, 0.3 s as a trie).
+    8,500 terms, 570 KB of text took 18.5 s as alternatives, 0.23 s as a trie).
     """
     trie: dict = {}
     for phrase in set(phrases):
