@@ -157,6 +157,8 @@ def test_decoding_cap_flags_and_strict(argos_env, runner, package_files, tmp_pat
     assert result.exit_code == 0 and ", 1 flagged (decoding-capped 1)," in result.stdout
     data = json.loads((out / "bilingual/a.en-uk.json").read_text())
     assert data["blocks"][0]["flags"] == ["decoding-capped"]
+    about = data["blocks"][0]["sentences"][0]["details"]
+    assert len(about) == 1 and about[0].startswith("decoding-capped: stopped after ") and "× the source's tokens + 16" in about[0]
     strict = runner.invoke(main, ["translate", str(src), "--to", "uk", "--out", str(out), "--strict"])
     # nothing changed, nothing is parsed again, and the flag is still counted
     assert strict.exit_code == ExitStatus.PROBLEMS and "1 unchanged" in strict.stdout and "1 flagged (decoding-capped 1)" in strict.stdout

@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 
 from pipeline.assemble import alignment_json, review_html
+from pipeline.core.flags import Ack
 from tests.helpers import translate
 
 HOSTILE = (
@@ -39,7 +40,13 @@ def test_alignment_json_is_exactly_what_json_dumps_writes(tmp_path, blocks):
     text = '---\ntitle: T "q" \u00e9\n---\n# H\n\nPara *x* 2.5 km. Two \u2028 lines.\n\n| a | b |\n|---|---|\n| 1 | c |\n'
     td = translate(tmp_path, text, lambda s: s + ' \\ "\u0000"')
     b = td.blocks[1]
-    first = dataclasses.replace(b.sentences[0], flags=("glossary", "stale-review"), suggestion=('a"', "b\n"))
+    first = dataclasses.replace(
+        b.sentences[0],
+        flags=("glossary", "stale-review"),
+        suggestion=('a"', "b\n"),
+        details=('glossary: Kursk "region" → Курська область', "stale-review: \u2028"),
+        acks=(Ack("glossary", "0123abcd", 'Олена "О"', "2026-05-01T10:00:00Z"), Ack("stale-review", "0123abcd", "b", "c")),
+    )
     td = dataclasses.replace(
         td,
         blocks=(
@@ -50,6 +57,8 @@ def test_alignment_json_is_exactly_what_json_dumps_writes(tmp_path, blocks):
     )
     if blocks == "none":
         td = dataclasses.replace(td, blocks=())
+    else:
+        jsonschema.validate({**json.loads(alignment_json.render(td)), "engine": "pseudo"}, schema())  # the fake engine has no name there
     assert alignment_json.render(td) == json.dumps(alignment_json.to_dict(td), ensure_ascii=False, indent=2) + "\n"
 
 

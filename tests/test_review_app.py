@@ -527,3 +527,109 @@ def test_no_script_from_a_source_or_a_target_runs(project, page, server, runner)
     page.set_content("<img src=x onerror=\"alert('control')\">")
     page.wait_for_timeout(300)
     assert page.dialogs == ["control"]
+
+
+# --- the server's surface: bodies, restarts, the printed address ---------------------------------------
+
+
+def raw_post(server, body_chunks, headers: dict[str, str]) -> tuple[int, int, bytes]:
+    """POST over a raw socket, sending chunks until the server answers: (bytes sent, status, reply)."""
+    import select
+    import socket
+
+    cookie = f"pipeline-review-{server.port}={server.url.split('token=')[1]}"
+    head = {"Host": f"127.0.0.1:{server.port}", "Origin": origin(server), "Content-Type": "application/json", "Cookie": cookie, **headers}
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+    sock.sendall(("POST /api/save HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n").encode())
+    sent = 0
+    reply = b""
+    try:
+        for chunk in body_chunks:
+            if select.select([sock], [], [], 0)[0]:
+                break  # the server answered: stop sending, as a client reading its socket would
+            try:
+                sock.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += len(chunk)
+        sock.settimeout(30)
+        while b"\r\n\r\n" not in reply:
+            more = sock.recv(65536)
+            if not more:
+                break
+            reply += more
+    finally:
+        sock.close()
+    return sent, int(reply.split(b" ", 2)[1]), reply
+
+
+def test_a_chunked_50_mb_body_is_refused_after_1_mb_is_read(project, server):
+    before = snapshot(project / "out")
+    piece = b"x" * 65536
+    chunks = (b"%x\r\n%s\r\n" % (len(piece), piece) for _ in range(800))  # 52 MB, chunked, no Content-Length
+    sent, status, _ = raw_post(server, chunks, {"Transfer-Encoding": "chunked"})
+    assert status == 413
+    assert sent < 8_000_000  # the server answered after MAX_BODY and the socket buffers, long before 50 MB
+    declared, status, _ = raw_post(server, [b"{}"], {"Content-Length": "52000000"})
+    assert status == 413 and declared == 2  # a declared size past the limit is refused before any body is read
+    assert snapshot(project / "out") == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # deep nesting: no RecursionError
+        b'{"target": "uk", "rel": "news/kursk.md", "id": {"a": [[[[[1]]]]]}, "base": "x", "text": "y"}',
+        b'{"target": "uk", "rel": "news/kursk.md", "id": "s0-0-000000000000", "base": "00000000", "text": "\\ud800"}',  # lone surrogate
+        b'{"target": "uk", "rel": "news/kursk.md", "id": "s0-0-000000000000", "base": "00000000", "text": 5}',
+        b'{"target": "uk", "rel": "news/kursk.md", "id": "s0-0-000000000000", "base": "00000000", "text": "t", "approve": "yes"}',
+        b'{"target": "uk", "rel": "news/kursk.md", "id": "s0-0-000000000000", "base": "00000000", "text": "t", "extra": 1}',
+        b'{"target": "uk", "rel": "news/kursk.md"}',
+        b"\xff\xfe not utf-8",
+        b"[1, 2]",
+        b"",
+    ],
+)
+def test_any_body_the_app_cannot_parse_is_400(editor, body):
+    for path in ("/api/save", "/api/mark"):
+        response = editor.client.post(path, content=body, headers={"Origin": origin(editor.server), "Content-Type": "application/json"})
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["status"] == "refused"
+
+
+def test_a_tab_from_before_a_restart_is_told_so(project, editor):
+    row = editor.row(PLAIN)
+    name, token = f"pipeline-review-{editor.server.port}", editor.server.url.split("token=")[1]
+    editor.client.cookies.clear()
+    editor.client.cookies.set(name, "an-earlier-launch-token")
+    stale = editor.save(row, "Текст, що не має пропасти.")
+    assert stale.status_code == 403 and stale.json()["status"] == "restarted"
+    assert "restarted" in stale.json()["message"] and "open the address" in stale.json()["message"]
+    page = editor.client.get(f"/a/uk/{REL}")
+    assert page.status_code == 403 and "restarted" in page.text
+    editor.client.cookies.clear()
+    assert "restarted" not in editor.client.get("/").text  # no cookie at all: just "open the address"
+    editor.client.cookies.set(name, token)
+    assert editor.client.get("/").status_code == 200
+
+
+def test_the_printed_address_answers_the_instant_it_is_printed(project):
+    import socket
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "review", "--out", "out", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = proc.stdout.readline().strip()
+        m = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]+)", url)
+        assert m, (url, proc.stderr.read() if proc.poll() is not None else "")
+        with socket.create_connection(("127.0.0.1", int(m.group(1))), timeout=10) as sock:  # no retry, no wait
+            sock.sendall(f"GET /?token={m.group(2)} HTTP/1.1\r\nHost: 127.0.0.1:{m.group(1)}\r\nConnection: close\r\n\r\n".encode())
+            assert sock.recv(64).startswith(b"HTTP/1.1 303")
+    finally:
+        proc.terminate()  # the process this test started, by its handle
+        proc.communicate(timeout=10)

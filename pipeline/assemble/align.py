@@ -8,7 +8,9 @@ tags, and keeping blocks that are not to be translated.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 from collections.abc import Callable, Mapping
 
 from pipeline.articles import markdown
@@ -67,6 +69,8 @@ def _escape(syntax: str) -> Escape:
         return markdown.escape
     if syntax == "table":
         return functools.partial(markdown.escape, table=True)
+    # "text" has no markup; a front matter value ("yaml", "toml", "json": frontmatter.SYNTAXES) is
+    # not escaped piece by piece but quoted whole, in its own syntax, by article.render
     return no_escape
 
 
@@ -142,8 +146,34 @@ def _sentence(
         found.update(f for t in chunks.values() for f in t.flags)
     text, missing = restored
     about = fidelity.details(seg, missing, output, text, terms)
+    if flags.DECODING_CAPPED in found:
+        about.setdefault(flags.DECODING_CAPPED, []).append(_cap(translated.model, output))
     found |= set(about)
     return text, tuple(sorted(found)), tuple(f"{flag}: {what}" for flag in sorted(about) for what in about[flag])
+
+
+def _cap(model: ModelId | None, output: str) -> str:
+    """What the decoding cap was, from the settings that translated the sentence."""
+    try:
+        settings = json.loads(model.settings) if model is not None and model.settings else {}
+    except ValueError:
+        settings = {}
+    words = f"stopped after {len(output.split())} words"
+    if settings.get("force_length"):
+        return f"{words}, at the fixed cap of {settings['force_length']} tokens (argos.force_length)"
+    if "max_length_ratio" in settings:
+        return (
+            f"{words}, at the cap of {settings['max_length_ratio']} × the source's tokens + {settings.get('max_length_extra', 0)} "
+            "(argos.max_length_ratio, argos.max_length_extra)"
+        )
+    return f"{words}, at the engine's length cap"
+
+
+def _review_state(previous: records.Record | None) -> dict[str, records.Sentence]:
+    """Source hash -> the previous record's sentence that editors acknowledged, changed or marked."""
+    if previous is None:
+        return {}
+    return {s.hash: s for s in previous.sentences() if s.acks or s.history or s.needs_editing}
 
 
 def translate_document(
@@ -165,6 +195,7 @@ def translate_document(
     with ``suggestion(source hash)``, as a suggestion.
     """
     earlier = _earlier_human(previous, doc) if previous else {}
+    state = _review_state(previous)
     aligned: list[AlignedBlock] = []
     targets: dict[int, str] = {}
     for block in doc.blocks:
@@ -186,6 +217,8 @@ def translate_document(
             terms = glossary_terms(glossary, doc.source_lang, seg.text)
             target, found, about = _sentence(seg, results, esc, render, terms)
             origin = results[seg.text].origin
+            marked = state.get(text_hash(seg.text))
+            acks = flags.holding(marked.acks, results[seg.text].text) if marked else ()
             basis = earlier.get((block.index, i))
             if origin == "machine" and basis and basis[0] != text_hash(seg.text):
                 pairs.append(
@@ -198,10 +231,11 @@ def translate_document(
                         basis[1] or suggestion(basis[0]),
                         basis[0],
                         about,
+                        acks,
                     )
                 )
             else:
-                pairs.append(SentencePair(source, target, found, sid, origin, details=about))
+                pairs.append(SentencePair(source, target, found, sid, origin, details=about, acks=acks))
         block_flags = set(block.flags)
         if block.lang == target_lang and not block.keep:
             block_flags.add(flags.TARGET_LANGUAGE)
@@ -238,11 +272,21 @@ def translate_document(
 
 
 def recorded(
-    td: TranslatedDocument, results: Mapping[str, Translated], fallback: ModelId
+    td: TranslatedDocument, results: Mapping[str, Translated], fallback: ModelId, previous: records.Record | None = None
 ) -> tuple[tuple[tuple[str, tuple[records.Sentence, ...]], ...], tuple[records.Sentence, ...]]:
     """What the record keeps of a translated document: per block its hash and per sentence its
-    target with placeholders, origin and model; and the chunks of sentences translated piecewise."""
+    target with placeholders, origin and model; and the chunks of sentences translated piecewise.
+    What editors said about a sentence (previous record, same source) is kept: its history and
+    needs-editing mark, and the acknowledgements that still hold for its target."""
     doc = td.document
+    state = _review_state(previous)
+
+    def carried(s: records.Sentence) -> records.Sentence:
+        was = state.get(s.hash)
+        if was is None:
+            return s
+        return dataclasses.replace(s, acks=flags.holding(was.acks, s.target), history=was.history, needs_editing=was.needs_editing)
+
     blocks = []
     chunk_sentences: dict[str, records.Sentence] = {}
 
@@ -268,12 +312,19 @@ def recorded(
             if r.origin == "human":
                 r = with_placeholders(r, seg)
                 sentences.append(
-                    records.Sentence(
-                        h, records.HUMAN, r.text, None, (records.FINAL_MARKDOWN,) if r.markdown else (), shown=(pair.source, pair.target)
+                    carried(
+                        records.Sentence(
+                            h,
+                            records.HUMAN,
+                            r.text,
+                            None,
+                            (records.FINAL_MARKDOWN,) if r.markdown else (),
+                            shown=(pair.source, pair.target),
+                        )
                     )
                 )
                 continue
-            sentences.append(machine(seg.text, r, pair))
+            sentences.append(carried(machine(seg.text, r, pair)))
             if flags.MARKUP_SPLIT in pair.flags:
                 for chunk in chunks_to_translate(seg):
                     chunk_sentences[text_hash(chunk)] = machine(chunk, results[chunk])

@@ -50,6 +50,8 @@ def _sentence(s: SentencePair) -> dict[str, Any]:
         out["details"] = list(s.details)
     if s.suggestion:
         out["suggestion"] = {"source": s.suggestion[0], "target": s.suggestion[1]}
+    if s.acks:
+        out["acknowledged"] = [{"flag": a.flag, "by": a.by, "at": a.at} for a in s.acks]
     return out
 
 
@@ -92,9 +94,15 @@ def _block(b) -> str:
 def _sentence_json(s: SentencePair) -> str:
     k = "\n          "
     out = f'\n        {{{k}"id": {_S(s.id)},{k}"source": {_S(s.source)},{k}"target": {_S(s.target)},{k}"origin": {_S(s.origin)}'
+    i = k + "  "
     if s.flags:
         out += f',{k}"flags": {_strings(s.flags, k)}'
+    if s.details:
+        out += f',{k}"details": {_strings(s.details, k)}'
     if s.suggestion:
-        i = k + "  "
         out += f',{k}"suggestion": {{{i}"source": {_S(s.suggestion[0])},{i}"target": {_S(s.suggestion[1])}{k}}}'
+    if s.acks:
+        j = i + "  "
+        acks = ",".join(f'{i}{{{j}"flag": {_S(a.flag)},{j}"by": {_S(a.by)},{j}"at": {_S(a.at)}{i}}}' for a in s.acks)
+        out += f',{k}"acknowledged": [{acks}{k}]'
     return out + "\n        }"

@@ -28,12 +28,12 @@ def render(doc: Document, targets: Mapping[int, str], target_lang: str | None = 
         text = targets[block.index]
         if wrap:
             text = wrapped(doc, block, text)
-        if block.syntax == "yaml":
-            text = frontmatter.scalar(text, doc.text[block.start : block.end])
+        if block.syntax in frontmatter.SYNTAXES:
+            text = frontmatter.scalar(text, doc.text[block.start : block.end], block.syntax)
         edits.append((block.start, block.end, text))
     if target_lang and doc.lang_field:
         a, b = doc.lang_field
-        edits.append((a, b, frontmatter.scalar(target_lang, doc.text[a:b])))
+        edits.append((a, b, frontmatter.scalar(target_lang, doc.text[a:b], frontmatter.head_syntax(doc.text))))
     edits.sort()
     out: list[str] = ["\ufeff"] if doc.bom else []
     pos = 0

@@ -45,6 +45,7 @@ tr.kept td.t{color:#666;font-style:italic}
 .flag.info{background:#e8f0fe;color:#174ea6}
 .s.flagged{background:#fff0ee;outline:1px dashed #d93025}
 .details{display:block;font-size:.78rem;color:#a50e0e}
+.acked{display:block;font-size:.78rem;color:#137333}
 .suggestion{display:block;margin:.2rem 0 .3rem 1rem;font-size:.85rem;color:#5f4b00;background:#fff8e1;border-left:3px solid #f2b600;padding:0 .4rem}
 dl.legend{margin:.5rem 0 0;font-size:.8rem;color:#555}
 dl.legend dt{display:inline;font-weight:600;white-space:nowrap}
@@ -61,15 +62,24 @@ def _flag(name: str) -> str:
     return f'<span class="{cls}" title="{escape(flags.MEANINGS.get(name, name))}">{escape(name)}</span>'
 
 
+def _block_problem(block: AlignedBlock) -> bool:
+    """A problem flag of the block itself (not of one of its sentences), such as other-language."""
+    own = set(block.flags) - {f for p in block.sentences for f in p.flags}
+    return bool(own & flags.PROBLEMS)
+
+
 def _side(block: AlignedBlock, side: str) -> str:
     parts = []
     for i, pair in enumerate(block.sentences, 1):
         text = escape(getattr(pair, side))
-        cls = f"s p{i}" + (" flagged" if pair.flags and side == "target" else "")
+        cls = f"s p{i}" + (" flagged" if flags.counting(pair.flags, pair.acks) and side == "target" else "")
         about = f' title="{escape("; ".join(pair.details))}"' if side == "target" and pair.details else ""
         parts.append(f'<span class="{cls}"{about}><sup>{i}</sup>{text}</span>')
         if side == "target" and pair.details:
             parts.append(f'<span class="details">{escape("; ".join(pair.details))}</span>')
+        if side == "target" and pair.acks:
+            done = "; ".join(f"{a.flag} by {a.by}, {a.at}" for a in pair.acks)
+            parts.append(f'<span class="acked">acknowledged (no longer counts): {escape(done)}</span>')
         if side == "target" and pair.suggestion:
             source, target = pair.suggestion
             parts.append(
@@ -83,11 +93,12 @@ def render(td: TranslatedDocument) -> str:
     doc = td.document
     src, tgt = doc.source_lang, td.target_lang
     most = max((len(b.sentences) for b in td.blocks), default=0)
-    flagged = sum(1 for b in td.blocks if set(b.flags) & flags.PROBLEMS)
+    counting = {b.index: any(flags.counting(p.flags, p.acks) for p in b.sentences) or _block_problem(b) for b in td.blocks}
+    flagged = sum(counting.values())
     rows = []
     for b in td.blocks:
         classes = []
-        if set(b.flags) & flags.PROBLEMS:
+        if counting[b.index]:
             classes.append("flagged")
         if flags.TARGET_LANGUAGE in b.flags or b.target == b.source:
             classes.append("kept")

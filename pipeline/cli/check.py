@@ -51,16 +51,18 @@ def _format(ctx, param, value):
 )
 @click.option("--json", "as_json", is_flag=True, callback=_format, help="Same as --format json.")
 @click.option("--all", "show_all", is_flag=True, help="List fresh translations too (text).")
+@click.option("--strict", is_flag=True, help="Exit 4 when a fresh translation has flagged sentences nobody acknowledged.")
 @common_options
 @reports_errors
-def check(sources, out_dir, target, report_format, as_json, show_all, config_path, quiet_flag) -> None:
+def check(sources, out_dir, target, report_format, as_json, show_all, strict, config_path, quiet_flag) -> None:
     """Say which translations of SOURCES are fresh, stale, missing, orphaned or need review.
 
     SOURCES default to the source folders config.yaml lists (sources:) and the output folder has
     recorded (OUT/records/sources.txt). Decided from the content hashes recorded at translation
     time (in OUT/records/): no model, no translation memory, the same answer in a fresh clone.
     The report goes to stdout; -q leaves only the errors unless --format asks for json, github
-    or junit. Exit 0 when everything is fresh, 5 otherwise.
+    or junit. Exit 0 when everything is fresh, 5 otherwise; with --strict, 4 when everything is
+    fresh but some sentences are flagged (a flag an editor acknowledged no longer counts).
     """
     from pipeline.commands import ci_report, freshness
 
@@ -75,6 +77,11 @@ def check(sources, out_dir, target, report_format, as_json, show_all, config_pat
         click.echo(ci_report.render(kind, items, problems, Path(display(out)), show_all, root))
     if problems or any(i.status != freshness.FRESH for i in items):
         sys.exit(int(ExitStatus.NOT_FRESH))
+    if strict and any(i.flagged for i in items):
+        for i in items:
+            if i.flagged:
+                error(f"{i.source} -> {i.target_lang}: {i.flagged} flagged sentence{'s' * (i.flagged != 1)} nobody acknowledged")
+        sys.exit(int(ExitStatus.PROBLEMS))
 
 
 @click.command()

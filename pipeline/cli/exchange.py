@@ -75,19 +75,22 @@ def _imported(file: str, applied=None, failure: str = "") -> dict:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder of the translations [default: output.dir].")
 @click.option("--theirs", "choose", flag_value="theirs", help="In a conflict, take the file's version.")
 @click.option("--ours", "choose", flag_value="ours", help="In a conflict, keep the translation's current version.")
+@click.option("--editor", metavar="NAME", help="Who made the corrections, for each sentence's history [default: git config user.name].")
 @click.option("--json", "as_json", is_flag=True, help="Print what each file brought as JSON on stdout.")
 @common_options
 @reports_errors
-def import_(files, out_dir, choose, as_json, config_path, quiet_flag) -> None:
+def import_(files, out_dir, choose, editor, as_json, config_path, quiet_flag) -> None:
     """Bring editors' corrections back from FILES (XLIFF, TMX, PO, or the bilingual JSON).
 
     A three-way merge: a sentence changed in the file becomes the editor's translation; one
     changed in the file and, since the export, in the translation too is a conflict (both versions
     are shown; nothing is stored unless --theirs or --ours says which wins). Sentences whose source
     changed since the export are refused one by one; the rest are taken. The articles are written
-    again at once. Exit 1 when a file, a segment or a conflict was not taken.
+    again at once. Each change keeps who (--editor), when and the text it replaced in the record;
+    with --ours, the file's version that lost is kept there too. Exit 1 when a file, a segment or a
+    conflict was not taken.
     """
-    from pipeline.commands import exchange
+    from pipeline.commands import editing, exchange
     from pipeline.core import paths
     from pipeline.store.fileio import FolderLock
 
@@ -96,10 +99,11 @@ def import_(files, out_dir, choose, as_json, config_path, quiet_flag) -> None:
     failed = 0
     reporter = ClickReporter(quiet(quiet_flag))
     report = []
+    who = editing.Editing(editing.editor_name(editor))
     with FolderLock(out):
         for file in files:
             try:
-                applied = exchange.apply(exchange.read_file(Path(file)), paths.shown(file), out, config, choose, reporter)
+                applied = exchange.apply(exchange.read_file(Path(file)), paths.shown(file), out, config, choose, reporter, who)
             except InputError as e:
                 error(str(e))
                 failed += 1

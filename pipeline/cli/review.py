@@ -22,15 +22,17 @@ from pipeline.core.errors import ExitStatus
     help="Address to listen on; any but a loopback address (127.0.0.1, ::1) is reachable by others.",
 )
 @click.option("--no-browser", is_flag=True, help="Only print the address; do not open a browser.")
+@click.option("--editor", metavar="NAME", help="Who the changes are by, in each sentence's history [default: git config user.name].")
 @common_options
 @reports_errors
-def review(sources, out_dir, port, host, no_browser, config_path, quiet_flag) -> None:
+def review(sources, out_dir, port, host, no_browser, editor, config_path, quiet_flag) -> None:
     """Review and correct translations in the browser: a local web app.
 
     Lists every translation of SOURCES (default: the source folders config.yaml and the output
     folder know) with its state; shows each article sentence by sentence; editors' corrections
-    and approvals are saved exactly as `pipeline import` saves them. Prints the address to open
-    (with this launch's token), also with -q; Ctrl+C stops it.
+    and approvals are saved exactly as `pipeline import` saves them, each with who (--editor),
+    when and the text it replaced. Prints the address to open (with this launch's token) once
+    the server answers, also with -q; Ctrl+C stops it.
     """
     try:
         from pipeline.review import app
@@ -41,7 +43,7 @@ def review(sources, out_dir, port, host, no_browser, config_path, quiet_flag) ->
 
     config = load_config(config_path, glossary=True)
     out = output_folder(out_dir, config)
-    project = Project(out, config, list(sources))
+    project = Project(out, config, list(sources), editor=editor or "")
     if host.strip("[]") not in ("127.0.0.1", "::1", "localhost"):
         click.echo(
             f"pipeline: warning: listening on {host}: anyone who can reach it and has the address with its token can change translations",
@@ -52,11 +54,14 @@ def review(sources, out_dir, port, host, no_browser, config_path, quiet_flag) ->
     except OSError as e:
         error(f"cannot listen on {host}:{port}: {e.strerror or e}")
         sys.exit(int(ExitStatus.USAGE))
-    click.echo(server.url)
-    sys.stdout.flush()
-    if not no_browser:
-        import webbrowser
 
-        # some browsers block until they exit: open it beside the server
-        threading.Timer(0.3, webbrowser.open, [server.url]).start()
-    server.run()
+    def ready() -> None:
+        click.echo(server.url)
+        sys.stdout.flush()
+        if not no_browser:
+            import webbrowser
+
+            # some browsers block until they exit: open it beside the server
+            threading.Thread(target=webbrowser.open, args=[server.url], daemon=True).start()
+
+    server.run(ready)

@@ -239,10 +239,10 @@ def _mark_unconfirmed(td: TranslatedDocument, entries) -> TranslatedDocument:
 
 
 def _flagged(blocks: Sequence[AlignedBlock]) -> tuple[tuple[str, int], ...]:
-    """Sentences per problem flag; under "" the sentences with any (as translate counts them)."""
+    """Sentences per problem flag that still counts (flags.counting, as translate counts them); under "" the sentences with any."""
     counts: Counter = Counter()
     for sentence in (s for b in blocks for s in b.sentences):
-        problems = set(sentence.flags) & flags.PROBLEMS
+        problems = flags.counting(sentence.flags, sentence.acks)
         counts[""] += bool(problems)
         counts.update(problems)
     return tuple(sorted((k, v) for k, v in counts.items() if v))

@@ -58,6 +58,7 @@ def to_json(items: Sequence[Item], problems: Sequence[InputError], out_dir: Path
                 "changed_blocks": list(i.changed_blocks),
                 "line": i.line or None,
                 "unreviewed": i.unreviewed,
+                "flagged": i.flagged,
             }
             for i in items
         ],

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -31,7 +31,9 @@ from pipeline import formats
 from pipeline.articles import read
 from pipeline.assemble.align import kept, sentence_id
 from pipeline.assemble.alignment_json import SCHEMA_ID
-from pipeline.core import paths
+from pipeline.commands import editing
+from pipeline.commands.editing import Mark
+from pipeline.core import flags, paths
 from pipeline.core.config import Config
 from pipeline.core.document import Document, Segment
 from pipeline.core.errors import InputError
@@ -51,7 +53,7 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone su
 
 
 def base_of(target: str) -> str:
-    return text_hash(" ".join(target.split()))[:8]
+    return flags.target_key(target)
 
 
 @dataclass(frozen=True)
@@ -141,29 +143,40 @@ def unit_for(t: Translation, sid: str, base: str, target: str, state: str = "tra
 
 
 def _notes(t: Translation) -> dict[str, list[str]]:
-    """Flags (with what they are about) and suggestions, from the bilingual JSON, for the editor."""
-    alignment = _alignment(t)
+    """For the editor, from the bilingual JSON and the record: flags with what each is about,
+    acknowledgements, the needs-editing mark, the last human change, suggestions."""
+    state = {s.hash[:12]: s for s in t.record.sentences()}
     out: dict[str, list[str]] = {}
-    for block in alignment.get("blocks", ()):
-        for s in block.get("sentences", ()):
-            lines = []
-            if s.get("flags"):
-                lines.append("flags: " + ", ".join(s["flags"]))
-            lines.extend(s.get("details", ()))
-            if s.get("suggestion"):
-                lines.append(f"an editor's translation of the earlier source: {s['suggestion']['target']}")
-            out[s.get("id", "")] = lines
+    for s in _alignment_sentences(t):
+        lines = []
+        if s.get("flags"):
+            lines.append("flags: " + ", ".join(map(str, s["flags"])))
+        lines.extend(map(str, s.get("details", ())))
+        for a in s.get("acknowledged", ()):
+            lines.append(f"acknowledged: {a.get('flag')} by {a.get('by')} at {a.get('at')} (no longer counts)")
+        if s.get("suggestion"):
+            lines.append(f"an editor's translation of the earlier source: {s['suggestion']['target']}")
+        sid = str(s.get("id", ""))
+        record = state.get(sid.rsplit("-", 1)[-1])
+        if record is not None and record.needs_editing:
+            lines.append(f"needs editing: marked by {record.needs_editing[0]} at {record.needs_editing[1]}")
+        if record is not None and record.history:
+            last = record.history[-1]
+            lines.append(f"last change: {last.action} by {last.by} at {last.at}")
+        out[sid] = lines
     return out
 
 
-def _alignment(t: Translation) -> dict:
+def _alignment_sentences(t: Translation) -> list[dict]:
+    """The bilingual JSON's sentences (read bounded, nesting bounded); none when it is unusable."""
     for rel, _ in t.record.outputs:
         if rel.endswith(".json"):
             try:
-                return json.loads((t.out_dir / rel).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                return {}
-    return {}
+                data = fileio.load_json(fileio.read_bytes(t.out_dir / rel, rel, MAX_IMPORT_BYTES, setting=""))
+                return [s for b in data.get("blocks", ()) for s in b.get("sentences", ()) if isinstance(s, dict)]
+            except (InputError, ValueError, AttributeError, TypeError):
+                return []
+    return []
 
 
 def export(inputs: Sequence[str], out_dir: Path, config: Config, kinds: Sequence[str], dest: Path, target: str | None = None) -> list[Path]:
@@ -227,6 +240,8 @@ class Accepted:
     problems: list[str] = field(default_factory=list)  # one line each: refused units and conflicts
     conflicts: int = 0
     outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)  # unit id -> (outcome, reason)
+    marks: dict[str, Mark] = field(default_factory=dict)  # source hash -> what an editor said about it
+    lost: dict[str, str] = field(default_factory=dict)  # source hash -> a text that lost a conflict (--ours)
 
     @property
     def refused(self) -> int:
@@ -239,8 +254,17 @@ def editor_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def accept(exchange: formats.Exchange, name: str, out_dir: Path, config: Config, choose: str | None = None) -> Accepted:
-    """Merge an exchange file three-way against the article's record; see the module's docstring."""
+def accept(
+    exchange: formats.Exchange,
+    name: str,
+    out_dir: Path,
+    config: Config,
+    choose: str | None = None,
+    marks: Mapping[str, Mark] | None = None,
+) -> Accepted:
+    """Merge an exchange file three-way against the article's record; see the module's docstring.
+    marks: by unit id, what an editor says about a sentence besides its text; kept only when its
+    unit is no conflict and no refusal (an acknowledgement, only when its target is unchanged)."""
     # any pair may be translated here; the article's record, read next, says which one this is
     if not (well_formed(exchange.source_lang) and well_formed(exchange.target_lang)) or exchange.source_lang == exchange.target_lang:
         raise InputError(name, f"languages {exchange.source_lang}->{exchange.target_lang}: not a pair of language codes")
@@ -270,6 +294,14 @@ def accept(exchange: formats.Exchange, name: str, out_dir: Path, config: Config,
         else:
             outcome = UNCHANGED
         result.outcomes[unit.id] = (outcome, problem)
+        mark = (marks or {}).get(unit.id)
+        m = _ID_RE.match(unit.id)
+        if mark is not None and m and outcome not in (CONFLICT, REFUSED):
+            h = text_hash(segments[m.group(3)][1].text)
+            now = current[h].target or ""
+            # an acknowledgement is for the target the editor saw, and only if it is still the one there
+            seen = outcome == UNCHANGED and m.group(4) is not None and base_of(now) == m.group(4)
+            result.marks[h] = mark if seen else replace(mark, acknowledge=())
     return result
 
 
@@ -311,6 +343,7 @@ def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], r
     ours_changed = base_of(ours.target) != base if base is not None else ours.origin == records.HUMAN
     if ours_changed and choose != THEIRS:
         if choose == OURS:
+            result.lost[h] = theirs  # the file's version loses: kept in the history
             return ""
         result.conflicts += 1
         return (
@@ -342,21 +375,17 @@ def _quote(text: str, limit: int = 80) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def store(accepted: Accepted) -> bool:
-    """The article's pending record with the editor's translations: durable before anything is
-    rewritten, so an interruption cannot lose them. False when there is nothing to store."""
-    if not accepted.overrides:
+def store(accepted: Accepted, editor: str = "", at: str = "") -> bool:
+    """The article's pending record with the editor's translations and marks: durable before
+    anything is rewritten, so an interruption cannot lose them. Each change of a target keeps
+    who, when and the text it replaced in the sentence's history. False when there is nothing to store."""
+    if not (accepted.overrides or accepted.marks or accepted.lost):
         return False
+    by, at = editor or editing.editor_name(), at or editing.now()
     t = accepted.translation
     record = t.record
     blocks = tuple(
-        (
-            bh,
-            tuple(
-                records.Sentence(s.hash, records.HUMAN, accepted.overrides[s.hash].text) if s.hash in accepted.overrides else s for s in ss
-            ),
-        )
-        for bh, ss in record.blocks
+        (bh, tuple(editing.changed(s, accepted.overrides, accepted.marks, accepted.lost, by, at) for s in ss)) for bh, ss in record.blocks
     )
     file = records.pending_path(records.path(t.out_dir, record.target_lang, record.rel))
     write_atomic(file, records.dump(replace(record, blocks=blocks), inline=True))
@@ -377,21 +406,29 @@ class Applied:
         return f"{a.corrected} corrected, {a.approved} approved, {a.conflicts} conflicts, {a.refused} refused{written}"
 
 
-def apply(exchange: formats.Exchange, name: str, out_dir: Path, config: Config, choose: str | None = None, reporter=None) -> Applied:
+def apply(
+    exchange: formats.Exchange,
+    name: str,
+    out_dir: Path,
+    config: Config,
+    choose: str | None = None,
+    reporter=None,
+    changes: editing.Editing = editing.ANONYMOUS,
+) -> Applied:
     """Everything `pipeline import` does with one file, for any caller (the CLI, `pipeline review`):
-    merge it three-way (accept), make the editor's translations durable in the record (store), and
-    write the article again exactly as `pipeline translate` writes it, under the output folder's lock.
-    Raises InputError when the exchange does not fit the output folder, fileio.Busy when another run
-    holds the folder."""
+    merge it three-way (accept), make the editor's translations and marks durable in the record
+    (store, with `changes.editor` as who), and write the article again exactly as `pipeline translate`
+    writes it, under the output folder's lock. Raises InputError when the exchange does not fit
+    the output folder, fileio.Busy when another run holds the folder."""
     import dataclasses
 
     from pipeline.commands import run
     from pipeline.core.config import ENGINES
 
     with FolderLock(out_dir):
-        accepted = accept(exchange, name, out_dir, config, choose)
+        accepted = accept(exchange, name, out_dir, config, choose, changes.marks)
         applied = Applied(accepted)
-        if store(accepted):
+        if store(accepted, changes.editor):
             applied.stored = True
             t = accepted.translation
             r = t.record

@@ -35,6 +35,7 @@ class Item:
     files: tuple[Path, ...] = ()  # orphans: the outputs and the record to remove
     rel: str = ""  # the article's path inside its source folder (its identity)
     unreviewed: int = 0  # sentences of the translation no editor has corrected or approved (origin machine)
+    flagged: int = 0  # sentences with a problem flag nobody acknowledged, as the run counted them (flags.counting)
     line: int = 0  # stale: the source's line (1-based) where the first changed block starts; 0 when none
 
 
@@ -73,7 +74,8 @@ def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | No
                 continue
             item = _status(source, t, found.get(t), out_dir, config)
             record = found.get(t) if item.status != MISSING else None
-            items.append(replace(item, rel=source.rel, unreviewed=record.unreviewed if record else 0))
+            flagged = dict(record.flagged).get("", 0) if record else 0
+            items.append(replace(item, rel=source.rel, unreviewed=record.unreviewed if record else 0, flagged=flagged))
     items.extend(_orphans(inputs, out_dir, matched, target))
     items.sort(key=lambda i: (i.source, i.target_lang))
     return items, problems

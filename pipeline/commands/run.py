@@ -625,7 +625,8 @@ class _Run:
                 raise InputError(
                     source.shown, f"{path} {edited}; not overwritten (move it away, or bring edits back with `pipeline import`)"
                 )
-        blocks, pieces = align.recorded(td, a.results, ModelId(td.engine, td.model, td.model_version, settings_key(td.settings)))
+        model = ModelId(td.engine, td.model, td.model_version, settings_key(td.settings))
+        blocks, pieces = align.recorded(td, a.results, model, stored.latest)
         record = records.Record(
             root=paths.relative_root(source.root, out_dir),
             rel=source.rel,
@@ -635,7 +636,7 @@ class _Run:
             article=next(iter(outputs)).relative_to(out_dir).as_posix(),
             blocks=blocks,
             outputs=tuple((p.relative_to(out_dir).as_posix(), file_sha256(t.encode("utf-8"))) for p, t in outputs.items()),
-            model=ModelId(td.engine, td.model, td.model_version, settings_key(td.settings)),
+            model=model,
             fingerprint=self.fingerprint,
             pieces=pieces,
             flagged=_flagged(td),
@@ -768,10 +769,10 @@ def _no_model(missing: list[tuple[_Direction, ModelMissing]]) -> str:
 
 
 def _flagged(td: TranslatedDocument) -> tuple[tuple[str, int], ...]:
-    """Sentences per problem flag; under "" the sentences with any."""
+    """Sentences per problem flag that still counts (flags.counting); under "" the sentences with any."""
     counts: Counter = Counter()
     for sentence in (s for b in td.blocks for s in b.sentences):
-        problems = set(sentence.flags) & flags.PROBLEMS
+        problems = flags.counting(sentence.flags, sentence.acks)
         counts[""] += bool(problems)
         counts.update(problems)
     return tuple(sorted((k, v) for k, v in counts.items() if v))

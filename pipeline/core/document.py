@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.core.flags import Ack
+
 
 @dataclass(frozen=True)
 class Span:
@@ -47,7 +49,7 @@ class Block:
     segments: tuple[Segment, ...]
     start: int
     end: int
-    syntax: str = "markdown"  # how translated text is escaped: markdown | table | yaml | text
+    syntax: str = "markdown"  # how translated text is escaped: markdown | table | text, or a front matter value: yaml | toml | json
     keep: bool = False  # copied as is (no words, or already in the target language)
     flags: tuple[str, ...] = ()
     key: str = ""  # front matter key, for kind == front_matter
@@ -94,6 +96,7 @@ class SentencePair:
     suggestion: tuple[str, str] | None = None  # (source, target) of an earlier human translation
     review_of: str = ""  # with a suggestion: the hash of the source sentence the editor translated
     details: tuple[str, ...] = ()  # what each problem flag is about: "number-missing: 2.5 km"
+    acks: tuple[Ack, ...] = ()  # flags an editor acknowledged for this very translation
 
 
 @dataclass(frozen=True)

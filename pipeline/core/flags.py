@@ -1,6 +1,12 @@
-"""Every flag a segment or block can carry, with what it tells a reviewer. Defined once."""
+"""Every flag a segment or block can carry, with what it tells a reviewer, and which of them
+still count once an editor acknowledged them. Defined once."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pipeline.core.hashes import text_hash
 
 PLACEHOLDER_RESTORED = "placeholder-restored"
 MARKUP_SPLIT = "markup-split"
@@ -46,3 +52,35 @@ PROBLEMS = frozenset(
         OTHER_LANGUAGE,
     }
 )
+
+
+@dataclass(frozen=True)
+class Ack:
+    """An editor's "checked, it is right" for one flag of one sentence, kept in its record."""
+
+    flag: str
+    target: str  # target_key of the translation it was given for: another translation re-opens it
+    by: str
+    at: str  # ISO 8601, UTC
+
+
+def target_key(target: str) -> str:
+    """A translation (placeholder form) as acknowledgements and exchange ids name it: white space
+    that tools rewrap does not count."""
+    return text_hash(" ".join(target.split()))[:8]
+
+
+def holding(acks: Iterable[Ack], target: str | None) -> tuple[Ack, ...]:
+    """The acknowledgements that still hold for this translation: an edit of the target re-opens
+    them (an edit of the source makes another sentence, which has none)."""
+    if target is None:
+        return ()
+    key = target_key(target)
+    return tuple(a for a in acks if a.target == key)
+
+
+def counting(found: Iterable[str], acks: Iterable[Ack] = ()) -> tuple[str, ...]:
+    """The rule for every count, --strict, check and the review app: the problem flags of a
+    sentence that nobody acknowledged for its current translation (acks: as `holding` gives them)."""
+    done = {a.flag for a in acks}
+    return tuple(sorted({f for f in found if f in PROBLEMS and f not in done}))

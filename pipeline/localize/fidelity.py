@@ -46,7 +46,7 @@ def details(segment: Segment, missing: Sequence[int], output: str, translation: 
                 add(flags.NUMBER_UNPARSED, span.source)
         elif span.kind == "term" and span.value is not None:
             if lost:
-                add(flags.GLOSSARY, span.source)
+                add(flags.GLOSSARY, f"{span.source} → {span.value.target}")
         elif lost:
             add(flags.PLACEHOLDER_RESTORED, span.source)
     source_digits = Counter(_DIGITS.findall(TAG_RE.sub(" ", segment.text)))

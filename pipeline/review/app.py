@@ -32,10 +32,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pipeline.commands import freshness
+from pipeline.commands import editing, freshness
 from pipeline.core import flags
 from pipeline.review import pages
-from pipeline.review.project import NotFound, Project
+from pipeline.review.project import NEEDS_EDITING, NotFound, Place, Project
+from pipeline.store import fileio
 
 CSP = (
     "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -43,8 +44,14 @@ CSP = (
 )
 STATIC = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8"}
 MAX_BODY = 1_000_000
-HTTP_STATUS = {"saved": 200, "approved": 200, "unchanged": 200, "conflict": 409, "busy": 409, "refused": 422, "error": 500}
+HTTP_STATUS = {"saved": 200, "approved": 200, "unchanged": 200, "marked": 200, "conflict": 409, "busy": 409, "refused": 422, "error": 500}
+MAX_DEPTH = 4  # a save is one flat object; deeper nesting is refused before parsing
+RESTARTED = (
+    "The review server was restarted, so this page's session is over: open the address "
+    "`pipeline review` printed when it started again. Your unsaved text is kept in this page."
+)
 WILDCARDS = ("0.0.0.0", "::", "")
+BACKLOG = 128
 
 
 def host_check(host: str, port: int) -> Callable[[str], bool]:
@@ -101,7 +108,12 @@ class Guard:
             response = RedirectResponse(path + (f"?{urlencode(rest)}" if rest else ""), 303)
             response.set_cookie(self.cookie, self.token, httponly=True, samesite="strict", path="/")
             return await response(scope, receive, send)
-        if not _same(request.cookies.get(self.cookie, ""), self.token):
+        cookie = request.cookies.get(self.cookie)
+        if not _same(cookie or "", self.token):
+            if cookie and scope["path"].startswith("/api/"):  # a tab from before a restart: the old token
+                return await JSONResponse({"status": "restarted", "message": RESTARTED}, 403)(scope, receive, send)
+            if cookie:
+                return await _refuse(403, RESTARTED.replace(" Your unsaved text is kept in this page.", ""))(scope, receive, send)
             return await _refuse(403, "Open the address `pipeline review` printed: it holds this session's token.")(scope, receive, send)
         if scope["method"] not in ("GET", "HEAD"):
             if headers.get("origin") != f"http://{host}" or headers.get("sec-fetch-site", "same-origin") != "same-origin":
@@ -131,6 +143,84 @@ def _secured(send, nonce: str):
     return wrapped
 
 
+SAVE_FIELDS = {"target": str, "rel": str, "id": str, "base": str, "text": str, "approve": bool, "editor": str, "action": str}
+MARK_FIELDS = {"target": str, "rel": str, "id": str, "base": str, "editor": str, "acknowledge": list, "needs_editing": object, "lost": str}
+REQUIRED = ("target", "rel", "id", "base")
+
+
+def _bad(message: str) -> Response:
+    return JSONResponse({"status": "refused", "message": message}, 400)
+
+
+async def _body(request: Request) -> bytes | None:
+    """The request's body, or None past MAX_BODY: counted as it is read, whatever the framing
+    (Content-Length or chunked), so a 50 MB paste costs at most MAX_BODY of memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _request_json(request: Request, fields: dict[str, type]) -> dict | Response:
+    """A write's JSON object, every field of the right type; any other body is 400 (413 too large)."""
+    raw = await _body(request)
+    if raw is None:
+        return JSONResponse({"status": "refused", "message": f"too large: a request holds at most {MAX_BODY:,} bytes"}, 413)
+    try:
+        data = fileio.load_json(raw, MAX_DEPTH)  # strict UTF-8; nesting bounded before the parser recurses
+    except ValueError:
+        return _bad("not a JSON request")
+    if not isinstance(data, dict) or any(k not in data for k in (*REQUIRED, *(["text"] if "text" in fields else []))):
+        return _bad("not a request of this app: fields are missing")
+    for key, value in data.items():
+        kind = fields.get(key)
+        if kind is None or not isinstance(value, kind) or kind is int and isinstance(value, bool):
+            return _bad(f"not a request of this app: {str(key)[:40]!r}")
+        if not all(_encodable(v) for v in (value if isinstance(value, list) else [value])):
+            return _bad("the request holds a lone surrogate, which no file can hold")
+    return data
+
+
+def _encodable(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _place(data: dict) -> Place:
+    return Place(data["target"], data["rel"], data["id"], data["base"])
+
+
+async def _answer(method, *args) -> Response:
+    """A write's outcome as JSON, with the sentence rendered again and the article's counts."""
+    try:
+        saved = await run_in_threadpool(method, *args)
+    except NotFound as e:
+        return JSONResponse({"status": "refused", "message": str(e)}, 404)
+    body: dict[str, object] = {"status": saved.status, "message": saved.message, "mine": saved.mine}
+    s, a = saved.sentence, saved.article
+    if s is not None and a is not None:
+        body.update(
+            base=s.base,
+            current=s.target,
+            origin=s.origin,
+            row=pages.sentence(a, s),
+            current_html=pages.editor_html(s.target or "", s.chips),
+            **a.counts(),
+        )
+    return JSONResponse(body, HTTP_STATUS.get(saved.status, 500))
+
+
 def create_app(project: Project, token: str, allowed_host: Callable[[str], bool], cookie: str = "pipeline-review"):
     def nonce(request: Request) -> str:
         return request.scope["state"]["nonce"]
@@ -139,7 +229,7 @@ def create_app(project: Project, token: str, allowed_host: Callable[[str], bool]
         q = request.query_params
         state = q.get("state", "") if q.get("state", "") in freshness.STATUSES else ""
         flag = q.get("flag", "")
-        flag = flag if flag in ("flagged", "unreviewed") or flag in flags.PROBLEMS else ""
+        flag = flag if flag in ("flagged", "unreviewed", NEEDS_EDITING) or flag in flags.PROBLEMS else ""
         query = q.get("q", "").strip()[:200]
         rows, problems = await run_in_threadpool(project.rows, state, flag, query)
         return HTMLResponse(pages.home(rows, problems, state, flag, query, nonce(request), sorted(flags.PROBLEMS)))
@@ -148,40 +238,33 @@ def create_app(project: Project, token: str, allowed_host: Callable[[str], bool]
         show = request.query_params.get("show", "all")
         show = show if show in pages.SHOW else "all"
         query = request.query_params.get("q", "").strip()[:200]
+        target, rel = request.path_params["target"], request.path_params["rel"]
         try:
-            a = await run_in_threadpool(project.article, request.path_params["target"], request.path_params["rel"], query)
+            a = await run_in_threadpool(project.article, target, rel, query)
         except NotFound as e:
             return HTMLResponse(pages.message("Not found", str(e), nonce(request)), 404)
-        return HTMLResponse(pages.article(a, show, query, nonce(request)))
+        following = await run_in_threadpool(project.next_attention, target, rel)
+        return HTMLResponse(pages.article(a, show, query, nonce(request), following, project.editor))
 
     async def save(request: Request) -> Response:
-        if int(request.headers.get("content-length") or 0) > MAX_BODY:
-            return JSONResponse({"status": "refused", "message": "too large"}, 413)
-        try:
-            data = await request.json()
-            target, rel, sid, base, text = (data[k] for k in ("target", "rel", "id", "base", "text"))
-            approve = data.get("approve", False)
-            if not all(isinstance(v, str) for v in (target, rel, sid, base, text)) or not isinstance(approve, bool):
-                raise TypeError
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return JSONResponse({"status": "refused", "message": "not a save request"}, 400)
-        try:
-            saved = await run_in_threadpool(project.save, target, rel, sid, base, text, approve)
-        except NotFound as e:
-            return JSONResponse({"status": "refused", "message": str(e)}, 404)
-        body: dict[str, object] = {"status": saved.status, "message": saved.message, "mine": saved.mine}
-        s, a = saved.sentence, saved.article
-        if s is not None and a is not None:
-            body.update(
-                base=s.base,
-                current=s.target,
-                origin=s.origin,
-                row=pages.sentence(a, s),
-                current_html=pages.editor_html(s.target or "", s.chips),
-                flagged=sum(1 for x in a.sentences() if x.problems),
-                unreviewed=sum(1 for x in a.sentences() if x.editable and x.origin == "machine"),
-            )
-        return JSONResponse(body, HTTP_STATUS.get(saved.status, 500))
+        data = await _request_json(request, SAVE_FIELDS)
+        if isinstance(data, Response):
+            return data
+        action = data.get("action", editing.EDITED)
+        if action not in (editing.EDITED, editing.RESTORED):
+            return _bad("not a save request: action")
+        args = (_place(data), data["text"], data.get("approve", False), data.get("editor", ""), action)
+        return await _answer(project.save, *args)
+
+    async def mark(request: Request) -> Response:
+        data = await _request_json(request, MARK_FIELDS)
+        if isinstance(data, Response):
+            return data
+        ne = data.get("needs_editing")
+        if ne is not None and not isinstance(ne, bool) or not all(isinstance(f, str) for f in data.get("acknowledge", [])):
+            return _bad("not a mark request")
+        args = (_place(data), data.get("editor", ""), tuple(data.get("acknowledge", ())), ne, data.get("lost", ""))
+        return await _answer(project.mark, *args)
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
@@ -195,6 +278,7 @@ def create_app(project: Project, token: str, allowed_host: Callable[[str], bool]
             Route("/", home),
             Route("/a/{target}/{rel:path}", article),
             Route("/api/save", save, methods=["POST"]),
+            Route("/api/mark", mark, methods=["POST"]),
             Route("/static/{name}", static),
             Route("/favicon.ico", lambda request: Response(status_code=204)),  # browsers ask; nothing to show
         ]
@@ -212,22 +296,35 @@ def bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))
+        sock.listen(BACKLOG)  # connections are accepted from now on, before the address is printed
     except OSError:
         sock.close()
         raise
     return sock
 
 
+class _Uvicorn(uvicorn.Server):
+    """uvicorn's server, saying when it is ready to answer."""
+
+    ready: Callable[[], None] | None = None
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self.ready is not None:
+            self.ready()
+
+
 @dataclass
 class Server:
     url: str  # with the token: what the user opens
     port: int
-    server: uvicorn.Server
+    server: _Uvicorn
     sock: socket.socket
     thread: threading.Thread | None = None
 
-    def run(self) -> None:
-        """Serve until interrupted (Ctrl+C)."""
+    def run(self, ready: Callable[[], None] | None = None) -> None:
+        """Serve until interrupted (Ctrl+C); ready() once requests are answered (print the address then)."""
+        self.server.ready = ready
         try:
             self.server.run(sockets=[self.sock])
         finally:
@@ -268,4 +365,4 @@ def make(project: Project, host: str = "127.0.0.1", port: int = 0) -> Server:
     )
     bare = host.strip("[]")
     shown = "127.0.0.1" if bare in WILDCARDS else (f"[{bare}]" if ":" in bare else bare)
-    return Server(f"http://{shown}:{port}/?token={token}", port, uvicorn.Server(config), sock)
+    return Server(f"http://{shown}:{port}/?token={token}", port, _Uvicorn(config), sock)

@@ -8,21 +8,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from difflib import SequenceMatcher
 from html import escape
 from urllib.parse import quote, urlencode
 
 from pipeline import __version__
 from pipeline.commands import freshness
-from pipeline.core import flags
 from pipeline.core.document import Segment, Span
-from pipeline.review.project import MISSING, Article, Chip, Row, Sentence, tags
+from pipeline.review import panels
+from pipeline.review.panels import diff_html, editor_html, kind_class
+from pipeline.review.project import MISSING, NEEDS_EDITING, Article, Row, Sentence, tags
 
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
-SHOW = {"all": "all", "attention": "needs attention", "flagged": "flagged", "unreviewed": "unreviewed"}
+SHOW = {"all": "all", "attention": "needs attention", "flagged": "flagged", "unreviewed": "unreviewed", NEEDS_EDITING: "needs editing"}
 ORIGINS = {"machine": "machine · unreviewed", "human": "reviewed", "kept": "kept as it is", MISSING: "not translated yet"}
 PAIRS = {"em": ("<em>", "</em>"), "strong": ("<strong>", "</strong>"), "s": ("<del>", "</del>")}
-_WORDS_RE = re.compile(r"\s+|\w+|[^\w\s]")
 
 # (keys, what they do): shown on the article page; README's "Review in the browser" lists the same.
 SHORTCUTS = (
@@ -32,8 +31,14 @@ SHORTCUTS = (
     ("Enter or e", "edit the translation"),
     ("Ctrl+Enter", "save, then go to the next sentence that needs attention"),
     ("a, or Ctrl+Shift+Enter while editing", "approve the translation as it is (marks it reviewed), then go on"),
+    ("x", "acknowledge the sentence's flags: checked, the translation is right (they stop counting)"),
+    ("m", "mark or unmark the sentence as needing editing"),
+    ("Ctrl+1, Ctrl+2, Ctrl+3", "take the first, second, third suggestion (a glossary term goes in at the cursor)"),
+    ("Ctrl+I while editing", "put the next dropped piece (number, code, link) back at the cursor"),
+    ("h", "show or hide the sentence's history"),
     ("r", "revert to the machine translation (in the editor; save to keep it)"),
     ("c", "copy the source into the editor"),
+    ("Shift+N", "next article needing attention"),
     ("Alt+↓, Alt+↑", "next / previous sentence while editing"),
     ("Esc", "leave the editor (unsaved text stays)"),
 )
@@ -72,9 +77,14 @@ def article_url(target: str, rel: str, **query: str) -> str:
     return f"/a/{quote(target)}/{quote(rel)}" + (f"?{q}" if q else "")
 
 
+def share(part: int, whole: int) -> str:
+    return f"{100 * part // whole}%" if whole else "–"
+
+
 def home(rows: list[Row], problems: list[str], state: str, flag: str, query: str, nonce: str, flag_names: Sequence[str]) -> str:
     states = [("", "any state")] + [(s, s) for s in freshness.STATUSES]
-    flag_choices = [("", "any"), ("flagged", "flagged"), ("unreviewed", "unreviewed")] + [(f, f) for f in flag_names]
+    flag_choices = [("", "any"), ("flagged", "flagged"), ("unreviewed", "unreviewed"), (NEEDS_EDITING, "needs editing")]
+    flag_choices += [(f, f) for f in flag_names]
     lines = []
     for r in rows:
         name = escape(r.rel or r.source)
@@ -86,9 +96,23 @@ def home(rows: list[Row], problems: list[str], state: str, flag: str, query: str
             f"<td>{escape(LANGUAGE_NAMES.get(r.target, r.target))}</td>"
             f'<td><span class="state {escape(r.status)}" title="{escape(r.detail)}">{escape(r.status)}</span>'
             f"{f'<div class=detail>{escape(r.detail)}</div>' if r.detail else ''}</td>"
-            f'<td class="num" title="{escape(about)}">{r.flagged}</td><td class="num">{r.unreviewed}</td>{matches}</tr>'
+            f'<td class="num" title="{escape(about)}">{r.flagged}</td><td class="num">{r.unreviewed}</td>'
+            f'<td class="num">{r.needs_editing}</td><td class="num progress" title="{r.reviewed} of {r.sentences} sentences reviewed">'
+            f"{share(r.reviewed, r.sentences)}</td>{matches}</tr>"
         )
     notes = "".join(f"<li>{escape(p)}</li>" for p in problems)
+    reviewed, total = sum(r.reviewed for r in rows), sum(r.sentences for r in rows)
+    following = next((r for r in rows if r.attention), None)
+    nxt = (
+        f'<a id="next-article" href="{escape(article_url(following.target, following.rel))}">Next article needing attention: {escape(following.rel)} →</a>'
+        if following
+        else '<span id="next-article">Nothing needs attention.</span>'
+    )
+    totals = (
+        f'<p class="totals" id="totals">{"This translation" if len(rows) == 1 else f"These {len(rows)} translations"}: <strong>{share(reviewed, total)}</strong> reviewed '
+        f"({reviewed} of {total} sentences), {sum(r.flagged for r in rows)} flagged, {sum(r.unreviewed for r in rows)} unreviewed, "
+        f"{sum(r.needs_editing for r in rows)} needing editing · {nxt}</p>"
+    )
     body = f"""<main id="home">
 <h1>Translations</h1>
 <form class="filters" method="get" action="/">
@@ -98,10 +122,11 @@ def home(rows: list[Row], problems: list[str], state: str, flag: str, query: str
 <button type="submit">Filter</button>
 </form>
 {f'<ul class="problems">{notes}</ul>' if notes else ""}
+{totals}
 <table class="articles">
-<thead><tr><th>Article</th><th>Into</th><th>State</th><th>Flagged</th><th>Unreviewed</th>{"<th>Matches</th>" if query else ""}</tr></thead>
+<thead><tr><th>Article</th><th>Into</th><th>State</th><th>Flagged</th><th>Unreviewed</th><th>Needs editing</th><th>Reviewed</th>{"<th>Matches</th>" if query else ""}</tr></thead>
 <tbody>
-{chr(10).join(lines) or '<tr><td colspan="6" class="empty">No translation matches.</td></tr>'}
+{chr(10).join(lines) or '<tr><td colspan="8" class="empty">No translation matches.</td></tr>'}
 </tbody>
 </table>
 </main>"""
@@ -115,13 +140,13 @@ def _visible(s: Sentence, show: str) -> bool:
         return bool(s.problems)
     if show == "unreviewed":
         return s.editable and s.origin == "machine"
+    if show == NEEDS_EDITING:
+        return s.needs_editing is not None
     return True
 
 
-def article(a: Article, show: str, query: str, nonce: str) -> str:
-    sentences = list(a.sentences())
-    flagged = sum(1 for s in sentences if s.problems)
-    unreviewed = sum(1 for s in sentences if s.editable and s.origin == "machine")
+def article(a: Article, show: str, query: str, nonce: str, following: Row | None = None, editor: str = "") -> str:
+    counts = a.counts()
     sections = []
     for b in a.blocks:
         shown = [s for s in b.sentences if _visible(s, show) and (not query or s.match)]
@@ -149,7 +174,12 @@ def article(a: Article, show: str, query: str, nonce: str) -> str:
 <div class="article-head">
 <h1>{escape(a.rel)} <small>{escape(src)} → {escape(tgt)}</small></h1>
 <p class="meta"><span class="state {escape(a.status)}">{escape(a.status)}</span> {escape(a.detail)} · {escape(a.source)} ·
-<span id="count-flagged">{flagged}</span> flagged · <span id="count-unreviewed">{unreviewed}</span> unreviewed</p>
+<span id="count-flagged">{counts["flagged"]}</span> flagged · <span id="count-unreviewed">{counts["unreviewed"]}</span> unreviewed ·
+<span id="count-needs_editing">{counts["needs_editing"]}</span> needing editing ·
+<strong id="progress">{share(counts["reviewed"], counts["sentences"])}</strong> reviewed
+(<span id="count-reviewed">{counts["reviewed"]}</span> of <span id="count-sentences">{counts["sentences"]}</span>) · {_next(following)}</p>
+<p class="who"><label>Editing as <input id="editor-name" maxlength="100" value="{escape(editor)}" autocomplete="name"></label>
+{'<span class="note">Memory matches were cut short for time: not every sentence has them.</span>' if a.suggestions_cut else ""}</p>
 <nav class="show">Show: {nav}</nav>
 <form class="search" method="get"><input type="search" name="q" value="{escape(query)}" placeholder="search this article">
 {f'<input type="hidden" name="show" value="{escape(show)}">' if show != "all" else ""}<button type="submit">Search</button></form>
@@ -163,13 +193,22 @@ def article(a: Article, show: str, query: str, nonce: str) -> str:
     return layout(a.rel, body, nonce)
 
 
+def _next(row: Row | None) -> str:
+    if row is None:
+        return '<span id="next-article">no other article needs attention</span>'
+    return f'<a id="next-article" href="{escape(article_url(row.target, row.rel))}">next article needing attention: {escape(row.rel)} →</a>'
+
+
 def sentence(a: Article, s: Sentence) -> str:
-    """One sentence pair: source rendered, target in an editor with chips, its state beside them."""
+    """One sentence pair: source rendered, target in an editor with chips, its state, flags,
+    suggestions and history beside them."""
     classes = ["pair" if s.editable else "static-pair", f"origin-{s.origin}"]
     if s.problems:
         classes.append("flagged")
     if s.attention:
         classes.append("attention")
+    if s.needs_editing:
+        classes.append("needs-editing")
     if s.match:
         classes.append("match")
     data = {"sid": s.id}
@@ -178,6 +217,9 @@ def sentence(a: Article, s: Sentence) -> str:
             base=s.base,
             chips=json.dumps({c.tag: [c.kind, c.label, c.title] for c in s.chips}, ensure_ascii=False),
             source=s.segment.text,
+            problems=" ".join(s.problems),
+            suggestions=json.dumps([[g.kind, g.text] for g in s.suggestions], ensure_ascii=False),
+            history=json.dumps([c.text for c in s.history], ensure_ascii=False),
         )
         if s.machine is not None:
             data["machine"] = s.machine
@@ -189,7 +231,8 @@ def sentence(a: Article, s: Sentence) -> str:
         target = (
             f'<div class="tgt"><div class="editor" contenteditable="true" role="textbox" spellcheck="true" '
             f'lang="{escape(a.target)}" aria-label="translation">{editor_html(s.target or "", s.chips)}</div>'
-            f'<div class="missing-chips"></div><div class="msg" role="status" aria-live="polite"></div></div>'
+            f'<div class="missing-chips">{panels.dropped_html(s)}</div><div class="msg" role="status" aria-live="polite"></div>'
+            f"{panels.suggestions_html(s)}</div>"
         )
     elif s.origin == "kept":
         target = f'<div class="tgt kept" lang="{escape(a.source_lang)}">{source_html(s.segment)}</div>'
@@ -200,11 +243,15 @@ def sentence(a: Article, s: Sentence) -> str:
 
 def _info(s: Sentence) -> str:
     parts = [f'<span class="origin {escape(s.origin)}">{escape(ORIGINS.get(s.origin, s.origin))}</span>']
-    for f in s.flags:
-        cls = "flag" if f in flags.PROBLEMS else "flag info"
-        parts.append(f'<span class="{cls}" title="{escape(flags.MEANINGS.get(f, f))}">{escape(f)}</span>')
-    if s.details:
-        parts.append('<ul class="details">' + "".join(f"<li>{escape(d)}</li>" for d in s.details) + "</ul>")
+    if s.needs_editing:
+        by, at = s.needs_editing
+        parts.append(f'<span class="needs" title="marked by {escape(by)}, {escape(at)}">needs editing</span>')
+    if s.history:
+        last = s.history[-1]
+        parts.append(
+            f'<span class="last">{escape(panels.ACTIONS.get(last.action, last.action))} by {escape(last.by)}, {escape(last.at)}</span>'
+        )
+    parts.append(panels.flags_html(s))
     if s.suggestion:
         earlier_source, earlier_target = s.suggestion
         parts.append(
@@ -217,34 +264,18 @@ def _info(s: Sentence) -> str:
         revert = " disabled" if s.machine is None else ""
         why = ' title="no machine translation is kept for this sentence"' if revert else ' title="r: into the editor; save to keep it"'
         use = '<button type="button" data-action="suggestion">Use earlier version</button>' if s.suggestion_text is not None else ""
+        needs = "Done editing" if s.needs_editing else "Needs editing"
         parts.append(
             '<div class="actions">'
             '<button type="button" data-action="save" title="Ctrl+Enter">Save</button>'
             '<button type="button" data-action="approve" title="a">Approve</button>'
             f'<button type="button" data-action="revert"{revert}{why}>Revert to machine</button>'
             '<button type="button" data-action="copy">Copy source</button>'
+            f'<button type="button" data-action="needs" title="m">{needs}</button>'
             f"{use}</div>"
         )
+        parts.append(panels.history_html(s))
     return f'<div class="info">{"".join(parts)}</div>'
-
-
-def diff_html(old: str, new: str) -> str:
-    """Word by word: what was removed from the earlier source and what the source says now."""
-    a, b = _WORDS_RE.findall(old), _WORDS_RE.findall(new)
-    out = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(escape("".join(a[i1:i2])))
-            continue
-        if i2 > i1:
-            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
-        if j2 > j1:
-            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
-    return "".join(out)
-
-
-def _kind(kind: str) -> str:
-    return re.sub(r"[^a-z0-9_-]", "", kind.lower())
 
 
 def _atom(span: Span) -> str:
@@ -258,7 +289,7 @@ def _atom(span: Span) -> str:
     if span.kind == "break":
         return '<span class="break" title="line break">↵</span>'
     if span.kind in ("quantity", "term"):
-        return f'<span class="{_kind(span.kind)}">{source}</span>'
+        return f'<span class="{kind_class(span.kind)}">{source}</span>'
     return f'<code class="raw" title="{escape(span.kind)}">{source}</code>'
 
 
@@ -291,30 +322,8 @@ def source_html(seg: Segment) -> str:
 def _open(span: Span) -> str:
     if span.kind in PAIRS:
         return PAIRS[span.kind][0]
-    return f'<span class="{_kind(span.kind)}" title="{escape(f"{span.source}…{span.close}")}">'
+    return f'<span class="{kind_class(span.kind)}" title="{escape(f"{span.source}…{span.close}")}">'
 
 
 def _close(span: Span) -> str:
     return PAIRS[span.kind][1] if span.kind in PAIRS else "</span>"
-
-
-def chip_html(c: Chip) -> str:
-    return (
-        f'<span class="chip k-{_kind(c.kind)}" contenteditable="false" data-tag="{escape(c.tag)}" '
-        f'title="{escape(c.title)}">{escape(c.label)}</span>'
-    )
-
-
-def editor_html(text: str, chips: Sequence[Chip]) -> str:
-    """A target in placeholder form for the editor: words as text, placeholders as chips (a tag
-    the source does not have is dropped, as the article drops it)."""
-    by_tag = {c.tag: c for c in chips}
-    out = []
-    pos = 0
-    for start, end, tag in tags(text):
-        out.append(escape(text[pos:start]))
-        pos = end
-        if tag in by_tag:
-            out.append(chip_html(by_tag[tag]))
-    out.append(escape(text[pos:]))
-    return "".join(out)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline.core.document import Block, Document, ModelId
+from pipeline.core.flags import Ack
 from pipeline.core.hashes import text_hash
 from pipeline.store.fileio import not_regular, same_content, sync_dirs, write_atomic
 
@@ -45,6 +46,17 @@ FINAL_MARKDOWN = "final-markdown"  # a human target saved as Markdown by format 
 
 
 @dataclass(frozen=True)
+class Change:
+    """One human change to a sentence: when, who, what (edited, approved, restored, lost a
+    conflict) and the text it keeps: the translation it replaced, or the version that lost."""
+
+    at: str  # ISO 8601, UTC
+    by: str
+    action: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Sentence:
     hash: str  # of the source sentence with placeholders
     origin: str  # machine | human | kept (not translated: no target)
@@ -54,6 +66,9 @@ class Sentence:
     shown: tuple[str, str] | None = None  # human: (source, target) as the article showed them
     review_of: str = ""  # machine output replacing an editor's: the source hash the editor translated
     suggestion: tuple[str, str] | None = None  # with review_of: the editor's (source, target) as shown
+    acks: tuple[Ack, ...] = ()  # flags an editor acknowledged (see flags.counting)
+    history: tuple[Change, ...] = ()  # human changes, oldest first
+    needs_editing: tuple[str, str] | None = None  # (by, at): an editor asked for another look
 
 
 @dataclass(frozen=True)
@@ -215,6 +230,12 @@ def dump(record: Record, inline: bool = False) -> str:
             d["review_of"] = s.review_of
         if s.suggestion:
             d["suggestion"] = list(s.suggestion)
+        if s.acks:
+            d["ack"] = [[a.flag, a.target, a.by, a.at] for a in s.acks]
+        if s.history:
+            d["hist"] = [[c.at, c.by, c.action, c.text] for c in s.history]
+        if s.needs_editing:
+            d["ne"] = list(s.needs_editing)
         return _compact(d)
 
     model_ref(record.model)
@@ -272,6 +293,12 @@ def _pair(value) -> tuple[str, str] | None:
     return str(a), str(b)
 
 
+def _strings(value, n: int) -> list[str]:
+    if not isinstance(value, list) or len(value) != n or not all(isinstance(v, str) for v in value):
+        raise TypeError("not a list of strings")
+    return value
+
+
 def load(file: Path, head_only: bool = False) -> Record | None:
     """A record, or None when the file is missing or not a record (it is then simply absent).
     head_only: without its sentences, which `check` and unchanged articles do not need."""
@@ -307,6 +334,9 @@ def load(file: Path, head_only: bool = False) -> Record | None:
                 shown=_pair(d.get("shown")),
                 review_of=str(d.get("review_of", "")),
                 suggestion=_pair(d.get("suggestion")),
+                acks=tuple(Ack(*_strings(a, 4)) for a in d.get("ack", ())),
+                history=tuple(Change(*_strings(c, 4)) for c in d.get("hist", ())),
+                needs_editing=_pair(d.get("ne")),
             )
 
         return Record(

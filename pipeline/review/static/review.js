@@ -18,6 +18,15 @@
   const status = document.getElementById("status");
   const loaded = new WeakMap(); // row -> its text as the server sent it, to tell edited rows
   let current = null;
+  const nameBox = document.getElementById("editor-name");
+  const NAME_KEY = "pipeline-review-editor";
+  const draftKey = (row) => `pipeline-review-draft:${target}/${rel}#${row.dataset.sid}`;
+  try {
+    const remembered = localStorage.getItem(NAME_KEY);
+    if (nameBox && remembered) nameBox.value = remembered;
+  } catch (e) { /* storage may be off: the server's name is used */ }
+  if (nameBox) nameBox.addEventListener("change", () => { try { localStorage.setItem(NAME_KEY, nameBox.value.trim()); } catch (e) { /* off */ } });
+  const editorName = () => (nameBox ? nameBox.value.trim().slice(0, 100) : "");
 
   const rows = () => Array.from(main.querySelectorAll(".pair"));
   const editorOf = (row) => row.querySelector(".editor");
@@ -78,7 +87,7 @@
     const missing = Object.keys(chips).filter((t) => !present.has(t));
     box.replaceChildren();
     if (!missing.length) return;
-    box.append("Missing (click to put back at the cursor): ");
+    box.append("Missing (click, or Ctrl+I, to put back at the cursor): ");
     for (const tag of missing) {
       const b = document.createElement("button");
       b.type = "button";
@@ -106,8 +115,59 @@
     changed(row);
   }
   function changed(row) {
-    row.classList.toggle("dirty", textOf(row) !== loaded.get(row));
+    const dirty = textOf(row) !== loaded.get(row);
+    row.classList.toggle("dirty", dirty);
     updateMissing(row);
+    keepDraft(row, dirty);
+  }
+  // Unsaved text survives a reload or a restarted server (same address): put back when the page opens.
+  function keepDraft(row, dirty) {
+    try {
+      if (dirty) localStorage.setItem(draftKey(row), JSON.stringify({ base: row.dataset.base, text: textOf(row) }));
+      else localStorage.removeItem(draftKey(row));
+    } catch (e) { /* storage off: the text stays in this page only */ }
+  }
+  function restoreDraft(row) {
+    let draft = null;
+    try { draft = JSON.parse(localStorage.getItem(draftKey(row)) || "null"); } catch (e) { draft = null; }
+    if (!draft || typeof draft.text !== "string" || draft.text === loaded.get(row)) return;
+    row.dataset.base = String(draft.base || row.dataset.base); // saved against what it was written on: a change since is a conflict
+    fill(editorOf(row), draft.text, chipsOf(row));
+    changed(row);
+    row.classList.add("unsaved");
+    note(row, "Your unsaved text from before is back in the editor: save it, or revert.", "error");
+  }
+  function insertText(row, text) {
+    const editor = editorOf(row);
+    const sel = window.getSelection();
+    if (!(sel.rangeCount && editor.contains(sel.getRangeAt(0).startContainer))) caretToEnd(editor);
+    document.execCommand("insertText", false, text);
+    changed(row);
+  }
+  function take(row, i) {
+    let list = [];
+    try { list = JSON.parse(row.dataset.suggestions || "[]"); } catch (e) { list = []; }
+    const s = list[i];
+    if (!s) return say("No such suggestion for this sentence.");
+    if (s[0] === "glossary") {
+      if (!(document.activeElement && editorOf(row).contains(document.activeElement))) select(row, true);
+      insertText(row, s[1]);
+    } else {
+      put(row, s[1]);
+    }
+  }
+  function restoreVersion(row, i) {
+    let list = [];
+    try { list = JSON.parse(row.dataset.history || "[]"); } catch (e) { list = []; }
+    if (list[i] == null) return;
+    put(row, list[i]);
+    row.dataset.action = "restored";
+    note(row, "An earlier version is in the editor: save to restore it.", "");
+  }
+  function nextMissing(row) {
+    const first = row.querySelector(".missing-chips [data-insert]");
+    if (first) insertChip(row, first.dataset.insert);
+    else say("Nothing is missing from this translation.");
   }
   function put(row, text) {
     if (text == null) return;
@@ -175,10 +235,34 @@
     return fresh;
   }
   function counts(data) {
-    for (const key of ["flagged", "unreviewed"]) {
+    for (const key of ["flagged", "unreviewed", "needs_editing", "reviewed", "sentences"]) {
       const el = document.getElementById("count-" + key);
       if (el && typeof data[key] === "number") el.textContent = String(data[key]);
     }
+    const p = document.getElementById("progress");
+    if (p && data.sentences) p.textContent = Math.floor((100 * data.reviewed) / data.sentences) + "%";
+  }
+  // One write to the server; what it answered, or why there is no answer.
+  async function post(url, body) {
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ target, rel, editor: editorName(), ...body }),
+      });
+      return await res.json();
+    } catch (e) {
+      return {
+        status: "error",
+        message: "The review server does not answer: it was stopped or restarted. Start `pipeline review` again if needed and open the address it prints.",
+      };
+    }
+  }
+  function failed(row, data) {
+    row.classList.add("unsaved");
+    note(row, (data.message || "Not saved.") + (data.status === "restarted" ? "" : " Your text is kept here."), "error");
+    say(data.status === "restarted" ? "The review server was restarted: open the address it printed." : "Not saved.");
   }
   function conflict(row, data, approve) {
     row.classList.add("unsaved");
@@ -203,7 +287,8 @@
     const take = document.createElement("button");
     take.type = "button";
     take.textContent = "Take theirs";
-    take.addEventListener("click", () => select(replaceRow(row, data.row), false));
+    // theirs stays; mine is kept in the sentence's history, never lost
+    take.addEventListener("click", () => mark(row, { lost: data.mine || "" }, data.base));
     box.append(head, label("Saved meanwhile"), theirs, label("Yours"), mine, keep, take);
     row.querySelector(".tgt").append(box);
     note(row, "Not saved: conflict.", "error");
@@ -218,21 +303,12 @@
     }
     note(row, approve ? "Approving…" : "Saving…", "");
     row.dataset.saving = "1";
-    let data;
-    try {
-      const res = await fetch("/api/save", {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ target, rel, id: row.dataset.sid, base: row.dataset.base, text, approve }),
-      });
-      data = await res.json();
-    } catch (e) {
-      data = { status: "error", message: "The review server did not answer." };
-    } finally {
-      delete row.dataset.saving;
-    }
+    const body = { id: row.dataset.sid, base: row.dataset.base, text, approve };
+    if (row.dataset.action === "restored") body.action = "restored";
+    const data = await post("/api/save", body);
+    delete row.dataset.saving;
     if (["saved", "approved", "unchanged"].includes(data.status) && data.row) {
+      keepDraft(row, false);
       const fresh = replaceRow(row, data.row);
       counts(data);
       say({ saved: "Saved.", approved: "Approved.", unchanged: "No change to save." }[data.status]);
@@ -241,15 +317,44 @@
       conflict(row, data, approve);
       say("Conflict: someone else saved this sentence meanwhile.");
     } else {
-      row.classList.add("unsaved");
-      note(row, (data.message || "Not saved.") + " Your text is kept here.", "error");
-      say("Not saved.");
+      failed(row, data);
     }
+  }
+  // What an editor says about the sentence as the page shows it (or as `base` names it).
+  async function mark(row, what, base) {
+    if (!row || !row.classList.contains("pair") || row.dataset.saving) return;
+    row.dataset.saving = "1";
+    const data = await post("/api/mark", { id: row.dataset.sid, base: base || row.dataset.base, ...what });
+    delete row.dataset.saving;
+    if (data.status === "marked" && data.row) {
+      keepDraft(row, false);
+      const fresh = replaceRow(row, data.row);
+      counts(data);
+      say(what.lost != null ? "Theirs kept; yours is in the history." : "Marked.");
+      select(fresh, false);
+    } else if (data.status === "conflict" && data.row) {
+      note(row, data.message, "error");
+    } else {
+      failed(row, data);
+    }
+  }
+  function acknowledge(row, flag) {
+    const all = (row.dataset.problems || "").split(" ").filter(Boolean);
+    if (!all.length) return say("No flag to acknowledge on this sentence.");
+    if (row.classList.contains("dirty")) return note(row, "Save or revert your edit first: a flag is acknowledged for the saved translation.", "error");
+    mark(row, { acknowledge: flag ? [flag] : all });
+  }
+  function toggleNeeds(row) {
+    if (row.classList.contains("dirty")) return note(row, "Save or revert your edit first.", "error");
+    mark(row, { needs_editing: !row.classList.contains("needs-editing") });
   }
 
   // --- events ---------------------------------------------------------------------------------
 
-  for (const row of rows()) loaded.set(row, textOf(row));
+  for (const row of rows()) {
+    loaded.set(row, textOf(row));
+    restoreDraft(row);
+  }
 
   main.addEventListener("focusin", (e) => {
     const row = e.target.closest(".pair");
@@ -264,12 +369,16 @@
     if (!row) return;
     setCurrent(row);
     if (b.dataset.insert) return insertChip(row, b.dataset.insert);
+    if (b.dataset.ack) return acknowledge(row, b.dataset.ack);
+    if (b.dataset.take) return take(row, Number(b.dataset.take));
+    if (b.dataset.restore) return restoreVersion(row, Number(b.dataset.restore));
     const act = {
       save: () => save(row, false),
       approve: () => save(row, true),
       revert: () => revert(row),
       copy: () => put(row, row.dataset.source),
       suggestion: () => put(row, row.dataset.suggestion),
+      needs: () => toggleNeeds(row),
     }[b.dataset.action];
     if (act) act();
   });
@@ -298,6 +407,16 @@
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       if (current) save(current, e.shiftKey);
+      return;
+    }
+    if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && ["1", "2", "3"].includes(e.key)) {
+      e.preventDefault();
+      if (current) take(current, Number(e.key) - 1);
+      return;
+    }
+    if (inEditor && (e.ctrlKey || e.metaKey) && !e.shiftKey && (e.key === "i" || e.key === "I")) {
+      e.preventDefault();
+      if (current) nextMissing(current);
       return;
     }
     if (e.altKey && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
@@ -330,6 +449,10 @@
       a: () => current && save(current, true),
       r: () => current && revert(current),
       c: () => current && put(current, current.dataset.source),
+      x: () => current && acknowledge(current),
+      m: () => current && toggleNeeds(current),
+      h: () => { const d = current && current.querySelector("details.history"); if (d) d.open = !d.open; },
+      N: () => { const a = document.querySelector("a#next-article"); if (a) location.href = a.href; },
       "?": () => { const d = document.querySelector("details.keys"); d.open = !d.open; },
     };
     const act = keys[e.key];
