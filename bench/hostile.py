@@ -33,9 +33,10 @@ BUDGET = 40_000  # Config().max_file_elements, the shapes below are made just un
 
 def _fill(unit: str, head: str = "") -> str:
     """head, then unit as many times as fit just under the element budget."""
-    from pipeline.articles.read import count_elements
+    from pipeline.articles import registry
 
-    return head + unit * ((BUDGET - 100 - count_elements(head)) // count_elements(unit))
+    cost = registry.get("markdown").cost
+    return head + unit * ((BUDGET - 100 - cost(head)) // cost(unit))
 
 
 def files(folder: Path) -> list[Path]:

@@ -122,3 +122,14 @@ def correct(runner, out: str | Path, sources: str, changes: dict[str, str], kind
         rewrite(name, changes)
         result = runner.invoke(main, ["import", name, "--out", str(out), *extra])
     return result
+
+
+def check_states(runner, *args: str) -> list[str]:
+    """The state of each translation `pipeline check ARGS --json` reports (pseudo output is never
+    "fresh": its own state says a translation is as recorded but not a translation)."""
+    import json
+
+    from pipeline.cli import main
+
+    result = runner.invoke(main, ["check", *args, "--json"])
+    return [t["status"] for t in json.loads(result.stdout)["translations"]]

@@ -13,6 +13,7 @@ from pipeline.cli import main
 from pipeline.core.errors import ExitStatus
 from pipeline.core.hashes import file_sha256
 from pipeline.store import records
+from pipeline.store.layout import Layout
 from tests.conftest import EXAMPLES, SHARED
 
 OTEL = EXAMPLES / "otel-blog"
@@ -42,7 +43,7 @@ def test_adopted_translations_are_human_fresh_and_never_rewritten(site, runner):
     assert result.exit_code == 0, result.output
     assert "5 adopted" in result.stdout
     assert snapshot(site / "out/uk") == before  # nothing of the translations was written
-    record = records.load(records.path(site / "out", "uk", EDITED))
+    record = records.load(Layout(site / "out").record("uk", EDITED))
     origins = [s.origin for s in record.sentences()]
     assert origins.count("human") >= 10 and record.outputs[0] == ("uk/" + EDITED, file_sha256(before[EDITED]))
     assert (site / "out/records/sources.txt").read_text() == "../en\n"
@@ -116,7 +117,7 @@ def test_pairs_the_alignment_is_not_sure_of_are_listed_and_flagged(argos_env, ru
     assert article["human"] == 1 and article["uncertain"] == 1
     (review,) = article["review"]
     assert "'`make test`' is not in the translation" in review["reason"] and review["target"].startswith("Запустіть")
-    record = records.load(records.path(tmp_path / "out", "uk", "a.md"))
+    record = records.load(Layout(tmp_path / "out").record("uk", "a.md"))
     first, second = record.blocks[0][1]
     assert first.origin == "machine" and first.model.engine == "adopted" and first.flags == ("alignment-uncertain",)
     assert second.origin == "human" and second.target == "Потім відкрийте запит на злиття."

@@ -78,7 +78,16 @@ def test_junit_stays_well_formed_whatever_the_text():
 
 def test_json_and_text_keep_their_shape():
     data = json.loads(ci_report.to_json(ITEMS, [PROBLEM], OUT))
-    assert data["summary"] == {"fresh": 1, "stale": 1, "missing": 1, "orphan": 1, "needs-review": 1}
+    assert data["summary"] == {
+        "fresh": 1,
+        "stale": 1,
+        "missing": 1,
+        "orphan": 1,
+        "needs-review": 1,
+        "pseudo": 0,
+        "modified": 0,
+        "damaged": 0,
+    }
     assert data["translations"][1]["line"] == 12 and data["translations"][0]["line"] is None
     assert data["problems"] == [{"file": "src/bad.md", "reason": PROBLEM.reason}]
     text = ci_report.text(ITEMS)

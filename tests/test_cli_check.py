@@ -23,11 +23,12 @@ CHANGED = "It forced Russia to divert troops."  # the paragraph "It forced Russi
 
 
 @pytest.fixture
-def project(argos_env, tmp_path, runner) -> Path:
+def project(installed, tmp_path, runner) -> Path:
+    """Translated with the suite's copy model (pseudo output is never fresh)."""
     (tmp_path / "src/news").mkdir(parents=True)
     (tmp_path / "src/news/a.md").write_text(ARTICLE)
     (tmp_path / "src/b.md").write_text("# Other\n\nSomething else happened today.\n")
-    (tmp_path / "config.yaml").write_text("engine: pseudo\n")
+    (tmp_path / "config.yaml").write_text("# the default engine, argos: the copy packages are installed\n")
     assert runner.invoke(main, ["translate", "src"]).exit_code == 0
     return tmp_path
 

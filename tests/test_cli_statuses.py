@@ -36,9 +36,10 @@ OTEL = "blog/2026/otel-graduates.md"  # a real post and its human translation (e
 
 
 @pytest.fixture(scope="session")
-def template(tmp_path_factory) -> Path:
-    """A project translated once with the pseudo engine (config.yaml in its root, output folder
-    `translations`), exported to XLIFF; each test works on a copy."""
+def template(tmp_path_factory, package_files) -> Path:
+    """A project translated once (config.yaml in its root says pseudo, output folder `translations`;
+    the translation itself is made with the suite's copy model, as pseudo output is never fresh),
+    exported to XLIFF; each test works on a copy."""
     root = tmp_path_factory.mktemp("statuses")
     (root / "src").mkdir()
     (root / "src/a.md").write_text(ARTICLE)
@@ -51,7 +52,8 @@ def template(tmp_path_factory) -> Path:
         mp.setenv("ARGOS_PACKAGES_DIR", str(root / "packages"))
         from click.testing import CliRunner
 
-        for argv in (["translate", "src"], ["export", "src", "--format", "xliff"]):
+        install = ["models", "install", str(package_files["en_uk"]), str(package_files["uk_en"])]
+        for argv in (install, ["translate", "src", "--engine", "argos"], ["export", "src", "--format", "xliff"]):
             result = CliRunner().invoke(main, argv)
             assert result.exit_code == 0, result.output
     return root
@@ -107,10 +109,10 @@ def corrected(p: Path, mp) -> None:
 
 
 def unwritable_folder(p: Path, mp) -> None:  # as root chmod does not stop unlink: the filesystem says no
-    def refuse(self, missing_ok=False):
+    def refuse(path, *, dir_fd=None):
         raise OSError(30, "Read-only file system")
 
-    mp.setattr(Path, "unlink", refuse)
+    mp.setattr(os, "unlink", refuse)
 
 
 def untranslated(p: Path, mp) -> None:  # "the translation" is a copy of the source
@@ -205,7 +207,7 @@ CASES = [
     case("prune", "nosuch/", status=USAGE, stderr="nosuch/: no such file or folder"),
     case("prune", "--out", "elsewhere", status=USAGE, stderr="no source folders known for elsewhere"),
     case("prune", status=FAILED, stderr="src/bad.md", setups=[bad_article]),
-    case("prune", "src", status=OUTPUT, stderr="cannot remove it: Read-only file system", setups=[orphan, unwritable_folder]),
+    case("prune", "src", status=OUTPUT, stderr="cannot remove: Read-only file system", setups=[orphan, unwritable_folder]),
     case("prune", status=BUSY, stderr="another run is writing", setups=[busy]),
     case("prune", status=BUG, stderr="internal error", setups=[raising(FRESHNESS, "check", ZeroDivisionError)]),
     case("prune", status=INTERRUPTED, stderr="interrupted", setups=[raising(FRESHNESS, "check", KeyboardInterrupt)]),

@@ -12,8 +12,9 @@ import pytest
 
 from pipeline.commands import run
 from pipeline.core.config import ArgosConfig, Config, RayConfig
-from pipeline.engines import create, packages
+from pipeline.engines import packages
 from pipeline.engines.argos import ArgosEngine
+from pipeline.engines.factory import create
 from tests.conftest import EXAMPLES
 
 ray = pytest.importorskip("ray")

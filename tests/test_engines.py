@@ -4,8 +4,9 @@ import json
 
 from pipeline.core import flags
 from pipeline.core.config import ArgosConfig, Config
-from pipeline.engines import create, packages
+from pipeline.engines import packages
 from pipeline.engines.argos import ArgosEngine, _buckets
+from pipeline.engines.factory import create
 from pipeline.engines.pseudo import PseudoEngine
 
 CONFIG = ArgosConfig()

@@ -220,6 +220,7 @@ def test_a_glossary_spoiled_during_a_run_stops_it_with_one_line_not_an_internal_
     read again, and its mistake is still the configuration's (exit 2), never "please report it"."""
     from pipeline.articles import parallel
     from pipeline.core import config as configuration
+    from pipeline.core import paths
     from pipeline.core.errors import ConfigError
     from pipeline.localize import glossary
 
@@ -233,6 +234,6 @@ def test_a_glossary_spoiled_during_a_run_stops_it_with_one_line_not_an_internal_
     loader = parallel.Loader(config)
     try:
         with pytest.raises(ConfigError, match=r"glossary.yaml: terms\[0\].source must be a non-empty string"):
-            list(loader([(project / "src" / "a.md", "src/a.md", "a.md", "en", "en")]))
+            list(loader([parallel.Item(paths.Source(project / "src" / "a.md", project / "src", "a.md", "src/a.md"), "en", "en")]))
     finally:
         loader.close()

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.core.document import HUMAN_ID, ModelId
 from pipeline.core.hashes import text_hash
 from pipeline.store.memory import Busy, Entry, Memory
 
 
 def entry(text, target, origin="machine", model="m", version="1", settings="{}", engine="argos"):
-    return Entry("en", "uk", text, target, origin, "human" if origin == "human" else engine, model, version, settings)
+    return Entry("en", "uk", text, target, origin, HUMAN_ID if origin == "human" else ModelId(engine, model, version, settings))
 
 
 def test_human_beats_machine_and_newest_machine_wins(tmp_path):
@@ -23,8 +24,8 @@ def test_human_beats_machine_and_newest_machine_wins(tmp_path):
 def test_strict_lookup_wants_the_same_model_and_settings(tmp_path):
     with Memory(tmp_path / "m.sqlite") as memory:
         memory.add([entry("Hi.", "Old.", version="1")])
-        assert memory.lookup("en", "uk", ["Hi."], "argos", "m", "2", "{}") == {}
-        assert memory.lookup("en", "uk", ["Hi."], "argos", "m", "1", "{}")["Hi."].target_text == "Old."
+        assert memory.lookup("en", "uk", ["Hi."], "argos", ModelId("argos", "m", "2", "{}")) == {}
+        assert memory.lookup("en", "uk", ["Hi."], "argos", ModelId("argos", "m", "1", "{}"))["Hi."].target_text == "Old."
 
 
 def test_engines_do_not_share_machine_translations(tmp_path):
@@ -48,7 +49,7 @@ def test_a_corrupt_memory_is_reported(tmp_path):
 
 def test_human_by_hash(tmp_path):
     with Memory(tmp_path / "m.sqlite") as memory:
-        memory.add([Entry("en", "uk", "Hi <x1/>.", "Привіт `x`.", "human", "human", "", "", "", source_display="Hi `x`.")])
+        memory.add([Entry("en", "uk", "Hi <x1/>.", "Привіт `x`.", "human", HUMAN_ID, source_display="Hi `x`.")])
         found = memory.human_by_hash("en", "uk", text_hash("Hi <x1/>."))
         assert (found.source_display, found.target_text) == ("Hi `x`.", "Привіт `x`.")
 
@@ -56,11 +57,12 @@ def test_human_by_hash(tmp_path):
 def test_a_memory_of_format_1_keeps_its_editors_text_as_final_markdown(tmp_path):
     import sqlite3
 
-    from pipeline.store.memory import LEGACY_HUMAN, SCHEMA
+    from pipeline.store.memory import LEGACY_HUMAN, VERSION
 
     path = tmp_path / "m.sqlite"
     db = sqlite3.connect(path)
-    db.executescript(SCHEMA.split("CREATE TABLE IF NOT EXISTS absorbed")[0] + "PRAGMA user_version = 1;")
+    columns = "source_lang, target_lang, source_hash, source_text, target_text, origin, engine, model, model_version, settings, flags, source_display, created_at"
+    db.executescript(f"CREATE TABLE translations ({columns}); PRAGMA user_version = 1;")
     row = ("en", "uk", text_hash("A *b*."), "A *b*.", "А *б*.", "human", "human", "", "", "", "", "A *b*.", "2025-01-01")
     db.execute("INSERT INTO translations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
     db.commit()
@@ -68,4 +70,4 @@ def test_a_memory_of_format_1_keeps_its_editors_text_as_final_markdown(tmp_path)
     with Memory(path) as memory:
         (entry,) = memory.lookup("en", "uk", ["A *b*."], "argos").values()
         assert (entry.engine, entry.target_text) == (LEGACY_HUMAN, "А *б*.")
-        assert memory.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert memory.db.execute("PRAGMA user_version").fetchone()[0] == VERSION

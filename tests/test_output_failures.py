@@ -30,9 +30,9 @@ def test_a_file_where_an_output_folder_must_go(project, runner):
     (project / "out").mkdir()
     (project / "out" / "uk").write_text("a file, not a folder")
     result = runner.invoke(main, ["translate", "articles", "--engine", "pseudo", "--to", "uk", "--out", "out"])
-    assert result.exit_code == ExitStatus.OUTPUT_ERROR
+    assert result.exit_code == ExitStatus.OUTPUT_ERROR  # one unwritable output costs its article, not the batch
     (line,) = result.stderr.splitlines()
-    assert line == "pipeline: error: out/uk/kursk.md: cannot write: out/uk is a file, not a folder"
+    assert line == "pipeline: error: articles/kursk.md: not written: out/uk/kursk.md: cannot write: out/uk is a file, not a folder"
     assert (project / "out" / "uk").read_text() == "a file, not a folder"
     assert memory_rows(project) == 7  # what was translated is kept for the next run
 

@@ -65,13 +65,36 @@ def test_the_output_folder_cannot_be_the_sources_and_inside_them_it_is_never_rea
     assert not (src / "translations/uk/translations").exists()
 
 
-def test_a_source_edited_during_the_run_fails_that_article_only(src, runner, monkeypatch):
+def test_a_source_edited_during_the_run_is_translated_as_read_and_then_stale(src, runner, monkeypatch):
+    """Each article is read once: the run translates the bytes it read, and records them, so the
+    edit made meanwhile is what the next check calls stale."""
     (src / "other.md").write_text("# Other\n\nSomething else happened today.\n")
     from pipeline.commands import run
 
     original = run._Run._window
 
-    def edit_after_planning(self, window):  # between reading it for the plan and for writing
+    def edit_after_planning(self, window):  # between reading it for the plan and writing it
+        (src / "other.md").write_text("# Other\n\nSomething different happened today.\n")
+        return original(self, window)
+
+    monkeypatch.setattr(run._Run, "_window", edit_after_planning)
+    result = translate(runner, "src", "--out", "out")
+    assert result.exit_code == 0, result.output
+    assert "else happened" in (src.parent / "out/uk/other.md").read_text()
+    check = runner.invoke(main, ["check", "src", "--out", "out"])
+    assert check.exit_code == ExitStatus.NOT_FRESH and "stale" in check.stdout and "other.md" in check.stdout
+
+
+def test_a_source_edited_during_the_run_fails_that_article_only_when_it_is_read_again(src, runner, monkeypatch):
+    """Beyond what planning holds in memory, a window reads its articles again: one that changed
+    since planning fails alone."""
+    (src / "other.md").write_text("# Other\n\nSomething else happened today.\n")
+    from pipeline.commands import plan, run
+
+    monkeypatch.setattr(plan, "HOLD_BYTES", 0)
+    original = run._Run._window
+
+    def edit_after_planning(self, window):
         (src / "other.md").write_text("# Other\n\nSomething different happened today.\n")
         return original(self, window)
 

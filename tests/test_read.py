@@ -175,11 +175,12 @@ def test_a_mixed_file_remembers_each_ending(tmp_path):
 
 
 def test_elements_are_lines_markup_numbers_and_sentence_ends():
-    from pipeline.articles.read import count_elements
+    from pipeline.articles import registry
 
-    assert count_elements("Plain words and more words") == 0
-    assert count_elements("# Title\n\n*a* [b](c) 12 and 3,456.\n- item\n") == 19
-    assert count_elements("*a* [b](c)\n", markdown_syntax=False) == 2  # plain text: no Markdown syntax
+    markdown, text = registry.get("markdown"), registry.get("text")
+    assert markdown.cost("Plain words and more words") == 0
+    assert markdown.cost("# Title\n\n*a* [b](c) 12 and 3,456.\n- item\n") == 19
+    assert text.cost("*a* [b](c)\n") == 2  # plain text: no Markdown syntax
 
 
 def test_a_file_with_too_many_elements_is_refused_before_it_is_parsed(tmp_path, monkeypatch):

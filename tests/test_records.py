@@ -32,3 +32,17 @@ def test_thousands_of_identical_blocks_are_matched_by_their_ends_and_positions()
     ops = records.block_opcodes(old, new)
     assert rebuilt(old, new, ops) == new
     assert ("equal", 0, 100, 0, 100) in ops  # the common beginning stays equal: no correction moves
+
+
+def test_a_sidecar_keeps_one_output_per_line_whatever_its_name(tmp_path):
+    """Names with a newline or a backslash are escaped as GNU sha256sum does, so a line is an output."""
+    from pipeline.store.layout import Layout
+
+    names = ("uk/two\nlines.md", "uk/back\\slash.md", "uk/plain.md")
+    record = records.Record("../src", "a.md", "en", "uk", "0" * 64, names[0], (), tuple((n, "a" * 64) for n in names))
+    file = Layout(tmp_path).record("uk", "a.md")
+    file.parent.mkdir(parents=True)
+    file.write_text(records.dump(record))
+    Layout.sums(file).write_text(records.dump_sums(record))
+    assert len(Layout.sums(file).read_text().splitlines()) == 3 + 2  # three outputs, two counts
+    assert records.load(file).outputs == record.outputs

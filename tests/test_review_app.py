@@ -23,6 +23,8 @@ from pipeline.core.config import load as load_config
 from pipeline.review import app as review_app
 from pipeline.review.project import Project
 from pipeline.store import records
+from pipeline.store.layout import Layout
+from pipeline.workspace import Workspace
 
 ARTICLE = """---
 title: Kursk operation
@@ -59,7 +61,7 @@ def project(argos_env, tmp_path, runner, monkeypatch):
 
 @pytest.fixture
 def server(project):
-    running = review_app.make(Project(project / "out", load_config(), [], wait=0.3), "127.0.0.1", 0).start()
+    running = review_app.make(Project(Workspace.open(load_config(), project / "out"), [], wait=0.3), "127.0.0.1", 0).start()
     yield running
     running.stop()
 
@@ -222,13 +224,13 @@ def test_saving_and_approving_over_http_go_through_the_import_path(project, edit
     assert "Наступ почався в четвер." in text and "⟦uk⟧ It forced Russia to divert resources." in text
     assert origins(project)[FLAGGED] == origins(project)[PLAIN] == "human" and origins(project)["Kursk operation"] == "machine"
     report = check_json(runner)["src/news/kursk.md"]
-    assert report["status"] == "fresh" and report["unreviewed"] == 3  # 5 sentences, 2 reviewed
+    assert report["status"] == "pseudo" and report["unreviewed"] == 3  # 5 sentences, 2 reviewed; pseudo output is never fresh
     assert check_json(runner)["src/other.md"]["unreviewed"] == 2
-    record = records.load(records.path(project / "out", "uk", REL))
+    record = records.load(Layout(project / "out").record("uk", REL))
     assert sum(s.origin == records.HUMAN for s in record.sentences()) == 2
-    # a following run translates nothing and keeps both
+    # a following run (of the same engine: a real one would translate over the pseudo text) translates nothing and keeps both
     before = snapshot(project / "out")
-    again = runner.invoke(main, ["translate", "src", "--to", "uk", "--out", "out"])
+    again = runner.invoke(main, ["translate", "src", "--to", "uk", "--out", "out", "--engine", "pseudo"])
     assert again.exit_code == 0 and "0 translated" in again.stdout, again.output
     assert snapshot(project / "out") == before
 
@@ -247,7 +249,7 @@ def test_a_stale_review_shows_the_editors_version_and_what_changed_in_the_source
     row = editor.row("It forced Russia to divert many resources.")
     assert row["suggestion"] == "Це змусило Росію відволікти ресурси."  # "use earlier version" puts it in the editor
     assert editor.save(row, row["suggestion"]).json()["status"] == "saved"
-    assert check_json(runner)["src/news/kursk.md"]["status"] == "fresh"
+    assert check_json(runner)["src/news/kursk.md"]["status"] == "pseudo"  # reviewed again; the rest is still pseudo text
 
 
 def test_markup_the_import_path_refuses_is_refused_with_its_reason(project, editor):
@@ -427,9 +429,9 @@ def test_an_editor_works_with_the_keyboard(project, page, runner):
     assert "Наступ почався в четвер." in text and "⟦uk⟧ It forced Russia to divert resources." in text
     assert origins(project)[FLAGGED] == origins(project)[PLAIN] == "human"
     report = check_json(runner)["src/news/kursk.md"]
-    assert report["status"] == "fresh" and report["unreviewed"] == 3
+    assert report["status"] == "pseudo" and report["unreviewed"] == 3
     before = snapshot(project / "out")
-    again = runner.invoke(main, ["translate", "src", "--to", "uk", "--out", "out"])
+    again = runner.invoke(main, ["translate", "src", "--to", "uk", "--out", "out", "--engine", "pseudo"])
     assert again.exit_code == 0 and "0 translated" in again.stdout, again.output
     assert snapshot(project / "out") == before
 

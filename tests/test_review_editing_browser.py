@@ -16,6 +16,7 @@ from pipeline.cli import main
 from pipeline.core.config import load as load_config
 from pipeline.review import app as review_app
 from pipeline.review.project import Place, Project
+from pipeline.workspace import Workspace
 from tests import test_review_app, test_review_project
 from tests.test_review_app import origin
 from tests.test_review_project import FLAGGED, NUMBER, PLAIN, REL, sentence, translate
@@ -34,7 +35,7 @@ def newsroom(translated_newsroom):
 
 @pytest.fixture
 def review(newsroom):
-    return Project(newsroom / "out", load_config(), [], wait=0.3, editor="Olena")
+    return Project(Workspace.open(load_config(), newsroom / "out"), [], wait=0.3, editor="Olena")
 
 
 @pytest.fixture
@@ -220,7 +221,7 @@ def test_a_restarted_server_says_so_and_the_unsaved_text_is_kept(newsroom, revie
         p.keyboard.press("Control+a")
         p.keyboard.type("Не загубити.")
         first.stop()
-        second = review_app.make(Project(newsroom / "out", load_config(), [], editor="Olena"), "127.0.0.1", port).start()
+        second = review_app.make(Project(Workspace.open(load_config(), newsroom / "out"), [], editor="Olena"), "127.0.0.1", port).start()
         try:
             p.keyboard.press("Control+Enter")
             msg = row(p, PLAIN).locator(".msg.error")

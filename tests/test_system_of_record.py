@@ -13,6 +13,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.core.errors import ExitStatus
 from pipeline.store import records
+from pipeline.store.layout import Layout
 from tests.helpers import correct, rewrite, structure
 from tests.test_run import ARTICLE
 
@@ -189,10 +190,10 @@ def test_outputs_get_the_permissions_the_umask_gives(project):
 def test_an_interrupted_write_is_completed_by_the_next_run(project, runner):
     """The state a kill leaves between the pending record and the outputs: the next run finishes
     it, removes the temporary files, and check is right."""
-    record_file = records.path(project / "out", "uk", "news/kursk.md")
+    record_file = Layout(project / "out").record("uk", "news/kursk.md")
     source = project / "src/en/news/kursk.md"
     source.write_text(source.read_text().replace("Forces advanced quickly.", "Forces advanced slowly."))
-    pending = records.pending_path(record_file)
+    pending = Layout.pending(record_file)
     # what a killed run leaves: a pending record, half of the outputs written, a temporary file
     assert runner.invoke(main, ["translate", "src/en", "--to", "uk", "--out", "out"]).exit_code == 0
     new_article = article(project)
@@ -216,6 +217,7 @@ def merged_clone(project, runner, tmp_path, monkeypatch, first: tuple[str, dict]
     assert correct(runner, "out", *first).exit_code == 0
     git(project, "add", "out")  # what editors commit: the output folder (their exchange files stay theirs)
     git(project, "commit", "-qm", "a")
+    shutil.rmtree(project / "exchange")  # editor A takes theirs away (export never overwrites a file holding edits)
     git(project, "checkout", "-q", "main")
     assert correct(runner, "out", *second).exit_code == 0
     git(project, "add", "out")

@@ -12,29 +12,37 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from pathlib import Path
+from dataclasses import dataclass
 
 from pipeline.articles import read
+from pipeline.core import paths
 from pipeline.core.config import Config
 from pipeline.core.document import Document
 from pipeline.core.errors import ConfigError, InputError
 
 AHEAD = 4  # articles read ahead per process: enough to keep them busy, few documents held
 
-Item = tuple[Path, str, str, str | None, str | None]  # path, name shown, identity, --from, default language
+
+@dataclass(frozen=True)
+class Item:
+    source: paths.Source
+    lang: str | None = None  # --from, or the planned language
+    default: str | None = None  # the language of an article without prose
+    data: bytes | None = None  # its bytes, when they were read already
 
 
 def load(item: Item, config: Config) -> Document | InputError:
     """read.load, with its errors returned (not raised), so they cross from a worker unchanged."""
-    path, shown, rel, lang, default = item
+    source = item.source
     try:  # errors name the file as the user did; outputs by its identity
-        return dataclasses.replace(read.load(path, shown, config, lang, default), path=rel)
+        data = item.data if item.data is not None else read.read_source(source, config.max_file_bytes)
+        return dataclasses.replace(read.load(source.path, source.shown, config, item.lang, item.default, data), path=source.rel)
     except InputError as e:
         return e
     except ConfigError:  # the glossary (changed during the run): the whole run's mistake, said once
         raise
     except Exception as e:  # a bug in reading one article must not cost the rest of the batch
-        return InputError(shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it")
+        return InputError(source.shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it")
 
 
 def _load_in_worker(item: Item, config: Config) -> tuple[str, object]:

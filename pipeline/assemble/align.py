@@ -13,7 +13,7 @@ import functools
 import json
 from collections.abc import Callable, Mapping
 
-from pipeline.articles import markdown
+from pipeline.articles import registry
 from pipeline.assemble import article
 from pipeline.core import flags
 from pipeline.core.document import AlignedBlock, Block, Document, ModelId, Segment, SentencePair, TranslatedDocument
@@ -29,7 +29,6 @@ from pipeline.segment.protect import (
     assemble,
     chunks_to_translate,
     has_words,
-    no_escape,
     pieces,
     restore,
     unmask,
@@ -62,16 +61,6 @@ def fallback_chunks(doc: Document, target_lang: str, results: Mapping[str, Trans
             if result is not None and result.origin == "machine" and restore(result.text, seg) is None:
                 out.update(dict.fromkeys(chunks_to_translate(seg)))
     return list(out)
-
-
-def _escape(syntax: str) -> Escape:
-    if syntax == "markdown":
-        return markdown.escape
-    if syntax == "table":
-        return functools.partial(markdown.escape, table=True)
-    # "text" has no markup; a front matter value ("yaml", "toml", "json": frontmatter.SYNTAXES) is
-    # not escaped piece by piece but quoted whole, in its own syntax, by article.render
-    return no_escape
 
 
 def sentence_id(block: Block, j: int, seg: Segment) -> str:
@@ -198,8 +187,9 @@ def translate_document(
     state = _review_state(previous)
     aligned: list[AlignedBlock] = []
     targets: dict[int, str] = {}
+    escape_for = functools.cache(functools.partial(registry.get(doc.format).escape, doc))  # one per syntax
     for block in doc.blocks:
-        escape = _escape(block.syntax)
+        escape = escape_for(block.syntax)
         pairs: list[SentencePair] = []
         keep = kept(block, target_lang)
         for i, seg in enumerate(block.segments):

@@ -49,20 +49,13 @@ def adopt(sources, translations, out_dir, target, source, key, threshold, dry_ru
     """
     from pipeline.commands import adopt as adopting
     from pipeline.evaluate.align import DEFAULT_THRESHOLD
+    from pipeline.workspace import Workspace
 
-    config = load_config(config_path, glossary=True)
-    out = Path(out_dir or config.out_dir)
-    outcomes, problems = adopting.adopt(
-        list(sources),
-        out,
-        config,
-        Path(translations) if translations else None,
-        target,
-        source,
-        key,
-        DEFAULT_THRESHOLD if threshold is None else threshold,
-        dry_run,
+    ws = Workspace.open(load_config(config_path, glossary=True), out_dir, sources)
+    options = adopting.Options(
+        Path(translations) if translations else None, target, source, key, DEFAULT_THRESHOLD if threshold is None else threshold, dry_run
     )
+    outcomes, problems = adopting.adopt(ws, list(sources), options)
     for problem in problems:
         error(str(problem))
     if as_json:
@@ -75,11 +68,15 @@ def adopt(sources, translations, out_dir, target, source, key, threshold, dry_ru
                 click.echo(f"{o.status:<16} {o.target_lang}  {o.source}{where}: {counts}")
                 for r in o.review:
                     click.echo(f"  review block {r.block} sentence {r.sentence}: {r.reason}\n    {r.source}\n    {r.target}")
+            elif o.unwritten:  # an output that could not be written is an error, on stderr like every command's
+                error(f"{o.source}: {o.detail}")
             else:
                 click.echo(f"{o.status:<16} {o.target_lang}  {o.source}{where}: {o.detail}")
         totals = {s: sum(1 for o in outcomes if o.status == s) for s in dict.fromkeys(o.status for o in outcomes)}
         sentences = sum(o.human for o in outcomes), sum(o.uncertain + o.unadopted for o in outcomes)
         click.echo(", ".join(f"{n} {s}" for s, n in totals.items()) or "nothing to adopt", nl=False)
         click.echo(f"; {sentences[0]} sentences adopted, {sentences[1]} for review" + (" (dry run: nothing written)" if dry_run else ""))
+    if any(o.unwritten for o in outcomes):
+        sys.exit(int(ExitStatus.OUTPUT_ERROR))
     if problems or any(o.status in (adopting.DIVERGES, adopting.FAILED) for o in outcomes):
         sys.exit(int(ExitStatus.FILES_FAILED))

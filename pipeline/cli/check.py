@@ -16,19 +16,18 @@ from pipeline.core.errors import ExitStatus, PipelineError
 FORMATS = ("text", "json", "github", "junit")  # pipeline.commands.ci_report.FORMATS, without importing it for --help
 
 
-def _sources(given: tuple[str, ...], out: Path, config, command: str) -> list[str]:
-    """SOURCES as named, else the source folders config.yaml and the output folder's records know."""
-    from pipeline.commands import freshness
+def _workspace(config_path, out_dir, given: tuple[str, ...], command: str):
+    """The workspace of SOURCES as named, else of the source folders config.yaml and the output
+    folder's records know."""
+    from pipeline.workspace import Workspace
 
-    if given:
-        return list(given)
-    recorded = freshness.recorded_sources(out, config)
-    if not recorded:
+    ws = Workspace.open(load_config(config_path), out_dir, given)
+    if not given and not ws.recorded():
         raise PipelineError(
-            f"no source folders known for {display(out)}: name them (pipeline {command} SOURCES...), list them in config.yaml (sources:), "
+            f"no source folders known for {display(ws.out)}: name them (pipeline {command} SOURCES...), list them in config.yaml (sources:), "
             "or translate them first (records/sources.txt)"
         )
-    return recorded
+    return ws
 
 
 def _format(ctx, param, value):
@@ -66,9 +65,9 @@ def check(sources, out_dir, target, report_format, as_json, show_all, strict, co
     """
     from pipeline.commands import ci_report, freshness
 
-    config = load_config(config_path)
-    out = Path(out_dir or config.out_dir)
-    items, problems = freshness.check(_sources(sources, out, config, "check"), out, config, target)
+    ws = _workspace(config_path, out_dir, sources, "check")
+    out = ws.out
+    items, problems = freshness.check(ws, target=target)
     for problem in problems:
         error(str(problem))
     kind = "json" if as_json else report_format or "text"
@@ -95,19 +94,23 @@ def prune(sources, out_dir, dry_run, as_json, config_path, quiet_flag) -> None:
     """Remove the translations (outputs and records) of articles under SOURCES that are gone.
 
     Only orphans are touched: translations whose source file no longer exists under SOURCES
-    (default: the source folders config.yaml lists and the output folder has recorded). Exit 1
-    when a source could not be read (nothing of it is removed).
+    (default: the source folders config.yaml lists and the output folder has recorded), and of
+    those only the files their record proves the pipeline wrote (a hand-edited one is kept and
+    named). Exit 1 when a source could not be read or a file was kept.
     """
     from pipeline.commands import freshness
-    from pipeline.store.fileio import FolderLock
 
-    config = load_config(config_path)
-    out = Path(out_dir or config.out_dir)
-    items, problems = freshness.check(_sources(sources, out, config, "prune"), out, config)
+    ws = _workspace(config_path, out_dir, sources, "prune")
+    out = ws.out
+    items, problems = freshness.check(ws)
     for problem in problems:
         error(str(problem))
-    with FolderLock(out) if out.is_dir() and not dry_run else contextlib.nullcontext():
-        removed = freshness.prune(items, dry_run)
+    with ws.lock() if out.is_dir() and not dry_run else contextlib.nullcontext():
+        removed, kept = freshness.prune(ws, items, dry_run)
+    # a damaged record proves nothing: nothing of it is removed, and it is named
+    kept += [f"{i.detail}; nothing of it removed" for i in items if i.status == freshness.DAMAGED]
+    for line in kept:
+        error(line)
     orphans = sum(1 for i in items if i.status == freshness.ORPHAN)
     if as_json:
         report = {"output": display(out), "dry_run": dry_run, "orphans": orphans, "removed": [display(p) for p in removed]}
@@ -119,5 +122,5 @@ def prune(sources, out_dir, dry_run, as_json, config_path, quiet_flag) -> None:
             f"{orphans} orphaned translation{'s' * (orphans != 1)}, {len(removed)} files {'to remove' if dry_run else 'removed'}",
             quiet_flag,
         )
-    if problems:
+    if problems or kept:
         sys.exit(int(ExitStatus.FILES_FAILED))

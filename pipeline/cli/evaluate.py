@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import common_options, existing, language, load_config, quiet, reports_errors
+from pipeline.cli.common import common_options, error, existing, language, load_config, quiet, reports_errors
 from pipeline.core.errors import PipelineError
 
 
@@ -74,6 +74,9 @@ def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, 
         comparison = scores.compare(first.segments, second.segments, (first.name, second.name), bootstrap)
     if not first.articles:
         raise PipelineError(f"no article of {systems[0]} has a reference in {reference} (articles are paired by path)")
+    for system in results:
+        for problem in system.problems:
+            error(problem)
     report = scores.to_dict(results, reference, comparison, worst)
     if html:
         from pipeline.store.fileio import write_atomic

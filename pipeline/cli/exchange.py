@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import ClickReporter, common_options, error, existing, load_config, output_folder, quiet, reports_errors, say
-from pipeline.core.errors import ExitStatus, InputError
+from pipeline.core.errors import ExitStatus, InputError, worst
 
 KINDS = ("xliff", "tmx", "po")
 
@@ -29,25 +29,34 @@ KINDS = ("xliff", "tmx", "po")
     "--to", "target", metavar="LANG", callback=lambda ctx, param, v: v and v.strip().lower(), help="Only translations into this language."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the files written as JSON on stdout.")
+@click.option("--force", is_flag=True, help="Replace exchange files that hold edits not imported yet.")
 @common_options
 @reports_errors
-def export(sources, kinds, out_dir, dest, target, as_json, config_path, quiet_flag) -> None:
+def export(sources, kinds, out_dir, dest, target, as_json, force, config_path, quiet_flag) -> None:
     """Write the translations of SOURCES for editors: one file per article and format.
 
     Each sentence is one unit with a stable id; fix targets in any CAT tool or text editor and bring
-    them back with `pipeline import`. Prints the files written. Exit 1 when SOURCES have no
-    translation in OUT.
+    them back with `pipeline import`. Prints the files written. An exchange file that holds edits not
+    imported yet is never overwritten (it is named; --force replaces it). Exit 1 when SOURCES have
+    no translation in OUT, or a file was not written.
     """
     from pipeline.commands import exchange
+    from pipeline.workspace import Workspace
 
     config = load_config(config_path, glossary=True)
-    out = output_folder(out_dir, config)
-    written = exchange.export(list(sources), out, config, kinds or KINDS, Path(dest) if dest else out / "exchange", target)
+    output_folder(out_dir, config)  # it must exist
+    ws = Workspace.open(config, out_dir, sources)
+    out = ws.out
+    written, problems = exchange.export(ws, None, kinds or KINDS, Path(dest) if dest else out / "exchange", target, force)
+    for problem in problems:
+        error(str(problem))
     if as_json:
         click.echo(json.dumps({"output": str(out), "written": [str(p) for p in written]}, ensure_ascii=False, indent=2))
     else:
         for path in written:
             say(str(path), quiet_flag)
+    if problems:
+        sys.exit(int(worst(p.status for p in problems)))
     if not written:
         error(f"no translations of {', '.join(sources)} in {out}; run `pipeline translate` first")
         sys.exit(int(ExitStatus.FILES_FAILED))
@@ -92,18 +101,20 @@ def import_(files, out_dir, choose, editor, as_json, config_path, quiet_flag) ->
     """
     from pipeline.commands import editing, exchange
     from pipeline.core import paths
-    from pipeline.store.fileio import FolderLock
+    from pipeline.workspace import Workspace
 
     config = load_config(config_path, glossary=True)
-    out = output_folder(out_dir, config)
-    failed = 0
+    output_folder(out_dir, config)  # it must exist
+    ws = Workspace.open(config, out_dir)
+    out = ws.out
+    failed = unwritten = 0
     reporter = ClickReporter(quiet(quiet_flag))
     report = []
     who = editing.Editing(editing.editor_name(editor))
-    with FolderLock(out):
+    with ws.lock():
         for file in files:
             try:
-                applied = exchange.apply(exchange.read_file(Path(file)), paths.shown(file), out, config, choose, reporter, who)
+                applied = exchange.apply(exchange.read_file(Path(file)), paths.shown(file), ws, choose, reporter, who)
             except InputError as e:
                 error(str(e))
                 failed += 1
@@ -112,10 +123,11 @@ def import_(files, out_dir, choose, editor, as_json, config_path, quiet_flag) ->
             for problem in applied.accepted.problems:
                 error(problem)
             failed += bool(applied.accepted.problems) + applied.failed
+            unwritten += applied.unwritten
             report.append(_imported(file, applied))
             if not as_json:
                 say(f"{file}: {applied.summary()}", quiet_flag)
     if as_json:
         click.echo(json.dumps({"output": str(out), "files": report}, ensure_ascii=False, indent=2))
     if failed:
-        sys.exit(int(ExitStatus.FILES_FAILED))
+        sys.exit(int(ExitStatus.OUTPUT_ERROR if unwritten else ExitStatus.FILES_FAILED))

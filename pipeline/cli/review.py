@@ -40,10 +40,12 @@ def review(sources, out_dir, port, host, no_browser, editor, config_path, quiet_
         error(f"pipeline review needs Starlette and uvicorn ({e.name} is missing): pip install 'uk-en-pipeline[review]'")
         sys.exit(int(ExitStatus.USAGE))
     from pipeline.review.project import Project
+    from pipeline.workspace import Workspace
 
     config = load_config(config_path, glossary=True)
-    out = output_folder(out_dir, config)
-    project = Project(out, config, list(sources), editor=editor or "")
+    output_folder(out_dir, config)  # it must exist
+    ws = Workspace.open(config, out_dir, sources)
+    project = Project(ws, list(sources), editor=editor or "")
     if host.strip("[]") not in ("127.0.0.1", "::1", "localhost"):
         click.echo(
             f"pipeline: warning: listening on {host}: anyone who can reach it and has the address with its token can change translations",

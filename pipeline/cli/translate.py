@@ -11,6 +11,7 @@ import click
 from pipeline.cli.common import ClickReporter, common_options, existing, language, load_config, quiet, reports_errors, say
 from pipeline.core.config import ArgosConfig, Config, bounds
 from pipeline.core.errors import ExitStatus, exit_status_help
+from pipeline.engines.registry import NAMES as ENGINE_NAMES
 
 
 @click.command(epilog="Exit statuses:\n\n\b\n" + exit_status_help())
@@ -24,7 +25,7 @@ from pipeline.core.errors import ExitStatus, exit_status_help
 )
 @click.option("--from", "source", callback=language, metavar="LANG", help="Source language [default: front matter `lang:`, else detected].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
-@click.option("--engine", type=click.Choice(["argos", "pseudo"]), help="Translation engine [default: argos].")
+@click.option("--engine", type=click.Choice(ENGINE_NAMES), help="Translation engine [default: argos].")
 @click.option(
     "--beam-size", type=click.IntRange(*bounds(ArgosConfig, "beam_size")), help="Beam size for argos [default: argos.beam_size, 2]."
 )
@@ -105,6 +106,6 @@ def translate(
     else:
         say(stats.line(), quiet_flag)
     if stats.failed:
-        sys.exit(int(ExitStatus.FILES_FAILED))
-    if strict and stats.flagged:
+        sys.exit(int(ExitStatus.OUTPUT_ERROR if stats.unwritten else ExitStatus.FILES_FAILED))
+    if strict and stats.all_flagged:
         sys.exit(int(ExitStatus.PROBLEMS))

@@ -30,19 +30,21 @@ from pathlib import Path
 from typing import ClassVar
 
 from pipeline import localize
-from pipeline.articles import read
-from pipeline.assemble import align, alignment_json, review_html
+from pipeline.articles import parallel, read
+from pipeline.assemble import align
 from pipeline.core import flags, paths
 from pipeline.core.config import Config
-from pipeline.core.document import HUMAN_ID, AlignedBlock, Document, ModelId, Segment, TranslatedDocument
-from pipeline.core.errors import InputError
+from pipeline.core.document import HUMAN_ID, Document, ModelId, Segment, TranslatedDocument
+from pipeline.core.errors import ExitStatus, InputError
 from pipeline.core.hashes import file_sha256, text_hash
 from pipeline.engines.base import Translated
 from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents, words_of
 from pipeline.localize import glossary
 from pipeline.segment.protect import TAG_RE, has_words, restore, unmask
-from pipeline.store import records
-from pipeline.store.fileio import FolderLock, clean_temp, make_dirs, same_content, write_atomic
+from pipeline.store import fileio, records
+from pipeline.store.fileio import make_dirs
+from pipeline.workspace import Workspace
+from pipeline.writer import Translation, Writer
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
@@ -80,6 +82,7 @@ class Outcome:
     uncertain: int = 0  # stored but flagged alignment-uncertain
     unadopted: int = 0  # no target stored: the engine translates them when the article is next written
     review: list[Review] = field(default_factory=list)
+    unwritten: bool = False  # failed because an output could not be written (exit 6)
 
 
 class _Engine:
@@ -238,75 +241,34 @@ def _mark_unconfirmed(td: TranslatedDocument, entries) -> TranslatedDocument:
     return dataclasses.replace(td, blocks=tuple(blocks))
 
 
-def _flagged(blocks: Sequence[AlignedBlock]) -> tuple[tuple[str, int], ...]:
-    """Sentences per problem flag that still counts (flags.counting, as translate counts them); under "" the sentences with any."""
-    counts: Counter = Counter()
-    for sentence in (s for b in blocks for s in b.sentences):
-        problems = flags.counting(sentence.flags, sentence.acks)
-        counts[""] += bool(problems)
-        counts.update(problems)
-    return tuple(sorted((k, v) for k, v in counts.items() if v))
-
-
 # --- folders ------------------------------------------------------------------------------------
 
 
-def _key_index(folder: Path, key: str, config: Config) -> tuple[dict[str, Path], list[InputError]]:
-    """Front matter value of ``key`` -> the file holding it, for every article under folder."""
-    found, problems = paths.discover([str(folder)], config.include, config.exclude)
-    index: dict[str, Path] = {}
-    for source in found:
-        value = _front_matter_value(source.path, source.shown, key, config)
-        if value is None:
-            continue
-        if value in index:
-            problems.append(InputError(source.shown, f"{key}: {value!r} is also the {key} of {index[value]}"))
-            continue
-        index[value] = source.path
-    return index, problems
+@dataclass(frozen=True)
+class Options:
+    translations: Path | None = None  # where the translations are (default: the output folder)
+    target: str | None = None  # --to
+    source_lang: str | None = None  # --from
+    key: str | None = None  # pair by this front matter key (Hugo's translationKey) instead of by path
+    threshold: float = DEFAULT_THRESHOLD
+    dry_run: bool = False
 
 
-def _front_matter_value(path: Path, shown: str, key: str, config: Config) -> str | None:
-    from pipeline.articles import markdown
-
-    try:
-        text = read.read_text(path, shown, config.max_file_bytes)[0]
-        value = markdown.parse(text).meta.get(key)
-    except (InputError, ValueError):  # an unreadable file is reported when it is adopted, not here
-        return None
-    return None if value is None else str(value)
-
-
-def adopt(
-    inputs: Sequence[str],
-    out_dir: Path,
-    config: Config,
-    translations: Path | None = None,
-    target: str | None = None,
-    source_lang: str | None = None,
-    key: str | None = None,
-    threshold: float = DEFAULT_THRESHOLD,
-    dry_run: bool = False,
-) -> tuple[list[Outcome], list[InputError]]:
+def adopt(ws: Workspace, inputs: Sequence[str], options: Options | None = None) -> tuple[list[Outcome], list[InputError]]:
     """Adopt the translations of the articles under ``inputs``; the outcome per article."""
-    translations = translations or out_dir
-    paths.check_out_dir(inputs, out_dir)
-    roots = paths.known_roots(out_dir, config.source_roots)
-    sources, problems = paths.discover(list(inputs), config.include, config.exclude, [out_dir], roots)
-    index: dict[str, Path] = {}
-    if key:
-        index, more = _key_index(translations, key, config)
+    options = options or Options()
+    sources, problems = ws.sources(list(inputs))
+    adoption = _Adoption(ws, options, ws.writer([paths.real(s.path) for s in sources]))
+    if options.key:
+        more = adoption.index_keys()
         problems.extend(more)
     outcomes: list[Outcome] = []
-    lock = FolderLock(out_dir)
-    if not dry_run:
-        make_dirs(out_dir)
+    lock = ws.lock()
+    if not options.dry_run:
+        make_dirs(ws.out)
         lock.acquire()
     try:
-        known = set(records.known_roots(out_dir))
-        docs: dict[Path, Document | InputError] = {}
-        for source in sources:
-            docs[source.path] = _read(source, config, source_lang, target)
+        docs = {source.path: adoption.read(source, options.source_lang) for source in sources}
         # a section page with only a title like "2023" has no prose to tell its language: it is in
         # the language of the other articles of its source folder
         langs: dict[Path, Counter] = {}
@@ -315,14 +277,15 @@ def adopt(
             if isinstance(doc, Document):
                 langs.setdefault(source.root, Counter())[doc.source_lang] += 1
         for source in sources:
-            doc = docs[source.path]
-            if isinstance(doc, read.NoProse) and langs.get(source.root):
-                docs[source.path] = _read(source, config, langs[source.root].most_common(1)[0][0], target)
+            if isinstance(docs[source.path], read.NoProse) and langs.get(source.root):
+                docs[source.path] = adoption.read(source, langs[source.root].most_common(1)[0][0])
         for source in sources:
             try:
-                outcome = _one(source, docs[source.path], out_dir, config, translations, target, key, index, threshold, dry_run, known)
+                outcome = adoption.one(source, docs[source.path])
             except InputError as e:
-                outcome = Outcome(source.shown, target or "", FAILED, detail=e.reason)
+                outcome = Outcome(
+                    source.shown, options.target or "", FAILED, detail=e.reason, unwritten=e.status == ExitStatus.OUTPUT_ERROR
+                )
             if outcome is not None:
                 outcomes.append(outcome)
     finally:
@@ -341,97 +304,102 @@ def _in_language(doc: Document, lang: str) -> bool:
     return cyrillic >= 0.2 if lang == "uk" else cyrillic <= 0.8
 
 
-def _read(source: paths.Source, config: Config, source_lang: str | None, target: str | None) -> Document | InputError:
-    # with --to, an article without prose is in the other language
-    default = ("en" if target == "uk" else "uk") if target else None
-    try:
-        return dataclasses.replace(read.load(source.path, source.shown, config, source_lang, default), path=source.rel)
-    except InputError as e:
-        return e
+class _Adoption:
+    """One adopt command: what every article needs, in one place."""
 
+    def __init__(self, ws: Workspace, options: Options, writer: Writer):
+        self.ws, self.options, self.writer = ws, options, writer
+        self.config = ws.config
+        self.folder = options.translations or ws.out
+        self.index: dict[str, Path] = {}
 
-def _one(source, doc, out_dir, config, translations, target, key, index, threshold, dry_run, known) -> Outcome | None:
-    if isinstance(doc, read.NoProse):
-        return Outcome(source.shown, target or "", SKIPPED, detail=doc.reason)
-    if isinstance(doc, InputError):
-        raise doc
-    src = doc.source_lang
-    tgt = target or ("en" if src == "uk" else "uk")
-    if tgt == src:
-        return None
-    article_path = paths.output_path(out_dir, config.output.article, source, src, tgt)
-    if key:
-        value = _front_matter_value(source.path, source.shown, key, config)
-        found = index.get(value) if value is not None else None
-        if found is None:
-            why = f"no {key} in its front matter" if value is None else f"no translation has {key}: {value!r}"
-            return Outcome(source.shown, tgt, NO_TRANSLATION, detail=why)
-        translation = found
-    else:
-        translation = paths.output_path(translations, config.output.article, source, src, tgt)
-    shown = paths.shown(str(translation))
-    if not translation.is_file():
-        return Outcome(source.shown, tgt, NO_TRANSLATION, shown, "no file there")
-    inside = paths.real(translation).is_relative_to(paths.real(out_dir))
-    placed = translation if inside else article_path  # where the record finds it in the output folder
-    placed_rel = Path(os.path.relpath(paths.real(placed), paths.real(out_dir))).as_posix()
-    data = translation.read_bytes()
-    digest = file_sha256(data)
-    stored = records.stored(out_dir, tgt, source.rel)
-    if digest in stored.ours().get(placed_rel, set()):
-        return Outcome(source.shown, tgt, ALREADY, shown, "the output folder's record already holds this file")
-    if not inside and placed.exists() and not same_content(placed, data):
-        raise InputError(source.shown, f"{placed} exists and is not {shown}; not overwritten")
-    tdoc = read.load(translation, shown, config, tgt)
-    if not _in_language(tdoc, tgt):  # a copy of the source is no translation to adopt
-        return Outcome(source.shown, tgt, FAILED, shown, f"hardly any of it is in {tgt}; not adopted")
-    made = adopt_article(doc, tdoc, config, threshold)
-    if isinstance(made, Alignment):
-        return Outcome(source.shown, tgt, DIVERGES, shown, f"the structures differ: {made.divergence}")
-    td, blocks, outcome = made
-    outcome.source, outcome.translation = source.shown, shown
-    outputs: dict[Path, str | bytes] = {placed: data}
-    outputs[paths.output_path(out_dir, config.output.bilingual, source, src, tgt, ".json")] = alignment_json.render(td)
-    if config.output.review_html:
-        outputs[paths.output_path(out_dir, config.output.bilingual, source, src, tgt, ".html")] = review_html.render(td)
-    ours = stored.ours()
-    for path, text in list(outputs.items())[1:]:
-        rel = path.relative_to(out_dir).as_posix()
-        raw = text.encode("utf-8") if isinstance(text, str) else text
-        if path.exists() and not same_content(path, raw) and file_sha256(path.read_bytes()) not in ours.get(rel, set()):
-            raise InputError(source.shown, f"{path} exists and was not written by the pipeline; not overwritten")
-    from pipeline.commands import run
+    def index_keys(self) -> list[InputError]:
+        """Front matter value of the key -> the file holding it, for every article under the translations."""
+        key = self.options.key
+        assert key is not None
+        found, problems = paths.discover([str(self.folder)], self.config.include, self.config.exclude)
+        for source in found:
+            value = self._key_value(source.path, source.shown)
+            if value is None:
+                continue
+            if value in self.index:
+                problems.append(InputError(source.shown, f"{key}: {value!r} is also the {key} of {self.index[value]}"))
+                continue
+            self.index[value] = source.path
+        return problems
 
-    record = records.Record(
-        root=paths.relative_root(source.root, out_dir),
-        rel=source.rel,
-        source_lang=src,
-        target_lang=tgt,
-        source_sha256=doc.sha256,
-        article=placed_rel,
-        blocks=blocks,
-        outputs=tuple(
-            (
-                Path(os.path.relpath(paths.real(p), paths.real(out_dir))).as_posix(),
-                file_sha256(t.encode("utf-8") if isinstance(t, str) else t),
-            )
-            for p, t in outputs.items()
-        ),
-        model=HUMAN_ID,
-        fingerprint=run.fingerprint(config),
-        flagged=_flagged(td.blocks),
-    )
-    if dry_run:
+    def _key_value(self, path: Path, shown: str) -> str | None:
+        from pipeline.articles import markdown
+
+        try:
+            text = read.read_text(path, shown, self.config.max_file_bytes)[0]
+            value = markdown.parse(text).meta.get(self.options.key or "")
+        except (InputError, ValueError):  # an unreadable file is reported when it is adopted, not here
+            return None
+        return None if value is None else str(value)
+
+    def read(self, source: paths.Source, source_lang: str | None) -> Document | InputError:
+        # with --to, an article without prose is in the other language
+        target = self.options.target
+        default = ("en" if target == "uk" else "uk") if target else None
+        item = parallel.Item(source, source_lang, default)
+        return parallel.load(item, self.config)
+
+    def one(self, source: paths.Source, doc: Document | InputError) -> Outcome | None:
+        if isinstance(doc, read.NoProse):
+            return Outcome(source.shown, self.options.target or "", SKIPPED, detail=doc.reason)
+        if isinstance(doc, InputError):
+            raise doc
+        src = doc.source_lang
+        tgt = self.options.target or ("en" if src == "uk" else "uk")
+        if tgt == src:
+            return None
+        found = self._translation(source, src, tgt)
+        if isinstance(found, Outcome):
+            return found
+        translation, shown = found
+        out = self.ws.out
+        inside = paths.real(translation).is_relative_to(paths.real(out))
+        placed = translation if inside else paths.output_path(out, self.config.output.article, source, src, tgt)
+        placed_rel = Path(os.path.relpath(paths.real(placed), paths.real(out))).as_posix()  # where the record finds it
+        data = fileio.read_bytes(translation, shown, self.config.max_file_bytes)
+        stored = self.ws.store.stored(tgt, source.rel)
+        if stored.damaged:
+            raise InputError(source.shown, stored.damaged)
+        committed = dict(stored.record.outputs) if stored.record is not None and stored.pending is None else {}
+        if committed.get(placed_rel) == file_sha256(data):
+            return Outcome(source.shown, tgt, ALREADY, shown, "the output folder's record already holds this file")
+        tdoc = read.load(translation, shown, self.config, tgt, data=data)
+        if not _in_language(tdoc, tgt):  # a copy of the source is no translation to adopt
+            return Outcome(source.shown, tgt, FAILED, shown, f"hardly any of it is in {tgt}; not adopted")
+        made = adopt_article(doc, tdoc, self.config, self.options.threshold)
+        if isinstance(made, Alignment):
+            return Outcome(source.shown, tgt, DIVERGES, shown, f"the structures differ: {made.divergence}")
+        td, blocks, outcome = made
+        outcome.source, outcome.translation = source.shown, shown
+        t = Translation(source, td, blocks, (), HUMAN_ID, stored, translator=(out / placed_rel, data))
+        if self.options.dry_run:
+            self.writer.check(t, self.writer.outputs(t))
+            return outcome
+        self.writer.write(t)  # the translation itself is written only when it is copied in
         return outcome
-    if record.root not in known:
-        known.add(record.root)
-        for path, text in records.roots_file(out_dir, sorted(known)).items():
-            if not same_content(path, text):
-                write_atomic(path, text)
-    record_path = records.path(out_dir, tgt, source.rel)
-    clean_temp({p.parent for p in outputs} | {record_path.parent})
-    records.commit(out_dir, record, outputs)  # the translation itself is written only when it is copied in
-    return outcome
+
+    def _translation(self, source: paths.Source, src: str, tgt: str) -> tuple[Path, str] | Outcome:
+        """The translator's file for this article (by path or by key), and its name as shown."""
+        key = self.options.key
+        if key:
+            value = self._key_value(source.path, source.shown)
+            found = self.index.get(value) if value is not None else None
+            if found is None:
+                why = f"no {key} in its front matter" if value is None else f"no translation has {key}: {value!r}"
+                return Outcome(source.shown, tgt, NO_TRANSLATION, detail=why)
+            translation = found
+        else:
+            translation = paths.output_path(self.folder, self.config.output.article, source, src, tgt)
+        shown = paths.shown(str(translation))
+        if not translation.is_file():
+            return Outcome(source.shown, tgt, NO_TRANSLATION, shown, "no file there")
+        return translation, shown
 
 
 def to_json(outcomes: Sequence[Outcome]) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.etree import ElementTree
 
-from pipeline.commands.freshness import FRESH, MISSING, NEEDS_REVIEW, ORPHAN, STALE, STATUSES, Item
+from pipeline.commands.freshness import DAMAGED, FRESH, MISSING, MODIFIED, NEEDS_REVIEW, ORPHAN, PSEUDO, STALE, STATUSES, Item
 from pipeline.core.errors import InputError
 from pipeline.core.paths import shown
 
@@ -22,7 +22,11 @@ NEXT_STEP = {
     MISSING: "run `pipeline translate` to write it",
     ORPHAN: "run `pipeline prune` to remove it",
     NEEDS_REVIEW: "review it (`pipeline review`, or `pipeline export` and `pipeline import`)",
+    PSEUDO: "translate it with a model (`pipeline translate`; pseudo output is never a translation)",
+    MODIFIED: "restore the file (`git checkout`) or move the edit away, then run `pipeline translate`",
+    DAMAGED: "repair or restore its record (`git checkout`), then run `pipeline translate`",
 }
+USUAL = STATUSES[:5]  # always in the summary; the other states when there are any
 
 
 def counts(items: Sequence[Item]) -> dict[str, int]:
@@ -30,7 +34,7 @@ def counts(items: Sequence[Item]) -> dict[str, int]:
 
 
 def summary(items: Sequence[Item]) -> str:
-    return ", ".join(f"{n} {s}" for s, n in counts(items).items())
+    return ", ".join(f"{n} {s}" for s, n in counts(items).items() if s in USUAL or n)
 
 
 def text(items: Sequence[Item], show_all: bool = False) -> list[str]:

@@ -20,7 +20,6 @@ record), then the article is written again, exactly as a run of ``translate`` wr
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -34,15 +33,15 @@ from pipeline.assemble.alignment_json import SCHEMA_ID
 from pipeline.commands import editing
 from pipeline.commands.editing import Mark
 from pipeline.core import flags, paths
-from pipeline.core.config import Config
 from pipeline.core.document import Document, Segment
-from pipeline.core.errors import InputError
+from pipeline.core.errors import ExitStatus, InputError, OutputError
 from pipeline.core.hashes import text_hash
 from pipeline.core.languages import well_formed
 from pipeline.engines.base import Translated
-from pipeline.segment.protect import TAG_RE, has_words, restore, unmask
+from pipeline.segment.protect import TAG_RE, chunks_to_translate, has_words, pieces, reassembled, restore, unmask
 from pipeline.store import fileio, records
-from pipeline.store.fileio import FolderLock, write_atomic
+from pipeline.workspace import Workspace
+from pipeline.writer import Writer
 
 MAX_IMPORT_BYTES = formats.MAX_BYTES
 HUMAN_STATES = ("reviewed", "final")
@@ -61,63 +60,98 @@ class Translation:
     """A translated article as the output folder holds it: its record, and its source as it is now."""
 
     record: records.Record
-    out_dir: Path
+    ws: Workspace
     source: Path
     doc: Document
+
+    @property
+    def out_dir(self) -> Path:
+        return self.ws.out
 
     def current(self) -> dict[str, records.Sentence]:
         return self.record.by_hash()
 
+    def targets(self) -> dict[str, str]:
+        """Source hash -> the sentence's target as the article shows it, in placeholder form: where an
+        engine lost paired markup the article was assembled from pieces, and so is this (an
+        exchange file must carry the codes the article has, or the untouched file would not import)."""
+        current = self.current()
+        out: dict[str, str] = {}
+        for block in self.doc.blocks:
+            for seg in block.segments:
+                h = text_hash(seg.text)
+                s = current.get(h)
+                if s is None or s.target is None:
+                    continue
+                out[h] = effective_target(s, seg, current)
+        return out
 
-def _source_file(out_dir: Path, record: records.Record) -> Path:
-    return Path(os.path.normpath(paths.real(out_dir) / record.root / record.rel))
+
+def effective_target(s: records.Sentence, seg: Segment, current: dict[str, records.Sentence]) -> str:
+    assert s.target is not None
+    if s.origin == records.HUMAN or restore(s.target, seg) is not None:
+        return s.target
+    found = {c: p.target for c in chunks_to_translate(seg) if (p := current.get(text_hash(c))) is not None and p.target is not None}
+    return reassembled(pieces(seg), found, seg)
 
 
-def open_translation(out_dir: Path, target: str, rel: str, config: Config, name: str) -> Translation:
-    stored = records.stored(out_dir, target, rel)
+def open_translation(ws: Workspace, target: str, rel: str, name: str) -> Translation:
+    stored = ws.store.stored(target, rel)
+    if stored.damaged:
+        raise InputError(name, stored.damaged)
     record = stored.latest
     if record is None or record.legacy:
-        raise InputError(name, f"{rel} has no translation into {target} in {out_dir}")
-    source = _source_file(out_dir, record)
-    doc = read.load(source, paths.shown(os.path.relpath(source)), config, record.source_lang, record.source_lang)
-    return Translation(record, out_dir, source, doc)
+        raise InputError(name, f"{rel} has no translation into {target} in {ws.out}")
+    root = ws.store.root_path(record.root)
+    if root is None:
+        raise InputError(name, f"the record's source folder {record.root!r} is outside the project")
+    source = paths.source_at(root, record.rel, paths.shown(os.path.relpath(root / record.rel)))
+    data = read.read_source(source, ws.config.max_file_bytes)
+    doc = read.load(source.path, source.shown, ws.config, record.source_lang, record.source_lang, data)
+    return Translation(record, ws, source.path, doc)
 
 
-def translations(inputs: Sequence[str], out_dir: Path, config: Config, target: str | None = None) -> list[Translation]:
-    """The translated articles among the given sources (files or folders)."""
-    roots = paths.known_roots(out_dir, config.source_roots)
-    sources, _ = paths.discover(list(inputs), config.include, config.exclude, [out_dir], roots)
+def translations(
+    ws: Workspace, inputs: Sequence[str] | None = None, target: str | None = None
+) -> tuple[list[Translation], list[InputError]]:
+    """The translated articles among the given sources (files or folders), and what could not be opened."""
+    sources, problems = ws.sources(inputs)
     found = []
     for source in sources:
-        for t in config.languages:
+        for t in ws.config.languages:
             if target not in (None, t):
                 continue
-            record = records.stored(out_dir, t, source.rel).latest
-            if record is None or record.legacy or record.root != paths.relative_root(source.root, out_dir):
+            stored = ws.store.stored(t, source.rel)
+            record = stored.latest
+            if stored.damaged:
+                problems.append(InputError(source.shown, stored.damaged))
+            if record is None or record.legacy or record.root != paths.relative_root(source.root, ws.out):
                 continue
             try:
-                found.append(open_translation(out_dir, t, source.rel, config, source.shown))
-            except InputError:
-                continue
-    return found
+                found.append(open_translation(ws, t, source.rel, source.shown))
+            except InputError as e:
+                problems.append(e)
+    return found, problems
 
 
 def _units(t: Translation) -> list[formats.Unit]:
     notes = _notes(t)
     current = t.current()
+    targets = t.targets()
     units = []
     for block in t.doc.blocks:
         if kept(block, t.record.target_lang):
             continue
         for j, seg in enumerate(block.segments):
-            s = current.get(text_hash(seg.text))
-            if not has_words(seg.text) or s is None or s.target is None or records.FINAL_MARKDOWN in s.flags:
+            h = text_hash(seg.text)
+            s = current.get(h)
+            if not has_words(seg.text) or s is None or h not in targets or records.FINAL_MARKDOWN in s.flags:
                 continue
             sid = sentence_id(block, j, seg)
             codes = codes_of(seg)
             state = "reviewed" if s.origin == records.HUMAN else "translated"
             note = "\n".join([block.kind + (f" {block.key}" if block.key else ""), *notes.get(sid, ())])
-            units.append(formats.Unit(f"{sid}@{base_of(s.target)}", seg.text, s.target, state, note, codes=codes))
+            units.append(formats.Unit(f"{sid}@{base_of(targets[h])}", seg.text, targets[h], state, note, codes=codes))
     return units
 
 
@@ -153,9 +187,10 @@ def _notes(t: Translation) -> dict[str, list[str]]:
             lines.append("flags: " + ", ".join(map(str, s["flags"])))
         lines.extend(map(str, s.get("details", ())))
         for a in s.get("acknowledged", ()):
-            lines.append(f"acknowledged: {a.get('flag')} by {a.get('by')} at {a.get('at')} (no longer counts)")
-        if s.get("suggestion"):
-            lines.append(f"an editor's translation of the earlier source: {s['suggestion']['target']}")
+            if isinstance(a, dict):
+                lines.append(f"acknowledged: {a.get('flag')} by {a.get('by')} at {a.get('at')} (no longer counts)")
+        if isinstance(s.get("suggestion"), dict):
+            lines.append(f"an editor's translation of the earlier source: {s['suggestion'].get('target', '')}")
         sid = str(s.get("id", ""))
         record = state.get(sid.rsplit("-", 1)[-1])
         if record is not None and record.needs_editing:
@@ -168,28 +203,81 @@ def _notes(t: Translation) -> dict[str, list[str]]:
 
 
 def _alignment_sentences(t: Translation) -> list[dict]:
-    """The bilingual JSON's sentences (read bounded, nesting bounded); none when it is unusable."""
+    """The bilingual JSON's sentences (a file of the output folder: read bounded, nesting bounded,
+    never through a link); none when it is unusable."""
     for rel, _ in t.record.outputs:
         if rel.endswith(".json"):
             try:
-                data = fileio.load_json(fileio.read_bytes(t.out_dir / rel, rel, MAX_IMPORT_BYTES, setting=""))
+                path = t.ws.store.layout.inside(rel)
+                data = fileio.load_json(fileio.read_bytes(path, rel, MAX_IMPORT_BYTES, setting="", follow=False))
                 return [s for b in data.get("blocks", ()) for s in b.get("sentences", ()) if isinstance(s, dict)]
             except (InputError, ValueError, AttributeError, TypeError):
                 return []
     return []
 
 
-def export(inputs: Sequence[str], out_dir: Path, config: Config, kinds: Sequence[str], dest: Path, target: str | None = None) -> list[Path]:
-    written = []
-    for t in translations(inputs, out_dir, config, target):
+def export(
+    ws: Workspace, inputs: Sequence[str] | None, kinds: Sequence[str], dest: Path, target: str | None = None, force: bool = False
+) -> tuple[list[Path], list[InputError]]:
+    """One exchange file per article and format. An exchange file holding an editor's work that
+    was not imported yet (any unit whose target is not what was exported, or approved) is never
+    overwritten, unless ``force``: each is one line in the problems."""
+    written: list[Path] = []
+    found, problems = translations(ws, inputs, target)
+    inside = paths.real(dest).is_relative_to(paths.real(ws.out))
+    writer = ws.writer()
+    for t in found:
         exchange = formats.Exchange(t.record.rel, t.record.source_lang, t.record.target_lang, tuple(_units(t)))
         rel = PurePosixPath(t.record.rel)
         for kind in kinds:
             name = f"{rel.stem}.{t.record.source_lang}-{t.record.target_lang}{formats.SUFFIXES[kind]}"
             path = dest.joinpath(*rel.parent.parts, name)
-            write_atomic(path, formats.write(exchange, kind))
+            data = formats.write(exchange, kind)
+            work = "" if force or fileio.same_content(path, data) else unimported(path, t)
+            if work:
+                problems.append(InputError(paths.shown(str(path)), f"{work}; not overwritten (import it first, or export with --force)"))
+                continue
+            try:
+                if inside:
+                    writer.put(path, data)
+                else:  # a folder the user named: created, then written below without following links
+                    fileio.make_dirs(dest)
+                    fileio.write_atomic(path, data, root=dest)
+            except OutputError as e:
+                problems.append(InputError(paths.shown(str(path)), str(e).partition(": ")[2], ExitStatus.OUTPUT_ERROR))
+                continue
             written.append(path)
-    return written
+    return written, problems
+
+
+def unimported(path: Path, t: Translation) -> str:
+    """What of an editor's work an existing exchange file holds that the records do not: "" when
+    it holds none (every unit as exported), else one line saying what."""
+    if not os.path.isfile(path) or os.path.islink(path):
+        return ""  # nothing an editor wrote (a folder in the way is the write's to report)
+    try:
+        exchange = read_file(path)
+    except InputError as e:
+        return f"is not an exchange file of this article ({e.reason})"
+    if exchange.document != t.record.rel or (exchange.source_lang, exchange.target_lang) != (t.record.source_lang, t.record.target_lang):
+        return f"is the exchange file of {exchange.document} ({exchange.source_lang}->{exchange.target_lang}), not of {t.record.rel}"
+    origins = {h[:12]: s.origin for h, s in t.current().items()}
+    now = {h[:12]: target for h, target in t.targets().items()}
+    edited = []
+    for unit in exchange.units:
+        m = _ID_RE.match(unit.id)
+        if m is None or unit.error:
+            edited.append(unit.id)
+            continue
+        text = editor_text(unit.target)
+        if text and (m.group(4) is None or base_of(text) != m.group(4)) and not _same(text, now.get(m.group(3), "")):
+            edited.append(unit.id)  # changed in the file, and the records do not have it
+        elif unit.state in HUMAN_STATES and origins.get(m.group(3)) == records.MACHINE:
+            edited.append(unit.id)  # approved in the file
+    if not edited:
+        return ""
+    more = f" and {len(edited) - 3} more" if len(edited) > 3 else ""
+    return f"holds {len(edited)} edited unit{'s' * (len(edited) != 1)} not imported yet ({', '.join(edited[:3])}{more})"
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -198,7 +286,7 @@ def export(inputs: Sequence[str], out_dir: Path, config: Config, kinds: Sequence
 def read_file(path: Path) -> formats.Exchange:
     """An exchange file, or the bilingual JSON itself, as an Exchange; InputError if unusable."""
     name = paths.shown(str(path))
-    data = fileio.read_bytes(path, name, MAX_IMPORT_BYTES, setting="")
+    data = fileio.read_bytes(path, name, MAX_IMPORT_BYTES, setting="", follow=False)
     if data.lstrip()[:1] == b"{":
         return _from_alignment(data, name)
     try:
@@ -212,7 +300,7 @@ _RENDERED = "x-rendered"  # a unit read from the bilingual JSON: its text is Mar
 
 def _from_alignment(data: bytes, name: str) -> formats.Exchange:
     try:
-        doc = json.loads(data.decode("utf-8"))
+        doc = fileio.load_json(data)
         if doc.get("schema") != SCHEMA_ID:
             raise ValueError("not a bilingual JSON of this pipeline")
         units = tuple(
@@ -255,12 +343,7 @@ def editor_text(text: str) -> str:
 
 
 def accept(
-    exchange: formats.Exchange,
-    name: str,
-    out_dir: Path,
-    config: Config,
-    choose: str | None = None,
-    marks: Mapping[str, Mark] | None = None,
+    exchange: formats.Exchange, name: str, ws: Workspace, choose: str | None = None, marks: Mapping[str, Mark] | None = None
 ) -> Accepted:
     """Merge an exchange file three-way against the article's record; see the module's docstring.
     marks: by unit id, what an editor says about a sentence besides its text; kept only when its
@@ -271,15 +354,16 @@ def accept(
     document = PurePosixPath(exchange.document)
     if document.is_absolute() or ".." in document.parts or not document.parts:
         raise InputError(name, f"document {exchange.document!r} is not an article path inside a source folder")
-    t = open_translation(out_dir, exchange.target_lang, document.as_posix(), config, name)
+    t = open_translation(ws, exchange.target_lang, document.as_posix(), name)
     if t.record.source_lang != exchange.source_lang:
         raise InputError(name, f"{exchange.document} is translated from {t.record.source_lang}, not {exchange.source_lang}")
     result = Accepted(name, t)
     segments = {text_hash(seg.text)[:12]: (block, seg) for block in t.doc.blocks for seg in block.segments}
     current = t.current()
+    targets = t.targets()
     for unit in exchange.units:
         before = (result.corrected, result.approved, result.conflicts)
-        problem = _merge(unit, segments, current, result, choose)
+        problem = _merge(unit, segments, _Ours(current, targets), result, choose)
         if problem:
             result.problems.append(f"{name}: segment {unit.id}: {problem}")
         # per unit, so a caller editing one sentence at a time (pipeline review) can say what became of it
@@ -298,14 +382,23 @@ def accept(
         m = _ID_RE.match(unit.id)
         if mark is not None and m and outcome not in (CONFLICT, REFUSED):
             h = text_hash(segments[m.group(3)][1].text)
-            now = current[h].target or ""
+            now = targets.get(h) or current[h].target or ""
             # an acknowledgement is for the target the editor saw, and only if it is still the one there
             seen = outcome == UNCHANGED and m.group(4) is not None and base_of(now) == m.group(4)
             result.marks[h] = mark if seen else replace(mark, acknowledge=())
     return result
 
 
-def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], result: Accepted, choose: str | None) -> str:
+@dataclass(frozen=True)
+class _Ours:
+    """The article's translation as the output folder holds it: records by source hash, and the
+    targets as the article shows them (see Translation.targets)."""
+
+    sentences: dict[str, records.Sentence]
+    targets: dict[str, str]
+
+
+def _merge(unit: formats.Unit, segments, ours_now: _Ours, result: Accepted, choose: str | None) -> str:
     """One unit: stores what it brings in result; returns a one-line problem, or ""."""
     if getattr(unit, "error", ""):
         return unit.error
@@ -317,8 +410,9 @@ def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], r
         return "its source sentence changed or was removed since the export; translate and export again"
     _, seg = found
     h = text_hash(seg.text)
-    ours = current.get(h)
-    if ours is None or ours.target is None:
+    ours = ours_now.sentences.get(h)
+    target = ours_now.targets.get(h)
+    if ours is None or target is None:
         return "this sentence has no translation yet; translate and export again"
     theirs = editor_text(unit.target)
     if unit.note == _RENDERED:
@@ -328,19 +422,19 @@ def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], r
         theirs = unmasked
     if not theirs:
         return ""  # an empty target: nothing to take
+    same = _same(theirs, target)
+    base = m.group(4)
+    if same or (base is not None and base_of(theirs) == base):  # untouched in the file: never refused
+        if same and unit.state in HUMAN_STATES and ours.origin == records.MACHINE:
+            result.overrides[h] = Translated(target, (), "human")
+            result.approved += 1
+        return ""
     if _CONTROL_RE.search(theirs):
         return "the target holds control characters (or a lone surrogate)"
     problem = _check_markup(theirs, seg)
     if problem:
         return problem
-    same = _same(theirs, ours.target)
-    base = m.group(4)
-    if same or (base is not None and base_of(theirs) == base):
-        if same and unit.state in HUMAN_STATES and ours.origin == records.MACHINE:
-            result.overrides[h] = Translated(ours.target, (), "human")
-            result.approved += 1
-        return ""
-    ours_changed = base_of(ours.target) != base if base is not None else ours.origin == records.HUMAN
+    ours_changed = base_of(target) != base if base is not None else ours.origin == records.HUMAN
     if ours_changed and choose != THEIRS:
         if choose == OURS:
             result.lost[h] = theirs  # the file's version loses: kept in the history
@@ -348,7 +442,7 @@ def _merge(unit: formats.Unit, segments, current: dict[str, records.Sentence], r
         result.conflicts += 1
         return (
             f"conflict: changed in this file and in the translation since the export; "
-            f"file: {_quote(theirs)}; translation now: {_quote(ours.target)} (import with --theirs or --ours to choose)"
+            f"file: {_quote(theirs)}; translation now: {_quote(target)} (import with --theirs or --ours to choose)"
         )
     result.overrides[h] = Translated(theirs, (), "human")
     result.corrected += 1
@@ -375,20 +469,18 @@ def _quote(text: str, limit: int = 80) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def store(accepted: Accepted, editor: str = "", at: str = "") -> bool:
+def store(accepted: Accepted, writer: Writer, editor: str = "", at: str = "") -> bool:
     """The article's pending record with the editor's translations and marks: durable before
     anything is rewritten, so an interruption cannot lose them. Each change of a target keeps
     who, when and the text it replaced in the sentence's history. False when there is nothing to store."""
     if not (accepted.overrides or accepted.marks or accepted.lost):
         return False
     by, at = editor or editing.editor_name(), at or editing.now()
-    t = accepted.translation
-    record = t.record
+    record = accepted.translation.record
     blocks = tuple(
         (bh, tuple(editing.changed(s, accepted.overrides, accepted.marks, accepted.lost, by, at) for s in ss)) for bh, ss in record.blocks
     )
-    file = records.pending_path(records.path(t.out_dir, record.target_lang, record.rel))
-    write_atomic(file, records.dump(replace(record, blocks=blocks), inline=True))
+    writer.pending(replace(record, blocks=blocks))
     return True
 
 
@@ -399,6 +491,7 @@ class Applied:
     accepted: Accepted
     stored: bool = False  # the editor's translations went into the article's record
     failed: int = 0  # 1 when the article could not be written again (the reporter said why)
+    unwritten: int = 0  # ...because an output could not be written (exit 6)
 
     def summary(self) -> str:
         a = self.accepted
@@ -409,8 +502,7 @@ class Applied:
 def apply(
     exchange: formats.Exchange,
     name: str,
-    out_dir: Path,
-    config: Config,
+    ws: Workspace,
     choose: str | None = None,
     reporter=None,
     changes: editing.Editing = editing.ANONYMOUS,
@@ -420,28 +512,14 @@ def apply(
     (store, with `changes.editor` as who), and write the article again exactly as `pipeline translate`
     writes it, under the output folder's lock. Raises InputError when the exchange does not fit
     the output folder, fileio.Busy when another run holds the folder."""
-    import dataclasses
-
     from pipeline.commands import run
-    from pipeline.core.config import ENGINES
 
-    with FolderLock(out_dir):
-        accepted = accept(exchange, name, out_dir, config, choose, changes.marks)
+    with ws.lock():
+        accepted = accept(exchange, name, ws, choose, changes.marks)
         applied = Applied(accepted)
-        if store(accepted, changes.editor):
+        if store(accepted, ws.writer(), changes.editor):
             applied.stored = True
             t = accepted.translation
-            r = t.record
-            request = run.Request(
-                inputs=(str(t.source),),
-                out_dir=out_dir,
-                target=r.target_lang,
-                source=r.source_lang,
-                allow_download=False,
-                only=frozenset({paths.real(t.source)}),
-                overrides={(paths.real(t.source), r.target_lang): accepted.overrides},
-            )
-            # the engine that translated the article: nothing should need it, but its entries are the ones to reuse
-            same_engine = dataclasses.replace(config, engine=r.model.engine) if r.model.engine in ENGINES else config
-            applied.failed = run.translate(request, same_engine, reporter).failed
+            stats = run.rewrite(ws, t.source, t.record, accepted.overrides, reporter)
+            applied.failed, applied.unwritten = stats.failed, stats.unwritten
     return applied

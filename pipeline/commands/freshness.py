@@ -1,9 +1,11 @@
-"""Which translations are fresh, stale, missing, orphaned or waiting for review.
+"""Which translations are fresh, stale, missing, orphaned, waiting for review, pseudo output (never
+a translation), modified by hand since they were written, or have a damaged record.
 
 Decided from the content hashes recorded when each article was translated (records.py), never
 from file times or git history, so it gives the same answer in a fresh CI clone. It needs no model
-and no memory: a source whose hash matches its record is fresh without being parsed; only a
-changed source is parsed, to say which of its blocks changed.
+and no memory: a source whose hash matches its record is fresh without being parsed (its outputs
+are hashed too: an emptied or edited translation is not fresh); only a changed source is parsed,
+to say which of its blocks changed.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ from pathlib import Path
 from pipeline.articles import read
 from pipeline.core import paths
 from pipeline.core.config import Config
-from pipeline.core.errors import InputError, OutputError
+from pipeline.core.errors import InputError
 from pipeline.core.hashes import file_sha256
+from pipeline.engines.registry import is_translation
 from pipeline.store import fileio, records
+from pipeline.store.layout import Layout
+from pipeline.workspace import Workspace
 
 FRESH, STALE, MISSING, ORPHAN, NEEDS_REVIEW = "fresh", "stale", "missing", "orphan", "needs-review"
-STATUSES = (FRESH, STALE, MISSING, ORPHAN, NEEDS_REVIEW)
+PSEUDO, MODIFIED, DAMAGED = "pseudo", "modified", "damaged"
+STATUSES = (FRESH, STALE, MISSING, ORPHAN, NEEDS_REVIEW, PSEUDO, MODIFIED, DAMAGED)
 
 
 @dataclass(frozen=True)
@@ -32,35 +38,33 @@ class Item:
     translation: str = ""  # the translated article, relative to the output folder
     detail: str = ""
     changed_blocks: tuple[int, ...] = ()  # 1-based numbers of the source's blocks that changed or are new
-    files: tuple[Path, ...] = ()  # orphans: the outputs and the record to remove
+    files: tuple[
+        tuple[Path, str], ...
+    ] = ()  # orphans: the outputs and records to remove, each with the hash that proves it ours ("" for the record's own files)
     rel: str = ""  # the article's path inside its source folder (its identity)
     unreviewed: int = 0  # sentences of the translation no editor has corrected or approved (origin machine)
     flagged: int = 0  # sentences with a problem flag nobody acknowledged, as the run counted them (flags.counting)
     line: int = 0  # stale: the source's line (1-based) where the first changed block starts; 0 when none
 
 
-def recorded_sources(out_dir: Path, config: Config) -> list[str]:
-    """The source folders config.yaml names and the output folder has recorded (records/sources.txt)
-    that exist: what `check`, `prune` and `review` look at when no SOURCES are named. Named from
-    the working directory when they are under it, so messages show short paths."""
-    roots = paths.known_roots(out_dir, config.source_roots)
-    here = Path.cwd()
-    return [os.path.relpath(r) if here in r.parents else str(r) for r in dict.fromkeys(roots) if r.is_dir()]
-
-
-def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | None = None) -> tuple[list[Item], list[InputError]]:
-    roots = paths.known_roots(out_dir, config.source_roots)
-    sources, problems = paths.discover(list(inputs), config.include, config.exclude, [out_dir], roots)
+def check(ws: Workspace, inputs: Sequence[str] | None = None, target: str | None = None) -> tuple[list[Item], list[InputError]]:
+    """Every translation of the sources (default: those named when the workspace was opened, else the
+    recorded source folders) and its state, and the files that could not be read."""
+    config = ws.config
+    sources, problems = ws.sources(inputs)
     items: list[Item] = []
     matched: set[Path] = set()
     for source in sources:
         found: dict[str, records.Record] = {}
         for t in config.languages:
-            file = records.path(out_dir, t, source.rel)
-            record = records.stored(out_dir, t, source.rel, head_only=True).latest
-            if record is not None and record.root == paths.relative_root(source.root, out_dir):
+            stored = ws.store.stored(t, source.rel, head_only=True)
+            record = stored.latest
+            if stored.damaged:
+                matched.add(ws.store.layout.record(t, source.rel))
+                items.append(Item(source.shown, t, DAMAGED, "", stored.damaged, rel=source.rel))  # the line names the file
+            elif record is not None and record.root == paths.relative_root(source.root, ws.out):
                 found[t] = record
-                matched.add(file)
+                matched.add(ws.store.layout.record(t, source.rel))
         try:
             lang = next(iter(found.values())).source_lang if found else _language(source, config)
         except read.NoProse:
@@ -70,56 +74,87 @@ def check(inputs: Sequence[str], out_dir: Path, config: Config, target: str | No
             continue
         targets = [target] if target else [t for t in config.languages if t != lang]
         for t in targets:
-            if t == lang:
+            if t == lang or any(i.status == DAMAGED and i.target_lang == t and i.rel == source.rel for i in items):
                 continue
-            item = _status(source, t, found.get(t), out_dir, config)
+            item = _status(ws, source, t, found.get(t))
             record = found.get(t) if item.status != MISSING else None
             flagged = dict(record.flagged).get("", 0) if record else 0
             items.append(replace(item, rel=source.rel, unreviewed=record.unreviewed if record else 0, flagged=flagged))
-    items.extend(_orphans(inputs, out_dir, matched, target))
+    items.extend(_orphans(ws, [paths.real(i) for i in (inputs or ws.named or ws.recorded())], matched, target))
     items.sort(key=lambda i: (i.source, i.target_lang))
     return items, problems
 
 
-def _orphans(inputs: Sequence[str], out_dir: Path, matched: set[Path], target: str | None) -> list[Item]:
+def _orphans(ws: Workspace, named: Sequence[Path], matched: set[Path], target: str | None) -> list[Item]:
     """Records under the named folders (or of the named files) whose source is gone."""
-    named = [paths.real(i) for i in inputs]
-    out = paths.real(out_dir)
     found = []
-    for lang, file in records.record_files(out_dir):
-        if file in matched or not file.name.endswith(".json") or target not in (None, lang):
+    for lang, file, record, damaged in ws.store.records():
+        if file in matched or target not in (None, lang):
             continue
-        record = records.load(file)
-        if record is None or record.legacy:
+        if record is None:
+            found.append(Item(shown_file(file), lang, DAMAGED, "", damaged))
             continue
-        source = Path(os.path.normpath(out / record.root / record.rel))
-        if source.exists() or not any(source == n or source.is_relative_to(n) for n in named):
+        if record.legacy:
             continue
-        files = tuple(out_dir / p for p, _ in record.outputs) + (file, records.pending_path(file), records.sums_path(file))
-        found.append(Item(shown_source(out_dir, record), lang, ORPHAN, record.article, "its source is gone", files=files, rel=record.rel))
+        source = ws.store.source_of(record)
+        if source is None or source.exists() or not any(source == n or source.is_relative_to(n) for n in named):
+            continue
+        files = tuple((ws.out / p, h) for p, h in record.outputs) + tuple((f, "") for f in (file, Layout.pending(file), Layout.sums(file)))
+        found.append(Item(shown_source(ws, record), lang, ORPHAN, record.article, "its source is gone", files=files, rel=record.rel))
     return found
 
 
-def prune(items: Sequence[Item], dry_run: bool = False) -> list[Path]:
-    """Remove the outputs and records of orphaned translations; the files that were (or would be) removed."""
-    removed = []
-    for item in items:
-        if item.status != ORPHAN:
-            continue
-        for file in item.files:
-            if file.is_file():
-                if not dry_run:
-                    try:
-                        file.unlink()
-                    except OSError as e:  # a read-only folder: status 6, what was removed so far is said
-                        raise OutputError(f"{paths.shown(str(file))}: cannot remove it: {e.strerror or e}") from None
-                removed.append(file)
-    return removed
+def prune(ws: Workspace, items: Sequence[Item], dry_run: bool = False) -> tuple[list[Path], list[str]]:
+    """Remove the outputs and records of orphaned translations: the files that were (or would be)
+    removed, and one line for each file kept. An output is removed only when the record proves the
+    pipeline wrote it (its hash), and no other record lists it; a hand-edited one is kept."""
+    orphans = [item for item in items if item.status == ORPHAN]
+    gone = {f for item in orphans for f, h in item.files if not h}
+    live: dict[str, str] = {}  # output -> the article of another record that lists it
+    for _, file, record, _ in ws.store.records():
+        if record is not None and file not in gone:
+            live.update({p: record.rel for p, _ in record.outputs})
+    writer = ws.writer()
+    removed: list[Path] = []
+    kept: list[str] = []
+    for item in orphans:
+        for path, digest in item.files:
+            rel = ws.store.layout.rel(path)
+            if not os.path.lexists(path):
+                continue
+            if digest:
+                why = f"is also the output of {live[rel]}" if rel in live else _not_ours(ws, path, rel, digest)
+                if why:
+                    kept.append(f"{path}: {why}; kept")
+                    continue
+            removed.append(path)
+            if not dry_run:
+                writer.remove(path)
+    return removed, kept
 
 
-def shown_source(out_dir: Path, record: records.Record) -> str:
+def _not_ours(ws: Workspace, path: Path, rel: str, digest: str) -> str:
+    """Why an orphan's output may not be deleted, or ""."""
+    try:
+        ws.store.layout.inside(rel)
+        data = fileio.read_bytes(path, rel, records.MAX_RECORD_BYTES, "", follow=False)
+    except (ValueError, InputError) as e:
+        return str(e)
+    if file_sha256(data) != digest:
+        return "changed since the pipeline wrote it (or not written by it)"
+    return ""
+
+
+def shown_file(file: Path) -> str:
+    try:
+        return paths.shown(os.path.relpath(file))
+    except ValueError:
+        return paths.shown(str(file))
+
+
+def shown_source(ws: Workspace, record: records.Record) -> str:
     """A record's source as a path from the working directory."""
-    source = Path(os.path.normpath(paths.real(out_dir) / record.root / record.rel))
+    source = ws.store.source_of(record) or Path(os.path.normpath(paths.real(ws.out) / record.root / record.rel))
     try:
         return paths.shown(os.path.relpath(source))
     except ValueError:
@@ -127,32 +162,44 @@ def shown_source(out_dir: Path, record: records.Record) -> str:
 
 
 def _language(source: paths.Source, config: Config) -> str:
-    return read.load(source.path, source.shown, config).source_lang
+    return read.load(source.path, source.shown, config, data=read.read_source(source, config.max_file_bytes)).source_lang
 
 
-def _status(source: paths.Source, target: str, record: records.Record | None, out_dir: Path, config: Config) -> Item:
+def _status(ws: Workspace, source: paths.Source, target: str, record: records.Record | None) -> Item:
     if record is None:
         return Item(source.shown, target, MISSING, "", "no translation")
-    article = out_dir / record.article
-    if not article.is_file():
+    article = ws.out / record.article
+    if not os.path.lexists(article):
         return Item(source.shown, target, MISSING, record.article, "the translated article is gone")
     try:
-        data = fileio.read_bytes(source.path, source.shown, config.max_file_bytes)
+        data = read.read_source(source, ws.config.max_file_bytes)
     except InputError as e:
         return Item(source.shown, target, STALE, record.article, f"cannot read the source: {e.reason}")
     if file_sha256(data) != record.source_sha256:
-        return _stale(source, target, record, out_dir, config)
+        return _stale(ws, source, target, record, data)
+    problem = ws.store.outputs_problem(record)
+    if problem:
+        hint = "restore it (git checkout) or move it away and run `pipeline translate`"
+        return Item(source.shown, target, MODIFIED, record.article, f"{problem}; {hint}")
     if record.needs_review:
         n = record.needs_review
         return Item(source.shown, target, NEEDS_REVIEW, record.article, f"{n} sentence{'s' * (n != 1)} replaced an editor's correction")
+    if not is_translation(record.model.engine) and record.unreviewed:
+        return Item(
+            source.shown,
+            target,
+            PSEUDO,
+            record.article,
+            f"{record.model.engine} output, not a translation; run `pipeline translate` with a model",
+        )
     return Item(source.shown, target, FRESH, record.article)
 
 
-def _stale(source: paths.Source, target: str, record: records.Record, out_dir: Path, config: Config) -> Item:
+def _stale(ws: Workspace, source: paths.Source, target: str, record: records.Record, data: bytes) -> Item:
     if record.head_only:  # which blocks changed needs its sentences
-        record = records.stored(out_dir, target, record.rel).latest or record
+        record = ws.store.stored(target, record.rel).latest or record
     try:
-        doc = read.load(source.path, source.shown, config, record.source_lang, record.source_lang)
+        doc = read.load(source.path, source.shown, ws.config, record.source_lang, record.source_lang, data)
     except InputError as e:
         return Item(source.shown, target, STALE, record.article, f"changed, and now unreadable: {e.reason}")
     old = [h for h, _ in record.blocks]

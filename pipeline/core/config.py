@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.articles import registry
 from pipeline.core.errors import ConfigError
 
 DEFAULT_FILE = "config.yaml"
@@ -93,7 +94,7 @@ class Config:
     languages: tuple[str, ...] = LANGUAGES
     engine: str = "argos"
     front_matter_keys: tuple[str, ...] = ("title", "linkTitle", "description", "summary")  # linkTitle: Hugo's menu label
-    include: tuple[str, ...] = ("*.md", "*.markdown", "*.txt")
+    include: tuple[str, ...] = registry.include_patterns()  # every article format's suffixes
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
     # A file is held whole, several times over, while it is read: a 10 MB paragraph took 34 s
     # and 272 MB to read and segment (bench/limits.py read).
@@ -139,9 +140,6 @@ class Config:
     @property
     def source_roots(self) -> tuple[Path, ...]:
         return tuple(self.at_root(s) for s in self.sources)
-
-
-ENGINES = ("argos", "pseudo")
 
 
 def find(start: Path | None = None) -> Path | None:
@@ -204,6 +202,8 @@ def validate(config: Config) -> Config:
             raise ConfigError(f"{name}: languages: {_shown(lang)} is not a language code (en, uk, de...)")
     if not config.languages:
         raise ConfigError(f"{name}: languages: name at least one language")
+    from pipeline.engines.registry import ENGINES
+
     if config.engine not in ENGINES:
         raise ConfigError(f"{name}: engine: {_shown(config.engine)} is not one of {', '.join(ENGINES)}")
     a = config.argos

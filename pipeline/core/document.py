@@ -49,7 +49,9 @@ class Block:
     segments: tuple[Segment, ...]
     start: int
     end: int
-    syntax: str = "markdown"  # how translated text is escaped: markdown | table | text, or a front matter value: yaml | toml | json
+    # how translated text is escaped (its format's escape): markdown | table | text, a front matter
+    # value: yaml | toml | json, HTML: html | attr" | attr' | attr (an attribute value and its quotes)
+    syntax: str = "markdown"
     keep: bool = False  # copied as is (no words, or already in the target language)
     flags: tuple[str, ...] = ()
     key: str = ""  # front matter key, for kind == front_matter
@@ -58,9 +60,13 @@ class Block:
 
 @dataclass(frozen=True)
 class Document:
+    """An article as read. Its blocks' regions index ``text``: for a text format the file's text
+    ("\\n" line endings), for a binary format the text its format makes of its parts (see
+    `articles.base.ArticleFormat`), whose bytes are ``data``."""
+
     path: str  # relative POSIX path inside the source folder
     text: str  # normalised to "\n" line endings
-    format: str  # markdown | text
+    format: str  # its format's name in articles.registry: markdown | text | ...
     source_lang: str
     blocks: tuple[Block, ...]
     newline: str = "\n"  # the file's own line ending, restored on output
@@ -68,8 +74,9 @@ class Document:
     # ending as written), in order. Outside translated regions each is written back as it was.
     endings: tuple[tuple[int, str], ...] = ()
     bom: bool = False
-    lang_field: tuple[int, int] | None = None  # where front matter says `lang:`, rewritten on output
+    lang_field: tuple[int, int] | None = None  # where the file declares its language (`lang:`), rewritten on output
     sha256: str = ""  # of the file's bytes as read
+    data: bytes = b""  # a binary format's file as read (rendering rewrites it); b"" for a text format
 
 
 @dataclass(frozen=True)
@@ -118,5 +125,5 @@ class TranslatedDocument:
     model: str  # package name, e.g. "translate-en_uk"
     model_version: str  # package version, e.g. "1.4"
     blocks: tuple[AlignedBlock, ...]
-    text: str  # the translated article
+    text: str | bytes  # the translated article: str from a text format (written as UTF-8), bytes from a binary one
     settings: dict[str, Any] = field(default_factory=dict)

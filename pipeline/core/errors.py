@@ -62,6 +62,7 @@ class ModelMissing(PipelineError):
 
 class OutputError(PipelineError):
     status = ExitStatus.OUTPUT_ERROR
+    errno: int | None = None  # of the OSError behind it: a full disk stops a batch, one locked file costs one article
 
 
 class InputError(PipelineError):
@@ -69,7 +70,15 @@ class InputError(PipelineError):
 
     status = ExitStatus.FILES_FAILED
 
-    def __init__(self, path: str, reason: str):
-        super().__init__(f"{path}: {reason}")
+    def __init__(self, path: str, reason: str, status: ExitStatus | None = None):
+        # status OUTPUT_ERROR: its output could not be written; the batch still goes on without it
+        super().__init__(f"{path}: {reason}", status)
         self.path = path
         self.reason = reason
+
+
+def worst(statuses) -> ExitStatus:
+    """The exit status of a batch whose articles failed with these statuses: an output that could not
+    be written (6) says more than an input that could not be read (1)."""
+    found = set(statuses)
+    return ExitStatus.OUTPUT_ERROR if ExitStatus.OUTPUT_ERROR in found else ExitStatus.FILES_FAILED

@@ -12,6 +12,7 @@ import functools
 import re
 
 from pipeline.core.config import LANGUAGES, Config
+from pipeline.engines.registry import ENGINES
 
 PIVOT = "en"
 _CODE_RE = re.compile(r"^[a-z]{2,3}$")
@@ -35,7 +36,7 @@ def known(config: Config) -> set[str]:
     for p in packages.installed(config.argos):
         codes.update((p.from_code, p.to_code))
     codes.update(c for pair in packages.cached_pairs(config.argos) for c in pair)
-    if config.engine == "pseudo":
+    if not ENGINES[config.engine].models:
         codes.update(c for c in config.languages if _babel_knows(c))
     return {normalise(c) for c in codes}
 
@@ -65,7 +66,7 @@ def check(config: Config, codes, what: str) -> None:
     for code in codes:
         if code is None:
             continue
-        if config.engine == "pseudo" and _babel_knows(code):
+        if not ENGINES[config.engine].models and _babel_knows(code):
             continue
         usable = known(config)
         if code not in usable:

@@ -25,6 +25,10 @@ class Source:
     root: Path  # its source folder (absolute, symbolic links resolved)
     rel: str  # POSIX path inside root: the article's identity, used in output paths
     shown: str  # how the user named it, for messages (quoted when it holds unprintable characters)
+    # the file itself inside root, links resolved (the file is read from root without following any
+    # link, so one swapped in during a run cannot lead outside); None: a file the user named that
+    # lies elsewhere (read as named)
+    real_rel: str | None = None
 
 
 def shown(name: str) -> str:
@@ -100,7 +104,9 @@ def discover(
             errors.append(InputError(shown(name_shown), why))
             return
         root = deepest(identity, known) or named_root
-        found.append(Source(file, root, identity.relative_to(root).as_posix(), shown(name_shown)))
+        target = Path(os.path.realpath(file))
+        real_rel = target.relative_to(root).as_posix() if target.is_relative_to(root) else None
+        found.append(Source(file, root, identity.relative_to(root).as_posix(), shown(name_shown), real_rel))
 
     for given in inputs:
         path = Path(given)
@@ -138,6 +144,13 @@ def discover(
     return found, errors
 
 
+def source_at(root: Path, rel: str, name: str) -> Source:
+    """The article at rel inside the source folder root (a record names it so)."""
+    path = root / rel
+    target = Path(os.path.realpath(path))
+    return Source(path, root, rel, name, target.relative_to(root).as_posix() if target.is_relative_to(root) else rel)
+
+
 def output_path(out_dir: Path, template: str, source: Source, source_lang: str, target_lang: str, suffix: str = "") -> Path:
     """Fill an output template; refuses any result that would leave the output folder."""
     rel = PurePosixPath(source.rel)
@@ -165,11 +178,3 @@ def output_path(out_dir: Path, template: str, source: Source, source_lang: str, 
 def relative_root(root: Path, out_dir: Path) -> str:
     """A source folder as the output folder records it: relative to the output folder."""
     return PurePosixPath(os.path.relpath(root, real(out_dir))).as_posix()
-
-
-def known_roots(out_dir: Path, configured: Sequence[Path] = ()) -> list[Path]:
-    """Source folders: configured ones, then those recorded in the output folder."""
-    from pipeline.store import records
-
-    out = real(out_dir)
-    return [real(p) for p in configured] + [Path(os.path.normpath(out / r)) for r in records.known_roots(out_dir)]

@@ -24,3 +24,8 @@ class PseudoEngine:
     def translate(self, texts: Sequence[str]) -> Iterator[Translated]:
         for t in texts:
             yield Translated(f"\u27e6{self.target_lang}\u27e7 {t}")
+
+
+def create(config, source_lang: str, target_lang: str, **_options) -> PseudoEngine:
+    """The registry's factory (engines/registry.py): no model, nothing to download."""
+    return PseudoEngine(source_lang, target_lang)

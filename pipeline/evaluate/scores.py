@@ -16,7 +16,6 @@ resampling over the same segments.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
@@ -32,7 +31,9 @@ from pipeline.core.document import Block, Document, Segment
 from pipeline.core.errors import InputError, PipelineError
 from pipeline.evaluate.align import align_documents, align_units, unit_of
 from pipeline.segment.protect import TAG_RE, has_words
-from pipeline.store import records
+from pipeline.store import fileio, records
+from pipeline.store.layout import FOLDER
+from pipeline.store.store import RecordStore
 
 METRICS = ("BLEU", "chrF", "TER")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
@@ -295,24 +296,35 @@ def bilingual_files(hyp_dir: Path) -> dict[Path, Path]:
     """Translated article -> its bilingual JSON, from the records of the output folder holding
     hyp_dir (hyp_dir itself or a folder above it)."""
     for folder in [hyp_dir, *list(hyp_dir.resolve().parents)[:3]]:
-        if (folder / records.FOLDER).is_dir():
+        if (folder / FOLDER).is_dir():
             out = {}
-            for _, record in records.all_records(folder):
-                jsons = [p for p, _ in record.outputs if p.endswith(".json") and not p.startswith(records.FOLDER + "/")]
-                if jsons:
+            for _, _, record, _ in RecordStore(folder).records():
+                jsons = [p for p, _ in record.outputs if p.endswith(".json")] if record is not None else []
+                if record is not None and jsons:
                     out[(folder / record.article).resolve()] = folder / jsons[0]
             return out
     return {}
 
 
 def checked_from_bilingual(file: Path) -> list[Checked]:
-    data = json.loads(file.read_text(encoding="utf-8"))
-    return [
-        Checked(s["source"], s["target"], tuple(s.get("flags", ())))
-        for b in data["blocks"]
-        for s in b["sentences"]
-        if s.get("origin") != "kept"
-    ]
+    """The sentence pairs of a bilingual JSON (read bounded, shape checked: InputError if unusable)."""
+    name = str(file)
+    try:
+        data = fileio.load_json(fileio.read_bytes(file, name, records.MAX_RECORD_BYTES, "", follow=False))
+        return [
+            Checked(_text(s["source"]), _text(s["target"]), tuple(map(_text, s.get("flags", ()))))
+            for b in data["blocks"]
+            for s in b["sentences"]
+            if s.get("origin") != "kept"
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise InputError(name, f"not a bilingual JSON of this pipeline ({type(e).__name__}: {str(e)[:80]})") from None
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{type(value).__name__}, not a string")
+    return value
 
 
 def checked_from_source(source: Document, hyp: Document) -> list[Checked]:
@@ -344,6 +356,7 @@ class System:
     checks: dict[str, int] = field(default_factory=dict)
     checks_from: str = ""  # where the source sentences came from: bilingual JSON, --source, nothing
     missing: list[str] = field(default_factory=list)  # reference articles this system has no translation of
+    problems: list[str] = field(default_factory=list)  # one line each: files that could not be used
 
     @property
     def segments(self) -> list[Scored]:
@@ -369,7 +382,11 @@ def evaluate_system(
         system.articles.append(article)
         json_file = bilingual.get(hyps[rel].resolve())
         if json_file is not None and json_file.is_file():
-            checked[rel] = checked_from_bilingual(json_file)
+            try:
+                checked[rel] = checked_from_bilingual(json_file)
+            except InputError as e:
+                system.problems.append(str(e))
+                continue
             system.checks_from = "bilingual JSON"
         elif rel in sources:
             try:

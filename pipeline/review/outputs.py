@@ -11,6 +11,7 @@ from pathlib import Path
 from pipeline.core.config import Config
 from pipeline.core.errors import InputError
 from pipeline.store import fileio, records
+from pipeline.store.layout import Layout
 
 MAX_ALIGNMENT = 50_000_000  # bytes of one bilingual JSON
 
@@ -31,7 +32,7 @@ def alignment_sentences(out_dir: Path, record: records.Record | None) -> list[di
     for rel, _ in record.outputs if record else ():
         if rel.endswith(".json"):
             try:
-                data = fileio.load_json(fileio.read_bytes(out_dir / rel, rel, MAX_ALIGNMENT, setting=""))
+                data = fileio.load_json(fileio.read_bytes(Layout(out_dir).inside(rel), rel, MAX_ALIGNMENT, setting="", follow=False))
                 return [s for b in data.get("blocks", ()) for s in b.get("sentences", ()) if isinstance(s, dict)]
             except (InputError, ValueError, AttributeError, TypeError):
                 return []

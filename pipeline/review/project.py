@@ -16,13 +16,12 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from pipeline import localize
 from pipeline.assemble.align import kept, sentence_id
 from pipeline.commands import editing, exchange, freshness
 from pipeline.core import flags, languages
-from pipeline.core.config import Config
 from pipeline.core.document import Segment
 from pipeline.core.errors import InputError, PipelineError
 from pipeline.core.flags import Ack
@@ -34,6 +33,7 @@ from pipeline.review.pieces import Chip, chips, tags
 from pipeline.review.saving import NotFound, Place, Saved, Saving
 from pipeline.segment.protect import has_words, restore, unmask
 from pipeline.store import records
+from pipeline.workspace import Workspace
 
 __all__ = ["Article", "Chip", "NotFound", "Place", "Project", "Row", "Saved", "Sentence", "tags"]
 
@@ -150,10 +150,11 @@ class Article:
 class Project(Saving):
     """The articles under SOURCES and their translations in OUT, as the review app serves them."""
 
-    def __init__(self, out_dir: Path, config: Config, sources: Sequence[str] = (), wait: float = 3.0, editor: str = ""):
-        self.out_dir = Path(out_dir)
-        self.config = config
-        self.sources = [str(s) for s in sources] or freshness.recorded_sources(self.out_dir, config)
+    def __init__(self, ws: Workspace, sources: Sequence[str] = (), wait: float = 3.0, editor: str = ""):
+        self.ws = ws
+        self.out_dir = ws.out
+        self.config = ws.config
+        self.sources = [str(s) for s in sources] or ws.recorded()
         self.wait = wait  # how long a save waits for another run to release the output folder
         self.editor = editing.editor_name(editor)  # who changes are by, unless a page names its editor
         self._saving = threading.Lock()  # FolderLock is re-entrant within a process: threads need their own
@@ -170,12 +171,12 @@ class Project(Saving):
     def rows(self, state: str = "", flag: str = "", query: str = "") -> tuple[list[Row], list[str]]:
         """Every translation of the sources, filtered: by freshness state, by flag ("flagged",
         "unreviewed" or a flag's name) and by text in its sentences; and the problems met."""
-        items, problems = freshness.check(self.sources, self.out_dir, self.config)
+        items, problems = freshness.check(self.ws, self.sources)
         rows = []
         for item in items:
             record = None
             if item.rel and item.status not in (freshness.MISSING, freshness.ORPHAN):
-                record = records.stored(self.out_dir, item.target_lang, item.rel).latest
+                record = self.ws.store.stored(item.target_lang, item.rel).latest
             if record is not None and record.legacy:
                 record = None
             counts = dict(record.flagged) if record else {}
@@ -225,7 +226,7 @@ class Project(Saving):
     def _matches(self, row: Row, query: str) -> int:
         if not row.openable:
             return 0
-        record = records.stored(self.out_dir, row.target, row.rel).latest
+        record = self.ws.store.stored(row.target, row.rel).latest
         needle = query.casefold()
         return sum(
             1
@@ -248,7 +249,7 @@ class Project(Saving):
         if (target, rel) not in self._known:
             raise NotFound(f"{rel} has no translation into {target} here")
         try:
-            return exchange.open_translation(self.out_dir, target, rel, self.config, rel)
+            return exchange.open_translation(self.ws, target, rel, rel)
         except InputError as e:
             raise NotFound(e.reason) from None
 
@@ -257,14 +258,14 @@ class Project(Saving):
         sentence alone, as a save's answer needs)."""
         t = self._open(target, rel)
         record = t.record
-        items, _ = freshness.check([str(t.source)], self.out_dir, self.config, target)
+        items, _ = freshness.check(self.ws, [str(t.source)], target)
         item = next((i for i in items if i.rel == rel), None)
         info = Alignment(alignment_sentences(self.out_dir, record))
         current = t.current()
         render = localize.renderer(localize.locale_for(target, self.config.locales))
         human = [h for h, s in current.items() if s.origin == records.HUMAN]
         machine = machine_versions(self.config, record.source_lang, target, human)
-        entries, version = self._memory.entries(self.out_dir, target, rel)
+        entries, version = self._memory.entries(self.ws.store, target, rel)
         known = self._memory_matches.get((target, rel))
         if known is None or known[0] != version:
             if len(self._memory_matches) > MAX_MATCHED:
@@ -302,7 +303,7 @@ class Project(Saving):
             target,
             rel,
             record.source_lang,
-            freshness.shown_source(self.out_dir, record),
+            freshness.shown_source(self.ws, record),
             item.status if item else "",
             item.detail if item else "",
             tuple(blocks),

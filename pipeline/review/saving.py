@@ -18,6 +18,7 @@ from pipeline.core import flags
 from pipeline.core.config import Config
 from pipeline.core.errors import ExitStatus, InputError, PipelineError
 from pipeline.store.fileio import Busy, FolderLock
+from pipeline.workspace import Workspace
 
 if TYPE_CHECKING:
     from pipeline.review.project import Article, Sentence
@@ -70,6 +71,7 @@ class NotFound(Exception):
 class Saving:
     """The writes of the review app's Project (see there for what it holds and how it opens articles)."""
 
+    ws: Workspace
     out_dir: Path
     config: Config
     editor: str
@@ -142,8 +144,7 @@ class Saving:
                     applied = exchange.apply(
                         formats.Exchange(at.rel, t.record.source_lang, at.target, (unit,)),
                         f"{at.target}/{at.rel}",
-                        self.out_dir,
-                        self.config,
+                        self.ws,
                         None,
                         errors,
                         replace(changes, editor=who),
@@ -176,7 +177,7 @@ class Saving:
         deadline = time.monotonic() + self.wait
         while True:
             try:
-                return FolderLock(self.out_dir).acquire()
+                return self.ws.lock().acquire()
             except Busy:
                 if time.monotonic() >= deadline:
                     raise

@@ -23,6 +23,7 @@ from pipeline.core.errors import InputError
 from pipeline.localize import glossary
 from pipeline.segment.protect import unmask
 from pipeline.store import fileio, records
+from pipeline.store.store import RecordStore
 
 BUDGET = 1.0  # seconds of matching per page
 MIN_SCORE = 60  # per cent
@@ -64,19 +65,23 @@ class Memory:
         self._files: dict[Path, tuple[tuple[int, int], object]] = {}
         self._lock = threading.Lock()
 
-    def entries(self, out_dir: Path, target: str, exclude: str) -> tuple[list[Entry], tuple]:
+    def entries(self, store: RecordStore, target: str, exclude: str) -> tuple[list[Entry], tuple]:
         """The sentences of every other article into target, and a version that changes when any of their files does."""
         found: list[Entry] = []
         version: list[tuple] = []
-        for lang, file in records.record_files(out_dir):
+        for lang, file in store.layout.record_files():
             if lang != target or not file.name.endswith(".json"):
                 continue
-            head = self._cached(file, _head)
+            head = self._cached(file, functools.partial(_head, store=store, target=target))
             if head is None or head[0] == exclude:
                 continue
             where = f"{target}/{head[0]}"
-            found.extend(self._cached(out_dir / head[1], functools.partial(_sentences, where=where)) or ())
-            version.append((head[1], _stamp(out_dir / head[1])))
+            try:
+                bilingual = store.layout.inside(head[1])
+            except ValueError:
+                continue
+            found.extend(self._cached(bilingual, functools.partial(_sentences, where=where)) or ())
+            version.append((head[1], _stamp(bilingual)))
             if len(found) >= MAX_ENTRIES:
                 break
         return found[:MAX_ENTRIES], tuple(version)
@@ -105,17 +110,19 @@ def _stamp(file: Path) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
-def _head(file: Path) -> tuple[str, str] | None:
-    """A record's article and its bilingual JSON, relative to the output folder."""
-    record = records.load(file, head_only=True)
+def _head(file: Path, store: RecordStore, target: str) -> tuple[str, str] | None:
+    """A record's article and its bilingual JSON, relative to the output folder (through the store:
+    checked like every record; a damaged one holds no suggestion)."""
+    rel = file.relative_to(store.layout.folder / target).as_posix().removesuffix(".json")
+    record = store.stored(target, rel, head_only=True).record
     if record is None or record.legacy:
         return None
-    return next(((record.rel, rel) for rel, _ in record.outputs if rel.endswith(".json")), None)
+    return next(((record.rel, p) for p, _ in record.outputs if p.endswith(".json")), None)
 
 
 def _sentences(file: Path, where: str) -> tuple[Entry, ...]:
     try:
-        data = fileio.load_json(fileio.read_bytes(file, str(file), MAX_FILE, setting=""))
+        data = fileio.load_json(fileio.read_bytes(file, str(file), MAX_FILE, setting="", follow=False))
         return tuple(
             Entry(str(s["source"]), str(s["target"]), s.get("origin") == records.HUMAN, where)
             for b in data["blocks"]

@@ -11,6 +11,10 @@ from pipeline.segment import sentences
 from pipeline.segment.detect import block_language
 from pipeline.segment.protect import Atom, Close, Open, Scanner, Text, has_words, mask, renumber, scan_text, urls
 
+# Placeholders are numbered through the block and read with four digits (protect.TAG_RE): a block
+# holding more spans could not be put back together, so it is kept as it is and flagged.
+MAX_SPANS = 9999
+
 
 def build_blocks(raw: Sequence[RawBlock], lang: str, scanners: Sequence[Scanner] = (), expected: Sequence[str] = ()) -> tuple[Block, ...]:
     blocks = []
@@ -20,7 +24,8 @@ def build_blocks(raw: Sequence[RawBlock], lang: str, scanners: Sequence[Scanner]
         segments = tuple(renumber(s, spans) for s in sentences.split(masked, lang))
         text = "".join(r.text for r in runs if isinstance(r, Text))
         block_lang = block_language(text, lang, tuple(expected) or ("en", "uk"))
-        found = () if rb.mapped else (flags.UNSUPPORTED_MARKUP,)
+        mapped = rb.mapped and len(spans) <= MAX_SPANS
+        found = () if mapped else (flags.UNSUPPORTED_MARKUP,)
         blocks.append(
             Block(
                 index=index,
@@ -31,7 +36,7 @@ def build_blocks(raw: Sequence[RawBlock], lang: str, scanners: Sequence[Scanner]
                 end=rb.end,
                 syntax=rb.syntax,
                 # without words, a block still needs its numbers localised; else it is copied
-                keep=not rb.mapped or not (has_words(masked) or any(s.kind == "quantity" for s in spans)),
+                keep=not mapped or not (has_words(masked) or any(s.kind == "quantity" for s in spans)),
                 flags=found,
                 key=rb.key,
                 lang=block_lang if block_lang != lang else None,

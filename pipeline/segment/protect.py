@@ -296,6 +296,41 @@ def assemble(
     return "".join(out), tuple(missing)
 
 
+def reassembled(parts: Sequence[str | int], translated: dict[str, str], segment: Segment) -> str:
+    """A sentence rebuilt from its separately translated chunks in placeholder form, numbered as the
+    sentence is (what the article shows, as tags: what an exchange file must carry). Atoms a chunk's
+    translation lost are put back before the sentence's final punctuation, as ``restore`` does."""
+    out: list[str] = []
+    used: set[int] = set()
+    for part in parts:
+        if isinstance(part, int):
+            out.append(f"<g{part}>" if part > 0 else f"</g{-part}>")
+            continue
+        if not part:
+            continue
+        lead = part[: len(part) - len(part.lstrip())]
+        trail = part[len(part.rstrip()) :]
+        chunk, numbers = _chunk(part, segment)
+        target = translated.get(chunk.text, chunk.text) if has_words(chunk.text) else chunk.text
+
+        def number(m: re.Match[str], numbers=numbers) -> str:
+            k = int(m.group(3))
+            if m.group(2) not in "xX" or not 1 <= k <= len(numbers) or numbers[k - 1] in used:
+                return ""  # a tag the engine invented, or repeated
+            used.add(numbers[k - 1])
+            return f"<x{numbers[k - 1]}/>"
+
+        out.append(lead + TAG_RE.sub(number, target) + trail)
+    result = "".join(out)
+    lost = [n for n, span in enumerate(segment.spans, 1) if not span.paired and n not in used]
+    if lost:
+        tail = _TRAILING_PUNCT_RE.search(result)
+        cut = tail.start() if tail else len(result)
+        sep = " " if cut and not result[:cut].endswith((" ", "\n")) else ""
+        result = result[:cut] + sep + " ".join(f"<x{n}/>" for n in lost) + result[cut:]
+    return result
+
+
 def chunks_to_translate(segment: Segment) -> list[str]:
     """The chunk texts ``assemble`` will look up for this segment."""
     return [_chunk(p, segment)[0].text for p in pieces(segment) if isinstance(p, str) and has_words(p)]

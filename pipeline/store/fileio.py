@@ -8,6 +8,7 @@ folder (``lock``).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -46,21 +47,43 @@ def _too_large(size: int | None, max_bytes: int, setting: str) -> str:
     return f"too large ({amount}; the limit is {max_bytes / 1e6:.1f} MB{setting and ', see ' + setting})"
 
 
-def read_bytes(path: str | os.PathLike, name: str, max_bytes: int, setting: str = "max_file_bytes") -> bytes:
+def read_bytes(path: str | os.PathLike, name: str, max_bytes: int, setting: str = "max_file_bytes", follow: bool = True) -> bytes:
     """The bytes of a regular file of at most ``max_bytes``; InputError (naming ``name``) otherwise.
 
     A FIFO, a device or a socket is refused before it is opened (opening some devices has side
     effects), and again on the open descriptor, so a file swapped in between cannot slip through;
     O_NONBLOCK keeps the open itself from waiting for a FIFO's writer. The size is bounded by what
     is actually read, not by what stat() says (0 for /dev/zero, and a file may grow meanwhile).
-    ``setting`` names the limit in the message ("" when it is not a setting).
+    ``setting`` names the limit in the message ("" when it is not a setting). ``follow`` False: a
+    symbolic link is refused, not followed (the pipeline's own files are never links).
     """
-    fd = -1
     try:
-        why = not_regular(os.stat(path).st_mode)
+        info = os.stat(path) if follow else os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            raise InputError(name, "a symbolic link (the pipeline's own files are never links); not read")
+        why = not_regular(info.st_mode)
         if why:
             raise InputError(name, why)
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, _READ_FLAGS | (0 if follow else os.O_NOFOLLOW))
+    except PermissionError:
+        raise InputError(name, "cannot read: permission denied") from None
+    except OSError as e:
+        raise InputError(name, _unreadable(e)) from None
+    return _read_fd(fd, name, max_bytes, setting)
+
+
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+
+
+def _unreadable(e: OSError) -> str:
+    if e.errno == errno.ELOOP:
+        return "a symbolic link (or a link loop); not read"
+    return f"cannot read: {e.strerror or e}"
+
+
+def _read_fd(fd: int, name: str, max_bytes: int, setting: str) -> bytes:
+    """Everything an open descriptor holds, bounded; the descriptor is closed."""
+    try:
         info = os.fstat(fd)
         why = not_regular(info.st_mode)
         if why:
@@ -81,10 +104,61 @@ def read_bytes(path: str | os.PathLike, name: str, max_bytes: int, setting: str 
     except PermissionError:
         raise InputError(name, "cannot read: permission denied") from None
     except OSError as e:
-        raise InputError(name, f"cannot read: {e.strerror or e}") from None
+        raise InputError(name, _unreadable(e)) from None
     finally:
-        if fd >= 0:
+        os.close(fd)
+
+
+def read_within(root: Path, parts: tuple[str, ...], name: str, max_bytes: int, setting: str = "max_file_bytes") -> bytes:
+    """The file root/parts... read without following any symbolic link below root, also when one
+    is swapped in while the pipeline runs: each folder is opened relative to the one above it."""
+    try:
+        folder = open_folder(root, parts[:-1], create=False)
+    except OSError as e:
+        raise InputError(name, "a folder on its path became a symbolic link; not read" if e.errno in _LINKED else _unreadable(e)) from None
+    try:
+        info = os.stat(parts[-1], dir_fd=folder, follow_symlinks=False)
+        if stat.S_ISLNK(info.st_mode):
+            raise InputError(name, "a symbolic link leading out of its folder; not read")
+        why = not_regular(info.st_mode)
+        if why:
+            raise InputError(name, why)
+        fd = os.open(parts[-1], _READ_FLAGS | os.O_NOFOLLOW, dir_fd=folder)
+    except PermissionError:
+        raise InputError(name, "cannot read: permission denied") from None
+    except OSError as e:
+        raise InputError(name, _unreadable(e)) from None
+    finally:
+        os.close(folder)
+    return _read_fd(fd, name, max_bytes, setting)
+
+
+_LINKED = (errno.ELOOP, errno.ENOTDIR)
+
+
+def open_folder(root: Path, parts: tuple[str, ...] | list[str], create: bool) -> int:
+    """A descriptor of the folder root/parts..., opened one component at a time without following
+    a symbolic link (ELOOP/ENOTDIR when one is in the way), created where missing if ``create``.
+    The root itself is opened as named: the user chose it."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        for part in parts:
+            try:
+                child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                try:
+                    os.mkdir(part, 0o777, dir_fd=fd)
+                except FileExistsError:
+                    pass
+                child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), dir_fd=fd)
             os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 MAX_JSON_DEPTH = 64
@@ -125,16 +199,24 @@ def make_dirs(folder: Path, shown: Path | None = None) -> None:
         raise OutputError(f"{shown or folder}: cannot write: {e.strerror or e}") from None
 
 
-def write_atomic(path: Path, data: str | bytes, sync_folder: bool = True) -> None:
+def write_atomic(path: Path, data: str | bytes, sync_folder: bool = True, root: Path | None = None) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, rename it over ``path``, and
     flush the folder, so the new name survives a power cut too (sync_folder False: the caller
-    flushes the folders of several files at once, see sync_dirs)."""
+    flushes the folders of several files at once, see sync_dirs).
+
+    With ``root`` (a folder holding path), no symbolic link below root is followed: the folders are
+    opened one by one relative to each other (and created), so a link planted in the output folder
+    can never lead a write outside it; OutputError names the link."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    make_dirs(path.parent, path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}")
+    if root is None:
+        make_dirs(path.parent, path)
+        folder_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    else:
+        folder_fd = _folder_within(root, path)
+    tmp = f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
     renamed = False
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), FILE_MODE, dir_fd=folder_fd)
         try:
             view = memoryview(raw)
             while view:
@@ -142,18 +224,75 @@ def write_atomic(path: Path, data: str | bytes, sync_folder: bool = True) -> Non
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        os.replace(tmp, path.name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
         renamed = True
         if sync_folder:
-            sync_dir(path.parent)
+            os.fsync(folder_fd)
     except OSError as e:
-        raise OutputError(f"{path}: cannot write: {e.strerror or e}") from None
+        raise _failed(path, e) from None
     finally:
         if not renamed:
             try:
-                os.unlink(tmp)
+                os.unlink(tmp, dir_fd=folder_fd)
             except OSError:
                 pass
+        os.close(folder_fd)
+
+
+def _folder_within(root: Path, path: Path) -> int:
+    """A descriptor of path's folder, reached from root without following links (created if missing)."""
+    parts = path.parent.relative_to(root).parts
+    try:
+        return open_folder(root, parts, create=True)
+    except OSError as e:
+        if e.errno in _LINKED:
+            raise OutputError(f"{path}: cannot write: {_in_the_way(root, parts)}") from None
+        raise _failed(path, e) from None
+
+
+def _in_the_way(root: Path, parts: tuple[str, ...]) -> str:
+    """What stops a folder of root/parts from being opened: a file, or a symbolic link."""
+    here = root
+    for part in parts:
+        here = here / part
+        if here.is_symlink():
+            return f"{here} is a symbolic link; the pipeline writes only inside {root}"
+        if here.exists() and not here.is_dir():
+            return f"{here} is a file, not a folder"
+    return f"a folder on its way changed while it was written; the pipeline writes only inside {root}"
+
+
+def _failed(path: Path, e: OSError, verb: str = "write") -> OutputError:
+    error = OutputError(f"{path}: cannot {verb}: {e.strerror or e}")
+    error.errno = e.errno
+    return error
+
+
+# The file system, not one file, failed: no other article would fare better.
+DEVICE_ERRORS = frozenset({errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EIO})
+
+
+def remove_within(root: Path, path: Path) -> bool:
+    """Delete root/.../path without following a link below root; False when it was not there."""
+    try:
+        folder = open_folder(root, path.parent.relative_to(root).parts, create=False)
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        if e.errno in _LINKED:
+            raise OutputError(
+                f"{path}: not removed: a folder on its path is a symbolic link; the pipeline removes only inside {root}"
+            ) from None
+        raise _failed(path, e, "remove") from None
+    try:
+        os.unlink(path.name, dir_fd=folder)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        raise _failed(path, e, "remove") from None
+    finally:
+        os.close(folder)
 
 
 def sync_dirs(folders) -> None:
@@ -161,7 +300,7 @@ def sync_dirs(folders) -> None:
         for folder in set(folders):
             sync_dir(folder)
     except OSError as e:
-        raise OutputError(f"{folder}: cannot write: {e.strerror or e}") from None
+        raise _failed(folder, e) from None
 
 
 def sync_dir(folder: Path) -> None:
@@ -173,30 +312,36 @@ def sync_dir(folder: Path) -> None:
 
 
 def same_content(path: Path, data: str | bytes) -> bool:
+    """Whether path is a regular file (not a link) holding exactly data."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        if path.stat().st_size != len(raw):
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(raw):
             return False
-        return path.read_bytes() == raw
-    except OSError:
+        return read_bytes(path, str(path), len(raw), "", follow=False) == raw
+    except (OSError, InputError):
         return False
 
 
-def clean_temp(folders: Iterable[Path]) -> int:
-    """Remove the temporary files interrupted runs left in these folders (the caller holds the lock)."""
+def clean_temp(folders: Iterable[Path], root: Path | None = None) -> int:
+    """Remove the temporary files interrupted runs left in these folders (the caller holds the lock).
+    With root, a folder is reached from it without following links (see write_atomic)."""
     removed = 0
     for folder in set(folders):
         try:
-            names = os.listdir(folder)
-        except OSError:
+            fd = open_folder(root, folder.relative_to(root).parts, create=False) if root else open_folder(folder, (), create=False)
+        except (OSError, ValueError):
             continue
-        for name in names:
-            if _TEMP_RE.match(name):
-                try:
-                    os.unlink(folder / name)
-                    removed += 1
-                except OSError:
-                    pass
+        try:
+            for name in os.listdir(fd):
+                if _TEMP_RE.match(name):
+                    try:
+                        os.unlink(name, dir_fd=fd)
+                        removed += 1
+                    except OSError:
+                        pass
+        finally:
+            os.close(fd)
     return removed
 
 

@@ -3,7 +3,10 @@ translated (or corrected) in one article is not translated again in another.
 
 The truth is in the output folder (records.py); the memory is refilled from it whenever it is
 missing or behind (``sync``), so a fresh clone without it loses nothing and translates nothing
-the output folder holds.
+the output folder holds. It never holds more truth than the records: every editor's translation in
+it names the record it came from and leaves with it (a record reverted by git, or deleted, takes its
+corrections out of the memory at the next sync), so another article can never get back a correction
+the committed folder no longer has.
 
 Machine entries keep the engine's output with its placeholders, so they are restored (and numbers
 localised) afresh on every run. Human entries keep the editor's final text. Each entry records the
@@ -25,10 +28,15 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
+from pipeline.core.document import HUMAN_ID, ModelId
 from pipeline.core.errors import ExitStatus, OutputError, PipelineError
 from pipeline.core.hashes import text_hash
+
+if TYPE_CHECKING:
+    from pipeline.engines.base import Translated
+    from pipeline.store.store import RecordStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (
@@ -45,18 +53,35 @@ CREATE TABLE IF NOT EXISTS translations (
     flags          TEXT NOT NULL,
     source_display TEXT NOT NULL,   -- human: the source as the editor saw it
     created_at     TEXT NOT NULL,
-    PRIMARY KEY (source_lang, target_lang, source_hash, origin, engine, model, model_version, settings)
-) WITHOUT ROWID;
+    record         TEXT NOT NULL DEFAULT '',  -- human: the record file it came from
+    -- a rowid table: SQLite 3.40's integrity_check misreports NOT NULL columns of a WITHOUT ROWID
+    -- table whose key ends with its last column
+    PRIMARY KEY (source_lang, target_lang, source_hash, origin, engine, model, model_version, settings, record)
+);
 CREATE TABLE IF NOT EXISTS absorbed (   -- record files already copied in: path -> size and mtime
     path     TEXT PRIMARY KEY,
     size     INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
 """
-VERSION = 2
+VERSION = 3
 # Format 1 stored an editor's text as final Markdown; format 2 keeps placeholders, so it is restored
 # and escaped like machine output. Old human entries are marked with this engine name and used as they are.
 LEGACY_HUMAN = "human-markdown"
+
+
+def _make_folder(folder: Path) -> None:
+    """The memory's folder; one the memory creates ignores itself in git (as pytest's cache does):
+    it is a cache, never to be committed."""
+    if folder.is_dir():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    from pipeline.store.fileio import write_atomic
+
+    try:
+        write_atomic(folder / ".gitignore", "# the translation memory is a cache of the output folder's records: never committed\n*\n")
+    except OutputError:
+        pass  # a courtesy to git users: the memory works without it
 
 
 def settings_key(settings: Mapping[str, object]) -> str:
@@ -65,25 +90,33 @@ def settings_key(settings: Mapping[str, object]) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    """One remembered translation of one sentence (the pipeline's translation record)."""
+    """One remembered translation of one sentence."""
 
     source_lang: str
     target_lang: str
     source_text: str
     target_text: str
     origin: str  # machine | human
-    engine: str
-    model: str
-    model_version: str
-    settings: str
+    model: ModelId  # for an editor: engine "human" (LEGACY_HUMAN for format 1's final Markdown)
     flags: tuple[str, ...] = ()
     source_display: str = ""
     created_at: str = ""
     hash: str = ""  # given when the text is not known (entries refilled from records)
+    record: str = ""  # human: the record file it came from
+
+    @classmethod
+    def of(cls, source_lang: str, target_lang: str, text: str, translated: Translated) -> Entry:
+        """The engine's output for one sentence."""
+        assert translated.model is not None  # machine output always names its model
+        return cls(source_lang, target_lang, text, translated.text, translated.origin, translated.model, translated.flags)
 
     @property
     def source_hash(self) -> str:
         return self.hash or text_hash(self.source_text)
+
+    @property
+    def engine(self) -> str:
+        return self.model.engine
 
 
 class Busy(PipelineError):
@@ -100,7 +133,7 @@ class Memory:
             if self.path is None:
                 self.db = sqlite3.connect(":memory:", isolation_level=None)
             else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                _make_folder(self.path.parent)
                 if lock:
                     self._lock()
                 self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -116,10 +149,20 @@ class Memory:
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        self.db.executescript(SCHEMA)
-        if version < 2:
-            with self.db:
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(translations)")}
+        with self.db:
+            if columns and "record" not in columns:  # format 2: human entries named no record
+                self.db.execute("ALTER TABLE translations RENAME TO translations_v2")
+                self.db.executescript(SCHEMA)
+                self.db.execute("INSERT INTO translations SELECT *, '' FROM translations_v2")
+                self.db.execute("DROP TABLE translations_v2")
+            self.db.executescript(SCHEMA)
+            if version < 2:
                 self.db.execute("UPDATE translations SET engine=? WHERE origin='human' AND engine='human'", (LEGACY_HUMAN,))
+            if version < 3:
+                # editors' entries of format 2 named no record: they come back from the records, named
+                self.db.execute("DELETE FROM translations WHERE origin='human' AND engine!=? AND record=''", (LEGACY_HUMAN,))
+                self.db.execute("DELETE FROM absorbed")
                 self.db.execute(f"PRAGMA user_version = {VERSION}")
 
     def copy_from(self, path: Path) -> None:
@@ -140,7 +183,7 @@ class Memory:
         try:
             with disk.db:
                 for row in self.db.execute("SELECT * FROM translations"):
-                    disk.db.execute("INSERT OR REPLACE INTO translations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+                    disk.db.execute("INSERT OR REPLACE INTO translations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
                 disk.db.executemany("INSERT OR REPLACE INTO absorbed VALUES (?,?,?)", self.db.execute("SELECT * FROM absorbed"))
         except sqlite3.Error as e:
             disk.close()
@@ -185,13 +228,11 @@ class Memory:
         target_lang: str,
         texts: Iterable[str],
         engine: str,
-        model: str | None = None,
-        model_version: str | None = None,
-        settings: str | None = None,
+        exact: ModelId | None = None,
     ) -> dict[str, Entry]:
         """The best remembered translation of each text: a human one, else a machine one from the
-        same engine. With model (and version and settings) given, only machine entries from exactly
-        that model and settings count; otherwise the newest machine entry is taken."""
+        same engine. With ``exact``, only machine entries from exactly that model and settings count;
+        otherwise the newest machine entry is taken."""
         by_hash = {text_hash(t): t for t in texts}
         found: dict[str, Entry] = {}
         hashes = list(by_hash)
@@ -205,11 +246,7 @@ class Memory:
             ).fetchall()
             for row in rows:  # later rows win: human after machine, newer after older
                 entry = _entry(row)
-                if (
-                    entry.origin == "machine"
-                    and model is not None
-                    and ((entry.model, entry.model_version, entry.settings) != (model, model_version, settings))
-                ):
+                if entry.origin == "machine" and exact is not None and entry.model != exact:
                     continue
                 if entry.source_text in ("", by_hash[row[2]]):  # "": refilled from a record, by hash
                     found[by_hash[row[2]]] = entry
@@ -232,7 +269,7 @@ class Memory:
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 self.db.executemany(
-                    "INSERT OR REPLACE INTO translations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT OR REPLACE INTO translations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [
                         (
                             e.source_lang,
@@ -241,13 +278,14 @@ class Memory:
                             e.source_text,
                             e.target_text,
                             e.origin,
-                            e.engine,
-                            e.model,
-                            e.model_version,
-                            e.settings,
+                            e.model.engine,
+                            e.model.package,
+                            e.model.version,
+                            e.model.settings,
                             " ".join(e.flags),
                             e.source_display,
                             e.created_at or now,
+                            e.record,
                         )
                         for e in entries
                     ],
@@ -255,49 +293,80 @@ class Memory:
         except sqlite3.Error as e:
             raise OutputError(f"{self.path}: cannot write the translation memory: {e}") from None
 
-    def sync(self, out_dir: Path) -> int:
-        """Copy in what the output folder's records hold and this memory lacks (records changed or
-        added since the last sync, told by size and modification time). Returns the records read."""
-        from pipeline.store import records
-
+    def sync(self, store: RecordStore) -> int:
+        """Make the memory hold what the output folder's records hold: records changed or added
+        since the last sync (told by size and modification time) are read in, and the editors'
+        entries of records that changed or are gone leave. Returns the records read."""
         seen = {p: (s, m) for p, s, m in self.db.execute("SELECT path, size, mtime_ns FROM absorbed")}
-        changed: list[tuple[str, int, int]] = []
+        present: set[str] = set()
+        read = 0
         entries: list[Entry] = []
-        for _, file in records.record_files(out_dir):
-            try:
-                st = file.stat()
-            except OSError:
-                continue
+        changed: list[tuple[str, int, int]] = []
+        for file, record in _changed_records(store, seen, present):
+            read += 1
             key = str(file.resolve())
-            if seen.get(key) == (st.st_size, st.st_mtime_ns):
-                continue
-            record = records.load(file)
+            st = file.lstat()
             changed.append((key, st.st_size, st.st_mtime_ns))
-            if record is not None:
-                entries.extend(entries_of(record))
+            entries.extend(entries_of(record, key) if record is not None else ())
             if len(entries) > 5000:
-                self.add(entries)
-                entries = []
+                self._replace([c[0] for c in changed], entries, changed)
+                entries, changed = [], []
+        self._replace([c[0] for c in changed], entries, changed)
+        gone = [p for p in seen if p not in present]
+        if gone:
+            self._replace(gone, [], [], forget=True)
+        return read
+
+    def absorb(self, file: Path, record) -> None:
+        """A record the run just wrote: its entries replace those the memory had from that file."""
+        key = str(file.resolve())
+        st = file.lstat()
+        self._replace([key], entries_of(record, key), [(key, st.st_size, st.st_mtime_ns)])
+
+    def _replace(self, keys: list[str], entries: list[Entry], absorbed: list[tuple[str, int, int]], forget: bool = False) -> None:
+        """In one transaction: the editors' entries of these record files go, entries come in."""
+        try:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                for i in range(0, len(keys), 500):
+                    chunk = keys[i : i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    self.db.execute(f"DELETE FROM translations WHERE origin='human' AND record IN ({marks})", chunk)
+                    if forget:
+                        self.db.execute(f"DELETE FROM absorbed WHERE path IN ({marks})", chunk)
+                self.db.executemany("INSERT OR REPLACE INTO absorbed VALUES (?,?,?)", absorbed)
+        except sqlite3.Error as e:
+            raise OutputError(f"{self.path}: cannot write the translation memory: {e}") from None
         self.add(entries)
-        if changed:
-            try:
-                with self.db:
-                    self.db.executemany("INSERT OR REPLACE INTO absorbed VALUES (?,?,?)", changed)
-            except sqlite3.Error as e:
-                raise OutputError(f"{self.path}: cannot write the translation memory: {e}") from None
-        return len(changed)
 
 
-def entries_of(record) -> list[Entry]:
-    """A record's translations as memory entries (known by hash: records keep no source text)."""
+def _changed_records(store: RecordStore, seen: Mapping[str, tuple[int, int]], present: set[str]):
+    """The store's records whose file changed since it was last read in; present collects every
+    record file there is."""
+    for target, file in store.layout.record_files():
+        if not file.name.endswith(".json"):
+            continue
+        try:
+            st = file.lstat()
+        except OSError:
+            continue
+        key = str(file.resolve())
+        present.add(key)
+        if seen.get(key) == (st.st_size, st.st_mtime_ns):
+            continue
+        rel = file.relative_to(store.layout.folder / target).as_posix().removesuffix(".json")
+        yield file, store.stored(target, rel).record  # a damaged record holds nothing for the memory
+
+
+def entries_of(record, key: str = "") -> list[Entry]:
+    """A record's translations as memory entries (known by hash: records keep no source text);
+    an editor's names the record file (key) it came from."""
     out = []
     for s in record.by_hash().values():
         if s.origin == "human":
-            engine, model, version, settings = "human", "", "", ""
-            display = s.shown[0] if s.shown else ""
+            model, display, source = HUMAN_ID, s.shown[0] if s.shown else "", key
         elif s.model is not None:
-            engine, model, version, settings = s.model.engine, s.model.package, s.model.version, s.model.settings
-            display = ""
+            model, display, source = s.model, "", ""
         else:
             continue
         out.append(
@@ -307,14 +376,12 @@ def entries_of(record) -> list[Entry]:
                 "",
                 s.target,
                 s.origin,
-                engine,
                 model,
-                version,
-                settings,
                 s.flags,
                 display,
                 "1970-01-01T00:00:00+00:00",
                 hash=s.hash,
+                record=source,
             )
         )
     return out
@@ -327,12 +394,10 @@ def _entry(row) -> Entry:
         source_text=row[3],
         target_text=row[4],
         origin=row[5],
-        engine=row[6],
-        model=row[7],
-        model_version=row[8],
-        settings=row[9],
+        model=ModelId(row[6], row[7], row[8], row[9]),
         flags=tuple(row[10].split()),
         source_display=row[11],
         created_at=row[12],
         hash=row[2],
+        record=row[13],
     )

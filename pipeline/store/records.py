@@ -24,22 +24,23 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pipeline.core.document import Block, Document, ModelId
+from pipeline.core.errors import InputError
 from pipeline.core.flags import Ack
 from pipeline.core.hashes import text_hash
-from pipeline.store.fileio import not_regular, same_content, sync_dirs, write_atomic
+from pipeline.core.paths import shown
+from pipeline.store import fileio
+from pipeline.store.layout import FOLDER, Layout, relative_problem
 
 FORMAT = "uk-en-pipeline/record/2"
-FOLDER = "records"
-SOURCES = "sources.txt"
-PENDING = ".new"
-SUMS = ".outputs"
 LEGACY_FORMAT = "uk-en-pipeline/record/1"
-LEGACY_FOLDER = ".pipeline/records"
+MAX_RECORD_BYTES = 64_000_000  # a record of a 5 MB article (max_file_bytes) is ~15 MB
+MAX_SUMS_BYTES = 4_000_000
 
 MACHINE, HUMAN, KEPT = "machine", "human", "kept"
 FINAL_MARKDOWN = "final-markdown"  # a human target saved as Markdown by format 1 of the memory
@@ -90,6 +91,7 @@ class Record:
     head_only: bool = False  # read without its sentences (see load)
     reviews: int | None = None  # with head_only: sentences whose machine output replaced an editor's
     machine_count: int | None = None  # with head_only: sentences as the engine wrote them
+    adopted: bool = False  # the article is a translator's file (pipeline adopt), not rendered by the pipeline
 
     @property
     def needs_review(self) -> int:
@@ -154,53 +156,123 @@ def block_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, i
     return ops
 
 
-def path(out_dir: Path, target_lang: str, rel: str) -> Path:
-    return out_dir / FOLDER / target_lang / (PurePosixPath(rel).as_posix() + ".json")
+class Damaged(Exception):
+    """A record (or its sidecar) that is there but cannot be used: the reason, one line, naming the file."""
+
+    def __init__(self, file: Path, reason: str):
+        super().__init__(f"{shown(str(file))}: {reason}")
+        self.file, self.reason = file, reason
 
 
-def pending_path(record_path: Path) -> Path:
-    return record_path.with_name(record_path.name + PENDING)
+CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 
-def sums_path(record_path: Path) -> Path:
-    return record_path.with_name(record_path.name.removesuffix(".json") + SUMS)
+def conflict_line(text: str) -> int:
+    """The 1-based line of the first git conflict marker in text, or 0."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.startswith(CONFLICT_MARKERS) and (len(line) == 7 or line[7] == " "):
+            return n
+    return 0
+
+
+def conflict_reason(file: Path, line: int) -> str:
+    return (
+        f"has git merge conflict markers (line {line}): two branches changed the same sentences; keep one side with "
+        f"`git checkout --ours -- {file}` (or --theirs; the article's outputs too, where git marked them), or edit the lines, "
+        "then run `pipeline translate` again"
+    )
+
+
+def read_file(file: Path, limit: int) -> str | None:
+    """A file of the store as text: None when absent; Damaged when it is not a small regular UTF-8 file."""
+    try:
+        os.lstat(file)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise Damaged(file, f"cannot be read ({e.strerror or e})") from None
+    try:
+        return fileio.read_bytes(file, str(file), limit, setting="", follow=False).decode("utf-8")
+    except InputError as e:
+        raise Damaged(file, e.reason) from None
+    except UnicodeDecodeError as e:
+        raise Damaged(file, f"not UTF-8 (at byte {e.start})") from None
 
 
 def dump_sums(record: Record) -> str:
     """The sidecar: one output per line as sha256sum writes it, then the counts."""
-    lines = [f"{h}  {p}" for p, h in record.outputs]
+    lines = [_sum_line(h, p) for p, h in record.outputs]
     lines += [f"flagged {flag or '*'} {n}" for flag, n in record.flagged]
     lines.append(f"needs-review {record.needs_review}")
     lines.append(f"unreviewed {record.unreviewed}")
     return "\n".join(lines) + "\n"
 
 
-def _load_sums(file: Path) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, int], ...], dict[str, int], bool]:
-    """(outputs, flagged, counts of needs-review and unreviewed sentences, merged) from a sidecar; lines git left around a conflict are read too."""
+_SUM_RE = re.compile(r"^(\\?)([0-9a-f]{64})  (.+)$")
+
+
+def _sum_line(digest: str, rel: str) -> str:
+    """As GNU sha256sum writes it: a name holding a newline or a backslash is escaped, and the
+    line starts with a backslash to say so (one output, one line, whatever its name)."""
+    if "\n" in rel or "\\" in rel:
+        return "\\" + digest + "  " + rel.replace("\\", "\\\\").replace("\n", "\\n")
+    return f"{digest}  {rel}"
+
+
+def _unescape(rel: str) -> str:
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), rel)
+
+
+_COUNT_RE = re.compile(r"^(flagged \S+|needs-review|unreviewed) (\d{1,9})$")
+
+
+@dataclass(frozen=True)
+class _Sums:
+    outputs: tuple[tuple[str, str], ...]
+    flagged: tuple[tuple[str, int], ...]
+    counts: dict[str, int | None]
+    merged: bool  # a path or count listed twice: git merged two versions
+
+
+def _load_sums(file: Path) -> _Sums:
+    """A sidecar; lines git left around a conflict are read too (a merged sidecar is checked by the
+    next run). A line of another shape makes it Damaged."""
+    text = read_file(file, MAX_SUMS_BYTES)
+    if text is None:
+        raise Damaged(file, "is missing (the record's outputs and counts are kept there)")
     outputs: list[tuple[str, str]] = []
     flagged: dict[str, int] = {}
-    counts: dict[str, int] = {}
+    counts: dict[str, int | None] = {}
     seen: set[str] = set()
     merged = False
-    for line in file.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith(_CONFLICT_MARKERS):
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith(CONFLICT_MARKERS):
             continue
-        if line.startswith("flagged "):
-            _, flag, n = line.split(" ")
-            key = "" if flag == "*" else flag
-            merged |= key in flagged
-            flagged[key] = int(n)
-        elif line.startswith(("needs-review ", "unreviewed ")):
-            key, _, n = line.partition(" ")
+        sum_match, count = _SUM_RE.match(line), _COUNT_RE.match(line)
+        if count:
+            key, value = count.group(1), int(count.group(2))
             merged |= key in seen
             seen.add(key)
-            counts[key] = int(n)
-        else:
-            digest, _, rel = line.partition("  ")
+            if key.startswith("flagged "):
+                flag = key.removeprefix("flagged ")
+                flagged["" if flag == "*" else flag] = value
+            else:
+                counts[key] = value
+        elif sum_match:
+            rel = _unescape(sum_match.group(3)) if sum_match.group(1) else sum_match.group(3)
+            problem = relative_problem(rel)
+            if problem:
+                raise Damaged(file, f"line {n}: {problem}")
             merged |= rel in seen
             seen.add(rel)
-            outputs.append((rel, digest))
-    return tuple(outputs), tuple(sorted(flagged.items())), counts, merged
+            outputs.append((rel, sum_match.group(2)))
+        else:
+            raise Damaged(file, f"line {n} is not `SHA256  PATH` nor a count: {_short(line)}")
+    return _Sums(tuple(outputs), tuple(sorted(flagged.items())), counts, merged)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 # --- reading and writing ------------------------------------------------------------------------
@@ -255,6 +327,8 @@ def dump(record: Record, inline: bool = False) -> str:
         "fingerprint": record.fingerprint,
         "model": model_ref(record.model),
     }
+    if record.adopted:
+        head["adopted"] = True
     if inline:
         head["flagged"] = dict(record.flagged)
         head["needs_review"] = record.needs_review
@@ -277,20 +351,22 @@ def _model_dict(m: ModelId) -> dict:
     return {"engine": m.engine, "package": m.package, "version": m.version, "settings": json.loads(m.settings or "{}")}
 
 
-def _model(d: dict) -> ModelId:
-    settings = d.get("settings", {})
-    if not isinstance(settings, dict):
-        raise TypeError("settings")
+def _model(d: object) -> ModelId:
+    d = _mapping(d, "a model")
+    settings = _mapping(d.get("settings", {}), "a model's settings")
     return ModelId(
-        str(d["engine"]), str(d.get("package", "")), str(d.get("version", "")), json.dumps(settings, sort_keys=True, separators=(",", ":"))
+        _text(d["engine"], "an engine"),
+        _text(d.get("package", ""), "a package"),
+        _text(d.get("version", ""), "a version"),
+        json.dumps(settings, sort_keys=True, separators=(",", ":")),
     )
 
 
 def _pair(value) -> tuple[str, str] | None:
     if value is None:
         return None
-    a, b = value
-    return str(a), str(b)
+    a, b = _list(value, "a pair")
+    return _text(a, "a pair's source"), _text(b, "a pair's target")
 
 
 def _strings(value, n: int) -> list[str]:
@@ -300,94 +376,152 @@ def _strings(value, n: int) -> list[str]:
 
 
 def load(file: Path, head_only: bool = False) -> Record | None:
-    """A record, or None when the file is missing or not a record (it is then simply absent).
-    head_only: without its sentences, which `check` and unchanged articles do not need."""
+    """A record, or None when the file is absent; Damaged when it is there but unusable (not a
+    small regular file, git conflict markers, not a record of a known format, paths that leave
+    the output folder). head_only: without its sentences, which `check` and unchanged articles do
+    not need (when the sidecar has the counts)."""
+    text = read_file(file, MAX_RECORD_BYTES)
+    if text is None:
+        return None
+    line = conflict_line(text)
+    if line:
+        raise Damaged(file, conflict_reason(file, line))
     try:
-        if not_regular(os.stat(file).st_mode):  # a FIFO in its place is never opened
-            return None
-        data = json.loads(file.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            return None
+        data = fileio.load_json(text)
+    except ValueError as e:
+        raise Damaged(file, f"not valid JSON ({' '.join(str(e).split())[:120]})") from None
+    if not isinstance(data, dict):
+        raise Damaged(file, "not a record (not a JSON object)")
+    try:
         if data.get("record") == LEGACY_FORMAT:
             return _legacy(data)
         if data.get("record") != FORMAT:
-            return None
-        models = [_model(m) for m in data["models"]]
-        merged = False
-        if "outputs" not in data:
-            outputs, flagged, counts, merged = _load_sums(sums_path(file))
-            data["_outputs"], data["flagged"] = outputs, dict(flagged)
-            data["needs_review"], data["unreviewed"] = counts.get("needs-review"), counts.get("unreviewed")
-        else:
-            data["_outputs"] = tuple(data["outputs"].items())
-        if head_only and isinstance(data.get("needs_review"), int) and isinstance(data.get("unreviewed"), int):
-            data["blocks"], data["pieces"] = [], []
+            raise ValueError(f"not a record of this pipeline (record: {_short(str(data.get('record')))})")
+        return _record(file, data, head_only)
+    except Damaged:
+        raise
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+        raise Damaged(file, f"damaged ({type(e).__name__}: {_short(str(e), 100)})") from None
 
-        def sentence(d: dict) -> Sentence:
-            target = d.get("t")
-            return Sentence(
-                hash=str(d["h"]),
-                origin=d["o"] if d["o"] in (HUMAN, KEPT) else MACHINE,
-                target=None if target is None else str(target),
-                model=models[d["m"]] if d.get("m") is not None else None,
-                flags=tuple(map(str, d.get("f", ()))),
-                shown=_pair(d.get("shown")),
-                review_of=str(d.get("review_of", "")),
-                suggestion=_pair(d.get("suggestion")),
-                acks=tuple(Ack(*_strings(a, 4)) for a in d.get("ack", ())),
-                history=tuple(Change(*_strings(c, 4)) for c in d.get("hist", ())),
-                needs_editing=_pair(d.get("ne")),
-            )
 
-        return Record(
-            root=str(data["root"]),
-            rel=str(data["source"]),
-            source_lang=str(data["source_lang"]),
-            target_lang=str(data["target_lang"]),
-            source_sha256=str(data["source_sha256"]),
-            article=str(data["article"]),
-            blocks=tuple((str(h), tuple(sentence(s) for s in ss)) for h, ss in data["blocks"]),
-            outputs=tuple((str(p), str(h)) for p, h in data["_outputs"]),
-            model=models[data["model"]] if data.get("model") is not None else ModelId(""),
-            fingerprint=str(data.get("fingerprint", "")),
-            pieces=tuple(sentence(s) for s in data.get("pieces", ())),
-            flagged=tuple((str(k), int(v)) for k, v in data.get("flagged", {}).items()),
-            merged=merged,
-            head_only=head_only and not data["blocks"],
-            reviews=data["needs_review"] if head_only and not data["blocks"] else None,
-            machine_count=data["unreviewed"] if head_only and not data["blocks"] else None,
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} is {type(value).__name__}, not a string")
+    return value
+
+
+def _record(file: Path, data: dict, head_only: bool) -> Record:
+    models = [_model(m) for m in _list(data["models"], "models")]
+    if "outputs" in data:  # a pending record carries everything in one file
+        if not isinstance(data["outputs"], dict):
+            raise TypeError("outputs is not a mapping")
+        sums = _Sums(
+            tuple((_text(p, "an output"), _text(h, "a hash")) for p, h in data["outputs"].items()),
+            tuple((str(k), int(v)) for k, v in _mapping(data.get("flagged", {}), "flagged").items()),
+            {"needs-review": data.get("needs_review"), "unreviewed": data.get("unreviewed")},
+            False,
         )
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return None
+    else:
+        sums = _load_sums(Layout.sums(file))
+    with_counts = isinstance(sums.counts.get("needs-review"), int) and isinstance(sums.counts.get("unreviewed"), int)
+    head = head_only and with_counts
+    record = Record(
+        root=_text(data["root"], "root"),
+        rel=_text(data["source"], "source"),
+        source_lang=_text(data["source_lang"], "source_lang"),
+        target_lang=_text(data["target_lang"], "target_lang"),
+        source_sha256=_text(data["source_sha256"], "source_sha256"),
+        article=_text(data["article"], "article"),
+        blocks=() if head else tuple(_block(b, models) for b in _list(data["blocks"], "blocks")),
+        outputs=sums.outputs,
+        model=models[data["model"]] if data.get("model") is not None else ModelId(""),
+        fingerprint=str(data.get("fingerprint", "")),
+        pieces=() if head else tuple(_sentence(p, models) for p in _list(data.get("pieces", []), "pieces")),
+        flagged=sums.flagged,
+        merged=sums.merged,
+        head_only=head,
+        reviews=sums.counts["needs-review"] if head else None,
+        machine_count=sums.counts["unreviewed"] if head else None,
+        adopted=data.get("adopted") is True,
+    )
+    for what, rel, parent in (("root", record.root, True), ("source", record.rel, False), ("article", record.article, False)):
+        problem = relative_problem(rel, allow_parent=parent)
+        if problem:
+            raise Damaged(file, f"{what}: {problem}")
+    for rel, _ in record.outputs:
+        problem = relative_problem(rel) or (f"{rel!r} is inside the records" if rel.split("/")[0] == FOLDER else "")
+        if problem:
+            raise Damaged(file, f"outputs: {problem}")
+    return record
+
+
+def _list(value: object, what: str) -> list:
+    if not isinstance(value, list):
+        raise TypeError(f"{what} is not a list")
+    return value
+
+
+def _mapping(value: object, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} is not a mapping")
+    return value
+
+
+def _block(value: object, models: list[ModelId]) -> tuple[str, tuple[Sentence, ...]]:
+    h, sentences = _list(value, "a block")
+    return _text(h, "a block hash"), tuple(_sentence(s, models) for s in _list(sentences, "a block's sentences"))
+
+
+def _sentence(d: object, models: list[ModelId]) -> Sentence:
+    d = _mapping(d, "a sentence")
+    target = d.get("t")
+    model = d.get("m")
+    if model is not None and (not isinstance(model, int) or isinstance(model, bool) or model < 0):
+        raise TypeError("a sentence's model is not an index")
+    return Sentence(
+        hash=_text(d["h"], "a sentence hash"),
+        origin=d["o"] if d["o"] in (HUMAN, KEPT) else MACHINE,
+        target=None if target is None else _text(target, "a target"),
+        model=models[model] if model is not None else None,
+        flags=tuple(_text(f, "a flag") for f in _list(d.get("f", []), "flags")),
+        shown=_pair(d.get("shown")),
+        review_of=_text(d.get("review_of", ""), "review_of"),
+        suggestion=_pair(d.get("suggestion")),
+        acks=tuple(Ack(*_strings(a, 4)) for a in _list(d.get("ack", []), "acknowledgements")),
+        history=tuple(Change(*_strings(c, 4)) for c in _list(d.get("hist", []), "history")),
+        needs_editing=_pair(d.get("ne")),
+    )
 
 
 def _legacy(data: dict) -> Record:
     """A record of format 1 (hashes only; the targets were in the memory of the machine that made it)."""
     origins = {"m": MACHINE, "h": HUMAN, "s": MACHINE}
     blocks = tuple(
-        (h, tuple(Sentence(s[0], origins[s[1]], None, review_of=s[2] if s[1] == "s" else "") for s in ss)) for h, ss in data["blocks"]
+        (str(h), tuple(Sentence(str(s[0]), origins[s[1]], None, review_of=str(s[2]) if s[1] == "s" else "") for s in ss))
+        for h, ss in _list(data["blocks"], "blocks")
     )
     return Record(
-        root=str(Path(data["root"]).resolve()),
-        rel=data["rel"],
-        source_lang=data["source_lang"],
-        target_lang=data["target_lang"],
-        source_sha256=data["source_sha256"],
-        article=data["article"],
+        root=str(Path(_text(data["root"], "root")).resolve()),
+        rel=_text(data["rel"], "rel"),
+        source_lang=_text(data["source_lang"], "source_lang"),
+        target_lang=_text(data["target_lang"], "target_lang"),
+        source_sha256=_text(data["source_sha256"], "source_sha256"),
+        article=_text(data["article"], "article"),
         blocks=blocks,
-        outputs=tuple((p, h) for p, h in data.get("outputs", [])),
-        model=ModelId(data.get("engine", ""), data.get("model", ""), data.get("model_version", "")),
+        outputs=tuple((_text(p, "an output"), _text(h, "a hash")) for p, h in data.get("outputs", [])),
+        model=ModelId(str(data.get("engine", "")), str(data.get("model", "")), str(data.get("model_version", ""))),
         legacy=True,
     )
 
 
 @dataclass
 class Stored:
-    """An article's record as the output folder holds it: the committed one, and a pending one
-    left by a run that was interrupted while writing."""
+    """An article's record as the output folder holds it: the committed one, a pending one left by
+    a run that was interrupted while writing, and why either could not be read."""
 
     record: Record | None
     pending: Record | None = None
+    damaged: str = ""  # one line naming the file, when a record or pending record is damaged
 
     @property
     def latest(self) -> Record | None:
@@ -400,84 +534,3 @@ class Stored:
             for p, h in r.outputs if r else ():
                 found.setdefault(p, set()).add(h)
         return found
-
-
-def stored(out_dir: Path, target_lang: str, rel: str, legacy_root: Path | None = None, head_only: bool = False) -> Stored:
-    file = path(out_dir, target_lang, rel)
-    if head_only and not pending_path(file).exists():
-        return Stored(load(file, head_only=True))
-    record = load(file)
-    if record is None and legacy_root is not None:
-        record = load(out_dir / LEGACY_FOLDER / target_lang / (rel + ".json"))
-        if record is not None and Path(record.root) != legacy_root:
-            record = None
-    pending = load(pending_path(file))
-    return Stored(record, pending if pending is not None and not pending.legacy else None)
-
-
-def record_files(out_dir: Path) -> Iterator[tuple[str, Path]]:
-    """(target language, file) of every record and pending record, without reading them."""
-    root = out_dir / FOLDER
-    if not root.is_dir():
-        return
-    for lang_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        for folder, dirs, files in os.walk(lang_dir):
-            dirs.sort()
-            for name in sorted(files):
-                if name.endswith((".json", ".json" + PENDING)):
-                    yield lang_dir.name, Path(folder) / name
-
-
-def all_records(out_dir: Path) -> list[tuple[Path, Record]]:
-    found = []
-    for _, file in record_files(out_dir):
-        if file.name.endswith(".json"):
-            record = load(file)
-            if record is not None:
-                found.append((file, record))
-    return found
-
-
-def commit(out_dir: Path, record: Record, outputs: dict[Path, str | bytes]) -> bool:
-    """Write an article's outputs and its record in the crash-safe order: the pending record, the
-    outputs that changed (their folders flushed), the sidecar, the record; then the pending record
-    goes. Files whose bytes would not change are not touched. Returns whether anything was written."""
-    record_path = path(out_dir, record.target_lang, record.rel)
-    pending = pending_path(record_path)
-    changed = {p: data for p, data in outputs.items() if not same_content(p, data)}
-    last = {p: data for p, data in ((sums_path(record_path), dump_sums(record)), (record_path, dump(record))) if not same_content(p, data)}
-    if changed or last:
-        write_atomic(pending, dump(record, inline=True))
-        for p, data in changed.items():
-            write_atomic(p, data, sync_folder=False)
-        sync_dirs(p.parent for p in changed)  # the outputs are on disk before the record says so
-        for p, data in last.items():
-            write_atomic(p, data, sync_folder=False)
-        sync_dirs([record_path.parent])
-    if pending.exists():
-        pending.unlink()
-    return bool(changed or last)
-
-
-# --- source folders -----------------------------------------------------------------------------
-
-_CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
-
-
-def known_roots(out_dir: Path) -> list[str]:
-    """The source folders recorded in this output folder, relative to it. Lines git left around a
-    conflict are read too: both sides' folders are real."""
-    try:
-        text = (out_dir / FOLDER / SOURCES).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return []
-    return sorted({line.strip() for line in text.splitlines() if line.strip() and not line.startswith(_CONFLICT_MARKERS)})
-
-
-def roots_file(out_dir: Path, roots: list[str]) -> dict[Path, str]:
-    """The files that record these source folders: the list, and a .gitattributes that merges it by union."""
-    folder = out_dir / FOLDER
-    return {
-        folder / SOURCES: "".join(f"{r}\n" for r in sorted(set(roots))),
-        folder / ".gitattributes": f"{SOURCES} merge=union\n*{SUMS} merge=union\n",
-    }

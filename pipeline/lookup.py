@@ -1,0 +1,165 @@
+"""Where a sentence's translation comes from, first found wins:
+
+    an import's corrections -> the article's record (pending, then committed) -> the memory -> the engine
+
+decided here once, as layers over each other (the Argos library composes its CachedTranslation the
+same way), so no command can reach around a rule:
+- an editor's correction is never replaced by machine text unless its source changed;
+- pseudo output is never a translation: it is used again only by the pseudo engine, and any real
+  engine translates over it;
+- with ``retranslate_machine``, machine output from another model or settings is translated again;
+- the memory is a cache of the records, so it can add speed, never truth (store/memory.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from pipeline.core.document import ModelId
+from pipeline.core.errors import ModelMissing
+from pipeline.core.hashes import text_hash
+from pipeline.engines.base import Engine, Translated
+from pipeline.engines.registry import is_translation
+from pipeline.store import records
+from pipeline.store.memory import LEGACY_HUMAN, Entry, Memory
+from pipeline.store.records import Stored
+
+CHUNK = 256  # engine results between two commits to the memory...
+COMMIT_SECONDS = 2.0  # ...or this long, whichever comes first
+
+Overrides = Mapping[str, Translated]  # source hash -> an editor's translation an import brings
+
+
+@dataclass
+class Direction:
+    """What a run needs for one language pair: the engine (created only when something is new)."""
+
+    source: str
+    target: str
+    missing: set[str] = field(default_factory=set)  # hashes of sentences nothing holds
+    pieces: set[str] = field(default_factory=set)  # ...of which pieces of sentences whose tags a translation lost
+    engine: Engine | None = None
+    identity: ModelId | None = None  # of the engine, when there is one
+    fresh: set[str] = field(default_factory=set)  # texts the engine translated in this run
+
+
+class KnownByHash(dict):
+    """An article's known translations, looked up by source text through its hash."""
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and dict.__contains__(self, text_hash(text))
+
+    def __getitem__(self, text: str) -> Translated:
+        return dict.__getitem__(self, text_hash(text))
+
+    def get(self, text, default=None):
+        return self[text] if text in self else default
+
+    def __iter__(self):  # no texts are kept, only hashes: set(known) would be meaningless
+        raise TypeError("an article's known translations are looked up by text, not listed")
+
+
+class Layered(Mapping):
+    """The article's own translations first, then what the run found for every article."""
+
+    def __init__(self, first: Mapping[str, Translated], second: Mapping[str, Translated]):
+        self.first, self.second = first, second
+
+    def __getitem__(self, text: str) -> Translated:
+        if text in self.first:
+            return self.first[text]
+        return self.second[text]
+
+    def __contains__(self, text: object) -> bool:
+        return text in self.first or text in self.second
+
+    def __iter__(self):
+        return iter(self.second)
+
+    def __len__(self) -> int:
+        return len(self.second)
+
+
+@dataclass
+class Lookup:
+    engine: str  # the run's engine name (config.engine)
+    memory: Memory | None = None
+    retranslate_machine: bool = False
+
+    def usable(self, model: ModelId | None, current: ModelId | None) -> bool:
+        """Whether machine output of this model may stand for this run's engine."""
+        if model is not None and not is_translation(model.engine) and model.engine != self.engine:
+            return False
+        return not (self.retranslate_machine and current is not None and model != current)
+
+    def known(self, stored: Stored, direction: Direction, overrides: Overrides | None = None, root: str | None = None) -> KnownByHash:
+        """What the output folder holds for this article, by source text: an import's corrections,
+        the pending record (an interrupted write), then the committed one. A record of another
+        article with the same path (another source folder than ``root``) holds nothing for it."""
+        by_hash: dict[str, Translated] = {}
+        for record in (stored.record, stored.pending):
+            if record is None or record.target_lang != direction.target or root is not None and record.root != root and not record.legacy:
+                continue
+            for h, s in record.by_hash().items():
+                if s.target is None:
+                    continue
+                if s.origin == records.MACHINE and not self.usable(s.model, direction.identity):
+                    continue
+                by_hash[h] = Translated(
+                    s.target,
+                    s.flags if s.origin == records.MACHINE else (),
+                    s.origin,
+                    s.model,
+                    markdown=records.FINAL_MARKDOWN in s.flags,
+                )
+        by_hash.update(overrides or {})
+        return KnownByHash(by_hash)
+
+    def remembered(self, direction: Direction, texts: Iterable[str]) -> dict[str, Translated]:
+        texts = list(texts)
+        if self.memory is None or not texts:
+            return {}
+        out = {}
+        for text, entry in self.memory.lookup(direction.source, direction.target, texts, self.engine).items():
+            if entry.origin == records.MACHINE and not self.usable(entry.model, direction.identity):
+                continue
+            out[text] = translated(entry)
+        return out
+
+    def translate(self, direction: Direction, texts: list[str], results: dict, advance: Callable[[int], None] | None = None) -> None:
+        """Engine output for texts, committed to the memory as it comes: every CHUNK results or
+        every COMMIT_SECONDS, whichever is first, so a killed run loses at most that much."""
+        if not texts:
+            return
+        if direction.engine is None:  # planning found everything; the sources changed since
+            raise ModelMissing(
+                f"{direction.source}->{direction.target}: {len(texts)} sentences changed during the run and no model is installed; run again"
+            )
+        engine, identity = direction.engine, direction.identity
+        assert identity is not None  # set with the engine
+        pending: list[Entry] = []
+        last = time.monotonic()
+
+        def commit() -> None:
+            if self.memory is not None:
+                self.memory.add(pending)
+            if advance is not None:
+                advance(len(pending))
+            pending.clear()
+
+        for text, out in zip(texts, engine.translate(texts)):
+            results[text] = Translated(out.text, out.flags, records.MACHINE, identity)
+            direction.fresh.add(text)
+            pending.append(Entry.of(direction.source, direction.target, text, results[text]))
+            if len(pending) >= CHUNK or time.monotonic() - last >= COMMIT_SECONDS:
+                commit()
+                last = time.monotonic()
+        commit()
+
+
+def translated(entry: Entry) -> Translated:
+    if entry.origin == records.HUMAN:
+        return Translated(entry.target_text, (), records.HUMAN, None, markdown=entry.engine == LEGACY_HUMAN)
+    return Translated(entry.target_text, entry.flags, records.MACHINE, entry.model)

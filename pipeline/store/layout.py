@@ -1,0 +1,105 @@
+"""Every path of the record store, decided here and nowhere else.
+
+    <out>/records/<target>/<path>.json          an article's record (one sentence per line)
+    <out>/records/<target>/<path>.json.new      a pending record: a write in progress
+    <out>/records/<target>/<path>.outputs       its sidecar: output hashes and counts (merged by union)
+    <out>/records/sources.txt                   the source folders, relative to <out> (merged by union)
+    <out>/records/.gitattributes                the union merges above
+    <out>/.pipeline/records/<target>/<path>.json  records of format 1 (read, then replaced)
+
+Paths read back from the store (a record's outputs, its source folder) come from files that pull
+requests change: ``inside`` is the one check that a relative path names a file of the output folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+FOLDER = "records"
+SOURCES = "sources.txt"
+GITATTRIBUTES = ".gitattributes"
+PENDING = ".new"
+SUMS = ".outputs"
+LEGACY_FOLDER = ".pipeline/records"
+# What the pipeline needs in records/.gitattributes; other lines there are the user's and are kept.
+ATTRIBUTES = (f"{SOURCES} merge=union", f"*{SUMS} merge=union")
+
+
+def relative_problem(rel: str, allow_parent: bool = False) -> str:
+    """Why a POSIX path read from a record cannot be used as one relative to its folder, or ""."""
+    if not rel or "\x00" in rel:  # (a backslash is part of a POSIX file name, not a separator)
+        return f"{rel!r} is not a relative path"
+    path = PurePosixPath(rel)
+    if path.is_absolute():
+        return f"{rel!r} is an absolute path"
+    if not allow_parent and ".." in path.parts:
+        return f"{rel!r} climbs out of its folder"
+    return ""
+
+
+@dataclass(frozen=True)
+class Layout:
+    out: Path  # the output folder, as the user named it
+
+    @property
+    def folder(self) -> Path:
+        return self.out / FOLDER
+
+    @property
+    def sources_file(self) -> Path:
+        return self.folder / SOURCES
+
+    @property
+    def gitattributes(self) -> Path:
+        return self.folder / GITATTRIBUTES
+
+    def record(self, target: str, rel: str) -> Path:
+        return self.folder / target / (PurePosixPath(rel).as_posix() + ".json")
+
+    def legacy(self, target: str, rel: str) -> Path:
+        return self.out / LEGACY_FOLDER / target / (rel + ".json")
+
+    @staticmethod
+    def pending(record: Path) -> Path:
+        return record.with_name(record.name + PENDING)
+
+    @staticmethod
+    def sums(record: Path) -> Path:
+        return record.with_name(record.name.removesuffix(".json") + SUMS)
+
+    def rel(self, path: Path) -> str:
+        """A path of the output folder as records name it (POSIX, relative to the output folder)."""
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.out))).as_posix()
+
+    def inside(self, rel: str) -> Path:
+        """The output folder's file named by rel; ValueError when rel names anything else (an absolute
+        path, a climb out, the records themselves, or a folder of the output folder that is a
+        symbolic link: writes and deletions never follow one out)."""
+        problem = relative_problem(rel)
+        if problem:
+            raise ValueError(problem)
+        parts = PurePosixPath(rel).parts
+        if parts[0] == FOLDER:
+            raise ValueError(f"{rel!r} is inside the records")
+        path = self.out.joinpath(*parts)
+        folder = self.out
+        for part in parts[:-1]:
+            folder = folder / part
+            if folder.is_symlink():
+                raise ValueError(f"{rel!r} goes through {self.rel(folder)}, a symbolic link")
+        return path
+
+    def record_files(self) -> Iterator[tuple[str, Path]]:
+        """(target language, file) of every record and pending record, without reading them. Folders
+        that are symbolic links are never entered: what they hold is not the output folder's."""
+        if not self.folder.is_dir() or self.folder.is_symlink():
+            return
+        for lang_dir in sorted(p for p in self.folder.iterdir() if p.is_dir() and not p.is_symlink()):
+            for folder, dirs, files in os.walk(lang_dir):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.endswith((".json", ".json" + PENDING)):
+                        yield lang_dir.name, Path(folder) / name

@@ -1,0 +1,278 @@
+"""The one writer of the output folder: translate, adopt, import, review and export all write
+through it, so every safety rule holds for every command.
+
+Before anything is written for an article, each of its outputs is checked: a file of the output
+folder (no climbing out, no symbolic link on its way, never the records), not a source file, not
+inside its source folder, not written twice in one run, and either absent, empty, or exactly what
+the pipeline wrote there before (a person's edit is never overwritten); an output path belongs to
+one source article, so a second article claiming it is refused while the first one's source
+exists. Then the article is committed in the crash-safe order: pending record, outputs (their
+folders flushed), sidecar, record; an interruption anywhere leaves a state the next run
+recognises. Files whose bytes would not change are not touched. A file that cannot be written
+costs its article (InputError); a full or read-only disk stops the batch (OutputError).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.assemble import alignment_json, review_html
+from pipeline.core import flags, paths
+from pipeline.core.config import Config
+from pipeline.core.document import ModelId, TranslatedDocument
+from pipeline.core.errors import ExitStatus, InputError, OutputError
+from pipeline.core.hashes import file_sha256
+from pipeline.store import fileio, records
+from pipeline.store.layout import ATTRIBUTES, Layout
+from pipeline.store.records import Record, Sentence, Stored
+from pipeline.store.store import RecordStore
+
+Data = str | bytes
+MAX_OUTPUT_BYTES = records.MAX_RECORD_BYTES  # an existing output larger than this cannot be one we wrote
+
+
+@dataclass(frozen=True)
+class Translation:
+    """What one article into one language writes: its translated document and what its record keeps."""
+
+    source: paths.Source
+    td: TranslatedDocument
+    blocks: tuple[tuple[str, tuple[Sentence, ...]], ...]
+    pieces: tuple[Sentence, ...]
+    model: ModelId  # what the outputs name as their engine
+    stored: Stored  # the article's record as the output folder held it
+    translator: tuple[Path, bytes] | None = None  # adopt: where the translator's file goes, and its bytes
+
+
+def flagged(td: TranslatedDocument) -> tuple[tuple[str, int], ...]:
+    """Sentences per problem flag that still counts (flags.counting); under "" the sentences with any."""
+    counts: Counter = Counter()
+    for sentence in (s for b in td.blocks for s in b.sentences):
+        problems = flags.counting(sentence.flags, sentence.acks)
+        counts[""] += bool(problems)
+        counts.update(problems)
+    return tuple(sorted((k, v) for k, v in counts.items() if v))
+
+
+class Writer:
+    def __init__(self, store: RecordStore, config: Config, fingerprint: str, protected: Iterable[Path] = ()):
+        self.store, self.config, self.fingerprint = store, config, fingerprint
+        self.out = store.out
+        self.layout: Layout = store.layout
+        self.protected = set(protected)  # the sources (real paths): never written
+        self.written: dict[Path, str] = {}  # outputs (resolved) of this run -> the article that wrote them
+        self.cleaned: set[Path] = set()  # folders whose leftover temporary files were removed
+        self.roots: set[str] | None = None
+
+    # --- one article ---------------------------------------------------------------------------------
+
+    def write(self, t: Translation) -> tuple[Path, Record]:
+        """Check and commit one article's outputs and record; returns the record and its file.
+        InputError: this article cannot be written (the batch goes on)."""
+        outputs = self.outputs(t)
+        self.check(t, outputs)
+        record = self._record(t, outputs)
+        record_path = self.layout.record(record.target_lang, record.rel)
+        try:
+            self.remember_root(record.root)
+            self.commit(record, outputs)
+            self._forget_legacy(record)
+        except OutputError as e:
+            if e.errno in fileio.DEVICE_ERRORS:
+                raise
+            raise InputError(t.source.shown, f"not written: {e}", ExitStatus.OUTPUT_ERROR) from None
+        for path in outputs:
+            self.written[path.resolve()] = t.source.shown
+        return record_path, record
+
+    def outputs(self, t: Translation) -> dict[Path, Data]:
+        """The article's output files and their bytes, from the output templates."""
+        source, td, template = t.source, t.td, self.config.output
+        src, tgt = td.document.source_lang, td.target_lang
+        article = paths.output_path(self.out, template.article, source, src, tgt)
+        previous = t.stored.latest
+        if previous is not None and previous.fingerprint == self.fingerprint and previous.article in dict(previous.outputs):
+            article = self.out / previous.article  # an adopted translation paired by a front matter key stays where it is
+        data: Data = td.text
+        if t.translator is not None:
+            article, data = t.translator
+        elif previous is not None and previous.adopted and previous.source_sha256 == td.document.sha256:
+            data = self._adopted(previous, article, data)
+        outputs: dict[Path, Data] = {article: data}
+        outputs[paths.output_path(self.out, template.bilingual, source, src, tgt, ".json")] = alignment_json.render(td)
+        if template.review_html:
+            outputs[paths.output_path(self.out, template.bilingual, source, src, tgt, ".html")] = review_html.render(td)
+        return outputs
+
+    def _adopted(self, previous: Record, article: Path, rendered: Data) -> Data:
+        """A translator's file is kept as written while its source is unchanged: the pipeline's
+        rendering of the same sentences would rewrite what the translator wrote."""
+        try:
+            data = fileio.read_bytes(article, str(article), MAX_OUTPUT_BYTES, "", follow=False)
+        except InputError:
+            return rendered
+        ours = dict(previous.outputs).get(self.layout.rel(article))
+        return data if ours == file_sha256(data) else rendered
+
+    def check(self, t: Translation, outputs: Mapping[Path, Data]) -> None:
+        """Every rule an output must keep before anything of the article is written (InputError)."""
+        source = t.source
+        self._check_claim(t)
+        in_place = paths.real(self.out).is_relative_to(source.root)  # the output folder inside the sources: skipped when reading
+        ours = t.stored.ours()
+        for path, data in outputs.items():
+            rel = self.layout.rel(path)
+            try:
+                self.layout.inside(rel)
+            except ValueError as e:
+                raise InputError(source.shown, f"output {rel}: {e}; not written") from None
+            real = paths.real(path)
+            if real in self.protected:
+                raise InputError(source.shown, f"refusing to overwrite the source file {path}")
+            if real.is_relative_to(source.root) and not in_place and t.translator is None:
+                raise InputError(source.shown, f"{path} would be written inside its source folder; change output templates")
+            resolved = path.resolve()
+            if resolved in self.written:
+                raise InputError(source.shown, f"{path} is also the output of {self.written[resolved]}; give the articles distinct paths")
+            edited = self._edited(path, rel, ours, data)
+            if edited:
+                raise InputError(source.shown, f"{path} {edited}")
+
+    def _check_claim(self, t: Translation) -> None:
+        """An output path belongs to one source article: another article with the same path inside
+        another source folder may not take its record and outputs while it exists."""
+        previous = t.stored.latest
+        if previous is None or previous.legacy or previous.root == paths.relative_root(t.source.root, self.out):
+            return
+        other = self.store.source_of(previous)
+        if other is not None and other.exists():
+            record = self.layout.record(previous.target_lang, previous.rel)
+            raise InputError(
+                t.source.shown,
+                f"{previous.article} is the translation of {paths.shown(str(other))} (see {record}), another article with the same "
+                "path in another source folder; not written (give it another --out or output.article template)",
+            )
+
+    def _edited(self, path: Path, rel: str, ours: dict[str, set[str]], new: Data) -> str:
+        """Nothing a person wrote is overwritten: an existing output must be what the pipeline wrote
+        (before, or in an interrupted run), exactly what it is about to write, or empty. Why not, or ""."""
+        try:
+            os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return ""  # the write reports a file in the way
+        except OSError as e:
+            return f"cannot be read ({e.strerror or e}); not overwritten"
+        try:
+            data = fileio.read_bytes(path, str(path), MAX_OUTPUT_BYTES, "", follow=False)
+        except InputError as e:
+            return (
+                f"is {e.reason.removeprefix('not ')}; not overwritten"
+                if e.reason.startswith("not a regular")
+                else f"{e.reason}; not overwritten"
+            )
+        raw = new.encode("utf-8") if isinstance(new, str) else new
+        if not data.strip() or data == raw or file_sha256(data) in ours.get(rel, ()):
+            return ""
+        hint = "move it away, or bring edits back with `pipeline import`"
+        if rel in ours:
+            return f"was changed by hand since the pipeline wrote it; not overwritten ({hint})"
+        owner = self.store.owner(rel)
+        if owner is not None:
+            return f"is the output of {owner[1]} (into {owner[0]}); give the articles distinct paths"
+        return f"exists and was not written by the pipeline; not overwritten ({hint})"
+
+    def _record(self, t: Translation, outputs: Mapping[Path, Data]) -> Record:
+        td, source = t.td, t.source
+        sums = tuple((self.layout.rel(p), file_sha256(d.encode("utf-8") if isinstance(d, str) else d)) for p, d in outputs.items())
+        previous = t.stored.latest
+        # the article is the translator's file: adopted now, or kept as adopted (see _adopted)
+        adopted = t.translator is not None or (previous is not None and previous.adopted and sums[0] in previous.outputs)
+        return Record(
+            root=paths.relative_root(source.root, self.out),
+            rel=source.rel,
+            source_lang=td.document.source_lang,
+            target_lang=td.target_lang,
+            source_sha256=td.document.sha256,  # the bytes that were translated, not the file as it is now
+            article=sums[0][0],
+            blocks=t.blocks,
+            outputs=sums,
+            model=t.model,
+            fingerprint=self.fingerprint,
+            pieces=t.pieces,
+            flagged=flagged(td),
+            adopted=adopted,
+        )
+
+    # --- the crash-safe order --------------------------------------------------------------------------
+
+    def commit(self, record: Record, outputs: Mapping[Path, Data]) -> bool:
+        """Write an article's outputs and its record in the crash-safe order: the pending record, the
+        outputs that changed (their folders flushed), the sidecar, the record; then the pending record
+        goes. Files whose bytes would not change are not touched. Returns whether anything was written."""
+        record_path = self.layout.record(record.target_lang, record.rel)
+        pending = Layout.pending(record_path)
+        self.clean(p.parent for p in (*outputs, record_path))
+        changed = {p: data for p, data in outputs.items() if not fileio.same_content(p, data)}
+        last = {
+            p: data
+            for p, data in ((Layout.sums(record_path), records.dump_sums(record)), (record_path, records.dump(record)))
+            if not fileio.same_content(p, data)
+        }
+        if changed or last:
+            self.put(pending, records.dump(record, inline=True))
+            for p, data in changed.items():
+                self.put(p, data, sync_folder=False)
+            fileio.sync_dirs(p.parent for p in changed)  # the outputs are on disk before the record says so
+            for p, data in last.items():
+                self.put(p, data, sync_folder=False)
+            fileio.sync_dirs([record_path.parent])
+        fileio.remove_within(self.out, pending)
+        return bool(changed or last)
+
+    def pending(self, record: Record) -> None:
+        """A record made durable before its outputs are rewritten (an import's corrections)."""
+        self.put(Layout.pending(self.layout.record(record.target_lang, record.rel)), records.dump(record, inline=True))
+
+    def put(self, path: Path, data: Data, sync_folder: bool = True) -> None:
+        """One file of the output folder, atomically, never through a symbolic link."""
+        fileio.write_atomic(path, data, sync_folder=sync_folder, root=self.out)
+
+    def remove(self, path: Path) -> bool:
+        return fileio.remove_within(self.out, path)
+
+    def clean(self, folders: Iterable[Path]) -> None:
+        """Temporary files interrupted runs left, once per folder and run (a folder can hold thousands)."""
+        todo = set(folders) - self.cleaned
+        fileio.clean_temp(todo, self.out)
+        self.cleaned |= todo
+
+    # --- the store's own files ---------------------------------------------------------------------
+
+    def remember_root(self, root: str) -> None:
+        """sources.txt lists the source folders; .gitattributes merges it and the sidecars by union.
+        Lines of the user's own in .gitattributes are kept."""
+        if self.roots is None:
+            self.roots = set(self.store.roots())
+        if root in self.roots and self.layout.gitattributes.exists():
+            return
+        self.roots.add(root)
+        listing = "".join(f"{r}\n" for r in sorted(self.roots))
+        if not fileio.same_content(self.layout.sources_file, listing):
+            self.put(self.layout.sources_file, listing)
+        try:
+            present = records.read_file(self.layout.gitattributes, records.MAX_SUMS_BYTES) or ""
+        except records.Damaged:
+            present = ""
+        lines = present.splitlines()
+        missing = [line for line in ATTRIBUTES if line not in (x.strip() for x in lines)]
+        if missing:
+            self.put(self.layout.gitattributes, "".join(f"{line}\n" for line in [*lines, *missing]))
+
+    def _forget_legacy(self, record: Record) -> None:
+        legacy = self.layout.legacy(record.target_lang, record.rel)
+        if legacy.is_file() and not legacy.is_symlink():
+            self.remove(legacy)
