@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.articles import registry
 from pipeline.core.errors import ConfigError
 
 DEFAULT_FILE = "config.yaml"
@@ -29,6 +28,14 @@ MAX_BYTES = 1_000_000  # config.yaml; the shipped one, with its comments, is ~4 
 MAX_ITEMS = 100
 MAX_ITEM = 200
 MAX_STRING = 4096
+
+
+def _include_patterns() -> tuple[str, ...]:
+    # imported when a Config is made, not with this module: the CLI options take their ranges from
+    # here, and --help imports no article format code
+    from pipeline.articles import registry
+
+    return registry.include_patterns()
 
 
 def _bounded(default: Any, low: Any, high: Any) -> Any:
@@ -94,7 +101,7 @@ class Config:
     languages: tuple[str, ...] = LANGUAGES
     engine: str = "argos"
     front_matter_keys: tuple[str, ...] = ("title", "linkTitle", "description", "summary")  # linkTitle: Hugo's menu label
-    include: tuple[str, ...] = registry.include_patterns()  # every article format's suffixes
+    include: tuple[str, ...] = field(default_factory=_include_patterns)  # every article format's suffixes
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
     # A file is held whole, several times over, while it is read: a 10 MB paragraph took 34 s
     # and 272 MB to read and segment (bench/limits.py read).
