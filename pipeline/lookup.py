@@ -149,14 +149,20 @@ class Lookup:
                 advance(len(pending))
             pending.clear()
 
-        for text, out in zip(texts, engine.translate(texts)):
-            results[text] = Translated(out.text, out.flags, MACHINE, identity)
-            direction.fresh.add(text)
-            pending.append(Entry.of(direction.source, direction.target, text, results[text]))
-            if len(pending) >= CHUNK or time.monotonic() - last >= COMMIT_SECONDS:
-                commit()
-                last = time.monotonic()
-        commit()
+        # a cluster engine hands results on as its batches finish; any other, in order
+        unordered = getattr(engine, "translate_unordered", None)
+        outputs = unordered(texts) if unordered is not None else enumerate(engine.translate(texts))
+        try:
+            for i, out in outputs:
+                text = texts[i]
+                results[text] = Translated(out.text, out.flags, MACHINE, identity)
+                direction.fresh.add(text)
+                pending.append(Entry.of(direction.source, direction.target, text, results[text]))
+                if len(pending) >= CHUNK or time.monotonic() - last >= COMMIT_SECONDS:
+                    commit()
+                    last = time.monotonic()
+        finally:
+            commit()  # what an engine decoded before it failed (a cluster lost) is kept
 
 
 def translated(entry: Entry) -> Translated:

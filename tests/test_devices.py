@@ -11,9 +11,9 @@ from pipeline.cli import main
 from pipeline.core import config
 from pipeline.core.config import ArgosConfig
 from pipeline.core.errors import ConfigError, ExitStatus
+from pipeline.core.identity import settings_key
 from pipeline.engines import packages
 from pipeline.engines.argos import ArgosEngine
-from pipeline.store.memory import settings_key
 
 NO_GPU = pytest.mark.skipif(ctranslate2.get_cuda_device_count() > 0, reason="this machine has a CUDA device: it can use it")
 

@@ -244,6 +244,9 @@ class Planner:
             if needed:
                 raise
             return
+        prepare = getattr(engine, "prepare", None)
+        if needed and prepare is not None:
+            prepare()  # a cluster: reached, checked and its model loaded before the run writes (ClusterError)
         direction.engine = engine
         direction.identity = ModelId(engine.name, engine.model, engine.model_version, settings_key(engine.settings))
 
