@@ -1,6 +1,6 @@
-"""Fuzz the article reader and the exchange-file parsers with hypothesis, for a while.
+"""Fuzz the article reader, the exchange-file parsers, the configuration and the glossaries with hypothesis, for a while.
 
-    .venv/bin/python bench/fuzz.py [--minutes M] [--only read|exchange] [--seed S]
+    .venv/bin/python bench/fuzz.py [--minutes M] [--only read|exchange|config|glossary] [--seed S]
 
 Targets:
   read      pipeline.articles.read.load on random bytes, and on Markdown-ish text built from fragments that
@@ -10,8 +10,16 @@ Targets:
   exchange  pipeline.formats.read on XLIFF 2, TMX and PO files written by pipeline.formats.write
             from random units, then mutated (bytes flipped, cut, repeated, spliced with markup
             such as DOCTYPEs, entities, CDATA, <cp/>, deep nesting), with and without the format.
+  config    pipeline.core.config.load on config.yaml files built from every setting with hostile
+            values (out of range, huge, NaN, wrong types, format specs, paths as locales, tags,
+            anchors and aliases, duplicate keys), and on random bytes. A file that loads must also
+            work: its output templates filled, its locales resolved, without another exception.
+  glossary  pipeline.localize.glossary.load on glossaries of hostile entries (numbers and lists as
+            terms, empty names, unknown keys, duplicates, `from:` of any kind, aliases) in one or
+            two language folders, and on random bytes. A glossary that loads must also work:
+            its scanners and checks run on a sentence holding its terms.
 
-The property, for every input: success, or InputError / ExchangeError with a one-line message;
+The property, for every input: success, or InputError / ExchangeError / ConfigError with a one-line message;
 never another exception, and never more than PER_INPUT seconds (a SIGALRM interrupts it).
 Each distinct failure (exception type and the line raising it) is kept with the smallest input
 that caused it, and fuzzing goes on; at the end they are printed, with how many inputs each
@@ -23,6 +31,7 @@ the time is up.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import signal
@@ -40,13 +49,14 @@ from hypothesis import strategies as st  # noqa: E402
 
 from pipeline import formats  # noqa: E402
 from pipeline.articles import read  # noqa: E402
+from pipeline.core import config as configuration  # noqa: E402
 from pipeline.core.config import Config  # noqa: E402
-from pipeline.core.errors import InputError  # noqa: E402
+from pipeline.core.errors import ConfigError, InputError  # noqa: E402
 from pipeline.formats import Exchange, ExchangeError, Unit  # noqa: E402
 
 PER_INPUT = 10.0  # seconds; the slowest legitimate input here takes well under one
-COUNTS = {"read": 0, "exchange": 0}
-REFUSED = {"read": 0, "exchange": 0}  # of those, how many were refused (the rest were read)
+COUNTS = {"read": 0, "exchange": 0, "config": 0, "glossary": 0}
+REFUSED = {"read": 0, "exchange": 0, "config": 0, "glossary": 0}  # of those, how many were refused (the rest were read)
 
 
 class Hang(Exception):
@@ -277,6 +287,284 @@ def check_exchange(data: bytes, kind: str | None) -> None:
         record("exchange", (data, kind), e)
 
 
+# --- config.yaml --------------------------------------------------------------------------------
+
+SETTINGS = [
+    f"{prefix}{f.name}"
+    for prefix, cls in (
+        ("", Config),
+        ("argos.", configuration.ArgosConfig),
+        ("output.", configuration.OutputConfig),
+        ("ray.", configuration.RayConfig),
+    )
+    for f in configuration.dataclasses.fields(cls)
+    if f.name not in ("source", "root", "argos", "output", "ray")
+] + ["enigne", "argos.beam", "output.x"]
+SCALARS = [
+    "0",
+    "-1",
+    "1",
+    "2",
+    "16",
+    "17",
+    "64",
+    "65",
+    "1024",
+    "16384",
+    "16385",
+    "100000",
+    "1e3",
+    "1.0e+3",
+    "2.5",
+    "-0.0",
+    ".nan",
+    ".inf",
+    "-.inf",
+    "9" * 400,
+    "9" * 5000,
+    "0x10",
+    "0o7",
+    "0b11",
+    "1_000",
+    "1:30",
+    "true",
+    "null",
+    "~",
+    "''",
+    "' '",
+    "[]",
+    "{}",
+    "[en, uk]",
+    "[en, zz, uk]",
+    "[EN]",
+    "[en, zt]",
+    "[pb]",
+    "'{target}/{path}'",
+    "'{target}/{path:>1500000000}'",
+    "'{path!r}'",
+    "'{0}'",
+    "'{}'",
+    "'{path.__class__}'",
+    "'{path[0]}'",
+    "'../{path}'",
+    "'/abs/{path}'",
+    "'records/{path}'",
+    "'{'",
+    "'}'",
+    "'{{x}}/{path}'",
+    "'{path:{stem}}'",
+    "'" + "x" * 300 + "{path}'",
+    "'{target}\\\\..\\\\{path}'",
+    "'{dir}'",
+    "{uk: xx_YY}",
+    "{uk: uk_UA}",
+    "{uk: ../../etc/passwd}",
+    "{uk: en_US}",
+    "{uk: uk@calendar=x}",
+    "{zt: zh_Hant}",
+    "{Ukrainian: uk}",
+    "{uk: 5}",
+    "{5: uk}",
+    "{uk: ''}",
+    "xx_YY",
+    "uk_UA",
+    "ray://h:1",
+    "ray://",
+    "local",
+    "cuda",
+    "auto",
+    "int8",
+    "pseudo",
+    "argos",
+    "locales",
+    ".pipeline/m.sqlite",
+    "!!binary aGk=",
+    "!!timestamp 2023-02-30",
+    "2023-02-30",
+    "['" + "[" * 300 + "']",
+    "[" + ", ".join(["a"] * 101) + "]",
+    "!!python/object:os.system {}",
+    "!!set {a, b}",
+    "&a 5",
+    "*a",
+    "*b",
+    "'\\u0000'",
+    '"\\ud800"',
+    '"\\x00"',
+    "|\n  block",
+]
+
+
+@st.composite
+def configs(draw) -> bytes:
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.binary(max_size=2000))
+    value = st.one_of(
+        st.sampled_from(SCALARS),
+        st.integers(-(10**20), 10**20).map(str),
+        st.floats().map(lambda f: repr(f).replace("inf", ".inf").replace("nan", ".nan")),
+        st.text(max_size=30).map(lambda t: json.dumps(t)),
+    )
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for key in draw(st.lists(st.sampled_from(SETTINGS), max_size=12)):
+        head, _, rest = key.rpartition(".")
+        groups.setdefault(head, []).append((rest, draw(value)))
+    lines = []
+    for head, pairs in groups.items():
+        if head and draw(st.integers(0, 9)) == 0:
+            lines.append(f"{head}: {draw(value)}")  # a scalar where a mapping goes
+        elif head:
+            lines.append(f"{head}:")
+            lines += [f"  {k}: {v}" for k, v in pairs]
+        else:
+            lines += [f"{k}: {v}" for k, v in pairs]
+    if draw(st.integers(0, 19)) == 0:
+        lines.append("deep: " + "[" * draw(st.integers(100, 3000)))
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+
+
+def check_config(folder: Path, data: bytes) -> None:
+    COUNTS["config"] += 1
+    path = folder / "config.yaml"
+    path.write_bytes(data)
+    try:
+        try:
+            loaded = bounded(configuration.load, path)
+        except ConfigError as e:
+            REFUSED["config"] += 1
+            one_line(str(e))
+            return
+        bounded(use_config, loaded)
+    except Exception as e:
+        record("config", data, e)
+
+
+def use_config(config: Config) -> None:
+    """What the commands do with settings that were accepted: none of it may fail now."""
+    from pipeline.core import locales, paths
+
+    source = paths.Source(Path("src/a/b.md"), Path("src").resolve(), "a/b.md", "src/a/b.md")
+    for template in (config.output.article, config.output.bilingual):
+        for lang in config.languages:
+            try:
+                paths.output_path(Path("out"), template, source, "en", lang)
+            except InputError as e:
+                one_line(str(e))
+    for lang in config.languages:
+        locales.locale_for(lang, config.locales)
+
+
+# --- glossaries ---------------------------------------------------------------------------------
+
+PHRASES = [
+    "Kursk region",
+    "Курська область",
+    "Курської області",
+    "drone",
+    "Drone",
+    "DRONE",
+    "ЗСУ",
+    "ISW",
+    "Reuters",
+    "a",
+    "x" * 300,
+    "5",
+    "1.5",
+    "true",
+    "null",
+    "''",
+    "' '",
+    "[]",
+    "[a, b]",
+    "[a, '']",
+    "[a, 5]",
+    "{a: b}",
+    "en",
+    "uk",
+    "de",
+    "xx",
+    "EN",
+    "&a drone",
+    "*a",
+    "!!binary aGk=",
+    "!!python/name:os.system",
+    "'it''s'",
+    '"\\ud800"',
+    "(",
+    "\\\\b",
+    ".*",
+    "[a-z]+",
+]
+ENTRY_KEYS = ["source", "target", "forms", "from", "form", "extra"]
+
+
+@st.composite
+def glossaries(draw) -> list[tuple[str, bytes]]:
+    files = []
+    for lang in draw(st.lists(st.sampled_from(["uk", "en", "de", "Uk", "u", "uk-UA"]), min_size=1, max_size=2, unique=True)):
+        if draw(st.integers(0, 9)) == 0:
+            files.append((lang, draw(st.binary(max_size=1000))))
+            continue
+        phrase = st.one_of(st.sampled_from(PHRASES), st.text(max_size=20).map(json.dumps))
+        lines = []
+        if draw(st.booleans()):
+            lines.append("terms:")
+            for _ in range(draw(st.integers(0, 5))):
+                keys = draw(st.lists(st.sampled_from(ENTRY_KEYS), min_size=1, max_size=4))
+                lines.append("  - " + "\n    ".join(f"{k}: {draw(phrase)}" for k in keys))
+            if draw(st.integers(0, 9)) == 0:
+                lines.append(f"  - {draw(phrase)}")
+        if draw(st.booleans()):
+            lines.append("keep: [" + ", ".join(draw(st.lists(phrase, max_size=4))) + "]")
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(st.sampled_from(["words: []", "terms: x", "keep: Reuters", "terms: []", "keep:"])))
+        files.append((lang, ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")))
+    return files
+
+
+SENTENCES = {
+    # ı and İ match i under re.IGNORECASE, but fold to other letters
+    "en": "Drones over the Kursk region, Reuters and ISW say; a drone, ЗСУ, DRONE, ıSW and İSW.",
+    "uk": "Дрони над Курською областю, повідомляють Reuters та ISW; ЗСУ.",
+    "de": "Drohnen über Kursk.",
+}
+
+
+def check_glossary(folder: Path, files: list[tuple[str, bytes]]) -> None:
+    from pipeline.localize import glossary
+
+    COUNTS["glossary"] += 1
+    for lang, data in files:
+        (folder / lang).mkdir(exist_ok=True)
+        (folder / lang / glossary.FILE).write_bytes(data)
+    try:
+        try:
+            loaded = bounded(glossary.load, folder)
+        except ConfigError as e:
+            REFUSED["glossary"] += 1
+            one_line(str(e))
+            return
+        bounded(use_glossary, loaded)
+    except Exception as e:
+        record("glossary", files, e)
+    finally:
+        for lang, _ in files:
+            (folder / lang / glossary.FILE).unlink()
+
+
+def use_glossary(g) -> None:
+    """What a run does with a glossary that was accepted: protect, render and check its terms."""
+    from pipeline.localize import glossary
+    from pipeline.segment.protect import Atom
+
+    for lang, sentence in SENTENCES.items():
+        for run in glossary.scanner(g, lang)(sentence):
+            if isinstance(run, Atom):
+                glossary.render(run)
+        for term in glossary.expected(g, lang, sentence):
+            glossary.satisfied(term, sentence)
+
+
 # --- running ------------------------------------------------------------------------------------
 
 
@@ -292,6 +580,20 @@ def run(target: str, deadline: float, base_seed: int) -> None:
             def test(article, lang):
                 check_read(folder, article[0], article[1], lang)
 
+        elif target == "config":
+
+            @settings(**common)
+            @given(configs())
+            def test(data):
+                check_config(folder, data)
+
+        elif target == "glossary":
+
+            @settings(**common)
+            @given(glossaries())
+            def test(files):
+                check_glossary(folder, files)
+
         else:
 
             @settings(**common)
@@ -306,11 +608,11 @@ def run(target: str, deadline: float, base_seed: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="total time, shared between the targets")
-    parser.add_argument("--only", choices=["read", "exchange"])
+    parser.add_argument("--only", choices=list(COUNTS))
     parser.add_argument("--seed", type=int, default=int.from_bytes(os.urandom(4), "little"))
     args = parser.parse_args()
     signal.signal(signal.SIGALRM, _alarm)
-    targets = [args.only] if args.only else ["read", "exchange"]
+    targets = [args.only] if args.only else list(COUNTS)
     print(f"seed {args.seed}; {args.minutes} minutes; targets: {', '.join(targets)}", flush=True)
     started = time.monotonic()
     failed = False

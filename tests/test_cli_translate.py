@@ -188,8 +188,9 @@ def test_output_layout_from_config_and_refusals(installed, runner, articles, tmp
     ]
     (tmp_path / "evil.yaml").write_text('output:\n  article: "../../{path}"\n')
     result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(out), "--config", str(tmp_path / "evil.yaml")])
-    assert result.exit_code == ExitStatus.FILES_FAILED
-    assert "would leave the output folder" in result.stderr
+    # refused as the configuration is read, once, not per article
+    assert result.exit_code == ExitStatus.USAGE
+    assert "output.article: '../../{path}' leads out of the output folder" in result.stderr
     assert not (tmp_path / "news").exists()
 
 

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import dataclasses
+import re
+
+import click
 import pytest
 
 from pipeline.core import config
@@ -39,10 +43,10 @@ def test_values_are_read_and_nested(tmp_path):
         ("enigne: argos\n", "unknown setting 'enigne'"),
         ("argos:\n  beam: 3\n", "unknown setting 'argos.beam'"),
         ("argos:\n  beam_size: two\n", "argos.beam_size must be a whole number"),
-        ("argos:\n  beam_size: 0\n", "argos.beam_size must be at least 1"),
+        ("argos:\n  beam_size: 0\n", "argos.beam_size: 0 is out of range (1 to 16)"),
         ("languages: [en, Deutsch]\n", "'Deutsch' is not a language code"),
         ("engine: google\n", "'google' is not one of argos, pseudo"),
-        ("output:\n  article: '{nope}/{path}'\n", "output template '{nope}/{path}' is invalid"),
+        ("output:\n  article: '{nope}/{path}'\n", "output.article: '{nope}' is not a field"),
         ("- a\n- b\n", "expected a mapping"),
         ("a: [\n", "not valid YAML"),
     ],
@@ -58,3 +62,46 @@ def test_mistakes_are_reported_with_file_and_key(tmp_path, text, message):
 def test_missing_file_given_explicitly(tmp_path):
     with pytest.raises(ConfigError, match="no such configuration file"):
         config.load(tmp_path / "nope.yaml")
+
+
+def settings() -> list[tuple[str, dataclasses.Field]]:
+    parts = (("", config.Config), ("argos.", config.ArgosConfig), ("output.", config.OutputConfig), ("ray.", config.RayConfig))
+    return [
+        (prefix + f.name, f)
+        for prefix, cls in parts
+        for f in dataclasses.fields(cls)
+        if f.name not in ("source", "root", "argos", "output", "ray")
+    ]
+
+
+def test_every_setting_is_documented_with_its_range():
+    rows = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `([\w.]+)` \| [^|]+ \| ([^|]+) \|", (ROOT / "docs/configuration.md").read_text(), re.M)
+    }
+    assert sorted(rows) == sorted(name for name, _ in settings())
+    for name, f in settings():
+        if "range" in f.metadata:
+            low, high = f.metadata["range"]
+            assert rows[name].strip() == f"{low} to {high}", name
+            assert low <= f.default <= high, name  # the default is allowed
+
+
+def test_the_cli_options_take_the_settings_ranges():
+    from pipeline.cli.translate import translate
+
+    ranges = {p.name: (p.type.min, p.type.max) for p in translate.params if isinstance(p.type, click.IntRange)}
+    assert ranges == {"beam_size": config.bounds(config.ArgosConfig, "beam_size"), "jobs": config.bounds(config.Config, "workers")}
+
+
+def test_reading_the_configuration_stays_light():
+    """`check` reads it: the locales are checked with Babel's core, not the formatting modules."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pipeline.core import config; config.load(sys.argv[1])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('pipeline.localize', 'babel.numbers', 'babel.dates', 'ctranslate2'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT / "config.yaml")], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -16,14 +16,10 @@ from dataclasses import dataclass
 import yaml
 
 from pipeline.articles.blocks import RawBlock
+from pipeline.core import safe_yaml
 from pipeline.segment.protect import Text
 
 _STR = "tag:yaml.org,2002:str"
-# libyaml when PyYAML has it: ~40x faster on a large front matter, and it bounds nesting depth
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# Nodes that aliases may add to the front matter when expanded. Real front matter uses a few;
-# a "billion laughs" of ~700 bytes expands to billions (and str() of it would fill the memory).
-ALIAS_BUDGET = 10_000
 # Anchors and tags before a value ("&a", "!!str", "&a # note" then the value on the next line):
 # the value's own text starts after them, and they stay in the output.
 _PROPERTIES_RE = re.compile(r"(?:[&!][^\s,\[\]{}]*\s*(?:#[^\n]*\s*)*)*")
@@ -90,16 +86,9 @@ def parse(text: str, start: int, end: int, keys: tuple[str, ...], syntax: str = 
         return _parse_toml(text, start, end, keys)
     source = text[start:end]
     try:
-        loader = _LOADER(source)
-        try:
-            root = loader.get_single_node()
-            if root is not None:
-                _check_nodes(root)
-            data = loader.construct_document(root) if root is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as e:
-        raise FrontMatterError(f"front matter is not valid YAML: {_one_line(e)}") from None
+        root, data = safe_yaml.compose(source, "front matter", first_line=2)
+    except safe_yaml.YAMLRefused as e:
+        raise FrontMatterError(str(e)) from None
     if data is None:
         return FrontMatter({}, (), None)
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
@@ -140,60 +129,6 @@ def _value_region(source: str, offset: int, node) -> tuple[int, int]:
     while end > begin and source[end - 1] in " \t\n":
         end -= 1  # a block scalar ("|", ">") ends after its last line break; keep that
     return offset + begin, offset + end
-
-
-def _check_nodes(root) -> None:
-    """Refuse duplicate keys, recursive aliases and alias expansion beyond ALIAS_BUDGET nodes.
-
-    Iterative (a pure-Python parser allows any depth) and linear in the distinct nodes: each
-    node's expanded size is computed once, from its children's.
-    """
-    size: dict[int, int] = {}  # id(node) -> nodes in its full expansion
-    entered: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        children = _children(node)
-        if done:
-            size[key] = 1 + sum(size[id(c)] for c in children)
-            if size[key] > len(size) + ALIAS_BUDGET:  # len(size) bounds the distinct nodes below
-                raise FrontMatterError(
-                    f"front matter is refused: its aliases expand to more than {ALIAS_BUDGET:,} extra nodes "
-                    f"(line {node.start_mark.line + 2}; a YAML alias bomb?)"
-                )
-            continue
-        if key in size:
-            continue  # an alias of a node already measured
-        if key in entered:
-            raise FrontMatterError(f"front matter is refused: a recursive alias (line {node.start_mark.line + 2})")
-        entered.add(key)
-        if isinstance(node, yaml.MappingNode):
-            _check_duplicates(node)
-        stack.append((node, True))
-        stack.extend((c, False) for c in children)
-
-
-def _children(node) -> list:
-    if isinstance(node, yaml.MappingNode):
-        return [n for pair in node.value for n in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return node.value
-    return []
-
-
-def _check_duplicates(node) -> None:
-    seen: dict[tuple[str, str], yaml.Node] = {}
-    for key_node, _ in node.value:
-        if not isinstance(key_node, yaml.ScalarNode):
-            continue
-        k = (key_node.tag, key_node.value)
-        if k in seen:
-            first = seen[k].start_mark.line + 2
-            raise FrontMatterError(
-                f"front matter has the key {_short(key_node.value)!r} twice (lines {first} and {key_node.start_mark.line + 2})"
-            )
-        seen[k] = key_node
 
 
 # --- TOML ---------------------------------------------------------------------------------------
@@ -418,7 +353,7 @@ def scalar(value: str, original: str, syntax: str = "yaml") -> str:
     else:
         candidate = json.dumps(value, ensure_ascii=False)  # JSON strings are YAML double-quoted scalars
     try:
-        if yaml.load("k: " + candidate, Loader=_LOADER) == {"k": value}:
+        if yaml.load("k: " + candidate, Loader=safe_yaml.LOADER) == {"k": value}:
             return candidate
     except yaml.YAMLError:
         pass
@@ -458,11 +393,3 @@ def _toml_string(value: str, original: str) -> str:
     except (TOMLKitError, ValueError):
         pass
     return basic
-
-
-def _one_line(e: Exception) -> str:
-    problem = getattr(e, "problem", None)
-    mark = getattr(e, "problem_mark", None)
-    if problem and mark is not None:
-        return f"{problem} (line {mark.line + 2}, column {mark.column + 1})"
-    return " ".join(str(e).split())

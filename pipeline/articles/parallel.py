@@ -28,7 +28,7 @@ from pipeline.articles import read
 from pipeline.core import paths
 from pipeline.core.config import Config
 from pipeline.core.document import Document
-from pipeline.core.errors import InputError
+from pipeline.core.errors import ConfigError, InputError
 
 AHEAD = 4  # articles read ahead per process: enough to keep them busy, few documents held
 START_FAILURES = 3  # workers dying in a row before reading anything: read in this process instead
@@ -50,12 +50,17 @@ def load(item: Item, config: Config) -> Document | InputError:
         return dataclasses.replace(read.load(source.path, source.shown, config, item.lang, item.default, data), path=source.rel)
     except InputError as e:
         return e
+    except ConfigError:  # the glossary (changed during the run): the whole run's mistake, said once
+        raise
     except Exception as e:  # a bug in reading one article must not cost the rest of the batch
         return InputError(source.shown, f"internal error while reading it ({type(e).__name__}: {e}); please report it")
 
 
 def _load_in_worker(item: Item, config: Config) -> tuple[str, object]:
-    result = load(item, config)
+    try:
+        result = load(item, config)
+    except ConfigError as e:
+        return ("config", str(e))
     if isinstance(result, InputError):  # rebuilt in the parent: its constructor takes two arguments
         return ("no-prose" if isinstance(result, read.NoProse) else "error", (result.path, result.reason))
     return ("ok", result)
@@ -64,6 +69,8 @@ def _load_in_worker(item: Item, config: Config) -> tuple[str, object]:
 def _rebuild(kind: str, value) -> Document | InputError:
     if kind == "ok":
         return value
+    if kind == "config":
+        raise ConfigError(value)
     return (read.NoProse if kind == "no-prose" else InputError)(*value)
 
 

@@ -51,7 +51,7 @@ def adopt(sources, translations, out_dir, target, source, key, threshold, dry_ru
     from pipeline.evaluate.align import DEFAULT_THRESHOLD
     from pipeline.workspace import Workspace
 
-    ws = Workspace.open(load_config(config_path), out_dir, sources)
+    ws = Workspace.open(load_config(config_path, glossary=True), out_dir, sources)
     options = adopting.Options(
         Path(translations) if translations else None, target, source, key, DEFAULT_THRESHOLD if threshold is None else threshold, dry_run
     )

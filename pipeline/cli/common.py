@@ -77,10 +77,17 @@ def _given(name: str):
     return None
 
 
-def load_config(path=None):
+def load_config(path=None, glossary: bool = False):
+    """The configuration, every setting checked; with ``glossary``, the glossaries too (for the
+    commands that read articles): a mistake in either is one line and exit 2, before any article."""
     from pipeline.core import config
 
-    return config.load(path if path is not None else _given("config_path"))
+    loaded = config.load(path if path is not None else _given("config_path"))
+    if glossary:
+        from pipeline.localize import glossary as terms
+
+        terms.load_checked(loaded)
+    return loaded
 
 
 def output_folder(out_dir: str | None, config) -> Path:

@@ -55,7 +55,7 @@ def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, 
     if len(systems) > 2:
         raise click.UsageError("give one folder to score, or two to compare")
     scores.metrics()  # without sacrebleu, say so before reading anything
-    config = load_config(config_path)
+    config = load_config(config_path, glossary=True)
     ref = Path(reference)
     src = Path(source) if source else None
     comparison = None

@@ -43,7 +43,7 @@ def export(sources, kinds, out_dir, dest, target, as_json, force, config_path, q
     from pipeline.commands import exchange
     from pipeline.workspace import Workspace
 
-    config = load_config(config_path)
+    config = load_config(config_path, glossary=True)
     output_folder(out_dir, config)  # it must exist
     ws = Workspace.open(config, out_dir, sources)
     out = ws.out
@@ -103,7 +103,7 @@ def import_(files, out_dir, choose, editor, as_json, config_path, quiet_flag) ->
     from pipeline.core import paths
     from pipeline.workspace import Workspace
 
-    config = load_config(config_path)
+    config = load_config(config_path, glossary=True)
     output_folder(out_dir, config)  # it must exist
     ws = Workspace.open(config, out_dir)
     out = ws.out

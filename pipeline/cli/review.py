@@ -42,7 +42,7 @@ def review(sources, out_dir, port, host, no_browser, editor, config_path, quiet_
     from pipeline.review.project import Project
     from pipeline.workspace import Workspace
 
-    config = load_config(config_path)
+    config = load_config(config_path, glossary=True)
     output_folder(out_dir, config)  # it must exist
     ws = Workspace.open(config, out_dir, sources)
     project = Project(ws, list(sources), editor=editor or "")

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import ClickReporter, common_options, existing, language, load_config, quiet, reports_errors, say
+from pipeline.core.config import ArgosConfig, Config, bounds
 from pipeline.core.errors import ExitStatus, exit_status_help
 from pipeline.engines.registry import NAMES as ENGINE_NAMES
 
@@ -25,7 +26,9 @@ from pipeline.engines.registry import NAMES as ENGINE_NAMES
 @click.option("--from", "source", callback=language, metavar="LANG", help="Source language [default: front matter `lang:`, else detected].")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
 @click.option("--engine", type=click.Choice(ENGINE_NAMES), help="Translation engine [default: argos].")
-@click.option("--beam-size", type=click.IntRange(1, 16), help="Beam size for argos [default: argos.beam_size, 2].")
+@click.option(
+    "--beam-size", type=click.IntRange(*bounds(ArgosConfig, "beam_size")), help="Beam size for argos [default: argos.beam_size, 2]."
+)
 @click.option("--no-download", is_flag=True, help="Never download a missing model; fail instead.")
 @click.option("--strict", is_flag=True, help="Exit with status 4 when any segment is flagged.")
 @click.option(
@@ -35,7 +38,9 @@ from pipeline.engines.registry import NAMES as ENGINE_NAMES
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be translated; write nothing, load no model.")
 @click.option("--cluster", metavar="ADDRESS", help="Decode on Ray: ray://HOST:PORT, auto or local [default: cluster, none].")
-@click.option("--jobs", type=click.IntRange(1, 256), help="Processes reading and segmenting articles [default: workers, 1].")
+@click.option(
+    "--jobs", type=click.IntRange(*bounds(Config, "workers")), help="Processes reading and segmenting articles [default: workers, 1]."
+)
 @common_options
 @reports_errors
 def translate(
@@ -61,7 +66,7 @@ def translate(
     """
     from pipeline.commands import run
 
-    config = load_config(config_path)
+    config = load_config(config_path, glossary=True)
     if engine:
         config = dataclasses.replace(config, engine=engine)
     if beam_size:
@@ -78,6 +83,12 @@ def translate(
     from pipeline.core import languages
 
     languages.check(config, [target], "--to")
+    if target:  # config.yaml's languages had their locales checked as it was read
+        from pipeline.core import locales
+
+        why = locales.problem(target, config.locales)
+        if why:
+            raise click.UsageError(f"--to {target}: {why}")
     languages.check(config, [source], "--from")
     languages.check(config, config.languages, f"{config.source or 'configuration'}: languages")
     request = run.Request(

@@ -27,7 +27,7 @@ from pipeline.commands.plan import Job, Plan, Planner, Request
 from pipeline.core import paths
 from pipeline.core.config import Config
 from pipeline.core.document import Document, TranslatedDocument
-from pipeline.core.errors import ExitStatus, InputError
+from pipeline.core.errors import ConfigError, ExitStatus, InputError
 from pipeline.core.identity import HUMAN_ID, MACHINE, ModelId
 from pipeline.core.reporting import Reporter
 from pipeline.engines.base import Translated
@@ -224,6 +224,8 @@ class _Run:
             model = self._document_model(article)
             try:
                 td = self._assemble(article, model)
+            except ConfigError:  # a glossary or locale mistake is the run's, said once
+                raise
             except Exception as e:  # a bug in assembling one article must not cost the rest of the batch
                 self.fail(InputError(job.source.shown, f"internal error while assembling it ({type(e).__name__}: {e}); please report it"))
                 continue

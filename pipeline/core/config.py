@@ -1,22 +1,46 @@
-"""config.yaml -> frozen dataclasses, validated with messages that name the file and the key."""
+"""config.yaml -> frozen dataclasses, validated with messages that name the file and the key.
+
+The file is as untrusted as any input (in CI it comes with the pull request): it is read through
+the bounded regular-file reader, parsed as safe YAML without aliases bombs or duplicate keys, and
+every number is checked against its range here, once, before any command does anything.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import string
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from pipeline.articles import registry
 from pipeline.core.errors import ConfigError
 
 DEFAULT_FILE = "config.yaml"
 LANGUAGES = ("en", "uk")  # the default; any language an Argos package covers may be configured
+MAX_BYTES = 1_000_000  # config.yaml; the shipped one, with its comments, is ~4 KB
+# Lists (patterns, keys, languages, folders) and the strings in them: fnmatch compiles a pattern in
+# a time that grows with the cube of its length (10,000 "[" took 7.2 s), and every file is matched
+# against every pattern. Other strings (paths, addresses) are at most MAX_STRING.
+MAX_ITEMS = 100
+MAX_ITEM = 200
+MAX_STRING = 4096
+
+
+def _include_patterns() -> tuple[str, ...]:
+    # imported when a Config is made, not with this module: the CLI options take their ranges from
+    # here, and --help imports no article format code
+    from pipeline.articles import registry
+
+    return registry.include_patterns()
+
+
+def _bounded(default: Any, low: Any, high: Any) -> Any:
+    """A number's default and its allowed range: validate() checks it, CLI options take it (bounds())."""
+    return field(default=default, metadata={"range": (low, high)})
 
 
 @dataclass(frozen=True)
@@ -27,22 +51,32 @@ class ArgosConfig:
     device: str = "cpu"  # cpu | cuda | auto (cuda when CTranslate2 sees a CUDA device, else cpu)
     device_index: tuple[int, ...] = (0,)  # which device(s): 0, or a list of CUDA devices such as [0, 1]
     compute_type: str = "int8"  # one of COMPUTE_TYPES
-    beam_size: int = 2
-    inter_threads: int = 0  # 0: as many as there are cores
-    intra_threads: int = 1
-    max_batch_tokens: int = 1024  # measured (bench/): as fast as 2048 at beam 2, ~40% less peak memory
-    length_penalty: float = 0.2  # as the Argos library decodes
-    repetition_penalty: float = 1.0
-    no_repeat_ngram_size: int = 0
+    # Ranges below: what CTranslate2 survives on a transformer-base model (bench/limits.py ct2).
+    beam_size: int = _bounded(2, 1, 16)  # time and memory grow with it; the Argos library uses 4
+    # 0: as many as there are cores. Each is a model replica with its own buffers: 64 x 64
+    # threads still ran, 3,000 replicas took 34 s and 6.2 GB just to load.
+    inter_threads: int = _bounded(0, 0, 64)
+    intra_threads: int = _bounded(1, 0, 64)  # 0: CTranslate2's default
+    # measured (bench/): as fast as 2048 at beam 2, ~40% less peak memory. At the top of the range
+    # a batch at beam 16 peaked at 2.3 GB; 10^15 makes CTranslate2 fail to allocate.
+    max_batch_tokens: int = _bounded(1024, 1, 16_384)
+    length_penalty: float = _bounded(0.2, 0.0, 5.0)  # as the Argos library decodes; beyond ~2 only length counts
+    repetition_penalty: float = _bounded(1.0, 1.0, 10.0)  # below 1 would reward repeating
+    no_repeat_ngram_size: int = _bounded(0, 0, 64)  # 0: off; longer n-grams never repeat in a sentence
     # A model that loops must not write forever: at most ratio * source tokens + extra.
-    max_length_ratio: float = 2.0
-    max_length_extra: int = 16
-    force_length: int = 0  # benchmarks only: decode exactly this many tokens (random weights never stop)
+    max_length_ratio: float = _bounded(2.0, 0.5, 10.0)
+    max_length_extra: int = _bounded(16, 1, 1024)
+    # benchmarks only: decode exactly this many tokens (random weights never stop)
+    force_length: int = _bounded(0, 0, 1024)
     # Bounds on what comes from the network or a package file (official: a ~120 MB download that
-    # unpacks to ~150 MB).
-    max_download_bytes: int = 1_000_000_000
-    max_index_bytes: int = 20_000_000
-    max_unpacked_bytes: int = 1_000_000_000
+    # unpacks to ~150 MB). The index is held in memory; the others are streamed to disk.
+    max_download_bytes: int = _bounded(1_000_000_000, 1, 10_000_000_000)
+    max_index_bytes: int = _bounded(20_000_000, 1, 100_000_000)
+    max_unpacked_bytes: int = _bounded(1_000_000_000, 1, 10_000_000_000)
+
+
+TEMPLATE_FIELDS = ("target", "source", "path", "dir", "stem", "ext")
+MAX_TEMPLATE = 200  # characters of an output template
 
 
 @dataclass(frozen=True)
@@ -58,8 +92,9 @@ class OutputConfig:
 
 @dataclass(frozen=True)
 class RayConfig:
-    actors: int = 0  # 0: as many as the cluster's CPUs / threads (its GPUs with device: cuda)
-    threads: int = 1  # CTranslate2 threads (and Ray CPUs) per actor
+    # 0: as many as the cluster's CPUs / threads (its GPUs with device: cuda); each loads a model
+    actors: int = _bounded(0, 0, 1024)
+    threads: int = _bounded(1, 1, 64)  # CTranslate2 threads (and Ray CPUs) per actor: as intra_threads
 
 
 @dataclass(frozen=True)
@@ -68,13 +103,9 @@ class SubtitlesConfig:
     defaults are Netflix's Timed Text Style Guide's (English template): 42 characters a line, 2
     lines, 17 characters a second for adult programmes."""
 
-    max_line_chars: int = 42
-    max_lines: int = 2
-    max_cps: float = 17.0
-
-
-# Bounds of the subtitles settings: (least, most).
-SUBTITLE_BOUNDS = {"max_line_chars": (10, 200), "max_lines": (1, 9), "max_cps": (1.0, 100.0)}
+    max_line_chars: int = _bounded(42, 10, 200)
+    max_lines: int = _bounded(2, 1, 9)
+    max_cps: float = _bounded(17.0, 1.0, 100.0)
 
 
 @dataclass(frozen=True)
@@ -82,12 +113,15 @@ class Config:
     languages: tuple[str, ...] = LANGUAGES
     engine: str = "argos"
     front_matter_keys: tuple[str, ...] = ("title", "linkTitle", "description", "summary")  # linkTitle: Hugo's menu label
-    include: tuple[str, ...] = registry.include_patterns()  # every article format's suffixes
+    include: tuple[str, ...] = field(default_factory=_include_patterns)  # every article format's suffixes
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
-    max_file_bytes: int = 5_000_000
+    # A file is held whole, several times over, while it is read: a 10 MB paragraph took 34 s
+    # and 272 MB to read and segment (bench/limits.py read).
+    max_file_bytes: int = _bounded(5_000_000, 1, 50_000_000)
     # Lines, Markdown punctuation, numbers and sentence ends: what parsing and translating a file
-    # costs grows with these, not with its bytes (bench/hostile.py measures the worst shapes).
-    max_file_elements: int = 40_000
+    # costs grows with these, not with its bytes (bench/hostile.py measures the worst shapes); a
+    # table of 396,021 took 34 s and 404 MB to read.
+    max_file_elements: int = _bounded(40_000, 1, 400_000)
     memory: str | None = ".pipeline/memory.sqlite"  # null: no translation memory
     glossary: str | None = "locales"  # folder of <lang>/glossary.yaml; null: no glossary
     locales: dict[str, str] = field(default_factory=lambda: {"en": "en_US", "uk": "uk_UA"})
@@ -98,7 +132,9 @@ class Config:
     # (a Ray on this machine); null: in this process.
     cluster: str | None = None
     ray: RayConfig = RayConfig()
-    workers: int = 1  # processes reading and segmenting articles (the writes stay in one)
+    # processes reading and segmenting articles (the writes stay in one); each starts a Python of
+    # its own: 64 read 400 short articles in 187 s on 2 cores, where 1 took 24 s (bench/limits.py)
+    workers: int = _bounded(1, 1, 64)
     # Source folders, relative to the project root: an article's identity is its path inside the
     # deepest one holding it. Optional: the output folder also records the folders it was given.
     sources: tuple[str, ...] = ()
@@ -137,11 +173,16 @@ def find(start: Path | None = None) -> Path | None:
     checkout: the project root is where it lies, whatever folder a command runs from."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / DEFAULT_FILE).is_file():
+        if os.path.lexists(folder / DEFAULT_FILE):  # a FIFO or a broken link too: load() says what it is
             return folder / DEFAULT_FILE
         if (folder / ".git").exists():
             return None
     return None
+
+
+def bounds(cls: type, key: str) -> tuple[Any, Any]:
+    """The range a numeric setting allows (for the CLI options that override it)."""
+    return next(f for f in dataclasses.fields(cls) if f.name == key).metadata["range"]
 
 
 def load(path: str | os.PathLike | None = None) -> Config:
@@ -151,15 +192,7 @@ def load(path: str | os.PathLike | None = None) -> Config:
         if path is None:
             return Config(root=os.getcwd())
     name = str(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"{name}: no such configuration file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{name}: cannot read: {e}") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{name}: not valid YAML: {' '.join(str(e).split())}") from None
+    data = _read(path, name)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -168,52 +201,129 @@ def load(path: str | os.PathLike | None = None) -> Config:
     return validate(dataclasses.replace(config, source=name, root=os.path.dirname(os.path.abspath(path))))
 
 
+def _read(path: str | os.PathLike, name: str) -> Any:
+    from pipeline.core import safe_yaml
+    from pipeline.core.errors import InputError
+    from pipeline.store.fileio import read_bytes
+
+    if not os.path.lexists(path):
+        raise ConfigError(f"{name}: no such configuration file")
+    try:
+        text = read_bytes(path, name, MAX_BYTES, setting="").decode("utf-8")
+    except InputError as e:
+        raise ConfigError(str(e)) from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{name}: not UTF-8 (invalid byte at offset {e.start})") from None
+    try:
+        return safe_yaml.load(text, "the configuration")
+    except safe_yaml.YAMLRefused as e:
+        raise ConfigError(f"{name}: {e}") from None
+
+
 def validate(config: Config) -> Config:
     name = config.source or "configuration"
     for lang in config.languages:
         # the shape only: which codes packages cover is checked when a command needs them
         if not (2 <= len(lang) <= 3 and lang.isascii() and lang.isalpha() and lang.islower()):
-            raise ConfigError(f"{name}: languages: {lang!r} is not a language code (en, uk, de...)")
+            raise ConfigError(f"{name}: languages: {_shown(lang)} is not a language code (en, uk, de...)")
+    if not config.languages:
+        raise ConfigError(f"{name}: languages: name at least one language")
     from pipeline.engines.registry import ENGINES
 
     if config.engine not in ENGINES:
-        raise ConfigError(f"{name}: engine: {config.engine!r} is not one of {', '.join(ENGINES)}")
+        raise ConfigError(f"{name}: engine: {_shown(config.engine)} is not one of {', '.join(ENGINES)}")
     a = config.argos
     if a.device not in ("cpu", "cuda", "auto"):
-        raise ConfigError(f"{name}: argos.device: {a.device!r} is not cpu, cuda or auto")
+        raise ConfigError(f"{name}: argos.device: {_shown(a.device)} is not cpu, cuda or auto")
     if not a.device_index or len(set(a.device_index)) != len(a.device_index) or not all(0 <= i <= MAX_DEVICE_INDEX for i in a.device_index):
         raise ConfigError(f"{name}: argos.device_index: expected a device number (0 to {MAX_DEVICE_INDEX}) or a list of different ones")
     if a.compute_type not in COMPUTE_TYPES:
         raise ConfigError(f"{name}: argos.compute_type: {a.compute_type!r} is not one of {', '.join(COMPUTE_TYPES)}")
-    for key in ("beam_size", "max_batch_tokens", "max_length_extra"):
-        if getattr(a, key) < 1:
-            raise ConfigError(f"{name}: argos.{key} must be at least 1")
-    if a.inter_threads < 0 or a.intra_threads < 0:
-        raise ConfigError(f"{name}: argos thread counts cannot be negative")
-    for key in ("max_download_bytes", "max_index_bytes", "max_unpacked_bytes"):
-        if getattr(a, key) < 1:
-            raise ConfigError(f"{name}: argos.{key} must be positive")
-    if a.max_length_ratio <= 0:
-        raise ConfigError(f"{name}: argos.max_length_ratio must be positive")
+    for prefix, part in (("", config), ("argos.", config.argos), ("ray.", config.ray), ("subtitles.", config.subtitles)):
+        _check_ranges(part, name, prefix)
     if config.cluster is not None and not (config.cluster in ("auto", "local") or config.cluster.startswith("ray://")):
-        raise ConfigError(f"{name}: cluster: {config.cluster!r} is not ray://HOST:PORT, auto or local")
-    if config.ray.actors < 0 or config.ray.threads < 1:
-        raise ConfigError(f"{name}: ray.actors cannot be negative and ray.threads must be at least 1")
-    if config.workers < 1:
-        raise ConfigError(f"{name}: workers must be at least 1")
-    if config.max_file_bytes < 1:
-        raise ConfigError(f"{name}: max_file_bytes must be positive")
-    if config.max_file_elements < 1:
-        raise ConfigError(f"{name}: max_file_elements must be positive")
-    for key, (least, most) in SUBTITLE_BOUNDS.items():
-        if not least <= getattr(config.subtitles, key) <= most:
-            raise ConfigError(f"{name}: subtitles.{key} must be between {least:g} and {most:g}")
-    for template in (config.output.article, config.output.bilingual):
-        try:
-            template.format(target="uk", source="en", path="a/b.md", dir="a", stem="b", ext=".md")
-        except (KeyError, IndexError, ValueError) as e:
-            raise ConfigError(f"{name}: output template {template!r} is invalid: {e}") from None
+        raise ConfigError(f"{name}: cluster: {_shown(config.cluster)} is not ray://HOST:PORT, auto or local")
+    for key in ("article", "bilingual"):
+        why = template_problem(getattr(config.output, key))
+        if why:
+            raise ConfigError(f"{name}: output.{key}: {why}")
+    _check_locales(config, name)
     return config
+
+
+def _check_ranges(part: Any, name: str, prefix: str) -> None:
+    for f in dataclasses.fields(part):
+        if "range" not in f.metadata:
+            continue
+        low, high = f.metadata["range"]
+        value = getattr(part, f.name)
+        if not low <= value <= high:  # NaN is never in range
+            shown = value if isinstance(value, float) or abs(value) < 10**30 else f"{str(value)[:12]}... ({len(str(value))} digits)"
+            raise ConfigError(f"{name}: {prefix}{f.name}: {shown} is out of range ({low} to {high})")
+
+
+def template_problem(template: str) -> str | None:
+    """Why an output template is refused, or None. Only the documented fields, each as it is: a
+    format spec or an attribute would let a template build paths or strings of any size."""
+    if len(template) > MAX_TEMPLATE:
+        return f"longer than {MAX_TEMPLATE} characters"
+    fields = ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as e:
+        return f"{_shown(template)} is not a template ({e}); the fields are {fields}"
+    used = set()
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in TEMPLATE_FIELDS:
+            return f"{_shown('{' + name + '}')} is not a field; the fields are {fields}"
+        if spec or conversion:
+            return f"{{{name}}} is followed by {_shown(('!' + conversion if conversion else '') + (':' + spec if spec else ''))}; write the field alone"
+        used.add(name)
+    if not used & {"path", "dir", "stem"}:
+        return "has none of {path}, {dir}, {stem}: every article would have the same output"
+    # the folders it names, a field standing for any name (fields never hold "..")
+    folders = "".join(text + ("x" if name is not None else "") for text, name, _, _ in parts).replace("\\", "/").split("/")
+    if folders[0] == "" or ".." in folders:
+        return f"{_shown(template)} leads out of the output folder (a leading / or a .. folder)"
+    if folders[0] == "records":
+        return f"{_shown(template)} is inside the output folder's records/, which holds the pipeline's own files"
+    return None
+
+
+def _check_locales(config: Config, name: str) -> None:
+    from pipeline.core import locales
+
+    for lang in config.locales:
+        if not (2 <= len(lang) <= 3 and lang.isascii() and lang.isalpha() and lang.islower()):
+            raise ConfigError(f"{name}: locales: {_shown(lang)} is not a language code (en, uk, de...)")
+    for lang in dict.fromkeys([*config.languages, *config.locales]):
+        why = locales.problem(lang, config.locales)
+        if why:
+            raise ConfigError(f"{name}: locales.{lang}: {why}")
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """A value from the file in a message: quoted, on one line, and short (it may be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_items(count: int, items: list[str], name: str, where: str) -> None:
+    if count > MAX_ITEMS:
+        raise ConfigError(f"{name}: {where} has more than {MAX_ITEMS} items")
+    for item in items:
+        if len(item) > MAX_ITEM:
+            raise ConfigError(f"{name}: {where}: {_shown(item)} is longer than {MAX_ITEM} characters")
+
+
+def _looks_numeric(text: str) -> bool:
+    """1e3, 1_000.5...: numbers to a reader, text to YAML 1.1 (its floats need a dot)."""
+    try:
+        return math.isfinite(float(text.replace("_", "")))
+    except ValueError:
+        return False
 
 
 def _build(cls: type, data: dict[str, Any], name: str, prefix: str) -> Any:
@@ -223,7 +333,7 @@ def _build(cls: type, data: dict[str, Any], name: str, prefix: str) -> Any:
     for key, value in data.items():
         where = f"{prefix}{key}"
         if key not in fields:
-            raise ConfigError(f"{name}: unknown setting {where!r}")
+            raise ConfigError(f"{name}: unknown setting {_shown(where)}")
         values[key] = _coerce(hints[key], value, name, where)
     return cls(**values)
 
@@ -249,25 +359,34 @@ def _coerce(hint: Any, value: Any, name: str, where: str) -> Any:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{name}: {where} must be a list of strings")
+        _check_items(len(value), value, name, where)
         return tuple(value)
     if origin is dict:
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise ConfigError(f"{name}: {where} must be a mapping of strings")
-        return {str(k): v for k, v in value.items()}
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise ConfigError(f"{name}: {where} must be a mapping of strings to strings")
+        _check_items(len(value), [*value, *value.values()], name, where)
+        return dict(value)
     if hint is bool:
         if not isinstance(value, bool):
             raise ConfigError(f"{name}: {where} must be true or false")
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{name}: {where} must be a whole number")
+            hint = f" ({_shown(value)} is text in YAML: write 1000)" if isinstance(value, str) and _looks_numeric(value) else ""
+            raise ConfigError(f"{name}: {where} must be a whole number{hint}")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{name}: {where} must be a number")
-        return float(value)
+            hint = f" ({_shown(value)} is text in YAML: write 1000 or 1.0e+3)" if isinstance(value, str) and _looks_numeric(value) else ""
+            raise ConfigError(f"{name}: {where} must be a number{hint}")
+        try:
+            return float(value)
+        except OverflowError:  # an integer of hundreds of digits: out of every range
+            return math.inf
     if hint is str:
         if not isinstance(value, str):
             raise ConfigError(f"{name}: {where} must be a string")
+        if len(value) > MAX_STRING:
+            raise ConfigError(f"{name}: {where} is longer than {MAX_STRING:,} characters")
         return value
     raise AssertionError(f"unhandled config type {hint}")  # a programming error, caught by tests

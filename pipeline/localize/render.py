@@ -27,19 +27,13 @@ from babel.numbers import (
 from babel.units import format_unit
 
 from pipeline.core.document import Span
+from pipeline.core.locales import parse_locale
 from pipeline.localize.quantities import Quantity
-from pipeline.localize.vocab import UnitLength, parse_locale, unit_forms
+from pipeline.localize.vocab import UnitLength, unit_forms
 
-DEFAULT_LOCALES = {"uk": "uk_UA", "en": "en_US"}
 SCALE_POWERS = (12, 9, 6, 3)
 
 T = TypeVar("T")
-
-
-def locale_for(lang: str, configured: dict[str, str] | None = None) -> str:
-    """The locale to render into for a target language: configured ("en_GB", "uk", "uk-UA") or the default."""
-    ident = (configured or {}).get(lang) or DEFAULT_LOCALES.get(lang) or lang
-    return str(parse_locale(ident))
 
 
 def render(q: Quantity, locale: str) -> str:

@@ -20,6 +20,8 @@ from babel.dates import tokenize_pattern
 from babel.numbers import format_decimal, get_currency_name
 from babel.units import UnknownUnitError, format_unit
 
+from pipeline.core.locales import parse_locale
+
 UnitLength = Literal["short", "long", "narrow"]  # Babel's format_unit lengths
 LENGTHS: tuple[UnitLength, ...] = ("long", "short")  # the ones a source may write
 
@@ -125,11 +127,6 @@ def number_symbols(lang: str) -> tuple[str, str]:
 def day_dot(lang: str) -> bool:
     """Whether the language writes the day of a date with a dot ("6. Februar"), per its CLDR long date."""
     return "d." in str(parse_locale(source_locales(lang)[0]).date_formats["long"].pattern)
-
-
-@functools.cache
-def parse_locale(ident: str) -> Locale:
-    return Locale.parse(ident, sep="-" if "-" in ident else "_")
 
 
 def normalize_name(word: str) -> str:

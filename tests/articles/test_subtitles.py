@@ -305,8 +305,8 @@ def test_the_subtitles_settings_are_bounded(tmp_path):
     from pipeline.core.errors import ConfigError
 
     for setting, message in (
-        ("max_lines: 0", "subtitles.max_lines must be between 1 and 9"),
-        ("max_cps: 0.5", "subtitles.max_cps must be between 1 and 100"),
+        ("max_lines: 0", "subtitles.max_lines: 0 is out of range (1 to 9)"),
+        ("max_cps: 0.5", "subtitles.max_cps: 0.5 is out of range (1.0 to 100.0)"),
     ):
         (tmp_path / "config.yaml").write_text(f"subtitles:\n  {setting}\n")
         with pytest.raises(ConfigError, match=re.escape(message)):
