@@ -86,7 +86,7 @@ class Writer:
                 raise
             raise InputError(t.source.shown, f"not written: {e}", ExitStatus.OUTPUT_ERROR) from None
         for path in outputs:
-            self.written[path.resolve()] = t.source.shown
+            self.written[paths.resolved(path)] = t.source.shown
         return record_path, record
 
     def outputs(self, t: Translation) -> dict[Path, Data]:
@@ -135,7 +135,7 @@ class Writer:
                 raise InputError(source.shown, f"refusing to overwrite the source file {path}")
             if real.is_relative_to(source.root) and not in_place and t.translator is None:
                 raise InputError(source.shown, f"{path} would be written inside its source folder; change output templates")
-            resolved = path.resolve()
+            resolved = paths.resolved(path)
             if resolved in self.written:
                 raise InputError(source.shown, f"{path} is also the output of {self.written[resolved]}; give the articles distinct paths")
             edited = self._edited(path, rel, ours, data)
@@ -171,7 +171,7 @@ class Writer:
         except InputError as e:
             return (
                 f"is {e.reason.removeprefix('not ')}; not overwritten"
-                if e.reason.startswith("not a regular")
+                if e.reason.startswith(("not a regular", "a symbolic link"))
                 else f"{e.reason}; not overwritten"
             )
         raw = new.encode("utf-8") if isinstance(new, str) else new

@@ -209,7 +209,7 @@ class Planner:
                 return None, data  # an output is gone, emptied or edited: the writer decides
         for record in found:
             self.plan.unchanged_flags.update(dict(record.flagged))
-            self.plan.claimed.update({(self.ws.out / p).resolve(): source.shown for p, _ in record.outputs})
+            self.plan.claimed.update({paths.resolved(self.ws.out / p): source.shown for p, _ in record.outputs})
         self.plan.unchanged += len(found)
         return found[0].source_lang, None
 

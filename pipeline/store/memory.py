@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from pipeline.core import paths
 from pipeline.core.document import HUMAN_ID, ModelId
 from pipeline.core.errors import ExitStatus, OutputError, PipelineError
 from pipeline.core.hashes import text_hash
@@ -304,7 +305,7 @@ class Memory:
         changed: list[tuple[str, int, int]] = []
         for file, record in _changed_records(store, seen, present):
             read += 1
-            key = str(file.resolve())
+            key = str(paths.real(file))
             st = file.lstat()
             changed.append((key, st.st_size, st.st_mtime_ns))
             entries.extend(entries_of(record, key) if record is not None else ())
@@ -319,7 +320,7 @@ class Memory:
 
     def absorb(self, file: Path, record) -> None:
         """A record the run just wrote: its entries replace those the memory had from that file."""
-        key = str(file.resolve())
+        key = str(paths.real(file))
         st = file.lstat()
         self._replace([key], entries_of(record, key), [(key, st.st_size, st.st_mtime_ns)])
 
@@ -350,7 +351,7 @@ def _changed_records(store: RecordStore, seen: Mapping[str, tuple[int, int]], pr
             st = file.lstat()
         except OSError:
             continue
-        key = str(file.resolve())
+        key = str(paths.real(file))  # not resolve(): a planted link loop must not raise
         present.add(key)
         if seen.get(key) == (st.st_size, st.st_mtime_ns):
             continue

@@ -1,0 +1,66 @@
+"""What an outside attack on the state found (bench/attack_state.py runs it whole): each test is one
+reproduction, as a user or a pull request would make it, that failed before its fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.core.errors import ExitStatus
+from tests.test_hostile_state import RECORD, changed_source, one_line, translate
+
+
+@pytest.fixture
+def project(tmp_path, runner, monkeypatch):
+    """A project translated once with the pseudo engine, and a victim folder beside it."""
+    root = tmp_path / "project"
+    (root / "src").mkdir(parents=True)
+    (root / "src/a.md").write_text("# Title\n\nThe offensive began on Thursday.\n")
+    (root / "src/b.md").write_text("# Other\n\nSomething else happened today.\n")
+    (root / "config.yaml").write_text("engine: pseudo\nmemory: .pipeline/memory.sqlite\n")
+    (tmp_path / "victim").mkdir()
+    (tmp_path / "victim/keep.txt").write_text("the victim's file\n")
+    (tmp_path / "victim/secret.md").write_text("# Secret\n\nThe victim's secret sentence.\n")
+    monkeypatch.chdir(root)
+    assert translate(runner).exit_code == 0
+    return root
+
+
+def outputs_hold(project, text: str) -> bool:
+    return any(text in p.read_text(errors="replace") for p in (project / "out").rglob("*") if p.is_file())
+
+
+# --- source folders reached through links ---------------------------------------------------------
+
+
+def test_a_source_folder_named_through_a_link_is_the_folder_it_leads_to(project, runner):
+    (project / "content").symlink_to("src", target_is_directory=True)
+    fresh = runner.invoke(main, ["translate", "content", "--to", "uk", "--out", "elsewhere"])
+    assert fresh.exit_code == 0, fresh.output  # was 70: ValueError, the file is not under the link's path
+    assert (project / "elsewhere/uk/a.md").is_file()
+    again = runner.invoke(main, ["translate", "content", "--to", "uk", "--out", "out"])
+    assert "2 unchanged" in again.stdout  # the same articles, the same identities as through src
+    check = runner.invoke(main, ["check", "content", "--out", "elsewhere", "--json"])
+    assert {t["source"]: t["status"] for t in json.loads(check.stdout)["translations"]} == {
+        "content/a.md": "pseudo",
+        "content/b.md": "pseudo",
+    }
+
+
+# --- link loops in the output folder --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loop", [RECORD, "out/uk/a.md"])
+def test_a_link_loop_in_the_output_folder_costs_its_article(project, runner, loop):
+    place = project / loop
+    place.unlink()
+    place.symlink_to(place.name)  # a link to itself
+    changed_source(project)
+    result = translate(runner)
+    assert result.exit_code == ExitStatus.FILES_FAILED, result.output  # was 70: RuntimeError, Symlink loop
+    line = one_line(result)
+    assert loop in line and "symbolic link" in line
+    assert "1 articles" in result.stdout  # b was written
+    assert runner.invoke(main, ["check", "src", "--out", "out"]).exit_code == ExitStatus.NOT_FRESH
