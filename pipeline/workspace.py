@@ -81,7 +81,8 @@ class Workspace:
         paths.check_out_dir(given, self.out)
         roots = [*self.config.source_roots, *self.store.root_paths()]
         found = paths.discover(given, self.config.include, self.config.exclude, [self.out], roots)
-        found[1].extend(InputError(p.partition(": ")[0], p.partition(": ")[2]) for p in self.store.problems)
+        # once each, however often the store read sources.txt
+        found[1].extend(InputError(p.partition(": ")[0], p.partition(": ")[2]) for p in dict.fromkeys(self.store.problems))
         self.store.problems.clear()
         if inputs is None:
             self._sources = found

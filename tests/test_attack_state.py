@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.core.errors import ExitStatus
-from tests.test_hostile_state import RECORD, changed_source, one_line, translate
+from tests.test_hostile_state import RECORD, SUMS, changed_source, one_line, translate
 
 
 @pytest.fixture
@@ -47,6 +47,22 @@ def test_a_source_folder_named_through_a_link_is_the_folder_it_leads_to(project,
         "content/a.md": "pseudo",
         "content/b.md": "pseudo",
     }
+
+
+def test_a_link_out_of_the_project_named_as_a_recorded_source_folder_is_refused(project, runner):
+    (project / "lnk").symlink_to("../victim", target_is_directory=True)  # git commits links: a pull request can add one
+    (project / "out/records/sources.txt").write_text("../src\n../lnk\n")
+    data = json.loads((project / RECORD).read_text())
+    data.update(root="../lnk", source="secret.md")
+    (project / "out/records/uk/secret.md.json").write_text(json.dumps(data))
+    (project / "out/records/uk/secret.md.outputs").write_text((project / SUMS).read_text())
+    check = runner.invoke(main, ["check", "--out", "out"])  # the recorded folders: what CI runs
+    assert check.exit_code == ExitStatus.NOT_FRESH, check.output  # was 70
+    assert "out/records/sources.txt: line 2: '../lnk' is not a source folder inside the project; ignored" in check.stderr
+    assert len(check.stderr.splitlines()) == 1  # once, not once per reading of sources.txt
+    assert "secret.md" in check.stdout and "damaged" in check.stdout  # the planted record names an outside folder
+    runner.invoke(main, ["export", "src", "--out", "out"])
+    assert not outputs_hold(project, "victim's secret")
 
 
 # --- link loops in the output folder --------------------------------------------------------------

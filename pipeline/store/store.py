@@ -29,6 +29,7 @@ class RecordStore:
     problems: list[str] = field(default_factory=list)  # one line each: what was refused while reading
     _owners: dict[str, tuple[str, str]] | None = None  # output -> (target, rel) of the record listing it
     _verified: set[Path] = field(default_factory=set)  # folders of the records known not to be links
+    _allowed_real: tuple[Path, ...] | None = None
 
     @property
     def layout(self) -> Layout:
@@ -105,9 +106,17 @@ class RecordStore:
         if relative_problem(root, allow_parent=True):
             return None
         folder = Path(os.path.normpath(paths.real(self.out) / root))
-        if self.allowed and not any(folder == a or folder.is_relative_to(a) for a in self.allowed):
-            return None
+        if self.allowed:
+            # by real paths: a link planted in the project (lnk -> ../victim) names the folder it leads to
+            real, allowed = Path(os.path.realpath(folder)), self._real_allowed()
+            if not any(real == a or real.is_relative_to(a) for a in allowed):
+                return None
         return folder
+
+    def _real_allowed(self) -> tuple[Path, ...]:
+        if self._allowed_real is None:
+            self._allowed_real = tuple(Path(os.path.realpath(a)) for a in self.allowed)
+        return self._allowed_real
 
     def outputs_problem(self, record: Record) -> str:
         """Whether the outputs are what the record says the pipeline wrote (a hash of each): "", or
