@@ -80,3 +80,21 @@ def test_a_link_loop_in_the_output_folder_costs_its_article(project, runner, loo
     assert loop in line and "symbolic link" in line
     assert "1 articles" in result.stdout  # b was written
     assert runner.invoke(main, ["check", "src", "--out", "out"]).exit_code == ExitStatus.NOT_FRESH
+
+
+# --- prune and damaged records --------------------------------------------------------------------
+
+
+def test_prune_deletes_nothing_a_damaged_record_may_list(project, runner):
+    live = project / "out/records/uk/b.md.json"
+    ghost = json.loads(live.read_text())
+    ghost["source"] = "gone.md"  # a ghost whose source is gone, listing b's outputs with their hashes
+    (project / "out/records/uk/gone.md.json").write_text(json.dumps(ghost))
+    (project / "out/records/uk/gone.md.outputs").write_text((project / "out/records/uk/b.md.outputs").read_text())
+    lines = live.read_text().splitlines(keepends=True)  # b's own record after a git merge that conflicted
+    live.write_text("".join([*lines[:3], "<<<<<<< HEAD\n", lines[3], "=======\n", lines[3], ">>>>>>> other\n", *lines[4:]]))
+    result = runner.invoke(main, ["prune", "src", "--out", "out"])
+    assert result.exit_code == ExitStatus.FILES_FAILED
+    assert (project / "out/uk/b.md").is_file()  # was deleted: the only record saying it is b's could not be read
+    assert "not pruned while out/records/uk/b.md.json is damaged" in result.stderr
+    assert (project / "out/records/uk/gone.md.json").is_file()  # kept whole, for the next prune
