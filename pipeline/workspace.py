@@ -35,7 +35,7 @@ MAX_GLOSSARY_BYTES = 5_000_000
 
 def project_root(config: Config) -> Path:
     if config.source:
-        return paths.real(config.root)
+        return paths.resolved(config.root)
     here = Path.cwd().resolve()
     return next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), here)
 
@@ -61,9 +61,11 @@ class Workspace:
             configured["glossary"] = Path(config.glossary_dir)
         configured.update({f"sources: {s}": config.at_root(s) for s in config.sources})
         for key, path in configured.items():
-            if not paths.real(path).is_relative_to(root):
+            real = paths.resolved(path)  # a link a pull request planted leads where it leads
+            if not real.is_relative_to(root):
+                where = f"leads to {real}," if real != Path(os.path.abspath(path)) else "is"
                 raise ConfigError(
-                    f"{config.source or 'configuration'}: {key}: {path} is outside the project ({root}); name it on the command line"
+                    f"{config.source or 'configuration'}: {key}: {path} {where} outside the project ({root}); name it on the command line"
                 )
         allowed = [root, *(_folder(n) for n in named), *(paths.real(p) for p in config.source_roots)]
         out_dir = Path(out) if out is not None else config.out_dir

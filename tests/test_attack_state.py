@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.core.errors import ExitStatus
-from tests.test_hostile_state import RECORD, SUMS, changed_source, one_line, translate
+from tests.test_hostile_state import RECORD, SUMS, changed_source, one_line, translate, victim
 
 
 @pytest.fixture
@@ -98,3 +98,16 @@ def test_prune_deletes_nothing_a_damaged_record_may_list(project, runner):
     assert (project / "out/uk/b.md").is_file()  # was deleted: the only record saying it is b's could not be read
     assert "not pruned while out/records/uk/b.md.json is damaged" in result.stderr
     assert (project / "out/records/uk/gone.md.json").is_file()  # kept whole, for the next prune
+
+
+# --- links planted where the configuration points -------------------------------------------------
+
+
+def test_a_configured_output_folder_planted_as_a_link_out_of_the_project_is_refused(project, runner):
+    (project / "translations").symlink_to("../victim", target_is_directory=True)  # output.dir's default
+    before = victim(project)
+    result = runner.invoke(main, ["translate", "src", "--to", "uk"])
+    assert result.exit_code == ExitStatus.USAGE  # was 0, writing bilingual/, records/ and uk/ into the victim
+    line = one_line(result)
+    assert "output.dir: " in line and "translations leads to " in line and "victim, outside the project" in line
+    assert victim(project) == before

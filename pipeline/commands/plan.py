@@ -37,7 +37,7 @@ HOLD_BYTES = 64_000_000  # source text held between planning and the windows (do
 @dataclass(frozen=True)
 class Request:
     inputs: tuple[str, ...]
-    out_dir: Path
+    out_dir: Path | None  # None: the configuration's output.dir
     target: str | None = None  # --to; None: every other language in config.languages
     source: str | None = None  # --from; None: front matter `lang:`, else detection
     allow_download: bool = True
