@@ -96,7 +96,9 @@ class Writer:
         article = paths.output_path(self.out, template.article, source, src, tgt)
         previous = t.stored.latest
         if previous is not None and previous.fingerprint == self.fingerprint and previous.article in dict(previous.outputs):
-            article = self.out / previous.article  # an adopted translation paired by a front matter key stays where it is
+            if previous.article != self.layout.rel(article):  # an adopted translation paired by a front matter key stays where it is...
+                self._check_kept_at(t, previous.article)
+            article = self.out / previous.article
         data: Data = td.text
         if t.translator is not None:
             article, data = t.translator
@@ -107,6 +109,17 @@ class Writer:
         if template.review_html:
             outputs[paths.output_path(self.out, template.bilingual, source, src, tgt, ".html")] = review_html.render(td)
         return outputs
+
+    def _check_kept_at(self, t: Translation, article: str) -> None:
+        """...unless that file is another article's: a record (which a pull request may change) cannot
+        lead one article's translation over another's."""
+        others = [o for o in self.store.owners(article) if o != (t.td.target_lang, t.source.rel)]
+        if others:
+            raise InputError(
+                t.source.shown,
+                f"its record names {article} as its translation, which is the output of {others[0][1]} (into {others[0][0]}); "
+                "not written (restore the record with git, or give the articles distinct paths)",
+            )
 
     def _adopted(self, previous: Record, article: Path, rendered: Data) -> Data:
         """A translator's file is kept as written while its source is unchanged: the pipeline's

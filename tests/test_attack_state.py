@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.core.errors import ExitStatus
+from pipeline.core.hashes import file_sha256
 from tests.test_hostile_state import RECORD, SUMS, changed_source, one_line, translate, victim
 
 
@@ -111,3 +112,22 @@ def test_a_configured_output_folder_planted_as_a_link_out_of_the_project_is_refu
     line = one_line(result)
     assert "output.dir: " in line and "translations leads to " in line and "victim, outside the project" in line
     assert victim(project) == before
+
+
+# --- one output path, one source article ----------------------------------------------------------
+
+
+def test_a_record_cannot_lead_its_translation_over_another_articles(project, runner):
+    b = project / "out/uk/b.md"
+    before = b.read_bytes()
+    data = json.loads((project / RECORD).read_text())
+    data["article"] = "uk/b.md"  # a pull request edits a's record and sidecar to name b's translation
+    (project / RECORD).write_text(json.dumps(data))
+    sums = (project / SUMS).read_text().splitlines()
+    sums[0] = f"{file_sha256(before)}  uk/b.md"
+    (project / SUMS).write_text("\n".join(sums) + "\n")
+    changed_source(project)
+    result = runner.invoke(main, ["translate", "src/a.md", "--to", "uk", "--out", "out"])
+    assert result.exit_code == ExitStatus.FILES_FAILED  # was 0, b's translation replaced by a's
+    assert "its record names uk/b.md as its translation, which is the output of b.md" in one_line(result)
+    assert b.read_bytes() == before

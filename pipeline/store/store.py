@@ -27,7 +27,7 @@ class RecordStore:
     out: Path  # the output folder, as named
     allowed: Sequence[Path] = ()  # folders a record's source may lie in (real paths); empty: any
     problems: list[str] = field(default_factory=list)  # one line each: what was refused while reading
-    _owners: dict[str, tuple[str, str]] | None = None  # output -> (target, rel) of the record listing it
+    _owners: dict[str, list[tuple[str, str]]] | None = None  # output -> (target, rel) of the records listing it
     _verified: set[Path] = field(default_factory=set)  # folders of the records known not to be links
     _allowed_real: tuple[Path, ...] | None = None
 
@@ -149,14 +149,20 @@ class RecordStore:
 
     def owner(self, output: str) -> tuple[str, str] | None:
         """(target, article) of the record that lists this output (a path relative to the output
-        folder), or None. Built on first use: only a refused write needs it."""
+        folder), or None."""
+        found = self.owners(output)
+        return found[0] if found else None
+
+    def owners(self, output: str) -> list[tuple[str, str]]:
+        """(target, article) of every record that lists this output. Built on first use: only a
+        refused write, or a translation kept at a path of its own, needs it."""
         if self._owners is None:
             self._owners = {}
             for target, _, record, _ in self.records():
                 if record is not None and not record.legacy:
                     for p, _ in record.outputs:
-                        self._owners.setdefault(p, (target, record.rel))
-        return self._owners.get(output)
+                        self._owners.setdefault(p, []).append((target, record.rel))
+        return self._owners.get(output, [])
 
     def roots(self) -> list[str]:
         """The source folders this output folder recorded, relative to it. Lines git left around a
