@@ -83,6 +83,20 @@ def test_a_link_loop_in_the_output_folder_costs_its_article(project, runner, loo
     assert runner.invoke(main, ["check", "src", "--out", "out"]).exit_code == ExitStatus.NOT_FRESH
 
 
+def test_a_record_of_format_1_whose_root_goes_through_a_link_loop_costs_its_article(project, runner):
+    (project / "loop").symlink_to("loop")
+    (project / RECORD).unlink()
+    (project / SUMS).unlink()
+    legacy = project / "out/.pipeline/records/uk/a.md.json"  # format 1 kept absolute roots; it is read to be replaced
+    legacy.parent.mkdir(parents=True)
+    head = {"source_lang": "en", "target_lang": "uk", "source_sha256": "0" * 64, "article": "uk/a.md", "blocks": []}
+    legacy.write_text(json.dumps({"record": "uk-en-pipeline/record/1", "root": str(project / "loop/src"), "rel": "a.md", **head}))
+    changed_source(project)
+    result = translate(runner)
+    assert result.exit_code == ExitStatus.FILES_FAILED, result.output  # was 70: RuntimeError, Symlink loop
+    assert "out/uk/a.md" in one_line(result)
+
+
 # --- prune and damaged records --------------------------------------------------------------------
 
 
