@@ -145,3 +145,18 @@ def test_a_record_cannot_lead_its_translation_over_another_articles(project, run
     assert result.exit_code == ExitStatus.FILES_FAILED  # was 0, b's translation replaced by a's
     assert "its record names uk/b.md as its translation, which is the output of b.md" in one_line(result)
     assert b.read_bytes() == before
+
+
+# --- the memory -----------------------------------------------------------------------------------
+
+
+def test_the_memorys_lock_file_is_never_written_through_a_link(project, runner):
+    lock = project / ".pipeline/memory.sqlite.lock"
+    lock.unlink()
+    lock.symlink_to("../../victim/keep.txt")
+    before = victim(project)
+    changed_source(project)
+    result = translate(runner)
+    assert victim(project) == before  # was truncated and overwritten with "pid N"
+    assert result.exit_code == ExitStatus.OUTPUT_ERROR
+    assert "memory.sqlite.lock: a symbolic link" in one_line(result)

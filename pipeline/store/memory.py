@@ -21,6 +21,7 @@ another run fails at once instead of interleaving with it.
 from __future__ import annotations
 
 import datetime
+import errno
 import fcntl
 import json
 import os
@@ -34,6 +35,7 @@ from pipeline.core import paths
 from pipeline.core.document import HUMAN_ID, ModelId
 from pipeline.core.errors import ExitStatus, OutputError, PipelineError
 from pipeline.core.hashes import text_hash
+from pipeline.store.fileio import not_regular
 
 if TYPE_CHECKING:
     from pipeline.engines.base import Translated
@@ -195,7 +197,19 @@ class Memory:
     def _lock(self) -> None:
         assert self.path is not None  # a memory in RAM is never locked
         lock_path = self.path.with_name(self.path.name + ".lock")
-        lock_file = open(lock_path, "a+")  # noqa: SIM115  (held open: closing it releases the lock)
+        # never through a link (its target would be truncated), never a FIFO or a device
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(lock_path, flags, 0o666)
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise OutputError(f"{lock_path}: a symbolic link; the memory's lock file is never one (remove it)") from None
+            raise
+        why = not_regular(os.fstat(fd).st_mode)
+        if why:
+            os.close(fd)
+            raise OutputError(f"{lock_path}: {why}; the memory's lock file is a regular file (remove it)")
+        lock_file = open(fd, "a+")  # noqa: SIM115  (held open: closing it releases the lock)
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
