@@ -181,12 +181,8 @@ class Writer:
             return f"cannot be read ({e.strerror or e}); not overwritten"
         try:
             data = fileio.read_bytes(path, str(path), MAX_OUTPUT_BYTES, "", follow=False)
-        except InputError as e:
-            return (
-                f"is {e.reason.removeprefix('not ')}; not overwritten"
-                if e.reason.startswith(("not a regular", "a symbolic link"))
-                else f"{e.reason}; not overwritten"
-            )
+        except InputError as e:  # "is not a regular file (a FIFO)", "is too large (...)", "cannot read: ..."
+            return f"{e.reason if e.reason.startswith('cannot') else 'is ' + e.reason}; not overwritten"
         raw = new.encode("utf-8") if isinstance(new, str) else new
         if not data.strip() or data == raw or file_sha256(data) in ours.get(rel, ()):
             return ""

@@ -4,6 +4,7 @@ reproduction, as a user or a pull request would make it, that failed before its 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -95,6 +96,21 @@ def test_a_record_of_format_1_whose_root_goes_through_a_link_loop_costs_its_arti
     result = translate(runner)
     assert result.exit_code == ExitStatus.FILES_FAILED, result.output  # was 70: RuntimeError, Symlink loop
     assert "out/uk/a.md" in one_line(result)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "sparse"])
+def test_an_output_in_the_way_is_said_as_it_is(project, runner, kind):
+    place = project / "out/bilingual/a.en-uk.json"
+    place.unlink()
+    if kind == "fifo":
+        os.mkfifo(place)
+    else:
+        with open(place, "wb") as f:
+            f.truncate(1_300_000_000)
+    changed_source(project)
+    line = one_line(translate(runner))
+    expected = "is not a regular file (a FIFO)" if kind == "fifo" else "is too large (1300.0 MB"
+    assert f"out/bilingual/a.en-uk.json {expected}" in line  # was "is a regular file (a FIFO)", "a.en-uk.json too large"
 
 
 # --- prune and damaged records --------------------------------------------------------------------
