@@ -3,6 +3,15 @@
     pip download --no-deps Django==5.2.19 -d /tmp        # the data: Django's message catalogues
     pip install lingua-language-detector py3langid pycld2  # the candidates (only py3langid is a dependency)
     .venv/bin/python bench/langid.py /tmp/Django-5.2.19-py3-none-any.whl
+    .venv/bin/python bench/langid.py --articles        # the pipeline's own detection on real articles
+    PIPELINE_ROOT=../main .venv/bin/python bench/langid.py --articles   # ...as another checkout has it
+
+`--articles`: every NTREX article (en and uk) and otel-blog post (en and uk) of ../shared/data read
+and segmented as a run does (`pipeline.articles.read.load`, no `lang:` given): whether the article's
+language is found, how many blocks are called another language (and a digest of which, so two
+versions can be compared decision for decision), how often the identifier ran, and the time spent
+in language identification (document and blocks) against the time of reading and segmenting
+(CPU seconds of this process: on a shared machine they move less than wall time).
 
 Data. Django ships its user-facing messages translated into ~100 languages (BSD-3-Clause,
 django-*.dist-info/licenses/LICENSE): real human translations of the same English strings, so
@@ -28,11 +37,12 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.environ.get("PIPELINE_ROOT") or os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 LANGS = ("en", "uk", "ru", "be", "bg", "de", "pl", "cs", "fr", "es", "it")
 CATALOGUES = ("django/conf/locale/{lang}/LC_MESSAGES/django.po", "django/contrib/admin/locale/{lang}/LC_MESSAGES/django.po")
-NTREX = Path(__file__).resolve().parents[2] / "shared" / "data" / "ntrex128"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+NTREX = SHARED / "ntrex128"
 _NOISE_RE = re.compile(r"%\(\w+\)[sdfr]|%[sdfr]|\{[^}]*\}|<[^>]+>|&\w+;")
 
 
@@ -122,8 +132,14 @@ def detectors() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("django_wheel", type=Path)
+    parser.add_argument("django_wheel", type=Path, nargs="?")
+    parser.add_argument("--articles", action="store_true", help="the pipeline's detection on the NTREX and otel-blog articles")
     args = parser.parse_args()
+    if args.articles:
+        articles()
+        return
+    if args.django_wheel is None:
+        parser.error("give the Django wheel, or --articles")
     data = {**django_texts(args.django_wheel), **ntrex_texts()}
     print("| detector | set | " + " | ".join(LANGS) + " | texts/s |")
     print("|---|---|" + "---|" * (len(LANGS) + 1))
@@ -163,6 +179,71 @@ def blocks(data) -> None:
         texts = [t for t in data[(lang, "short")] + data[(lang, "long")] if len(t) >= 45]
         found = sum(detect.block_language(t, doc) == lang for t in texts)
         print(f"| {lang} blocks (Django, 45+ chars) in a {doc} article: found | {found} of {len(texts)} |")
+
+
+def articles() -> None:
+    import hashlib
+
+    from pipeline.articles import read
+    from pipeline.core.config import Config
+    from pipeline.segment import blocks as segment_blocks
+    from pipeline.segment import detect
+
+    timed = {"identify": 0, "document": 0.0, "blocks": 0.0}
+    identify, document_language, block_language = detect.identify, detect.document_language, detect.block_language
+
+    def counting_identify(*a, **k):
+        timed["identify"] += 1
+        return identify(*a, **k)
+
+    def timing(key, function):
+        def run(*a, **k):
+            started = time.process_time()
+            try:
+                return function(*a, **k)
+            finally:
+                timed[key] += time.process_time() - started
+
+        return run
+
+    detect.identify = counting_identify
+    read.document_language = timing("document", document_language)  # type: ignore[assignment]
+    segment_blocks.block_language = timing("blocks", block_language)  # type: ignore[assignment]
+    sets = [
+        ("NTREX en", sorted((SHARED / "articles" / "ntrex128_en-uk" / "en").glob("*.md")), "en"),
+        ("NTREX uk", sorted((SHARED / "articles" / "ntrex128_en-uk" / "uk").glob("*.md")), "uk"),
+        ("otel-blog en", sorted((SHARED / "otel-blog" / "en").rglob("*.md")), "en"),
+        ("otel-blog uk", sorted((SHARED / "otel-blog" / "uk").rglob("*.md")), "uk"),
+    ]
+    config = Config()
+    print(
+        "| articles | found the article's language | blocks | called another language | identifier runs | detection CPU s | read + segment CPU s |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    decisions = hashlib.sha256()
+    dump = open(os.environ["LANGID_DUMP"], "w", encoding="utf-8") if os.environ.get("LANGID_DUMP") else None  # decision by decision
+    for label, files, lang in sets:
+        for key in timed:
+            timed[key] = 0 if key == "identify" else 0.0
+        right = n = blocks = other = 0
+        started = time.process_time()
+        for f in files:
+            try:
+                doc = read.load(f, f.name, config)
+            except read.NoProse:  # a section index: no prose
+                continue
+            n += 1
+            right += doc.source_lang == lang
+            blocks += len(doc.blocks)
+            flagged = [(b.index, b.lang) for b in doc.blocks if b.lang is not None]
+            other += len(flagged)
+            decisions.update(repr((f.name, doc.source_lang, flagged)).encode())
+            if dump is not None:
+                dump.write(f"{label}\t{f.name}\t{doc.source_lang}\t{flagged}\n")
+        total = time.process_time() - started
+        spent = timed["document"] + timed["blocks"]
+        print(f"| {label} | {right} of {n} | {blocks:,} | {other} | {timed['identify']:,} | {spent:.2f} | {total:.2f} |")
+    print(f"\ndecisions digest: {decisions.hexdigest()[:16]} (the same digest: the same language for every article and block)")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pipeline.articles import markdown
 from pipeline.segment import blocks as segment
+from pipeline.segment import detect
 from pipeline.segment.detect import block_language, document_language
 from tests.conftest import EXAMPLES
 
@@ -18,3 +19,38 @@ def test_block_language_needs_a_clear_majority():
     assert block_language("Project Lightning Talk: Fluent Bit") == "en"
     assert block_language("OpenTelemetry Collector та його конфігурація") is None
     assert block_language("2025 — 42") is None
+
+
+def _fresh_identifier() -> None:
+    detect._identifier.cache_clear()
+    detect._classify.cache_clear()
+
+
+def test_a_block_in_another_script_is_decided_by_its_script_without_the_identifier():
+    _fresh_identifier()
+    quote = "«Ми продовжуємо наступ на Курщині, і ворог несе значні втрати», — сказав головнокомандувач."
+    assert block_language(quote, "en") == "uk"
+    title = "OpenTelemetry: Unpacking 2025, Charting 2026 by Alolita Sharma; Trask Stalnaker; Josh Suereth; Austin Parker"
+    assert block_language(title, "uk") == "en"
+    assert detect._identifier.cache_info().currsize == 0  # never loaded
+
+
+def test_an_article_that_declares_its_language_loads_no_identifier_for_blocks_in_other_scripts():
+    _fresh_identifier()
+    text = "---\nlang: en\n---\n# Kursk\n\nФото: Офіс Президента України, Київ, лютий 2025 року, пресслужба.\n\nShort one.\n"
+    doc = markdown.parse(text)
+    blocks = segment.build_blocks(doc.blocks, "en", (), ("en", "uk"))
+    assert [b.lang for b in blocks] == [None, "uk", None]
+    assert detect._identifier.cache_info().currsize == 0
+
+
+def test_same_script_blocks_go_to_the_identifier_once_per_text():
+    _fresh_identifier()
+    german = "Die Bundesregierung hat am Mittwoch neue Hilfen für die Ukraine beschlossen, teilte ein Sprecher mit."
+    assert block_language(german, "en") == "de"
+    assert block_language(german, "en") == "de"
+    info = detect._classify.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    long = "This sentence is in English and repeats. " * 200  # only the first BLOCK_CHARS are read
+    assert block_language(long, "en") is None
+    assert detect._classify.cache_info().misses == 2

@@ -14,6 +14,7 @@ class ExitStatus(enum.IntEnum):
     NOT_FRESH = 5  # check: some translations are stale, missing, orphaned or need review
     OUTPUT_ERROR = 6  # outputs or the translation memory could not be written
     BUSY = 7  # another run holds the output folder's or the memory's lock
+    CLUSTER = 8  # the Ray cluster is unreachable, lacks what the run needs, or was lost; decoded work is kept
     INTERNAL = 70  # a bug: one line on stderr, the traceback with PIPELINE_DEBUG=1
     INTERRUPTED = 130  # Ctrl-C; finished files are kept, nothing is half-written
 
@@ -31,6 +32,7 @@ _MEANINGS = {
     ExitStatus.NOT_FRESH: "check: some translations are stale, missing, orphaned or need review",
     ExitStatus.OUTPUT_ERROR: "an output file or the translation memory could not be written",
     ExitStatus.BUSY: "another run is writing the same output folder or translation memory",
+    ExitStatus.CLUSTER: "the Ray cluster is unreachable, cannot run the model, or was lost (decoded sentences are kept)",
     ExitStatus.INTERNAL: "internal error (a bug; PIPELINE_DEBUG=1 shows the traceback)",
     ExitStatus.INTERRUPTED: "interrupted",
 }
@@ -58,6 +60,12 @@ class ConfigError(PipelineError):
 
 class ModelMissing(PipelineError):
     status = ExitStatus.NO_MODEL
+
+
+class ClusterError(PipelineError):
+    """The cluster (--cluster) cannot do the run: an environment problem, not a bug."""
+
+    status = ExitStatus.CLUSTER
 
 
 class OutputError(PipelineError):

@@ -25,6 +25,13 @@ class PivotEngine:
         # both legs run with the same argos settings; the pivot language is part of what shapes the output
         self.settings = {**first.settings, **second.settings, "pivot": first.target_lang}
 
+    def prepare(self) -> None:
+        """Each leg's set-up before the run writes (a cluster: reached and checked)."""
+        for leg in self.legs:
+            prepare = getattr(leg, "prepare", None)
+            if prepare is not None:
+                prepare()
+
     def translate(self, texts: Sequence[str]) -> Iterator[Translated]:
         first, second = self.legs
         middle = list(first.translate(texts))

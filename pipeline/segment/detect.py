@@ -30,6 +30,8 @@ DOCUMENT_CONFIDENCE = 0.8  # a less sure guess ("word, word, word": Afrikaans 0.
 BLOCK_LETTERS = 40  # a block shorter than this is never called another language of the same script
 BLOCK_CONFIDENCE = 0.9  # ...nor one the identifier is less sure of (bench/langid.py: no NTREX sentence flagged)
 FALLBACK = ("en", "uk")
+DOCUMENT_CHARS = 2000  # what the identifier reads of an article's words...
+BLOCK_CHARS = 100  # ...and of a block's (its cost grows with every byte; bench/langid.py --articles)
 _WORD_RE = re.compile(r"[^\W\d_]+")
 
 
@@ -63,20 +65,36 @@ def script_of(lang: str) -> str | None:
 
 @functools.cache
 def _identifier():
+    """Loaded on first use only (1.1 s): a run whose articles declare `lang:` and whose blocks are
+    decided by their script never loads it."""
     from py3langid import langid
 
     return langid.LanguageIdentifier.from_modelpath(os.path.join(langid.MODEL_DIR, langid.MODEL_FILE), norm_probs=True)
 
 
-def identify(text: str) -> tuple[str, float]:
-    """py3langid's language and its probability among its 97 languages."""
+def identify(text: str, limit: int | None = None) -> tuple[str, float]:
+    """py3langid's language and its probability among its 97 languages, on the first ``limit``
+    characters of the text (all of it when None)."""
+    return _classify(text[:limit] if limit else text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _classify(text: str) -> tuple[str, float]:
+    """Cached per text: a block repeated across articles (a byline, a disclaimer) is identified once."""
     lang, probability = _identifier().classify(text)
     return str(lang), float(probability)
 
 
 def _only(text: str, script: str) -> str:
     """The words of text written in one script."""
-    return " ".join(w for w in _WORD_RE.findall(text) if (c := _scripts(w)) and c.most_common(1)[0][0] == script)
+    return " ".join(w for w in _WORD_RE.findall(text) if _word_script(w) == script)
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_script(word: str) -> str | None:
+    """Most of a word's letters' script; words repeat, so each is looked up once."""
+    counts = _scripts(word)
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def _by_script(script: str, expected) -> str | None:
@@ -94,7 +112,7 @@ def document_language(text: str, expected=FALLBACK) -> str | None:
     words = _only(text, script)
     if counts[script] < STATISTICS_LETTERS:
         return _by_script(script, expected)
-    lang, probability = identify(words)
+    lang, probability = identify(words, DOCUMENT_CHARS)
     if probability < DOCUMENT_CONFIDENCE:
         return _by_script(script, expected) or lang
     return lang
@@ -115,15 +133,14 @@ def block_language(text: str, doc_lang: str | None = None, expected=FALLBACK) ->
         script, n = counts.most_common(1)[0]
         if script in ("CYRILLIC", "LATIN") or n < BLOCK_CYRILLIC * total:
             return None  # mixed: the article's language, as it is
-    same_script = doc_lang is not None and script_of(doc_lang) == script
-    if counts[script] >= BLOCK_LETTERS:
-        lang, probability = identify(_only(text, script))
-        if probability >= BLOCK_CONFIDENCE or not same_script:
-            if not same_script and script_of(lang) != script:
-                lang = _by_script(script, expected) or lang
-            return lang if lang != doc_lang else None
-        return None
-    if same_script:
-        return None
-    found = _by_script(script, expected)
-    return found if found != doc_lang else None
+    if doc_lang is None or script_of(doc_lang) != script:
+        # another script than the article's: that decides, among the languages the caller expects
+        # (the identifier only for a script none of them is written in)
+        found = _by_script(script, expected)
+        if found is None and counts[script] >= BLOCK_LETTERS:
+            found = identify(_only(text, script), BLOCK_CHARS)[0]
+        return found if found != doc_lang else None
+    if counts[script] < BLOCK_LETTERS:
+        return None  # the article's script, too short to be called another language
+    lang, probability = identify(_only(text, script), BLOCK_CHARS)
+    return lang if probability >= BLOCK_CONFIDENCE and lang != doc_lang else None
