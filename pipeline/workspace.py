@@ -37,8 +37,8 @@ def project_root(config: Config) -> Path:
     """The folder of config.yaml (or the root a library caller gave), else the top of the git
     checkout holding the working directory, else the working directory."""
     here = Path.cwd().resolve()
-    if config.source or config.root and paths.real(config.root) != here:
-        return paths.real(config.root)
+    if config.source or config.root and paths.resolved(config.root) != here:
+        return paths.resolved(config.root)
     return next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), here)
 
 
@@ -63,9 +63,11 @@ class Workspace:
             configured["glossary"] = Path(config.glossary_dir)
         configured.update({f"sources: {s}": config.at_root(s) for s in config.sources})
         for key, path in configured.items():
-            if not paths.real(path).is_relative_to(root):
+            real = paths.resolved(path)  # a link a pull request planted leads where it leads
+            if not real.is_relative_to(root):
+                where = f"leads to {real}," if real != Path(os.path.abspath(path)) else "is"
                 raise ConfigError(
-                    f"{config.source or 'configuration'}: {key}: {path} is outside the project ({root}); name it on the command line"
+                    f"{config.source or 'configuration'}: {key}: {path} {where} outside the project ({root}); name it on the command line"
                 )
         allowed = [root, *(_folder(n) for n in named), *(paths.real(p) for p in config.source_roots)]
         out_dir = Path(out) if out is not None else config.out_dir
@@ -83,7 +85,8 @@ class Workspace:
         paths.check_out_dir(given, self.out)
         roots = [*self.config.source_roots, *self.store.root_paths()]
         found = paths.discover(given, self.config.include, self.config.exclude, [self.out], roots)
-        found[1].extend(InputError(p.partition(": ")[0], p.partition(": ")[2]) for p in self.store.problems)
+        # once each, however often the store read sources.txt
+        found[1].extend(InputError(p.partition(": ")[0], p.partition(": ")[2]) for p in dict.fromkeys(self.store.problems))
         self.store.problems.clear()
         if inputs is None:
             self._sources = found

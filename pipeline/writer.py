@@ -87,7 +87,7 @@ class Writer:
                 raise
             raise InputError(t.source.shown, f"not written: {e}", ExitStatus.OUTPUT_ERROR) from None
         for path in outputs:
-            self.written[path.resolve()] = t.source.shown
+            self.written[paths.resolved(path)] = t.source.shown
         return record_path, record
 
     def outputs(self, t: Translation) -> dict[Path, Data]:
@@ -97,7 +97,9 @@ class Writer:
         article = paths.output_path(self.out, template.article, source, src, tgt)
         previous = t.stored.latest
         if previous is not None and previous.fingerprint == self.fingerprint and previous.article in dict(previous.outputs):
-            article = self.out / previous.article  # an adopted translation paired by a front matter key stays where it is
+            if previous.article != self.layout.rel(article):  # an adopted translation paired by a front matter key stays where it is...
+                self._check_kept_at(t, previous.article)
+            article = self.out / previous.article
         data: Data = td.text
         if t.translator is not None:
             article, data = t.translator
@@ -108,6 +110,17 @@ class Writer:
         if template.review_html:
             outputs[paths.output_path(self.out, template.bilingual, source, src, tgt, ".html")] = review_html.render(td)
         return outputs
+
+    def _check_kept_at(self, t: Translation, article: str) -> None:
+        """...unless that file is another article's: a record (which a pull request may change) cannot
+        lead one article's translation over another's."""
+        others = [o for o in self.store.owners(article) if o != (t.td.target_lang, t.source.rel)]
+        if others:
+            raise InputError(
+                t.source.shown,
+                f"its record names {article} as its translation, which is the output of {others[0][1]} (into {others[0][0]}); "
+                "not written (restore the record with git, or give the articles distinct paths)",
+            )
 
     def _adopted(self, previous: Record, article: Path, rendered: Data) -> Data:
         """A translator's file is kept as written while its source is unchanged: the pipeline's
@@ -136,7 +149,7 @@ class Writer:
                 raise InputError(source.shown, f"refusing to overwrite the source file {path}")
             if real.is_relative_to(source.root) and not in_place and t.translator is None:
                 raise InputError(source.shown, f"{path} would be written inside its source folder; change output templates")
-            resolved = path.resolve()
+            resolved = paths.resolved(path)
             if resolved in self.written:
                 raise InputError(source.shown, f"{path} is also the output of {self.written[resolved]}; give the articles distinct paths")
             edited = self._edited(path, rel, ours, data)
@@ -169,12 +182,8 @@ class Writer:
             return f"cannot be read ({e.strerror or e}); not overwritten"
         try:
             data = fileio.read_bytes(path, str(path), MAX_OUTPUT_BYTES, "", follow=False)
-        except InputError as e:
-            return (
-                f"is {e.reason.removeprefix('not ')}; not overwritten"
-                if e.reason.startswith("not a regular")
-                else f"{e.reason}; not overwritten"
-            )
+        except InputError as e:  # "is not a regular file (a FIFO)", "is too large (...)", "cannot read: ..."
+            return f"{e.reason if e.reason.startswith('cannot') else 'is ' + e.reason}; not overwritten"
         raw = new.encode("utf-8") if isinstance(new, str) else new
         if not data.strip() or data == raw or file_sha256(data) in ours.get(rel, ()):
             return ""

@@ -93,7 +93,7 @@ def translate(
     languages.check(config, config.languages, f"{config.source or 'configuration'}: languages")
     request = run.Request(
         inputs=tuple(sources),
-        out_dir=Path(out_dir or config.out_dir),
+        out_dir=Path(out_dir) if out_dir else None,  # None: output.dir, which must lie inside the project
         target=target,
         source=source,
         allow_download=not no_download,

@@ -112,13 +112,19 @@ def prune(ws: Workspace, items: Sequence[Item], dry_run: bool = False) -> tuple[
     orphans = [item for item in items if item.status == ORPHAN]
     gone = {f for item in orphans for f, h in item.files if not h}
     live: dict[str, str] = {}  # output -> the article of another record that lists it
+    unreadable: list[Path] = []  # damaged records: which outputs they list is unknown
     for _, file, record, _ in ws.store.records():
-        if record is not None and file not in gone:
+        if record is None:
+            unreadable.append(file)
+        elif file not in gone:
             live.update({p: record.rel for p, _ in record.outputs})
     writer = ws.writer()
     removed: list[Path] = []
     kept: list[str] = []
     for item in orphans:
+        if unreadable:  # a ghost record may list a live article's outputs; only readable records say it does not
+            kept.append(f"{item.source}: not pruned while {shown_file(unreadable[0])} is damaged (it may list the same outputs)")
+            continue
         for path, digest in item.files:
             rel = ws.store.layout.rel(path)
             if not os.path.lexists(path):

@@ -37,7 +37,7 @@ HOLD_BYTES = 64_000_000  # source text held between planning and the windows (do
 @dataclass(frozen=True)
 class Request:
     inputs: tuple[str, ...]
-    out_dir: Path
+    out_dir: Path | None  # None: the configuration's output.dir
     target: str | None = None  # --to; None: every other language in config.languages
     source: str | None = None  # --from; None: front matter `lang:`, else detection
     allow_download: bool = True
@@ -209,7 +209,7 @@ class Planner:
                 return None, data  # an output is gone, emptied or edited: the writer decides
         for record in found:
             self.plan.unchanged_flags.update(dict(record.flagged))
-            self.plan.claimed.update({(self.ws.out / p).resolve(): source.shown for p, _ in record.outputs})
+            self.plan.claimed.update({paths.resolved(self.ws.out / p): source.shown for p, _ in record.outputs})
         self.plan.unchanged += len(found)
         return found[0].source_lang, None
 

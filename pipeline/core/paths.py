@@ -45,6 +45,12 @@ def real(path: str | Path) -> Path:
     return Path(os.path.realpath(p.parent)) / p.name if p.name else Path(os.path.realpath(p))
 
 
+def resolved(path: str | Path) -> Path:
+    """Path.resolve() that never raises: a link loop planted in the output folder resolves to the
+    loop's own path (which is then refused as a link), not to a RuntimeError."""
+    return Path(os.path.realpath(path))
+
+
 def deepest(file: Path, roots: Iterable[Path]) -> Path | None:
     best = None
     for root in roots:
@@ -81,7 +87,7 @@ def discover(
     found: list[Source] = []
     errors: list[InputError] = []
     skipped = {real(p) for p in skip}
-    known = [real(r) for r in roots]
+    known = [Path(os.path.realpath(r)) for r in roots]  # folders: a folder's own link too (see Source.root)
     seen: set[Path] = set()
 
     def add(file: Path, named_root: Path, name_shown: str) -> None:
@@ -118,7 +124,7 @@ def discover(
             else:
                 errors.append(InputError(shown(given), "no such file or folder"))
             continue
-        root = real(path)
+        root = Path(os.path.realpath(path))  # a folder named through a link is the folder it leads to
         for folder, dirs, files in os.walk(
             path, onerror=lambda e: errors.append(InputError(shown(str(e.filename)), f"cannot read: {e.strerror}"))
         ):
@@ -170,7 +176,7 @@ def output_path(out_dir: Path, template: str, source: Source, source_lang: str, 
         raise InputError(source.shown, f"output path {filled!r} is inside the output folder's records/; change output templates")
     result = out_dir.joinpath(*parts)
     result = result.with_name(result.name + suffix)
-    if not result.resolve().is_relative_to(out_dir.resolve()):
+    if not resolved(result).is_relative_to(resolved(out_dir)):
         raise InputError(source.shown, f"output path {result} leads outside the output folder")
     return result
 

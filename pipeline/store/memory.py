@@ -21,6 +21,7 @@ another run fails at once instead of interleaving with it.
 from __future__ import annotations
 
 import datetime
+import errno
 import fcntl
 import os
 import sqlite3
@@ -29,9 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from pipeline.core import paths
 from pipeline.core.errors import ExitStatus, OutputError, PipelineError
 from pipeline.core.hashes import text_hash
 from pipeline.core.identity import HUMAN, HUMAN_ID, MACHINE, ModelId
+from pipeline.store.fileio import not_regular
 
 if TYPE_CHECKING:
     from pipeline.engines.base import Translated
@@ -189,7 +192,19 @@ class Memory:
     def _lock(self) -> None:
         assert self.path is not None  # a memory in RAM is never locked
         lock_path = self.path.with_name(self.path.name + ".lock")
-        lock_file = open(lock_path, "a+")  # noqa: SIM115  (held open: closing it releases the lock)
+        # never through a link (its target would be truncated), never a FIFO or a device
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(lock_path, flags, 0o666)
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise OutputError(f"{lock_path}: a symbolic link; the memory's lock file is never one (remove it)") from None
+            raise
+        why = not_regular(os.fstat(fd).st_mode)
+        if why:
+            os.close(fd)
+            raise OutputError(f"{lock_path}: {why}; the memory's lock file is a regular file (remove it)")
+        lock_file = open(fd, "a+")  # noqa: SIM115  (held open: closing it releases the lock)
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -299,7 +314,7 @@ class Memory:
         changed: list[tuple[str, int, int]] = []
         for file, record in _changed_records(store, seen, present):
             read += 1
-            key = str(file.resolve())
+            key = str(paths.real(file))
             st = file.lstat()
             changed.append((key, st.st_size, st.st_mtime_ns))
             entries.extend(entries_of(record, key) if record is not None else ())
@@ -314,7 +329,7 @@ class Memory:
 
     def absorb(self, file: Path, record) -> None:
         """A record the run just wrote: its entries replace those the memory had from that file."""
-        key = str(file.resolve())
+        key = str(paths.real(file))
         st = file.lstat()
         self._replace([key], entries_of(record, key), [(key, st.st_size, st.st_mtime_ns)])
 
@@ -345,7 +360,7 @@ def _changed_records(store: RecordStore, seen: Mapping[str, tuple[int, int]], pr
             st = file.lstat()
         except OSError:
             continue
-        key = str(file.resolve())
+        key = str(paths.real(file))  # not resolve(): a planted link loop must not raise
         present.add(key)
         if seen.get(key) == (st.st_size, st.st_mtime_ns):
             continue

@@ -23,6 +23,7 @@ hash is in either is the pipeline's own.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -378,7 +379,7 @@ def _legacy(data: dict) -> Record:
         for h, ss in _list(data["blocks"], "blocks")
     )
     return Record(
-        root=str(Path(_text(data["root"], "root")).resolve()),
+        root=os.path.realpath(_text(data["root"], "root")),  # not Path.resolve(): a link loop there raised
         rel=_text(data["rel"], "rel"),
         source_lang=_text(data["source_lang"], "source_lang"),
         target_lang=_text(data["target_lang"], "target_lang"),

@@ -28,8 +28,9 @@ class RecordStore:
     out: Path  # the output folder, as named
     allowed: Sequence[Path] = ()  # folders a record's source may lie in (real paths); empty: any
     problems: list[str] = field(default_factory=list)  # one line each: what was refused while reading
-    _owners: dict[str, tuple[str, str]] | None = None  # output -> (target, rel) of the record listing it
+    _owners: dict[str, list[tuple[str, str]]] | None = None  # output -> (target, rel) of the records listing it
     _verified: set[Path] = field(default_factory=set)  # folders of the records known not to be links
+    _allowed_real: tuple[Path, ...] | None = None
 
     @property
     def layout(self) -> Layout:
@@ -106,9 +107,17 @@ class RecordStore:
         if relative_problem(root, allow_parent=True):
             return None
         folder = Path(os.path.normpath(paths.real(self.out) / root))
-        if self.allowed and not any(folder == a or folder.is_relative_to(a) for a in self.allowed):
-            return None
+        if self.allowed:
+            # by real paths: a link planted in the project (lnk -> ../victim) names the folder it leads to
+            real, allowed = Path(os.path.realpath(folder)), self._real_allowed()
+            if not any(real == a or real.is_relative_to(a) for a in allowed):
+                return None
         return folder
+
+    def _real_allowed(self) -> tuple[Path, ...]:
+        if self._allowed_real is None:
+            self._allowed_real = tuple(Path(os.path.realpath(a)) for a in self.allowed)
+        return self._allowed_real
 
     def outputs_problem(self, record: Record) -> str:
         """Whether the outputs are what the record says the pipeline wrote (a hash of each): "", or
@@ -141,14 +150,20 @@ class RecordStore:
 
     def owner(self, output: str) -> tuple[str, str] | None:
         """(target, article) of the record that lists this output (a path relative to the output
-        folder), or None. Built on first use: only a refused write needs it."""
+        folder), or None."""
+        found = self.owners(output)
+        return found[0] if found else None
+
+    def owners(self, output: str) -> list[tuple[str, str]]:
+        """(target, article) of every record that lists this output. Built on first use: only a
+        refused write, or a translation kept at a path of its own, needs it."""
         if self._owners is None:
             self._owners = {}
             for target, _, record, _ in self.records():
                 if record is not None and not record.legacy:
                     for p, _ in record.outputs:
-                        self._owners.setdefault(p, (target, record.rel))
-        return self._owners.get(output)
+                        self._owners.setdefault(p, []).append((target, record.rel))
+        return self._owners.get(output, [])
 
     def roots(self) -> list[str]:
         """The source folders this output folder recorded, relative to it. Lines git left around a
