@@ -20,6 +20,8 @@ FORMATS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("markdown", (".md", ".markdown"), "pipeline.articles.markdown_format:Markdown"),
     ("text", (".txt", ".text"), "pipeline.articles.plaintext:PlainText"),
     ("html", (".html", ".htm"), "pipeline.articles.html:Html"),
+    ("docx", (".docx",), "pipeline.articles.docx:Docx"),
+    ("odt", (".odt",), "pipeline.articles.odt:Odt"),
 )
 # A file named explicitly whatever its suffix (`pipeline translate NOTES`) is read as Markdown,
 # which reads any text.

@@ -1,0 +1,199 @@
+"""Word documents: the article-format contract, and what a .docx adds (runs merged and paired,
+headers, footers, footnotes, text boxes, fields, the package rewritten part by part, hostile
+packages). Documents are written here as their XML, so every byte of them is known."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from pipeline.articles import office
+from tests.articles.test_contract import MARK, FormatContract
+from tests.helpers import document, translate
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WPS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+NS = f'xmlns:w="{W}" xmlns:r="{R}"'
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+CT = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+
+
+def run(text: str, props: str = "", attrs: str = "") -> str:
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
+    return f"<w:r{attrs}>{rpr}<w:t{space}>{text}</w:t></w:r>"
+
+
+def paragraph(*runs: str, style: str = "") -> str:
+    ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    return f"<w:p>{ppr}{''.join(runs)}</w:p>"
+
+
+def part(root: str, body: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:{root} {NS}>{body}</w:{root}>'
+
+
+def package(
+    body: str,
+    header: str | None = None,
+    footer: str | None = None,
+    footnotes: str | None = None,
+    lang: str | None = None,
+    extra: dict[str, bytes] | None = None,
+) -> bytes:
+    """A .docx as Word writes one: the document, its relationships, styles, an image, and the
+    header, footer and footnotes given (each a part's paragraphs)."""
+    rels = [("rId1", "styles", "styles.xml"), ("rId2", "image", "media/image1.png")]
+    overrides = [("/word/document.xml", "document.main+xml"), ("/word/styles.xml", "styles+xml")]
+    parts: dict[str, str | bytes] = {}
+    for rid, kind, text, root in (("rId3", "header", header, "hdr"), ("rId4", "footer", footer, "ftr")):
+        if text is not None:
+            rels.append((rid, kind, f"{kind}1.xml"))
+            overrides.append((f"/word/{kind}1.xml", f"{kind}+xml"))
+            parts[f"word/{kind}1.xml"] = part(root, text)
+    if footnotes is not None:
+        rels.append(("rId5", "footnotes", "footnotes.xml"))
+        overrides.append(("/word/footnotes.xml", "footnotes+xml"))
+        separator = '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+        parts["word/footnotes.xml"] = part("footnotes", separator + footnotes)
+    sect = "".join(f'<w:{k}Reference w:type="default" r:id="{rid}"/>' for rid, k, _ in rels if k in ("header", "footer"))
+    lang_xml = f'<w:lang w:val="{lang}"/>' if lang else ""
+    files: dict[str, str | bytes] = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/><Default Extension="png" ContentType="image/png"/>'
+        + "".join(f'<Override PartName="{n}" ContentType="{CT}{t}"/>' for n, t in overrides)
+        + "</Types>",
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL}officeDocument" Target="word/document.xml"/></Relationships>',
+        "word/document.xml": part("document", f"<w:body>{body}<w:sectPr>{sect}</w:sectPr></w:body>"),
+        "word/_rels/document.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        + "".join(f'<Relationship Id="{i}" Type="{REL}{k}" Target="{t}"/>' for i, k, t in rels)
+        + f'<Relationship Id="rId9" Type="{REL}hyperlink" Target="https://www.reuters.com/" TargetMode="External"/>'
+        + "</Relationships>",
+        "word/styles.xml": part(
+            "styles",
+            f'<w:docDefaults><w:rPrDefault><w:rPr><w:sz w:val="22"/>{lang_xml}</w:rPr></w:rPrDefault></w:docDefaults>'
+            '<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:rPr><w:b/><w:sz w:val="32"/></w:rPr></w:style>',
+        ),
+        "word/media/image1.png": PNG,
+        **parts,
+        **(extra or {}),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in files.items():
+            z.writestr(zipfile.ZipInfo(name, (2025, 2, 7, 10, 0, 0)), content, zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def drawing(inner: str) -> str:
+    """A text box as Word writes one: a drawing whose shape holds paragraphs."""
+    return (
+        f'<w:r><w:drawing><wp:anchor xmlns:wp="{WP}"><a:graphic xmlns:a="{A}"><a:graphicData>'
+        f'<wps:wsp xmlns:wps="{WPS}"><wps:txbx><w:txbxContent>{inner}</w:txbxContent></wps:txbx></wps:wsp>'
+        "</a:graphicData></a:graphic></wp:anchor></w:drawing></w:r>"
+    )
+
+
+HYPERLINK = '<w:rStyle w:val="Hyperlink"/>'
+FIELD = (
+    '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
+    '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>7</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+)
+
+
+def news_body() -> str:
+    return "".join(
+        (
+            paragraph(run("Zelensky confirms advance in Kursk region"), style="Heading1"),
+            paragraph(
+                '<w:bookmarkStart w:id="0" w:name="lead"/>',
+                run("President Volodymyr Zelensky confirmed a "),
+                run("new offensive", "<w:b/>"),
+                run(" in Russia's "),
+                run("Kursk", "<w:i/>"),
+                run(" region."),
+                '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteReference w:id="1"/></w:r>',
+                '<w:bookmarkEnd w:id="0"/>',
+            ),
+            paragraph(
+                run("In a statement to "),
+                f'<w:hyperlink r:id="rId9">{run("the news agency", HYPERLINK)}</w:hyperlink>',
+                run(", he said the operation began on Thursday. It is going well."),
+            ),
+            paragraph(run("My name "), run("is", "<w:b/>"), run(" Michael.")),
+            "<w:tbl><w:tr><w:tc><w:p>"
+            + run("Date")
+            + "</w:p></w:tc><w:tc><w:p>"
+            + run("Territory held")
+            + "</w:p></w:tc></w:tr></w:tbl>",
+            paragraph(run("A box beside the text."), drawing(paragraph(run("Inside the text box.")))),
+        )
+    )
+
+
+HEADER = paragraph(run("Rubryka news service"))
+FOOTER = paragraph(run("Page "), FIELD, run(" of the report."))
+FOOTNOTES = '<w:footnote w:id="1">' + paragraph(run("Reported by the Office of the President.")) + "</w:footnote>"
+
+
+def news_docx(**kw) -> bytes:
+    return package(news_body(), HEADER, FOOTER, FOOTNOTES, **kw)
+
+
+def xml(data: bytes, name: str = "word/document.xml") -> str:
+    return dict(office.members(data))[name].decode("utf-8")
+
+
+class TestDocxContract(FormatContract):
+    name = "docx"
+    samples = {"news.docx": news_docx(), "plain.docx": package(paragraph(run("One short paragraph of plain text.")))}
+    translatable = {
+        "news.docx": (
+            "Zelensky confirms advance in Kursk region",
+            "President Volodymyr Zelensky confirmed a <g1>new offensive</g1> in Russia's <g2>Kursk</g2> region.",
+            "In a statement to <g1>the news agency</g1>, he said the operation began on Thursday.",
+            "My name <g1>is</g1> Michael.",
+            "Territory held",
+            "Inside the text box.",
+            "Rubryka news service",
+            "Page <x1/> of the report.",
+            "Reported by the Office of the President.",
+        )
+    }
+    untouched = {"news.docx": ("PAGE", "footnoteReference", "bookmarkStart", "fldChar")}
+    hostile = ()
+    costly = ("cells.docx", package("".join(paragraph(run(f"Line {n}. More.")) for n in range(200))))
+    declared = ("de.docx", package(paragraph(run("Hallo und guten Tag, liebe Freunde.")), lang="de-DE"), "de", b'<w:lang w:val="uk-UA"/>')
+    edit = ("news.docx", "Territory held", "Territory still held")
+
+    def contents(self, data: bytes) -> bytes:
+        return b"\n".join(name.encode() + b"\n" + content for name, content in office.members(data))
+
+    def change(self, data: bytes, old: str, new: str) -> bytes:
+        files = office.members(data)
+        assert sum(content.count(old.encode()) for _, content in files) == 1, old
+        return office.rewrite(data, {n: c.replace(old.encode(), new.encode()) for n, c in files if old.encode() in c})
+
+
+def test_a_sentence_with_one_bold_word_is_one_sentence(tmp_path):
+    doc = document(tmp_path, package(paragraph(run("My name "), run("is", "<w:b/>"), run(" Michael."))), "a.docx")
+    (block,) = doc.blocks
+    assert [s.text for s in block.segments] == ["My name <g1>is</g1> Michael."]
+    assert block.segments[0].spans[0].source == "<w:r><w:rPr><w:b/></w:rPr>"
+
+
