@@ -162,11 +162,11 @@ class Docx(BinaryFormat):
         base = 0
         for part in package.parts:
             end = base + len(part.text)
-            edits = [_Edit(b.start - base, b.end - base, targets[b.index], True) for b in doc.blocks if base <= b.start < end and b.index in targets]
+            edits = [office.Edit(b.start - base, b.end - base, targets[b.index], True) for b in doc.blocks if base <= b.start < end and b.index in targets]
             if target_lang and doc.lang_field and base <= doc.lang_field[0] < end:
                 a, b = doc.lang_field
-                edits.append(_Edit(a - base, b - base, office.escape_attribute(_lang_value(doc.text[a:b], target_lang)), False))
-            text = _edited(part.text, edits, target_lang) if edits else part.text
+                edits.append(office.Edit(a - base, b - base, office.escape_attribute(_lang_value(doc.text[a:b], target_lang)), False))
+            text = office.edited(part.text, edits, lambda region, target: _paragraph(region, target, target_lang)) if edits else part.text
             if text != part.text:
                 changed[part.name] = text.encode("utf-8")
             base = end
@@ -491,52 +491,6 @@ _KINDS = [(re.compile(rf'<w:{tag}(?:\s+w:val="(?:1|true|on)")?\s*/>'), kind) for
 
 
 # --- writing paragraphs ----------------------------------------------------------------------
-
-
-@dataclass
-class _Edit:
-    start: int  # in the part
-    end: int
-    text: str  # a block's translation, or a value as it is written
-    block: bool
-    inner: list[_Edit] = field(default_factory=list)  # edits inside its region (a text box's paragraphs)
-
-
-def _edited(text: str, edits: list[_Edit], lang: str | None) -> str:
-    """The part with each edit made; a paragraph in a translated paragraph (a text box) is made
-    in the outer one's translation, where its atom carries it over as it was."""
-    roots: list[_Edit] = []
-    stack: list[_Edit] = []
-    for edit in sorted(edits, key=lambda e: (e.start, -e.end)):
-        while stack and edit.start >= stack[-1].end:
-            stack.pop()
-        (stack[-1].inner if stack else roots).append(edit)
-        stack.append(edit)
-    return _spliced(text, 0, len(text), roots, lang)
-
-
-def _spliced(text: str, lo: int, hi: int, edits: list[_Edit], lang: str | None) -> str:
-    out, pos = [], lo
-    for edit in edits:
-        out += [text[pos : edit.start], _final(text, edit, lang)]
-        pos = edit.end
-    out.append(text[pos:hi])
-    return "".join(out)
-
-
-def _final(text: str, edit: _Edit, lang: str | None) -> str:
-    rebuilt = _paragraph(text[edit.start : edit.end], edit.text, lang) if edit.block else edit.text
-    if rebuilt is None:  # translated as it was: the source's own characters
-        return _spliced(text, edit.start, edit.end, edit.inner, lang)
-    pos = 0
-    for inner in edit.inner:
-        original = text[inner.start : inner.end]
-        at = rebuilt.find(original, pos)
-        if at >= 0:
-            new = _final(text, inner, lang)
-            rebuilt = rebuilt[:at] + new + rebuilt[at + len(original) :]
-            pos = at + len(new)
-    return rebuilt
 
 
 @dataclass

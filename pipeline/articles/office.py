@@ -14,8 +14,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from pipeline.articles.base import FormatError
 
@@ -91,6 +91,57 @@ def escape(text: str) -> str:
 
 def escape_attribute(text: str) -> str:
     return escape(text).replace('"', "&quot;")
+
+
+Rebuild = Callable[[str, str], "str | None"]  # (a block's region, its translation) -> its new markup
+
+
+@dataclass
+class Edit:
+    start: int  # in the part
+    end: int
+    text: str  # a block's translation, or a value as it is written
+    block: bool
+    inner: list[Edit] = field(default_factory=list)  # edits inside its region (a text box's paragraphs)
+
+
+def edited(text: str, edits: list[Edit], rebuild: Rebuild) -> str:
+    """The part with each edit made: a block's translation rebuilt into its region's markup by
+    ``rebuild`` (None: the region as it was), a value as it is. An edit inside another's region (a
+    text box's paragraph, a footnote's) is made in the outer one's translation, where the atom
+    holding it carries it over as it was."""
+    roots: list[Edit] = []
+    stack: list[Edit] = []
+    for edit in sorted(edits, key=lambda e: (e.start, -e.end)):
+        while stack and edit.start >= stack[-1].end:
+            stack.pop()
+        (stack[-1].inner if stack else roots).append(edit)
+        stack.append(edit)
+    return _spliced(text, 0, len(text), roots, rebuild)
+
+
+def _spliced(text: str, lo: int, hi: int, edits: list[Edit], rebuild: Rebuild) -> str:
+    out, pos = [], lo
+    for edit in edits:
+        out += [text[pos : edit.start], _final(text, edit, rebuild)]
+        pos = edit.end
+    out.append(text[pos:hi])
+    return "".join(out)
+
+
+def _final(text: str, edit: Edit, rebuild: Rebuild) -> str:
+    rebuilt = rebuild(text[edit.start : edit.end], edit.text) if edit.block else edit.text
+    if rebuilt is None:  # translated as it was: the source's own characters
+        return _spliced(text, edit.start, edit.end, edit.inner, rebuild)
+    pos = 0
+    for inner in edit.inner:
+        original = text[inner.start : inner.end]
+        at = rebuilt.find(original, pos)
+        if at >= 0:
+            new = _final(text, inner, rebuild)
+            rebuilt = rebuilt[:at] + new + rebuilt[at + len(original) :]
+            pos = at + len(new)
+    return rebuilt
 
 
 # --- the zip -----------------------------------------------------------------------------

@@ -1,0 +1,167 @@
+"""OpenDocument text: the article-format contract, and what an .odt adds (spans merged and
+paired, ODF's white space, headers and footers in styles.xml, notes and frames, hostile
+packages). Documents are written here as their XML, so every byte of them is known."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from pipeline.articles import office
+from tests.articles.test_contract import MARK, FormatContract
+from tests.helpers import document, translate
+
+NS = " ".join(
+    f'xmlns:{p}="{u}"'
+    for p, u in (
+        ("office", "urn:oasis:names:tc:opendocument:xmlns:office:1.0"),
+        ("style", "urn:oasis:names:tc:opendocument:xmlns:style:1.0"),
+        ("text", "urn:oasis:names:tc:opendocument:xmlns:text:1.0"),
+        ("table", "urn:oasis:names:tc:opendocument:xmlns:table:1.0"),
+        ("draw", "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"),
+        ("fo", "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"),
+        ("xlink", "http://www.w3.org/1999/xlink"),
+        ("svg", "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"),
+        ("officeooo", "http://openoffice.org/2009/office"),
+    )
+)
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+AUTOMATIC = (
+    '<style:style style:name="T1" style:family="text"><style:text-properties fo:font-weight="bold"/></style:style>'
+    '<style:style style:name="T2" style:family="text"><style:text-properties fo:font-style="italic"/></style:style>'
+    '<style:style style:name="T3" style:family="text"><style:text-properties officeooo:rsid="0012ab34"/></style:style>'
+    '<style:style style:name="T4" style:family="text"><style:text-properties fo:font-weight="bold" officeooo:rsid="0099ff00"/></style:style>'
+)
+
+
+def span(text: str, style: str) -> str:
+    return f'<text:span text:style-name="{style}">{text}</text:span>'
+
+
+def p(*content: str, heading: int = 0) -> str:
+    if heading:
+        return f'<text:h text:style-name="Heading_20_{heading}" text:outline-level="{heading}">{"".join(content)}</text:h>'
+    return f'<text:p text:style-name="Standard">{"".join(content)}</text:p>'
+
+
+def package(body: str, header: str | None = None, footer: str | None = None, lang: str | None = None) -> bytes:
+    """An .odt as LibreOffice writes one: mimetype first and stored, the manifest, content,
+    styles (the default style's language, a master page with the header and footer given), an
+    image and meta.xml."""
+    props = f'<style:text-properties fo:language="{lang.split("-")[0]}" fo:country="{lang.split("-")[1]}"/>' if lang else ""
+    page = "".join(f"<style:{k}>{v}</style:{k}>" for k, v in (("header", header), ("footer", footer)) if v is not None)
+    files = {
+        "mimetype": b"application/vnd.oasis.opendocument.text",
+        "META-INF/manifest.xml": '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        + "".join(
+            f'<manifest:file-entry manifest:full-path="{n}" manifest:media-type="{t}"/>'
+            for n, t in (("content.xml", "text/xml"), ("styles.xml", "text/xml"), ("meta.xml", "text/xml"), ("Pictures/image1.png", "image/png"))
+        )
+        + "</manifest:manifest>",
+        "content.xml": f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {NS} office:version="1.3">'
+        f"<office:automatic-styles>{AUTOMATIC}</office:automatic-styles><office:body><office:text>{body}</office:text></office:body>"
+        "</office:document-content>",
+        "styles.xml": f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-styles {NS} office:version="1.3"><office:styles>'
+        f'<style:default-style style:family="paragraph">{props}</style:default-style></office:styles>'
+        '<office:master-styles><style:master-page style:name="Standard" style:page-layout-name="pm1">'
+        f"{page}</style:master-page></office:master-styles></office:document-styles>",
+        "meta.xml": f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-meta {NS}><office:meta/></office:document-meta>',
+        "Pictures/image1.png": PNG,
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, content in files.items():
+            stored = name == "mimetype" or name.endswith(".png")
+            z.writestr(zipfile.ZipInfo(name, (2025, 2, 7, 10, 0, 0)), content, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+NOTE = (
+    '<text:note text:id="ftn1" text:note-class="footnote"><text:note-citation>1</text:note-citation>'
+    '<text:note-body><text:p text:style-name="Footnote">Reported by the Office of the President.</text:p></text:note-body></text:note>'
+)
+FRAME = (
+    '<draw:frame draw:name="Box" text:anchor-type="paragraph" svg:width="5cm"><draw:text-box>'
+    '<text:p text:style-name="Standard">Inside the text box.</text:p></draw:text-box></draw:frame>'
+)
+COMMENT = '<office:annotation><text:p>An editor wrote this comment.</text:p></office:annotation>'
+
+
+def news_body() -> str:
+    return "".join(
+        (
+            p("Zelensky confirms advance in Kursk region", heading=1),
+            p(
+                '<text:bookmark text:name="lead"/>President Volodymyr Zelensky confirmed a ',
+                span("new offensive", "T1"),
+                " in Russia's ",
+                span("Kursk", "T2"),
+                " region.",
+                NOTE,
+            ),
+            p(
+                'In a statement to <text:a xlink:type="simple" xlink:href="https://www.reuters.com/">the news agency</text:a>, '
+                "he said the operation began on Thursday. It is going well."
+            ),
+            p("My name ", span("is", "T1"), " Michael."),
+            p("Split by LibreOffice ", span("for ", "T3"), "revisions; ", span("bo", "T1"), span("ld", "T4"), " kept whole."),
+            '<table:table table:name="T"><table:table-row><table:table-cell><text:p>Date</text:p></table:table-cell>'
+            "<table:table-cell><text:p>Territory held</text:p></table:table-cell></table:table-row></table:table>",
+            p("A box beside the text.", FRAME, COMMENT, " Tabs<text:tab/>and <text:s/>spaces."),
+        )
+    )
+
+
+HEADER = p("Rubryka news service")
+FOOTER = p("Page <text:page-number text:select-page=\"current\">7</text:page-number> of the report.")
+
+
+def news_odt(**kw) -> bytes:
+    return package(news_body(), HEADER, FOOTER, **kw)
+
+
+def xml(data: bytes, name: str = "content.xml") -> str:
+    return dict(office.members(data))[name].decode("utf-8")
+
+
+class TestOdtContract(FormatContract):
+    name = "odt"
+    samples = {
+        # as LibreOffice writes it when no revision split a run (test_runs_split_for_revisions_are_merged)
+        "news.odt": package(news_body().replace(span("for ", "T3"), "for ").replace(span("bo", "T1") + span("ld", "T4"), span("bold", "T1")), HEADER, FOOTER),
+        "plain.odt": package(p("One short paragraph of plain text.")),
+    }
+    translatable = {
+        "news.odt": (
+            "Zelensky confirms advance in Kursk region",
+            "President Volodymyr Zelensky confirmed a <g1>new offensive</g1> in Russia's <g2>Kursk</g2> region.<x3/>",
+            "In a statement to <g1>the news agency</g1>, he said the operation began on Thursday.",
+            "My name <g1>is</g1> Michael.",
+            "Split by LibreOffice for revisions; <g1>bold</g1> kept whole.",
+            "Territory held",
+            "Inside the text box.",
+            "Reported by the Office of the President.",
+            "Rubryka news service",
+            "Page <x1/> of the report.",
+        )
+    }
+    untouched = {"news.odt": ("An editor wrote this comment.", "text:page-number", "text:bookmark")}
+    hostile = ()
+    costly = ("cells.odt", package("".join(p(f"Line {n}. More.") for n in range(200))))
+    declared = ("de.odt", package(p("Hallo und guten Tag, liebe Freunde."), lang="de-DE"), "de", b'fo:language="uk" fo:country="UA"')
+    edit = ("news.odt", "Territory held", "Territory still held")
+
+    def contents(self, data: bytes) -> bytes:
+        return b"\n".join(name.encode() + b"\n" + content for name, content in office.members(data))
+
+    def change(self, data: bytes, old: str, new: str) -> bytes:
+        files = office.members(data)
+        assert sum(content.count(old.encode()) for _, content in files) == 1, old
+        return office.rewrite(data, {n: c.replace(old.encode(), new.encode()) for n, c in files if old.encode() in c})
+
+
