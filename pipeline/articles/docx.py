@@ -56,6 +56,7 @@ CONTAINERS = {
 PROPERTIES = frozenset({"w:rPr", "w:sdtPr", "w:sdtEndPr", "w:smartTagPr", "w:customXmlPr"})
 DROPPED = frozenset({"w:proofErr", "w:lastRenderedPageBreak"})  # spell-check and layout marks
 ANCHORS = frozenset({"bookmark", "comment", "perm"})  # atoms kept outside the region at its ends
+LEADING = ANCHORS | {"note", "tab"}  # and at its start: a footnote's own number and the tab after it
 # What a run holds besides text; anything else inside a paragraph is an atom of its own.
 RUN_CONTENT = {
     "w:tab": "tab",
@@ -86,7 +87,8 @@ _ATOM_KINDS = {"w:bookmarkStart": "bookmark", "w:bookmarkEnd": "bookmark", "w:co
 _ATOM_KINDS.update({"w:commentRangeEnd": "comment", "w:permStart": "perm", "w:permEnd": "perm", "w:fldSimple": "field"})
 _ATOM_KINDS.update({"m:oMath": "math", "m:oMathPara": "math", "w:del": "xml", "w:moveFrom": "xml"})
 # What is not formatting in run properties: spell-check and revision marks, and the language.
-_NOT_FORMAT_RE = re.compile(r'\s+w:rsid\w*="[^"]*"|<w:lang\b[^>]*/>|<w:noProof(?:\s+w:val="[^"]*")?\s*/>|<w:rPr>\s*</w:rPr>|<w:rPr/>')
+_NOT_FORMAT_RE = re.compile(r'\s+w:rsid\w*="[^"]*"|<w:lang\b[^>]*/>|<w:noProof(?:\s+w:val="[^"]*")?\s*/>')
+_EMPTY_RE = re.compile(r"<w:rPr>\s*</w:rPr>|<w:rPr\s*/>")
 _LANG_TAG_RE = re.compile(r"<w:lang\b[^>]*>")
 _STYLE_RE = re.compile(r'<w:pStyle\s+w:val="([^"]*)"')
 MARKUP = "\n"  # each paragraph and run counts as a line does: one more block or sentence
@@ -112,6 +114,7 @@ class _Walk:
     items: list[_Item] = field(default_factory=list)
     containers: int = 0
     depth: int = 0  # complex fields open at the end
+    continued: bool = False  # it starts inside a field that an earlier paragraph began
 
 
 class Docx(BinaryFormat):
@@ -162,7 +165,11 @@ class Docx(BinaryFormat):
         base = 0
         for part in package.parts:
             end = base + len(part.text)
-            edits = [office.Edit(b.start - base, b.end - base, targets[b.index], True) for b in doc.blocks if base <= b.start < end and b.index in targets]
+            edits = [
+                office.Edit(b.start - base, b.end - base, targets[b.index], True)
+                for b in doc.blocks
+                if base <= b.start < end and b.index in targets
+            ]
             if target_lang and doc.lang_field and base <= doc.lang_field[0] < end:
                 a, b = doc.lang_field
                 edits.append(office.Edit(a - base, b - base, office.escape_attribute(_lang_value(doc.text[a:b], target_lang)), False))
@@ -285,7 +292,7 @@ def _blocks(part: _Part, base: int) -> list[RawBlock]:
 
 def _walk(text: str, toks: list[Token], ends: list[int], lo: int, hi: int, depth: int) -> _Walk:
     """The items of a paragraph's content, toks[lo:hi]; ``depth``: complex fields open before it."""
-    walk = _Walk(depth=depth)
+    walk = _Walk(depth=depth, continued=depth > 0)
     levels: list[tuple[int, int, _Item]] = []  # open containers: number, token that ends it, its close
     k = lo
     while k < hi:
@@ -389,7 +396,7 @@ def _run(walk: _Walk, text: str, toks: list[Token], ends: list[int], k: int, lev
     elif not any(p.kind == "text" for p in pieces):
         walk.items.append(_Item("atom", toks[k].start, toks[end].end, level, whole, atom=pieces[0].atom if pieces else "xml"))
     else:
-        fmt = _NOT_FORMAT_RE.sub("", props)
+        fmt = _EMPTY_RE.sub("", _NOT_FORMAT_RE.sub("", props))
         for p in pieces:  # a block's region is whole runs
             p.fmt, p.run, p.start, p.end = fmt, start_tag + props, toks[k].start, toks[end].end
         walk.items.extend(pieces)
@@ -399,7 +406,11 @@ def _block(text: str, toks: list[Token], k: int, ends: list[int], walk: _Walk, p
     """The paragraph's block: its items between the anchors at its ends, as runs with pairs."""
     items = walk.items
     first = 0
-    while first < len(items) and items[first].kind == "atom" and (items[first].atom in ANCHORS or items[first].atom == "field"):
+    while (
+        first < len(items)
+        and items[first].kind == "atom"
+        and (items[first].atom in LEADING or walk.continued and items[first].atom == "field")
+    ):
         first += 1
     last = len(items)
     while last > first and items[last - 1].kind == "atom" and items[last - 1].atom in ANCHORS:
@@ -411,7 +422,9 @@ def _block(text: str, toks: list[Token], k: int, ends: list[int], walk: _Walk, p
         return None  # a field ends inside a container: the paragraph is kept as it is
     runs = _runs(items, _bases(items))
     props = text[toks[k].end : items[0].start]
-    return RawBlock(_kind(props, part.role, cell), tuple(runs), base + items[0].start, base + items[-1].end, syntax="docx", key=_key(part.role))
+    return RawBlock(
+        _kind(props, part.role, cell), tuple(runs), base + items[0].start, base + items[-1].end, syntax="docx", key=_key(part.role)
+    )
 
 
 def _kind(props: str, role: str, cell: bool) -> str:
@@ -487,7 +500,10 @@ def _format_kind(fmt: str) -> str:
     return "format"
 
 
-_KINDS = [(re.compile(rf'<w:{tag}(?:\s+w:val="(?:1|true|on)")?\s*/>'), kind) for tag, kind in (("b", "strong"), ("i", "em"), ("strike", "s"), ("u", "u"))]
+_KINDS = [
+    (re.compile(rf'<w:{tag}(?:\s+w:val="(?:1|true|on)")?\s*/>'), kind)
+    for tag, kind in (("b", "strong"), ("i", "em"), ("strike", "s"), ("u", "u"))
+]
 
 
 # --- writing paragraphs ----------------------------------------------------------------------

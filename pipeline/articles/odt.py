@@ -58,7 +58,9 @@ ATOMS = {
 }
 ANCHORS = frozenset({"bookmark"})  # atoms kept outside the region at its ends
 # Properties that do not format: revision marks and the language.
-_NOT_FORMAT_RE = re.compile(r"\s(?:officeooo:[\w-]*rsid|fo:language|fo:country|fo:script|style:language-\w+|style:country-\w+|style:rfc-language-tag[\w-]*)=\"[^\"]*\"")
+_NOT_FORMAT_RE = re.compile(
+    r"\s(?:officeooo:[\w-]*rsid|fo:language|fo:country|fo:script|style:language-\w+|style:country-\w+|style:rfc-language-tag[\w-]*)=\"[^\"]*\""
+)
 _SPACE_RE = re.compile(r"[ \t\n\r]+")
 _SPACES_RE = re.compile(r"  +")
 
@@ -107,7 +109,11 @@ class Odt(BinaryFormat):
         base = 0
         for name, text in _parts(doc.data):
             end = base + len(text)
-            edits = [office.Edit(b.start - base, b.end - base, targets[b.index], True) for b in doc.blocks if base <= b.start < end and b.index in targets]
+            edits = [
+                office.Edit(b.start - base, b.end - base, targets[b.index], True)
+                for b in doc.blocks
+                if base <= b.start < end and b.index in targets
+            ]
             if target_lang and doc.lang_field and base <= doc.lang_field[0] < end:
                 edits += _lang_edits(text, doc.lang_field[0] - base, doc.lang_field[1] - base, target_lang)
             styles = _styles(text)
@@ -130,7 +136,9 @@ def _parts(content: bytes) -> tuple[tuple[str, str], ...]:
             raise FormatError(f"not an OpenDocument text (its mimetype is {shown!r})")
     elif "content.xml" not in names:
         raise FormatError("not an OpenDocument text (no mimetype, no content.xml)")
-    return tuple((name, office.parse_xml(office.read_member(archive, name), name)) for name in PARTS if name in names or name == "content.xml")
+    return tuple(
+        (name, office.parse_xml(office.read_member(archive, name), name)) for name in PARTS if name in names or name == "content.xml"
+    )
 
 
 def _default_lang(styles: str) -> tuple[str, int, int] | None:

@@ -202,7 +202,9 @@ def rewrite(content: bytes, changed: Mapping[str, bytes]) -> bytes:
         for info in source.infolist():
             data = changed[info.filename] if info.filename in changed else read_member(source, info.filename)
             copy = zipfile.ZipInfo(info.filename, info.date_time)
-            copy.compress_type = info.compress_type if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
+            copy.compress_type = (
+                info.compress_type if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) else zipfile.ZIP_DEFLATED
+            )
             copy.external_attr, copy.internal_attr, copy.create_system = info.external_attr, info.internal_attr, info.create_system
             copy.comment = info.comment
             target.writestr(copy, data)

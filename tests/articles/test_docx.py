@@ -21,8 +21,7 @@ WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 NS = f'xmlns:w="{W}" xmlns:r="{R}"'
 PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
 )
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 CT = "application/vnd.openxmlformats-officedocument.wordprocessingml."
@@ -96,7 +95,11 @@ def package(
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, content in files.items():
-            z.writestr(zipfile.ZipInfo(name, (2025, 2, 7, 10, 0, 0)), content, zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED)
+            z.writestr(
+                zipfile.ZipInfo(name, (2025, 2, 7, 10, 0, 0)),
+                content,
+                zipfile.ZIP_STORED if name.endswith(".png") else zipfile.ZIP_DEFLATED,
+            )
     return out.getvalue()
 
 
@@ -136,7 +139,7 @@ def news_body() -> str:
                 run(", he said the operation began on Thursday. It is going well."),
             ),
             paragraph(run("My name "), run("is", "<w:b/>"), run(" Michael.")),
-            "<w:tbl><w:tr><w:tc><w:p>"
+            '<w:tbl><w:tblGrid><w:gridCol w:w="4000"/><w:gridCol w:w="4000"/></w:tblGrid><w:tr><w:tc><w:p>'
             + run("Date")
             + "</w:p></w:tc><w:tc><w:p>"
             + run("Territory held")
@@ -159,6 +162,79 @@ def xml(data: bytes, name: str = "word/document.xml") -> str:
     return dict(office.members(data))[name].decode("utf-8")
 
 
+def test_a_sentence_with_one_bold_word_is_one_sentence(tmp_path):
+    doc = document(tmp_path, package(paragraph(run("My name "), run("is", "<w:b/>"), run(" Michael."))), "a.docx")
+    (block,) = doc.blocks
+    assert [s.text for s in block.segments] == ["My name <g1>is</g1> Michael."]
+    assert block.segments[0].spans[0].source == "<w:r><w:rPr><w:b/></w:rPr>"
+
+
+def with_members(data: bytes, changes: dict[str, bytes | None]) -> bytes:
+    """The package with members replaced, added or (None) removed, compressed as the rest."""
+    out = io.BytesIO()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            if info.filename in changes:
+                content = changes.pop(info.filename)
+                if content is not None:
+                    z.writestr(info, content)
+            else:
+                z.writestr(info, source.read(info))
+        for name, content in changes.items():
+            if content is not None:
+                z.writestr(name, content)
+    return out.getvalue()
+
+
+def declared_sizes(data: bytes, size: int) -> bytes:
+    """The package with every member's size in the central directory said to be ``size``: a
+    header that lies, as a bomb's may."""
+    out = bytearray(data)
+    at = out.find(b"PK\x01\x02")
+    while at >= 0:
+        out[at + 24 : at + 28] = size.to_bytes(4, "little")
+        at = out.find(b"PK\x01\x02", at + 4)
+    return bytes(out)
+
+
+PLAIN = package(paragraph(run("One short paragraph of plain text.")))
+ENTITIES = (
+    '<?xml version="1.0"?>\n<!DOCTYPE w:document [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    f"<w:document {NS}><w:body><w:p><w:r><w:t>&b;&b;&b;</w:t></w:r></w:p></w:body></w:document>"
+)
+EXTERNAL = (
+    '<?xml version="1.0"?>\n<!DOCTYPE w:document [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    f"<w:document {NS}><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>"
+)
+DEEP = (
+    f'<?xml version="1.0"?>\n<w:document {NS}><w:body>'
+    + "<w:sdt><w:sdtContent>" * 300
+    + "</w:sdtContent></w:sdt>" * 300
+    + "</w:body></w:document>"
+)
+
+
+def hostile_docx() -> tuple[tuple[str, bytes, str], ...]:
+    many = with_members(PLAIN, {f"word/media/x{n}.bin": b"" for n in range(office.MAX_MEMBERS)})
+    bomb = with_members(PLAIN, {"word/media/zeros.bin": bytes(30_000_000)})
+    return (
+        ("text.docx", b"This is a plain text file saved as .docx, not a zip.", "not a Word document (not a zip archive)"),
+        ("truncated.docx", PLAIN[: len(PLAIN) // 2], "not a Word document (not a zip archive)"),
+        ("many.docx", many, f"refused: {office.MAX_MEMBERS + len(office.members(PLAIN)):,} members in the zip"),
+        ("ratio.docx", bomb, "unpacks 1,0"),  # 30 MB of zeros packed into ~29 KB
+        ("total.docx", declared_sizes(with_members(PLAIN, {f"m{n}": b"x" for n in range(60)}), 9_000_000), "unpacks to more than 512 MB"),
+        ("lies.docx", declared_sizes(PLAIN, 5), "cannot unpack '_rels/.rels': Bad CRC-32"),  # read to its declared size only
+        ("entities.docx", with_members(PLAIN, {"word/document.xml": ENTITIES.encode()}), "has a DOCTYPE or an entity declaration"),
+        ("external.docx", with_members(PLAIN, {"word/document.xml": EXTERNAL.encode()}), "refused, never expanded"),
+        ("deep.docx", with_members(PLAIN, {"word/document.xml": DEEP.encode()}), "'word/document.xml' is nested deeper than 256 levels"),
+        ("nodoc.docx", with_members(PLAIN, {"word/document.xml": None}), "no 'word/document.xml' in the package"),
+        ("norels.docx", with_members(PLAIN, {"_rels/.rels": None}), "no '_rels/.rels' in the package"),
+        ("latin1.docx", with_members(PLAIN, {"word/document.xml": "<w:document>caf\xe9</w:document>".encode("latin-1")}), "is not UTF-8"),
+        ("broken.docx", with_members(PLAIN, {"word/document.xml": b"<w:document><w:body>"}), "is not well-formed XML"),
+    )
+
+
 class TestDocxContract(FormatContract):
     name = "docx"
     samples = {"news.docx": news_docx(), "plain.docx": package(paragraph(run("One short paragraph of plain text.")))}
@@ -176,7 +252,7 @@ class TestDocxContract(FormatContract):
         )
     }
     untouched = {"news.docx": ("PAGE", "footnoteReference", "bookmarkStart", "fldChar")}
-    hostile = ()
+    hostile = hostile_docx()
     costly = ("cells.docx", package("".join(paragraph(run(f"Line {n}. More.")) for n in range(200))))
     declared = ("de.docx", package(paragraph(run("Hallo und guten Tag, liebe Freunde.")), lang="de-DE"), "de", b'<w:lang w:val="uk-UA"/>')
     edit = ("news.docx", "Territory held", "Territory still held")
@@ -188,12 +264,3 @@ class TestDocxContract(FormatContract):
         files = office.members(data)
         assert sum(content.count(old.encode()) for _, content in files) == 1, old
         return office.rewrite(data, {n: c.replace(old.encode(), new.encode()) for n, c in files if old.encode() in c})
-
-
-def test_a_sentence_with_one_bold_word_is_one_sentence(tmp_path):
-    doc = document(tmp_path, package(paragraph(run("My name "), run("is", "<w:b/>"), run(" Michael."))), "a.docx")
-    (block,) = doc.blocks
-    assert [s.text for s in block.segments] == ["My name <g1>is</g1> Michael."]
-    assert block.segments[0].spans[0].source == "<w:r><w:rPr><w:b/></w:rPr>"
-
-

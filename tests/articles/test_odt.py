@@ -9,6 +9,7 @@ import zipfile
 
 from pipeline.articles import office
 from tests.articles.test_contract import MARK, FormatContract
+from tests.articles.test_docx import with_members
 from tests.helpers import document, translate
 
 NS = " ".join(
@@ -26,8 +27,7 @@ NS = " ".join(
     )
 )
 PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
 )
 AUTOMATIC = (
     '<style:style style:name="T1" style:family="text"><style:text-properties fo:font-weight="bold"/></style:style>'
@@ -60,7 +60,12 @@ def package(body: str, header: str | None = None, footer: str | None = None, lan
         '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
         + "".join(
             f'<manifest:file-entry manifest:full-path="{n}" manifest:media-type="{t}"/>'
-            for n, t in (("content.xml", "text/xml"), ("styles.xml", "text/xml"), ("meta.xml", "text/xml"), ("Pictures/image1.png", "image/png"))
+            for n, t in (
+                ("content.xml", "text/xml"),
+                ("styles.xml", "text/xml"),
+                ("meta.xml", "text/xml"),
+                ("Pictures/image1.png", "image/png"),
+            )
         )
         + "</manifest:manifest>",
         "content.xml": f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {NS} office:version="1.3">'
@@ -89,7 +94,7 @@ FRAME = (
     '<draw:frame draw:name="Box" text:anchor-type="paragraph" svg:width="5cm"><draw:text-box>'
     '<text:p text:style-name="Standard">Inside the text box.</text:p></draw:text-box></draw:frame>'
 )
-COMMENT = '<office:annotation><text:p>An editor wrote this comment.</text:p></office:annotation>'
+COMMENT = "<office:annotation><text:p>An editor wrote this comment.</text:p></office:annotation>"
 
 
 def news_body() -> str:
@@ -110,7 +115,7 @@ def news_body() -> str:
             ),
             p("My name ", span("is", "T1"), " Michael."),
             p("Split by LibreOffice ", span("for ", "T3"), "revisions; ", span("bo", "T1"), span("ld", "T4"), " kept whole."),
-            '<table:table table:name="T"><table:table-row><table:table-cell><text:p>Date</text:p></table:table-cell>'
+            '<table:table table:name="T"><table:table-column table:number-columns-repeated="2"/><table:table-row><table:table-cell><text:p>Date</text:p></table:table-cell>'
             "<table:table-cell><text:p>Territory held</text:p></table:table-cell></table:table-row></table:table>",
             p("A box beside the text.", FRAME, COMMENT, " Tabs<text:tab/>and <text:s/>spaces."),
         )
@@ -118,7 +123,7 @@ def news_body() -> str:
 
 
 HEADER = p("Rubryka news service")
-FOOTER = p("Page <text:page-number text:select-page=\"current\">7</text:page-number> of the report.")
+FOOTER = p('Page <text:page-number text:select-page="current">7</text:page-number> of the report.')
 
 
 def news_odt(**kw) -> bytes:
@@ -129,11 +134,47 @@ def xml(data: bytes, name: str = "content.xml") -> str:
     return dict(office.members(data))[name].decode("utf-8")
 
 
+PLAIN = package(p("One short paragraph of plain text."))
+LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE office:document-content [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'
+    f"<office:document-content {NS}><office:body><office:text><text:p>&d;&d;&d;&d;</text:p></office:text></office:body></office:document-content>"
+)
+DEEP = (
+    f'<?xml version="1.0"?>\n<office:document-content {NS}><office:body><office:text><text:p>'
+    + "<text:span>" * 300
+    + "Deep."
+    + "</text:span>" * 300
+)
+DEEP += "</text:p></office:text></office:body></office:document-content>"
+
+
+def hostile_odt() -> tuple[tuple[str, bytes, str], ...]:
+    return (
+        ("text.odt", b"A plain text file saved as .odt.", "not an OpenDocument text (not a zip archive)"),
+        (
+            "sheet.odt",
+            with_members(PLAIN, {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}),
+            "its mimetype is 'application/vnd.oasis.opendocument.spreadsheet'",
+        ),
+        (
+            "laughs.odt",
+            with_members(PLAIN, {"content.xml": LAUGHS.encode()}),
+            "'content.xml' has a DOCTYPE or an entity declaration (refused, never expanded)",
+        ),
+        ("deep.odt", with_members(PLAIN, {"content.xml": DEEP.encode()}), "'content.xml' is nested deeper than 256 levels"),
+        ("nocontent.odt", with_members(PLAIN, {"content.xml": None}), "no 'content.xml' in the package"),
+        ("ratio.odt", with_members(PLAIN, {"Pictures/zeros.bin": bytes(30_000_000)}), "(a zip bomb?)"),
+    )
+
+
 class TestOdtContract(FormatContract):
     name = "odt"
     samples = {
         # as LibreOffice writes it when no revision split a run (test_runs_split_for_revisions_are_merged)
-        "news.odt": package(news_body().replace(span("for ", "T3"), "for ").replace(span("bo", "T1") + span("ld", "T4"), span("bold", "T1")), HEADER, FOOTER),
+        "news.odt": package(
+            news_body().replace(span("for ", "T3"), "for ").replace(span("bo", "T1") + span("ld", "T4"), span("bold", "T1")), HEADER, FOOTER
+        ),
         "plain.odt": package(p("One short paragraph of plain text.")),
     }
     translatable = {
@@ -151,7 +192,7 @@ class TestOdtContract(FormatContract):
         )
     }
     untouched = {"news.odt": ("An editor wrote this comment.", "text:page-number", "text:bookmark")}
-    hostile = ()
+    hostile = hostile_odt()
     costly = ("cells.odt", package("".join(p(f"Line {n}. More.") for n in range(200))))
     declared = ("de.odt", package(p("Hallo und guten Tag, liebe Freunde."), lang="de-DE"), "de", b'fo:language="uk" fo:country="UA"')
     edit = ("news.odt", "Territory held", "Territory still held")
@@ -163,5 +204,3 @@ class TestOdtContract(FormatContract):
         files = office.members(data)
         assert sum(content.count(old.encode()) for _, content in files) == 1, old
         return office.rewrite(data, {n: c.replace(old.encode(), new.encode()) for n, c in files if old.encode() in c})
-
-
