@@ -344,6 +344,7 @@ def _paragraph(region: str, target: str, *, styles: dict[str, str]) -> str | Non
         source = "".join(office.escape(r.text) if isinstance(r, Text) else r.source for r in block.runs)
         if " ".join(source.split()) == " ".join(target.split()):
             return None
+    target = target.strip()  # the region starts and ends where the paragraph's text does
     toks = office.tokens(target)
     ends = office.element_ends(toks)
     out: list[str] = []

@@ -7,8 +7,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-import pytest
-
 from pipeline.articles import office
 from tests.articles.test_contract import MARK, FormatContract
 from tests.helpers import document, translate
@@ -162,11 +160,133 @@ def xml(data: bytes, name: str = "word/document.xml") -> str:
     return dict(office.members(data))[name].decode("utf-8")
 
 
-def test_a_sentence_with_one_bold_word_is_one_sentence(tmp_path):
-    doc = document(tmp_path, package(paragraph(run("My name "), run("is", "<w:b/>"), run(" Michael."))), "a.docx")
+def sentences(tmp_path, body: str) -> list[str]:
+    doc = document(tmp_path, package(body), "a.docx")
+    return [s.text for b in doc.blocks if not b.keep for s in b.segments]
+
+
+def pseudo(tmp_path, body: str, fn=lambda s: MARK + s, **kw) -> str:
+    return xml(translate(tmp_path, package(body, **kw), fn, name="a.docx").text)
+
+
+def test_a_sentence_with_one_bold_word_is_one_sentence_and_comes_back_with_its_run(tmp_path):
+    body = paragraph(run("My name "), run("is", "<w:b/>"), run(" Michael."))
+    doc = document(tmp_path, package(body), "a.docx")
     (block,) = doc.blocks
     assert [s.text for s in block.segments] == ["My name <g1>is</g1> Michael."]
-    assert block.segments[0].spans[0].source == "<w:r><w:rPr><w:b/></w:rPr>"
+    assert (block.segments[0].spans[0].source, block.segments[0].spans[0].close) == ("<w:r><w:rPr><w:b/></w:rPr>", "</w:r>")
+    out = pseudo(tmp_path, body, lambda s: "Мене <g1>звуть</g1> Михайло.")
+    assert (
+        '<w:p><w:r><w:t xml:space="preserve">Мене </w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>звуть</w:t></w:r><w:r><w:t xml:space="preserve"> Михайло.</w:t></w:r></w:p>'
+        in out
+    )
+
+
+def test_runs_split_by_spell_checking_and_revisions_are_one_text(tmp_path):
+    body = paragraph(
+        run("The offen", attrs=' w:rsidR="00A1" w:rsidRPr="00B2"'),
+        '<w:proofErr w:type="spellStart"/>',
+        run("sive began", "<w:noProof/>", attrs=' w:rsidR="00C3"'),
+        '<w:proofErr w:type="spellEnd"/><w:r><w:lastRenderedPageBreak/></w:r>',
+        run(" on Thursday.", '<w:lang w:val="en-GB"/>', attrs=' w:rsidR="00D4"'),
+    )
+    assert sentences(tmp_path, body) == ["The offensive began on Thursday."]
+    out = pseudo(tmp_path, body)
+    assert f'<w:p><w:r w:rsidR="00A1" w:rsidRPr="00B2"><w:t>{MARK}The offensive began on Thursday.</w:t></w:r></w:p>' in out
+
+
+def test_what_a_sentence_holds_besides_text_is_one_atom_each_and_kept(tmp_path):
+    body = paragraph(
+        run("See the chart"),
+        "<w:r><w:tab/></w:r><w:r><w:br/></w:r>",
+        run("on page "),
+        FIELD,
+        run(" and the photo"),
+        '<w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"/></w:drawing></w:r>',
+        run(" below. "),
+        '<w:bookmarkStart w:id="3" w:name="mid"/><w:bookmarkEnd w:id="3"/>',
+        run("It was taken in "),
+        '<m:oMath xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math"><m:r><m:t>x</m:t></m:r></m:oMath>',
+        run("."),
+    )
+    assert sentences(tmp_path, body) == [
+        "See the chart<x1/><x2/>on page <x3/> and the photo<x4/> below.",
+        "<x1/><x2/>It was taken in <x3/>.",
+    ]
+    out = pseudo(tmp_path, body, lambda s: s.replace("photo", "picture"))
+    for kept in (
+        FIELD,
+        "<w:r><w:tab/></w:r>",
+        "<w:r><w:br/></w:r>",
+        '<w:bookmarkStart w:id="3" w:name="mid"/>',
+        "<m:t>x</m:t>",
+        "<wp:inline",
+    ):
+        assert kept in out, kept
+    assert "and the picture" in out
+
+
+def test_a_hyperlink_an_insertion_and_a_content_control_are_pairs_around_their_words(tmp_path):
+    body = paragraph(
+        run("Read "),
+        f'<w:hyperlink r:id="rId9">{run("the full ", HYPERLINK)}{run("report", HYPERLINK + "<w:b/>")}</w:hyperlink>',
+        run(" and "),
+        '<w:ins w:id="1" w:author="Olena" w:date="2025-02-07T10:00:00Z">' + run("the new") + "</w:ins>",
+        run(" note in "),
+        '<w:sdt><w:sdtPr><w:alias w:val="Place"/></w:sdtPr><w:sdtContent>' + run("Kyiv") + "</w:sdtContent></w:sdt>",
+        run("."),
+    )
+    assert sentences(tmp_path, body) == ["Read <g1>the full <g2>report</g2></g1> and <g3>the new</g3> note in <g4>Kyiv</g4>."]
+    out = pseudo(tmp_path, body, lambda s: s.replace("the full", "all the"))
+    assert f'<w:hyperlink r:id="rId9"><w:r><w:rPr>{HYPERLINK}</w:rPr><w:t xml:space="preserve">all the </w:t></w:r>' in out
+    assert f"<w:r><w:rPr>{HYPERLINK}<w:b/></w:rPr><w:t>report</w:t></w:r></w:hyperlink>" in out
+    assert '<w:ins w:id="1" w:author="Olena" w:date="2025-02-07T10:00:00Z"><w:r><w:t>the new</w:t></w:r></w:ins>' in out
+    assert '<w:sdt><w:sdtPr><w:alias w:val="Place"/></w:sdtPr><w:sdtContent><w:r><w:t>Kyiv</w:t></w:r></w:sdtContent></w:sdt>' in out
+
+
+def test_a_table_of_contents_field_across_paragraphs_is_kept(tmp_path):
+    begin = '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> TOC \\o "1-3" </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+    body = (
+        paragraph(begin, run("Introduction\t1"))
+        + paragraph(run("Findings\t2"))
+        + paragraph(run("Sources\t3"), '<w:r><w:fldChar w:fldCharType="end"/></w:r>', run(" After the index."))
+        + paragraph(run("The report follows."))
+    )
+    assert sentences(tmp_path, body) == ["After the index.", "The report follows."]
+    out = pseudo(tmp_path, body)
+    assert "<w:t>Findings\t2</w:t>" in out and f"{MARK}After the index." in out
+
+
+def test_an_engines_markup_is_text_in_the_document(tmp_path):
+    out = pseudo(tmp_path, paragraph(run("Fish &amp; chips.")), lambda s: "Риба & <w:t>чіпси</w:t> ]]> \x01.")
+    assert "<w:t>Риба &amp; &lt;w:t&gt;чіпси&lt;/w:t&gt; ]]&gt; .</w:t>" in out
+    from lxml import etree
+
+    etree.fromstring(out.encode())
+
+
+def test_tags_an_engine_lost_are_translated_in_pieces_and_the_runs_kept(tmp_path):
+    body = paragraph(run("My name "), run("is", "<w:b/>"), run(" Michael."))
+    out = pseudo(tmp_path, body, lambda s: MARK + s.replace("<g1>", "").replace("</g1>", ""))
+    assert out.count("<w:b/>") == 1 and "<w:t>" + MARK + "is</w:t>" in out
+
+
+def test_the_declared_language_and_each_runs_language_are_set_to_the_target(tmp_path):
+    body = paragraph(run("Hello there, friends.", '<w:lang w:val="en-GB" w:eastAsia="zh-CN"/>'))
+    data = package(body, lang="en-US")
+    doc = document(tmp_path, data, "a.docx", lang=None)
+    assert doc.source_lang == "en"
+    out = translate(tmp_path, data, lambda s: MARK + s, name="a.docx").text
+    assert '<w:lang w:val="uk-UA" w:eastAsia="zh-CN"/>' in xml(out)
+    assert '<w:lang w:val="uk-UA"/>' in xml(out, "word/styles.xml")
+
+
+def test_a_paragraph_translated_as_it_was_keeps_its_runs_as_they_were(tmp_path):
+    body = paragraph(run("Split ", attrs=' w:rsidR="00A1"'), run("here.", attrs=' w:rsidR="00B2"')) + paragraph(run("Changed."))
+    data = package(body)
+    out = translate(tmp_path, data, lambda s: s.replace("Changed", "Змінено"), name="a.docx").text
+    assert paragraph(run("Split ", attrs=' w:rsidR="00A1"'), run("here.", attrs=' w:rsidR="00B2"')) in xml(out)
+    assert translate(tmp_path, data, lambda s: s, name="a.docx").text == data
 
 
 def with_members(data: bytes, changes: dict[str, bytes | None]) -> bytes:

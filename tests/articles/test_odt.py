@@ -204,3 +204,54 @@ class TestOdtContract(FormatContract):
         files = office.members(data)
         assert sum(content.count(old.encode()) for _, content in files) == 1, old
         return office.rewrite(data, {n: c.replace(old.encode(), new.encode()) for n, c in files if old.encode() in c})
+
+
+def sentences(tmp_path, body: str) -> list[str]:
+    doc = document(tmp_path, package(body), "a.odt")
+    return [s.text for b in doc.blocks if not b.keep for s in b.segments]
+
+
+def pseudo(tmp_path, body: str, fn=lambda s: MARK + s) -> str:
+    return xml(translate(tmp_path, package(body), fn, name="a.odt").text)
+
+
+def test_runs_split_for_revisions_are_merged_and_spans_formatted_alike_are_one_pair(tmp_path):
+    body = p("Split by LibreOffice ", span("for ", "T3"), "revisions; ", span("bo", "T1"), span("ld", "T4"), " kept whole.")
+    assert sentences(tmp_path, body) == ["Split by LibreOffice for revisions; <g1>bold</g1> kept whole."]
+    out = pseudo(tmp_path, body)
+    assert f'{MARK}Split by LibreOffice for revisions; <text:span text:style-name="T1">bold</text:span> kept whole.</text:p>' in out
+
+
+def test_a_named_style_and_a_link_are_pairs(tmp_path):
+    body = p('Read <text:span text:style-name="Emphasis">the whole</text:span> <text:a xlink:href="https://example.org/">report</text:a>.')
+    doc = document(tmp_path, package(body), "a.odt")
+    (seg,) = doc.blocks[0].segments
+    assert seg.text == "Read <g1>the whole</g1> <g2>report</g2>." and [s.kind for s in seg.spans] == ["em", "link"]
+
+
+def test_white_space_is_read_and_written_as_odf_shows_it(tmp_path):
+    body = p("  Two\n   lines  folded, ", "<text:s/>", "and", '<text:s text:c="3"/>', "four.")
+    assert sentences(tmp_path, body) == ["Two lines folded,  and   four."]
+    out = pseudo(tmp_path, body, lambda s: "  Тут   три\tі\nдва  пробіли.")
+    assert '<text:p text:style-name="Standard">Тут <text:s text:c="2"/>три і два <text:s/>пробіли.</text:p>' in out
+
+
+def test_an_engines_markup_is_text_in_the_document(tmp_path):
+    out = pseudo(tmp_path, p("Fish &amp; chips."), lambda s: 'Риба & <text:span text:style-name="T1">чіпси</text:span>.')
+    assert 'Риба &amp; &lt;text:span text:style-name="T1"&gt;чіпси&lt;/text:span&gt;.</text:p>' in out
+
+
+def test_a_footnote_in_a_translated_paragraph_is_translated_in_it(tmp_path):
+    out = pseudo(tmp_path, p("The report said so.", NOTE, " Then it ended."))
+    assert f'<text:note-body><text:p text:style-name="Footnote">{MARK}Reported by the Office of the President.</text:p>' in out
+    assert f"{MARK}The report said so.{NOTE.replace('>Reported', f'>{MARK}Reported')} Then it ended.</text:p>" in out  # one sentence
+
+
+def test_a_comment_and_tracked_deletions_are_left_alone(tmp_path):
+    changes = (
+        '<text:tracked-changes><text:changed-region text:id="c1"><text:deletion><office:change-info/>'
+        "<text:p>Deleted words here.</text:p></text:deletion></text:changed-region></text:tracked-changes>"
+    )
+    body = changes + p("Kept ", COMMENT, "words.")
+    assert sentences(tmp_path, body) == ["Kept <x1/>words."]
+    assert "<text:p>An editor wrote this comment.</text:p>" in pseudo(tmp_path, body)
