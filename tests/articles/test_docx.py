@@ -348,6 +348,11 @@ def hostile_docx() -> tuple[tuple[str, bytes, str], ...]:
         ("entities.docx", with_members(PLAIN, {"word/document.xml": ENTITIES.encode()}), "has a DOCTYPE or an entity declaration"),
         ("external.docx", with_members(PLAIN, {"word/document.xml": EXTERNAL.encode()}), "refused, never expanded"),
         ("deep.docx", with_members(PLAIN, {"word/document.xml": DEEP.encode()}), "'word/document.xml' is nested deeper than 256 levels"),
+        (
+            "tags.docx",
+            with_members(PLAIN, {"word/document.xml": part("document", "<w:p/>" * office.MAX_TAGS).encode()}),
+            "more than 1,000,000 XML tags",
+        ),
         ("nodoc.docx", with_members(PLAIN, {"word/document.xml": None}), "no 'word/document.xml' in the package"),
         ("norels.docx", with_members(PLAIN, {"_rels/.rels": None}), "no '_rels/.rels' in the package"),
         ("latin1.docx", with_members(PLAIN, {"word/document.xml": "<w:document>caf\xe9</w:document>".encode("latin-1")}), "is not UTF-8"),
