@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pipeline.core.document import ModelId
 from pipeline.core.errors import ModelMissing
 from pipeline.core.hashes import text_hash
+from pipeline.core.identity import HUMAN, MACHINE, ModelId
 from pipeline.engines.base import Engine, Translated
 from pipeline.engines.registry import is_translation
 from pipeline.store import records
@@ -105,11 +105,11 @@ class Lookup:
             for h, s in record.by_hash().items():
                 if s.target is None:
                     continue
-                if s.origin == records.MACHINE and not self.usable(s.model, direction.identity):
+                if s.origin == MACHINE and not self.usable(s.model, direction.identity):
                     continue
                 by_hash[h] = Translated(
                     s.target,
-                    s.flags if s.origin == records.MACHINE else (),
+                    s.flags if s.origin == MACHINE else (),
                     s.origin,
                     s.model,
                     markdown=records.FINAL_MARKDOWN in s.flags,
@@ -123,7 +123,7 @@ class Lookup:
             return {}
         out = {}
         for text, entry in self.memory.lookup(direction.source, direction.target, texts, self.engine).items():
-            if entry.origin == records.MACHINE and not self.usable(entry.model, direction.identity):
+            if entry.origin == MACHINE and not self.usable(entry.model, direction.identity):
                 continue
             out[text] = translated(entry)
         return out
@@ -150,7 +150,7 @@ class Lookup:
             pending.clear()
 
         for text, out in zip(texts, engine.translate(texts)):
-            results[text] = Translated(out.text, out.flags, records.MACHINE, identity)
+            results[text] = Translated(out.text, out.flags, MACHINE, identity)
             direction.fresh.add(text)
             pending.append(Entry.of(direction.source, direction.target, text, results[text]))
             if len(pending) >= CHUNK or time.monotonic() - last >= COMMIT_SECONDS:
@@ -160,6 +160,6 @@ class Lookup:
 
 
 def translated(entry: Entry) -> Translated:
-    if entry.origin == records.HUMAN:
-        return Translated(entry.target_text, (), records.HUMAN, None, markdown=entry.engine == LEGACY_HUMAN)
-    return Translated(entry.target_text, entry.flags, records.MACHINE, entry.model)
+    if entry.origin == HUMAN:
+        return Translated(entry.target_text, (), HUMAN, None, markdown=entry.engine == LEGACY_HUMAN)
+    return Translated(entry.target_text, entry.flags, MACHINE, entry.model)

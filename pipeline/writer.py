@@ -23,10 +23,11 @@ from pathlib import Path
 from pipeline.assemble import alignment_json, review_html
 from pipeline.core import flags, paths
 from pipeline.core.config import Config
-from pipeline.core.document import ModelId, TranslatedDocument
+from pipeline.core.document import TranslatedDocument
 from pipeline.core.errors import ExitStatus, InputError, OutputError
 from pipeline.core.hashes import file_sha256
-from pipeline.store import fileio, records
+from pipeline.core.identity import ModelId
+from pipeline.store import fileio, files, records, sidecar
 from pipeline.store.layout import ATTRIBUTES, Layout
 from pipeline.store.records import Record, Sentence, Stored
 from pipeline.store.store import RecordStore
@@ -219,7 +220,7 @@ class Writer:
         changed = {p: data for p, data in outputs.items() if not fileio.same_content(p, data)}
         last = {
             p: data
-            for p, data in ((Layout.sums(record_path), records.dump_sums(record)), (record_path, records.dump(record)))
+            for p, data in ((Layout.sums(record_path), sidecar.dump(record)), (record_path, records.dump(record)))
             if not fileio.same_content(p, data)
         }
         if changed or last:
@@ -264,8 +265,8 @@ class Writer:
         if not fileio.same_content(self.layout.sources_file, listing):
             self.put(self.layout.sources_file, listing)
         try:
-            present = records.read_file(self.layout.gitattributes, records.MAX_SUMS_BYTES) or ""
-        except records.Damaged:
+            present = files.read_file(self.layout.gitattributes, sidecar.MAX_SUMS_BYTES) or ""
+        except files.Damaged:
             present = ""
         lines = present.splitlines()
         missing = [line for line in ATTRIBUTES if line not in (x.strip() for x in lines)]

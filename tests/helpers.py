@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.articles import markdown
+from pipeline.articles import markdown, shortcodes
 from pipeline.articles.read import load
 from pipeline.assemble import align
 from pipeline.core.config import Config
@@ -59,7 +59,7 @@ def translate(
 
 def structure(text: str) -> list[tuple]:
     """Markdown's structure: block and inline tokens with code, HTML and link targets, no text."""
-    masked, _ = markdown.hide_shortcodes(text)
+    masked, _ = shortcodes.hide_shortcodes(text)
     out: list[tuple] = []
 
     def walk(tokens) -> None:
@@ -81,7 +81,7 @@ def structure(text: str) -> list[tuple]:
 
 def prose(text: str) -> str:
     """The text Markdown renders, whitespace folded: what a reader sees."""
-    masked, _ = markdown.hide_shortcodes(text)
+    masked, _ = shortcodes.hide_shortcodes(text)
     out: list[str] = []
 
     def walk(tokens) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.core.errors import ExitStatus
+from pipeline.core.placeholders import TAG_RE
 from pipeline.engines.pseudo import PseudoEngine
-from pipeline.segment.protect import TAG_RE
 from tests.conftest import EXAMPLES, ROOT, SHARED
 
 SEED = EXAMPLES / "news" / "zelensky-kursk-advance.md"

@@ -168,6 +168,7 @@ def case(*argv: str, status=OK, stderr: str = "", setups=()) -> Case:
 RUN = "pipeline.commands.run"
 FRESHNESS = "pipeline.commands.freshness"
 EXCHANGE = "pipeline.commands.exchange"
+IMPORTING = "pipeline.commands.importing"
 PACKAGES = "pipeline.engines.packages"
 ADOPT_OTEL = ("adopt", "otel/en", "--translations", "otel", "--out", "adopted")
 
@@ -229,8 +230,8 @@ CASES = [
     case("import", "src/a.md", status=FAILED, stderr="src/a.md"),
     case("import", XLF, status=OUTPUT, stderr="is a file, not a folder", setups=[corrected, file_at("translations/bilingual")]),
     case("import", XLF, status=BUSY, stderr="another run is writing", setups=[corrected, busy]),
-    case("import", XLF, status=BUG, stderr="internal error", setups=[raising(EXCHANGE, "apply", ZeroDivisionError)]),
-    case("import", XLF, status=INTERRUPTED, stderr="interrupted", setups=[raising(EXCHANGE, "apply", KeyboardInterrupt)]),
+    case("import", XLF, status=BUG, stderr="internal error", setups=[raising(IMPORTING, "apply", ZeroDivisionError)]),
+    case("import", XLF, status=INTERRUPTED, stderr="interrupted", setups=[raising(IMPORTING, "apply", KeyboardInterrupt)]),
     # adopt
     case(*ADOPT_OTEL),
     case("adopt", "nosuch/", status=USAGE, stderr="nosuch/: no such file or folder"),
@@ -286,8 +287,8 @@ CASES = [
     case("models", "list"),
     case("models", "list", "extra", status=USAGE, stderr="Got unexpected extra argument (extra)"),
     case("models", "list", "--available", status=NO_MODEL, stderr="cannot read the package index"),
-    case("models", "list", status=BUG, stderr="internal error", setups=[raising(PACKAGES, "installed", ZeroDivisionError)]),
-    case("models", "list", status=INTERRUPTED, stderr="interrupted", setups=[raising(PACKAGES, "installed", KeyboardInterrupt)]),
+    case("models", "list", status=BUG, stderr="internal error", setups=[raising(PACKAGES, "scan", ZeroDivisionError)]),
+    case("models", "list", status=INTERRUPTED, stderr="interrupted", setups=[raising(PACKAGES, "scan", KeyboardInterrupt)]),
     case("models", "install", "PACKAGE"),
     case(
         "models",

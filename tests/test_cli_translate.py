@@ -237,8 +237,9 @@ def test_a_damaged_model_is_one_line_and_nothing_is_written(installed, runner, a
     result = runner.invoke(main, ["translate", str(articles), "--to", "uk", "--out", str(out)])
     assert result.exit_code == ExitStatus.NO_MODEL
     (line,) = [row for row in result.stderr.splitlines() if "error" in row]
-    assert "the translate-en_uk 1.0 model in" in line and "cannot be loaded" in line and "pipeline models install" in line
-    assert not out.exists() or not list(out.rglob("*.md"))  # the model loads before any output
+    assert line.startswith(f"pipeline: error: {installed / 'translate-en_uk-1_0'}: damaged package: model/model.bin: ")
+    assert line.endswith("remove it (`pipeline models remove translate-en_uk-1_0`) and install it again")
+    assert not out.exists()  # the package is checked before anything is written
 
 
 def test_an_unexpected_bug_is_one_line(installed, runner, articles, tmp_path, monkeypatch):

@@ -112,13 +112,16 @@ def test_device_auto_uses_the_cpu_without_a_gpu_and_threads_follow_config(argos_
     assert made == {
         "path": str(pkg.path / "model"),
         "device": "cpu",
+        "device_index": 0,
         "compute_type": "int8_float32",
         "inter_threads": 3,
         "intra_threads": 2,
     }
-    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 1)
-    _ = ArgosEngine(pkg.path, ArgosConfig(device="auto")).translator
-    assert made["device"] == "cuda"
+    # a machine with two GPUs (CTranslate2's view of it, which this one cannot give)
+    monkeypatch.setattr(ctranslate2, "get_cuda_device_count", lambda: 2)
+    monkeypatch.setattr(ctranslate2, "get_supported_compute_types", lambda device, index=0: {"int8", "float16", "int8_float16"})
+    _ = ArgosEngine(pkg.path, ArgosConfig(device="auto", device_index=(0, 1))).translator
+    assert (made["device"], made["device_index"], made["inter_threads"]) == ("cuda", [0, 1], 1)  # one replica per GPU
 
 
 def test_batches_are_the_engines_own_within_the_token_budget():

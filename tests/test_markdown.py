@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.articles import markdown
+from pipeline.articles import markdown, shortcodes
 from pipeline.segment.protect import Atom, Close, Open, Text, has_words
 from tests.conftest import EXAMPLES, SHARED
 from tests.helpers import prose, structure, translate
@@ -160,8 +160,8 @@ def test_shortcut_and_collapsed_references_keep_their_label(tmp_path):
 def test_shortcodes_are_hidden_behind_characters_the_text_does_not_use():
     every_bmp_private_use = "".join(chr(c) for c in range(0xE000, 0xF900))
     text = f'Text {every_bmp_private_use} and {{{{< figure src="a.png" >}}}} here.\n'
-    _, shortcodes = markdown.hide_shortcodes(text)
-    assert ord(shortcodes.start) >= 0xF0000 and ord(shortcodes.fill) >= 0xF0000
+    _, hidden = shortcodes.hide_shortcodes(text)
+    assert ord(hidden.start) >= 0xF0000 and ord(hidden.fill) >= 0xF0000
     (block,) = markdown.parse(text).blocks
     assert [r.source for r in block.runs if isinstance(r, Atom)] == ['{{< figure src="a.png" >}}']
     assert "".join(r.text for r in block.runs if isinstance(r, Text)) == f"Text {every_bmp_private_use} and  here."
@@ -172,7 +172,7 @@ def test_a_text_using_every_candidate_character_is_refused(tmp_path, monkeypatch
     from pipeline.core.config import Config
     from pipeline.core.errors import InputError
 
-    monkeypatch.setattr(markdown, "_SENTINEL_RANGES", ((0xE000, 0xE003),))
+    monkeypatch.setattr(shortcodes, "_SENTINEL_RANGES", ((0xE000, 0xE003),))
     (tmp_path / "a.md").write_text("\ue000\ue001\ue002\ue003 {{< x >}} words.\n")
     with pytest.raises(InputError, match="its shortcodes cannot be hidden"):
         load(tmp_path / "a.md", "a.md", Config())
@@ -204,14 +204,14 @@ def test_nesting_at_the_limit_is_parsed_whole():
     )
 )
 def test_find_shortcodes_finds_what_the_regular_expression_defines(text):
-    assert markdown.find_shortcodes(text) == [m.span() for m in markdown.SHORTCODE_RE.finditer(text)]
+    assert shortcodes.find_shortcodes(text) == [m.span() for m in shortcodes.SHORTCODE_RE.finditer(text)]
 
 
 def test_unclosed_shortcodes_take_linear_time():
     import time
 
     started = time.process_time()
-    assert markdown.find_shortcodes("{{<" * 300_000) == []  # the regular expression rescans 4,000 characters each time
+    assert shortcodes.find_shortcodes("{{<" * 300_000) == []  # the regular expression rescans 4,000 characters each time
     assert time.process_time() - started < 2
 
 

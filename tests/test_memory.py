@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.core.document import HUMAN_ID, ModelId
 from pipeline.core.hashes import text_hash
+from pipeline.core.identity import HUMAN_ID, ModelId
 from pipeline.store.memory import Busy, Entry, Memory
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.core.config import ArgosConfig
 from pipeline.core.errors import ModelMissing, PipelineError
-from pipeline.engines import packages
+from pipeline.engines import install, packages
 
 CONFIG = ArgosConfig()
 
@@ -255,7 +255,7 @@ def test_an_installed_package_with_bad_metadata_is_not_used(argos_env, package_f
 
 
 def test_too_many_members_are_refused_from_the_directory(argos_env, package_files, tmp_path):
-    extra = [(f"translate-en_uk-1_0/junk/{i}", b"", 0o644) for i in range(packages.MAX_MEMBERS)]
+    extra = [(f"translate-en_uk-1_0/junk/{i}", b"", 0o644) for i in range(install.MAX_MEMBERS)]
     bad = _rezip(package_files["en_uk"], tmp_path / "many.argosmodel", extra=extra)
     with pytest.raises(packages.NotAPackage, match=r"members \(an Argos package has a few dozen; the limit is 2,000\)"):
         packages.install_file(bad, CONFIG)
@@ -418,3 +418,22 @@ def test_invalid_index_entries_are_skipped_with_one_notice(argos_env, package_fi
     ]
     pkg = packages.ensure(CONFIG, "en", "uk", allow_download=True)
     assert pkg.version == "1.0" and _downloads(argos_env) == []
+
+
+@pytest.mark.parametrize(
+    ("member", "data", "message"),
+    [
+        ("model/shared_vocabulary.json", b"[]", "model/shared_vocabulary.json: an empty vocabulary"),
+        ("sentencepiece.model", b"\x00" * 4096, "sentencepiece.model: not a SentencePiece model (SentencePiece cannot parse it)"),
+        ("model/model.bin", b"\x06\x00\x00\x00", "model/model.bin: truncated (it ends inside its header)"),
+    ],
+)
+def test_an_archive_holding_a_package_that_would_be_damaged_is_not_installed(argos_env, package_files, tmp_path, member, data, message):
+    bad = tmp_path / "bad.argosmodel"
+    with zipfile.ZipFile(package_files["en_uk"]) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, data if info.filename == f"translate-en_uk-1_0/{member}" else src.read(info))
+    with pytest.raises(packages.NotAPackage) as e:
+        packages.install_file(bad, CONFIG)
+    assert str(e.value) == f"{bad}: not an Argos package ({message})"
+    assert _leftovers(argos_env) == ([], [])

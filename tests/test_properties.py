@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.articles import markdown
+from pipeline.articles import markdown, shortcodes
 from pipeline.articles.read import load
 from pipeline.core.config import Config
 from pipeline.core.errors import InputError
@@ -143,7 +143,7 @@ def documents(draw):
 
 
 def fences(text: str) -> list[str]:
-    masked, _ = markdown.hide_shortcodes(text)
+    masked, _ = shortcodes.hide_shortcodes(text)
     return [t.content for t in markdown._parser().parse(masked) if t.type in ("fence", "code_block", "html_block")]
 
 
@@ -207,17 +207,17 @@ def _shortcodes_in(runs) -> list[str]:
 @SETTINGS
 @given(pua_text)
 def test_masking_is_collision_free_whatever_characters_the_text_uses(text):
-    masked, shortcodes = markdown.hide_shortcodes(text)
-    matches = list(markdown.SHORTCODE_RE.finditer(text))
-    assert len(masked) == len(text) and [m.group(0) for m in matches] == shortcodes.found
+    masked, hidden = shortcodes.hide_shortcodes(text)
+    matches = list(shortcodes.SHORTCODE_RE.finditer(text))
+    assert len(masked) == len(text) and [m.group(0) for m in matches] == hidden.found
     inside = {i for m in matches for i in range(m.start(), m.end())}
     assert all(masked[i] == c for i, c in enumerate(text) if i not in inside)  # the rest is untouched
     if matches:  # what hides a shortcode cannot be mistaken for anything the author wrote
-        assert shortcodes.start not in text and shortcodes.fill not in text
-        assert masked.count(shortcodes.start) == len(matches)
+        assert hidden.start not in text and hidden.fill not in text
+        assert masked.count(hidden.start) == len(matches)
     for block in markdown.parse(text).blocks:  # a shortcode atom is always one of the text's own
         for found in _shortcodes_in(block.runs):
-            assert found in shortcodes.found
+            assert found in hidden.found
 
 
 @SETTINGS
@@ -231,7 +231,7 @@ def test_private_use_characters_and_shortcodes_survive_translation(text):
     out = td.text
     for sc in set(shortcodes_of(text)):
         assert out.count(sc) == text.count(sc), sc
-    rest_in, rest_out = markdown.SHORTCODE_RE.sub("", text), markdown.SHORTCODE_RE.sub("", out)
+    rest_in, rest_out = shortcodes.SHORTCODE_RE.sub("", text), shortcodes.SHORTCODE_RE.sub("", out)
     for c in set(rest_in):
         if 0xE000 <= ord(c) <= 0xF8FF or ord(c) >= 0xF0000:
             assert rest_out.count(c) == rest_in.count(c), repr(c)
@@ -239,7 +239,7 @@ def test_private_use_characters_and_shortcodes_survive_translation(text):
 
 
 def shortcodes_of(text: str) -> list[str]:
-    return [m.group(0) for m in markdown.SHORTCODE_RE.finditer(text)]
+    return [m.group(0) for m in shortcodes.SHORTCODE_RE.finditer(text)]
 
 
 # Line endings: a file may mix "\r\n", "\n" and "\r"; every byte outside the translated regions

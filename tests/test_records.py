@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.store import records
+from pipeline.store import records, sidecar
 
 BLOCKS = st.lists(st.sampled_from("abcde"), max_size=14)
 
@@ -43,6 +43,6 @@ def test_a_sidecar_keeps_one_output_per_line_whatever_its_name(tmp_path):
     file = Layout(tmp_path).record("uk", "a.md")
     file.parent.mkdir(parents=True)
     file.write_text(records.dump(record))
-    Layout.sums(file).write_text(records.dump_sums(record))
+    Layout.sums(file).write_text(sidecar.dump(record))
     assert len(Layout.sums(file).read_text().splitlines()) == 3 + 2  # three outputs, two counts
     assert records.load(file).outputs == record.outputs

@@ -20,6 +20,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.commands.exchange import base_of
 from pipeline.core.config import load as load_config
+from pipeline.core.identity import HUMAN
 from pipeline.review import app as review_app
 from pipeline.review.project import Project
 from pipeline.store import records
@@ -227,7 +228,7 @@ def test_saving_and_approving_over_http_go_through_the_import_path(project, edit
     assert report["status"] == "pseudo" and report["unreviewed"] == 3  # 5 sentences, 2 reviewed; pseudo output is never fresh
     assert check_json(runner)["src/other.md"]["unreviewed"] == 2
     record = records.load(Layout(project / "out").record("uk", REL))
-    assert sum(s.origin == records.HUMAN for s in record.sentences()) == 2
+    assert sum(s.origin == HUMAN for s in record.sentences()) == 2
     # a following run (of the same engine: a real one would translate over the pseudo text) translates nothing and keeps both
     before = snapshot(project / "out")
     again = runner.invoke(main, ["translate", "src", "--to", "uk", "--out", "out", "--engine", "pseudo"])

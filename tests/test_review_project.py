@@ -14,11 +14,13 @@ import pytest
 from pipeline.cli import main
 from pipeline.core import flags
 from pipeline.core.config import load as load_config
+from pipeline.core.identity import MACHINE
 from pipeline.engines import pseudo, registry
 from pipeline.engines.base import Translated
 from pipeline.review import suggest
 from pipeline.review.project import Place, Project
 from pipeline.store import records
+from pipeline.store.files import Damaged
 from pipeline.store.layout import Layout
 from pipeline.store.store import RecordStore
 from pipeline.workspace import Workspace
@@ -104,7 +106,7 @@ def test_old_records_load_and_the_new_fields_round_trip_one_line_each(review, ne
     text = file.read_text()
     assert '"ack"' not in text and '"hist"' not in text  # what a record of before this change holds: it loads
     record = records.load(file)
-    s = next(x for x in record.sentences() if x.origin == records.MACHINE)
+    s = next(x for x in record.sentences() if x.origin == MACHINE)
     change = records.Change("2026-05-01T10:00:00Z", 'Оле"на', "edited", "стара\nверсія")
     marked = records.Sentence(
         s.hash,
@@ -122,7 +124,7 @@ def test_old_records_load_and_the_new_fields_round_trip_one_line_each(review, ne
     loaded = records.load(file)
     assert next(loaded.sentences()) == marked
     file.write_text(dumped.replace('"ne":["Olena","t"]', '"ne":["Olena"]'))
-    with pytest.raises(records.Damaged):  # a malformed mark makes the record damaged, as any malformed field
+    with pytest.raises(Damaged):  # a malformed mark makes the record damaged, as any malformed field
         records.load(file)
 
 

@@ -15,6 +15,7 @@ import pytest
 from pipeline import formats
 from pipeline.cli import main
 from pipeline.core.errors import ExitStatus
+from pipeline.core.identity import HUMAN
 from pipeline.store import records
 from pipeline.store.layout import Layout
 from tests.conftest import corpus_texts
@@ -133,7 +134,7 @@ def test_a_correction_reverted_with_git_never_comes_back_from_the_memory(project
     third = (project / "out/uk/third.md").read_text()
     assert "Наступ почався в четвер." not in third and A in third  # ...and the memory forgot it
     record = records.load(Layout(project / "out").record("uk", "third.md"))
-    assert all(s.origin != records.HUMAN for s in record.sentences())
+    assert all(s.origin != HUMAN for s in record.sentences())
 
 
 # --- 4. an export carries the codes the article has ----------------------------------------------------

@@ -13,7 +13,6 @@ white space) is kept; `<html lang>` is set to the target.
 from __future__ import annotations
 
 import functools
-import html
 import re
 from bisect import bisect_right
 from collections.abc import Mapping
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.articles.base import Edit, Parsed, TextFormat, language_code
 from pipeline.articles.blocks import RawBlock
-from pipeline.articles.html_tokens import Attribute, Token, tokens
+from pipeline.articles.html_tokens import REFERENCE_RE, Attribute, Token, decode, tokens, trimmed
 from pipeline.segment.protect import Atom, Close, Escape, Open, Run, Text
 
 if TYPE_CHECKING:
@@ -66,27 +65,9 @@ MAX_INLINE_DEPTH = 50  # pairs nested in one block; deeper inline tags are kept 
 MARKUP = "<&"
 _SPACE = " \t\n\r\f"  # HTML's white space (not U+00A0, which is text)
 _SPACE_RE = re.compile(r"[ \t\n\r\f]+")
-_REFERENCE_RE = re.compile(r"&(?:#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]{0,31});")
-_LONG_NUMBER_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{9,})|([0-9]{9,}));?")
 _SENTENCE_ENDS = ".?!\u2026"
 _UNQUOTED_UNSAFE_RE = re.compile(r"[ \t\n\r\f\"'=<>`]")  # what an unquoted attribute value cannot hold
 _NUMBER_RE = re.compile(r"\d+")
-
-
-def decode(text: str) -> str:
-    """Character references decoded as a browser does. A number too long for int() (Python limits
-    its digits) stands for U+FFFD, as any number beyond Unicode does."""
-    if "&" not in text:
-        return text
-    return html.unescape(_LONG_NUMBER_RE.sub(_short_number, text))
-
-
-def _short_number(m: re.Match[str]) -> str:
-    hexa, digits = m.group(1), m.group(2)
-    significant = (hexa or digits).lstrip("0") or "0"
-    if len(significant) > 8:
-        return "\ufffd"
-    return f"&#{int(significant, 16 if hexa else 10)};"
 
 
 class Html(TextFormat):
@@ -176,7 +157,7 @@ def _escapes(text: str, syntax: str) -> dict[int, str]:
         else:
             continue
         for piece in pieces:
-            for m in _REFERENCE_RE.finditer(piece):
+            for m in REFERENCE_RE.finditer(piece):
                 c = decode(m.group(0))
                 if len(c) == 1 and not c.isalpha() and not "0" <= c <= "9" and ord(c) not in written:
                     written[ord(c)] = m.group(0)
@@ -488,33 +469,7 @@ def _block(items: list[tuple[Run, int, int]], kind: str, text: str) -> RawBlock:
         runs[-1] = Text(runs[-1].text.rstrip())
     (first_run, start, first_end), (last_run, last_start, end) = items[0], items[-1]
     if isinstance(first_run, Text):
-        start = _trimmed(text, start, first_end)[0]
+        start = trimmed(text, start, first_end)[0]
     if isinstance(last_run, Text):
-        end = _trimmed(text, last_start, end)[1]
+        end = trimmed(text, last_start, end)[1]
     return RawBlock(kind, tuple(runs), start, end, syntax="html")
-
-
-_SPACE_REFERENCE_RE = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z]{2,8});")
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """A text's region without white space, written or as references (&nbsp;), at its ends."""
-    head = start
-    while head < end:
-        m = _SPACE_REFERENCE_RE.match(text, head, end) if text[head] == "&" else None
-        if text[head].isspace():
-            head += 1
-        elif m and decode(m.group(0)).isspace():
-            head = m.end()
-        else:
-            break
-    tail = end
-    while tail > start:
-        amp = text.rfind("&", max(start, tail - 10), tail) if text[tail - 1] == ";" else -1
-        if text[tail - 1].isspace():
-            tail -= 1
-        elif amp >= 0 and _SPACE_REFERENCE_RE.fullmatch(text, amp, tail) and decode(text[amp:tail]).isspace():
-            tail = amp
-        else:
-            break
-    return head, tail

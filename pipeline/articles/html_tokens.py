@@ -10,6 +10,7 @@ Every search looks forward only and each position is passed once, whatever the i
 
 from __future__ import annotations
 
+import html
 import re
 from typing import NamedTuple
 
@@ -127,3 +128,51 @@ def _raw_text(text: str, token: Token, out: list[Token]) -> int:
     if end > token.end:
         out.append(Token("raw", token.end, end, token.name))
     return end
+
+
+# --- character references -------------------------------------------------------------------
+
+REFERENCE_RE = re.compile(r"&(?:#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]{0,31});")
+_LONG_NUMBER_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{9,})|([0-9]{9,}));?")
+
+
+def decode(text: str) -> str:
+    """Character references decoded as a browser does. A number too long for int() (Python limits
+    its digits) stands for U+FFFD, as any number beyond Unicode does."""
+    if "&" not in text:
+        return text
+    return html.unescape(_LONG_NUMBER_RE.sub(_short_number, text))
+
+
+def _short_number(m: re.Match[str]) -> str:
+    hexa, digits = m.group(1), m.group(2)
+    significant = (hexa or digits).lstrip("0") or "0"
+    if len(significant) > 8:
+        return "\ufffd"
+    return f"&#{int(significant, 16 if hexa else 10)};"
+
+
+_SPACE_REFERENCE_RE = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z]{2,8});")
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """A text's region without white space, written or as references (&nbsp;), at its ends."""
+    head = start
+    while head < end:
+        m = _SPACE_REFERENCE_RE.match(text, head, end) if text[head] == "&" else None
+        if text[head].isspace():
+            head += 1
+        elif m and decode(m.group(0)).isspace():
+            head = m.end()
+        else:
+            break
+    tail = end
+    while tail > start:
+        amp = text.rfind("&", max(start, tail - 10), tail) if text[tail - 1] == ";" else -1
+        if text[tail - 1].isspace():
+            tail -= 1
+        elif amp >= 0 and _SPACE_REFERENCE_RE.fullmatch(text, amp, tail) and decode(text[amp:tail]).isspace():
+            tail = amp
+        else:
+            break
+    return head, tail

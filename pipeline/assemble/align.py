@@ -16,23 +16,15 @@ from collections.abc import Callable, Mapping
 from pipeline.articles import registry
 from pipeline.assemble import article
 from pipeline.core import flags
-from pipeline.core.document import AlignedBlock, Block, Document, ModelId, Segment, SentencePair, TranslatedDocument
+from pipeline.core.document import AlignedBlock, Block, Document, Segment, SentencePair, TranslatedDocument
 from pipeline.core.hashes import text_hash
+from pipeline.core.identity import HUMAN, KEPT, MACHINE, ModelId
+from pipeline.core.placeholders import TAG_RE
 from pipeline.engines.base import Translated
 from pipeline.localize import fidelity
 from pipeline.localize.glossary import NO_GLOSSARY, Glossary
 from pipeline.localize.glossary import expected as glossary_terms
-from pipeline.segment.protect import (
-    TAG_RE,
-    Escape,
-    RenderAtom,
-    assemble,
-    chunks_to_translate,
-    has_words,
-    pieces,
-    restore,
-    unmask,
-)
+from pipeline.segment.protect import Escape, RenderAtom, assemble, chunks_to_translate, has_words, pieces, restore, unmask
 from pipeline.store import records
 
 
@@ -58,7 +50,7 @@ def fallback_chunks(doc: Document, target_lang: str, results: Mapping[str, Trans
             continue
         for seg in block.segments:
             result = results.get(seg.text) if has_words(seg.text) else None
-            if result is not None and result.origin == "machine" and restore(result.text, seg) is None:
+            if result is not None and result.origin == MACHINE and restore(result.text, seg) is None:
                 out.update(dict.fromkeys(chunks_to_translate(seg)))
     return list(out)
 
@@ -85,7 +77,7 @@ def _earlier_human(previous: records.Record, doc: Document) -> dict[tuple[int, i
             continue
         for k in range(min(i2 - i1, j2 - j1)):
             for j, sentence in enumerate(previous.blocks[i1 + k][1]):
-                if sentence.origin == records.HUMAN:
+                if sentence.origin == HUMAN:
                     found[(j1 + k, j)] = (sentence.hash, sentence.shown)
                 elif sentence.review_of:
                     found[(j1 + k, j)] = (sentence.review_of, sentence.suggestion)
@@ -120,7 +112,7 @@ def _sentence(
     if not has_words(seg.text):  # nothing for an engine: atoms only (numbers are localised)
         return (restore(seg.text, seg, escape, render) or ("", ()))[0], (), ()
     translated = results[seg.text]
-    if translated.origin == "human":
+    if translated.origin == HUMAN:
         text, missing = editor_target(translated, seg, escape, render)
         lost = tuple(f"{flags.PLACEHOLDER_RESTORED}: {seg.spans[n - 1].source}" for n in missing)
         return text, (flags.PLACEHOLDER_RESTORED,) if lost else (), lost
@@ -202,7 +194,7 @@ def translate_document(
             sid = sentence_id(block, i, seg)
             if keep or not has_words(seg.text):
                 target = source if keep else _sentence(seg, results, esc, render)[0]
-                pairs.append(SentencePair(source, target, id=sid, origin="kept"))
+                pairs.append(SentencePair(source, target, id=sid, origin=KEPT))
                 continue
             terms = glossary_terms(glossary, doc.source_lang, seg.text)
             target, found, about = _sentence(seg, results, esc, render, terms)
@@ -210,7 +202,7 @@ def translate_document(
             marked = state.get(text_hash(seg.text))
             acks = flags.holding(marked.acks, results[seg.text].text) if marked else ()
             basis = earlier.get((block.index, i))
-            if origin == "machine" and basis and basis[0] != text_hash(seg.text):
+            if origin == MACHINE and basis and basis[0] != text_hash(seg.text):
                 pairs.append(
                     SentencePair(
                         source,
@@ -283,7 +275,7 @@ def recorded(
     def machine(text: str, r: Translated, pair: SentencePair | None = None) -> records.Sentence:
         return records.Sentence(
             text_hash(text),
-            records.MACHINE,
+            MACHINE,
             r.text,
             r.model or fallback,
             r.flags,
@@ -295,17 +287,17 @@ def recorded(
         sentences = []
         for seg, pair in zip(block.segments, aligned.sentences):
             h = text_hash(seg.text)
-            if pair.origin == "kept":
-                sentences.append(records.Sentence(h, records.KEPT, None))
+            if pair.origin == KEPT:
+                sentences.append(records.Sentence(h, KEPT, None))
                 continue
             r = results[seg.text]
-            if r.origin == "human":
+            if r.origin == HUMAN:
                 r = with_placeholders(r, seg)
                 sentences.append(
                     carried(
                         records.Sentence(
                             h,
-                            records.HUMAN,
+                            HUMAN,
                             r.text,
                             None,
                             (records.FINAL_MARKDOWN,) if r.markdown else (),

@@ -99,7 +99,7 @@ def import_(files, out_dir, choose, editor, as_json, config_path, quiet_flag) ->
     with --ours, the file's version that lost is kept there too. Exit 1 when a file, a segment or a
     conflict was not taken.
     """
-    from pipeline.commands import editing, exchange
+    from pipeline.commands import editing, exchange, importing
     from pipeline.core import paths
     from pipeline.workspace import Workspace
 
@@ -114,7 +114,7 @@ def import_(files, out_dir, choose, editor, as_json, config_path, quiet_flag) ->
     with ws.lock():
         for file in files:
             try:
-                applied = exchange.apply(exchange.read_file(Path(file)), paths.shown(file), ws, choose, reporter, who)
+                applied = importing.apply(exchange.read_file(Path(file)), paths.shown(file), ws, choose, reporter, who)
             except InputError as e:
                 error(str(e))
                 failed += 1

@@ -43,8 +43,10 @@ def list_(available, as_json, config_path, quiet_flag) -> None:
     from pipeline.engines import packages
 
     config = load_config(config_path).argos
-    present = packages.installed(config)
-    missing = [(s, t) for s, t in DIRECTIONS if not any((p.from_code, p.to_code) == (s, t) for p in present)]
+    scanned = packages.scan(config, deep=True)  # damaged ones too: shown as such, never used
+    present = [p for p in scanned if not p.problem]
+    damaged = [p for p in scanned if p.problem]
+    missing = [(s, t) for s, t in DIRECTIONS if not any((p.from_code, p.to_code) == (s, t) for p in scanned)]
     offered = []
     if available:
         index = sorted(packages.fetch_index(config), key=lambda p: (p.from_code or "", p.to_code or ""))
@@ -53,6 +55,7 @@ def list_(available, as_json, config_path, quiet_flag) -> None:
         report = {
             "packages_dir": str(packages.packages_dir(config)),
             "installed": [_listed(p) for p in present],
+            "damaged": [{**_listed(p), "problem": p.problem} for p in damaged],
             "not_installed": [{"from": s, "to": t} for s, t in missing],
         }
         if available:
@@ -61,8 +64,11 @@ def list_(available, as_json, config_path, quiet_flag) -> None:
         click.echo(json.dumps(report, indent=2))
         return
     say(f"packages folder: {packages.packages_dir(config)}", quiet_flag)
-    for p in present:
-        say(f"  {p.from_code}->{p.to_code}  {p.name} {p.version}  {p.path}", quiet_flag)
+    for p in scanned:
+        direction = f"{p.from_code}->{p.to_code}" if p.from_code else "?->?"  # ?: its metadata cannot be read
+        say(f"  {direction}  {p.label}  {p.path}" + (f"  DAMAGED: {p.problem}" if p.problem else ""), quiet_flag)
+    if damaged:
+        say("  damaged packages cannot be used: remove them (`pipeline models remove NAME`) and install them again", quiet_flag)
     for s, t in missing:
         say(f"  {s}->{t}  not installed ({packages.install_hint(s, t).split('; ')[1]})", quiet_flag)
     if available:
@@ -115,7 +121,12 @@ def _download(directions, config, quiet_flag: bool) -> None:
 
     reporter = ClickReporter(quiet_flag)
     for s, t in directions:
-        found = packages.find(config, s, t)
+        try:
+            found = packages.find(config, s, t)
+        except packages.DamagedPackage as e:  # installed again below: the same version replaces it
+            if not quiet_flag:
+                click.echo(f"{s}->{t}: {e.folder.name} is damaged ({e.why}); installing it again", err=True)
+            found = None
         if found:
             say(f"{s}->{t}: {found.label} is already installed", quiet_flag)
             continue

@@ -34,13 +34,15 @@ from pipeline.articles import parallel, read
 from pipeline.assemble import align
 from pipeline.core import flags, paths
 from pipeline.core.config import Config
-from pipeline.core.document import HUMAN_ID, Document, ModelId, Segment, TranslatedDocument
+from pipeline.core.document import Document, Segment, TranslatedDocument
 from pipeline.core.errors import ExitStatus, InputError
 from pipeline.core.hashes import file_sha256, text_hash
+from pipeline.core.identity import HUMAN, HUMAN_ID, KEPT, MACHINE, ModelId
+from pipeline.core.placeholders import TAG_RE
 from pipeline.engines.base import Translated
 from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents, words_of
 from pipeline.localize import glossary
-from pipeline.segment.protect import TAG_RE, has_words, restore, unmask
+from pipeline.segment.protect import has_words, restore, unmask
 from pipeline.store import fileio, records
 from pipeline.store.fileio import make_dirs
 from pipeline.workspace import Workspace
@@ -189,14 +191,14 @@ def adopt_article(
                 choice.reasons.append(f"alignment confidence {choice.confidence:.2f}")
             if text is None:
                 reason = "its links or emphasis are not the source's"
-                entries[(block.index, i)] = (records.MACHINE, None, (reason, *choice.reasons), choice.markdown)
-                results.setdefault(seg.text, Translated(choice.markdown, (), "human", None, markdown=True))
+                entries[(block.index, i)] = (MACHINE, None, (reason, *choice.reasons), choice.markdown)
+                results.setdefault(seg.text, Translated(choice.markdown, (), HUMAN, None, markdown=True))
             elif choice.reasons:
-                entries[(block.index, i)] = (records.MACHINE, text, tuple(choice.reasons), choice.markdown)
-                results.setdefault(seg.text, Translated(text, (flags.ALIGNMENT_UNCERTAIN,), "machine", ADOPTED))
+                entries[(block.index, i)] = (MACHINE, text, tuple(choice.reasons), choice.markdown)
+                results.setdefault(seg.text, Translated(text, (flags.ALIGNMENT_UNCERTAIN,), MACHINE, ADOPTED))
             else:
-                entries[(block.index, i)] = (records.HUMAN, text, (), choice.markdown)
-                results.setdefault(seg.text, Translated(text, (), "human"))
+                entries[(block.index, i)] = (HUMAN, text, (), choice.markdown)
+                results.setdefault(seg.text, Translated(text, (), HUMAN))
     td = align.translate_document(doc, target, results, _Engine(), render=render, glossary=glossary.for_folder(config.glossary_dir))
     td = _mark_unconfirmed(td, entries)
     blocks = []
@@ -206,19 +208,19 @@ def adopt_article(
             h = text_hash(seg.text)
             entry = entries.get((block.index, i))
             if entry is None:
-                sentences.append(records.Sentence(h, records.KEPT, None))
+                sentences.append(records.Sentence(h, KEPT, None))
                 continue
             origin, text, reasons, written = entry
-            if origin == records.HUMAN:
+            if origin == HUMAN:
                 outcome.human += 1
-                sentences.append(records.Sentence(h, records.HUMAN, text, shown=(pair.source, pair.target)))
+                sentences.append(records.Sentence(h, HUMAN, text, shown=(pair.source, pair.target)))
                 continue
             if text is None:
                 outcome.unadopted += 1
-                sentences.append(records.Sentence(h, records.MACHINE, None, ADOPTED))
+                sentences.append(records.Sentence(h, MACHINE, None, ADOPTED))
             else:
                 outcome.uncertain += 1
-                sentences.append(records.Sentence(h, records.MACHINE, text, ADOPTED, (flags.ALIGNMENT_UNCERTAIN,)))
+                sentences.append(records.Sentence(h, MACHINE, text, ADOPTED, (flags.ALIGNMENT_UNCERTAIN,)))
             outcome.review.append(Review(block.index + 1, i + 1, pair.source, written, "; ".join(reasons)))
         blocks.append((records.block_hash(doc, block), tuple(sentences)))
     return td, tuple(blocks), outcome
@@ -231,10 +233,10 @@ def _mark_unconfirmed(td: TranslatedDocument, entries) -> TranslatedDocument:
         pairs = []
         for i, pair in enumerate(aligned.sentences):
             entry = entries.get((aligned.index, i))
-            if entry is not None and entry[0] == records.MACHINE:
+            if entry is not None and entry[0] == MACHINE:
                 found = tuple(sorted({*pair.flags, flags.ALIGNMENT_UNCERTAIN}))
                 about = tuple(f"{flags.ALIGNMENT_UNCERTAIN}: {r}" for r in entry[2])
-                pair = dataclasses.replace(pair, origin="machine", flags=found, details=(*pair.details, *about))
+                pair = dataclasses.replace(pair, origin=MACHINE, flags=found, details=(*pair.details, *about))
             pairs.append(pair)
         block_flags = set(aligned.flags) | {f for p in pairs for f in p.flags}
         blocks.append(dataclasses.replace(aligned, sentences=tuple(pairs), flags=tuple(sorted(block_flags))))

@@ -1,7 +1,7 @@
 """Who changes a sentence, when, and what its record keeps of the change: the editor's name,
 the marks an editor gives a sentence besides its text (an acknowledged check, "needs editing",
 a conflict's losing text), and the history entry each change of a target adds. Used by
-``exchange.store`` for imports and the review app alike."""
+``importing.store`` for imports and the review app alike."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from pipeline.core import flags
+from pipeline.core.identity import HUMAN
 from pipeline.engines.base import Translated
 from pipeline.store import records
 
@@ -75,7 +76,7 @@ def changed(
         action = APPROVED if s.target is not None and text.split() == s.target.split() else mark.action
         history += (records.Change(at, by, action, s.target or ""),)
         # a new target re-opens every acknowledgement and clears the needs-editing mark
-        s = records.Sentence(s.hash, records.HUMAN, text, history=history)
+        s = records.Sentence(s.hash, HUMAN, text, history=history)
     losing = mark.lost or lost.get(s.hash, "")
     if losing:
         history += (records.Change(at, by, LOST, losing),)

@@ -1,4 +1,6 @@
-"""Editors' round trip: export translated articles as XLIFF/TMX/PO, import their corrections.
+"""Editors' round trip: export translated articles as XLIFF/TMX/PO (here), import their
+corrections (commands/importing.py), and what both share: a translation as the output folder holds
+it, its units, reading an exchange file.
 
 Export writes one file per article and format, one unit per sentence. A unit's text keeps the
 pipeline's placeholders, which each format writes as inline codes (XLIFF ``<ph>``/``<pc>``, TMX
@@ -22,33 +24,27 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline import formats
 from pipeline.articles import read
 from pipeline.assemble.align import kept, sentence_id
 from pipeline.assemble.alignment_json import SCHEMA_ID
-from pipeline.commands import editing
-from pipeline.commands.editing import Mark
 from pipeline.core import flags, paths
 from pipeline.core.document import Document, Segment
 from pipeline.core.errors import ExitStatus, InputError, OutputError
 from pipeline.core.hashes import text_hash
-from pipeline.core.languages import well_formed
-from pipeline.engines.base import Translated
-from pipeline.segment.protect import TAG_RE, chunks_to_translate, has_words, pieces, reassembled, restore, unmask
+from pipeline.core.identity import HUMAN, KEPT, MACHINE
+from pipeline.core.placeholders import TAG_RE
+from pipeline.segment.protect import chunks_to_translate, has_words, pieces, reassembled, restore
 from pipeline.store import fileio, records
 from pipeline.workspace import Workspace
-from pipeline.writer import Writer
 
 MAX_IMPORT_BYTES = formats.MAX_BYTES
 HUMAN_STATES = ("reviewed", "final")
-THEIRS, OURS = "theirs", "ours"
-CORRECTED, APPROVED, CONFLICT, REFUSED, UNCHANGED = "corrected", "approved", "conflict", "refused", "unchanged"
-_ID_RE = re.compile(r"^s(\d{1,6})-(\d{1,6})-([0-9a-f]{12})(?:@([0-9a-f]{8}))?$")
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # and lone surrogates, which no file can hold
+ID_RE = re.compile(r"^s(\d{1,6})-(\d{1,6})-([0-9a-f]{12})(?:@([0-9a-f]{8}))?$")
 
 
 def base_of(target: str) -> str:
@@ -89,7 +85,7 @@ class Translation:
 
 def effective_target(s: records.Sentence, seg: Segment, current: dict[str, records.Sentence]) -> str:
     assert s.target is not None
-    if s.origin == records.HUMAN or restore(s.target, seg) is not None:
+    if s.origin == HUMAN or restore(s.target, seg) is not None:
         return s.target
     found = {c: p.target for c in chunks_to_translate(seg) if (p := current.get(text_hash(c))) is not None and p.target is not None}
     return reassembled(pieces(seg), found, seg)
@@ -149,7 +145,7 @@ def _units(t: Translation) -> list[formats.Unit]:
                 continue
             sid = sentence_id(block, j, seg)
             codes = codes_of(seg)
-            state = "reviewed" if s.origin == records.HUMAN else "translated"
+            state = "reviewed" if s.origin == HUMAN else "translated"
             note = "\n".join([block.kind + (f" {block.key}" if block.key else ""), *notes.get(sid, ())])
             units.append(formats.Unit(f"{sid}@{base_of(targets[h])}", seg.text, targets[h], state, note, codes=codes))
     return units
@@ -172,7 +168,7 @@ def unit_for(t: Translation, sid: str, base: str, target: str, state: str = "tra
     try:
         return formats.Unit(uid, segment.text, target, state, codes=codes_of(segment))
     except ValueError as e:
-        reason = _check_markup(target, segment) or str(e).partition(": ")[2]
+        reason = check_markup(target, segment) or str(e).partition(": ")[2]
         return formats.Unit(uid, segment.text, "", state, codes=codes_of(segment), error=reason)
 
 
@@ -265,14 +261,14 @@ def unimported(path: Path, t: Translation) -> str:
     now = {h[:12]: target for h, target in t.targets().items()}
     edited = []
     for unit in exchange.units:
-        m = _ID_RE.match(unit.id)
+        m = ID_RE.match(unit.id)
         if m is None or unit.error:
             edited.append(unit.id)
             continue
         text = editor_text(unit.target)
-        if text and (m.group(4) is None or base_of(text) != m.group(4)) and not _same(text, now.get(m.group(3), "")):
+        if text and (m.group(4) is None or base_of(text) != m.group(4)) and not same(text, now.get(m.group(3), "")):
             edited.append(unit.id)  # changed in the file, and the records do not have it
-        elif unit.state in HUMAN_STATES and origins.get(m.group(3)) == records.MACHINE:
+        elif unit.state in HUMAN_STATES and origins.get(m.group(3)) == MACHINE:
             edited.append(unit.id)  # approved in the file
     if not edited:
         return ""
@@ -295,7 +291,7 @@ def read_file(path: Path) -> formats.Exchange:
         raise InputError(name, str(e)) from None
 
 
-_RENDERED = "x-rendered"  # a unit read from the bilingual JSON: its text is Markdown, not placeholders
+RENDERED = "x-rendered"  # a unit read from the bilingual JSON: its text is Markdown, not placeholders
 
 
 def _from_alignment(data: bytes, name: str) -> formats.Exchange:
@@ -305,151 +301,18 @@ def _from_alignment(data: bytes, name: str) -> formats.Exchange:
             raise ValueError("not a bilingual JSON of this pipeline")
         units = tuple(
             formats.Unit(
-                str(s["id"]), str(s["source"]), str(s["target"]), "reviewed" if s.get("origin") == "human" else "translated", _RENDERED
+                str(s["id"]), str(s["source"]), str(s["target"]), "reviewed" if s.get("origin") == HUMAN else "translated", RENDERED
             )
             for b in doc["blocks"]
             for s in b["sentences"]
-            if s.get("origin") != "kept"
+            if s.get("origin") != KEPT
         )
         return formats.Exchange(str(doc["source_path"]), str(doc["source_lang"]), str(doc["target_lang"]), units)
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
         raise InputError(name, f"not an importable file: {' '.join(str(e).split())}") from None
 
 
-@dataclass
-class Accepted:
-    """What one import file brings to one article."""
-
-    name: str
-    translation: Translation
-    overrides: dict[str, Translated] = field(default_factory=dict)  # source hash -> the editor's text
-    corrected: int = 0
-    approved: int = 0
-    problems: list[str] = field(default_factory=list)  # one line each: refused units and conflicts
-    conflicts: int = 0
-    outcomes: dict[str, tuple[str, str]] = field(default_factory=dict)  # unit id -> (outcome, reason)
-    marks: dict[str, Mark] = field(default_factory=dict)  # source hash -> what an editor said about it
-    lost: dict[str, str] = field(default_factory=dict)  # source hash -> a text that lost a conflict (--ours)
-
-    @property
-    def refused(self) -> int:
-        return len(self.problems) - self.conflicts
-
-
-def editor_text(text: str) -> str:
-    """An editor's target: white space that tools rewrap becomes one space. Line breaks that are
-    markup travel as placeholders, so none is typed."""
-    return " ".join(text.split())
-
-
-def accept(
-    exchange: formats.Exchange, name: str, ws: Workspace, choose: str | None = None, marks: Mapping[str, Mark] | None = None
-) -> Accepted:
-    """Merge an exchange file three-way against the article's record; see the module's docstring.
-    marks: by unit id, what an editor says about a sentence besides its text; kept only when its
-    unit is no conflict and no refusal (an acknowledgement, only when its target is unchanged)."""
-    # any pair may be translated here; the article's record, read next, says which one this is
-    if not (well_formed(exchange.source_lang) and well_formed(exchange.target_lang)) or exchange.source_lang == exchange.target_lang:
-        raise InputError(name, f"languages {exchange.source_lang}->{exchange.target_lang}: not a pair of language codes")
-    document = PurePosixPath(exchange.document)
-    if document.is_absolute() or ".." in document.parts or not document.parts:
-        raise InputError(name, f"document {exchange.document!r} is not an article path inside a source folder")
-    t = open_translation(ws, exchange.target_lang, document.as_posix(), name)
-    if t.record.source_lang != exchange.source_lang:
-        raise InputError(name, f"{exchange.document} is translated from {t.record.source_lang}, not {exchange.source_lang}")
-    result = Accepted(name, t)
-    segments = {text_hash(seg.text)[:12]: (block, seg) for block in t.doc.blocks for seg in block.segments}
-    current = t.current()
-    targets = t.targets()
-    for unit in exchange.units:
-        before = (result.corrected, result.approved, result.conflicts)
-        problem = _merge(unit, segments, _Ours(current, targets), result, choose)
-        if problem:
-            result.problems.append(f"{name}: segment {unit.id}: {problem}")
-        # per unit, so a caller editing one sentence at a time (pipeline review) can say what became of it
-        if result.conflicts > before[2]:
-            outcome = CONFLICT
-        elif problem:
-            outcome = REFUSED
-        elif result.corrected > before[0]:
-            outcome = CORRECTED
-        elif result.approved > before[1]:
-            outcome = APPROVED
-        else:
-            outcome = UNCHANGED
-        result.outcomes[unit.id] = (outcome, problem)
-        mark = (marks or {}).get(unit.id)
-        m = _ID_RE.match(unit.id)
-        if mark is not None and m and outcome not in (CONFLICT, REFUSED):
-            h = text_hash(segments[m.group(3)][1].text)
-            now = targets.get(h) or current[h].target or ""
-            # an acknowledgement is for the target the editor saw, and only if it is still the one there
-            seen = outcome == UNCHANGED and m.group(4) is not None and base_of(now) == m.group(4)
-            result.marks[h] = mark if seen else replace(mark, acknowledge=())
-    return result
-
-
-@dataclass(frozen=True)
-class _Ours:
-    """The article's translation as the output folder holds it: records by source hash, and the
-    targets as the article shows them (see Translation.targets)."""
-
-    sentences: dict[str, records.Sentence]
-    targets: dict[str, str]
-
-
-def _merge(unit: formats.Unit, segments, ours_now: _Ours, result: Accepted, choose: str | None) -> str:
-    """One unit: stores what it brings in result; returns a one-line problem, or ""."""
-    if getattr(unit, "error", ""):
-        return unit.error
-    m = _ID_RE.match(unit.id)
-    if not m:
-        return "not a segment id of this pipeline; export again"
-    found = segments.get(m.group(3))
-    if found is None:
-        return "its source sentence changed or was removed since the export; translate and export again"
-    _, seg = found
-    h = text_hash(seg.text)
-    ours = ours_now.sentences.get(h)
-    target = ours_now.targets.get(h)
-    if ours is None or target is None:
-        return "this sentence has no translation yet; translate and export again"
-    theirs = editor_text(unit.target)
-    if unit.note == _RENDERED:
-        unmasked = unmask(theirs, seg)
-        if unmasked is None:
-            return "the target lost the markup (emphasis or a link) of the source"
-        theirs = unmasked
-    if not theirs:
-        return ""  # an empty target: nothing to take
-    same = _same(theirs, target)
-    base = m.group(4)
-    if same or (base is not None and base_of(theirs) == base):  # untouched in the file: never refused
-        if same and unit.state in HUMAN_STATES and ours.origin == records.MACHINE:
-            result.overrides[h] = Translated(target, (), "human")
-            result.approved += 1
-        return ""
-    if _CONTROL_RE.search(theirs):
-        return "the target holds control characters (or a lone surrogate)"
-    problem = _check_markup(theirs, seg)
-    if problem:
-        return problem
-    ours_changed = base_of(target) != base if base is not None else ours.origin == records.HUMAN
-    if ours_changed and choose != THEIRS:
-        if choose == OURS:
-            result.lost[h] = theirs  # the file's version loses: kept in the history
-            return ""
-        result.conflicts += 1
-        return (
-            f"conflict: changed in this file and in the translation since the export; "
-            f"file: {_quote(theirs)}; translation now: {_quote(target)} (import with --theirs or --ours to choose)"
-        )
-    result.overrides[h] = Translated(theirs, (), "human")
-    result.corrected += 1
-    return ""
-
-
-def _check_markup(target: str, seg: Segment) -> str:
+def check_markup(target: str, seg: Segment) -> str:
     """The editor's text must keep the source's paired markup whole, and name no other codes."""
     numbers = {int(m.group(3)) for m in TAG_RE.finditer(target)}
     unknown = sorted(n for n in numbers if not 1 <= n <= len(seg.spans))
@@ -460,66 +323,12 @@ def _check_markup(target: str, seg: Segment) -> str:
     return ""
 
 
-def _same(a: str, b: str) -> bool:
+def same(a: str, b: str) -> bool:
+    """Two targets that differ only in white space (which CAT tools rewrap) are the same."""
     return a.split() == b.split()
 
 
-def _quote(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
-
-
-def store(accepted: Accepted, writer: Writer, editor: str = "", at: str = "") -> bool:
-    """The article's pending record with the editor's translations and marks: durable before
-    anything is rewritten, so an interruption cannot lose them. Each change of a target keeps
-    who, when and the text it replaced in the sentence's history. False when there is nothing to store."""
-    if not (accepted.overrides or accepted.marks or accepted.lost):
-        return False
-    by, at = editor or editing.editor_name(), at or editing.now()
-    record = accepted.translation.record
-    blocks = tuple(
-        (bh, tuple(editing.changed(s, accepted.overrides, accepted.marks, accepted.lost, by, at) for s in ss)) for bh, ss in record.blocks
-    )
-    writer.pending(replace(record, blocks=blocks))
-    return True
-
-
-@dataclass
-class Applied:
-    """What importing one exchange into the output folder did."""
-
-    accepted: Accepted
-    stored: bool = False  # the editor's translations went into the article's record
-    failed: int = 0  # 1 when the article could not be written again (the reporter said why)
-    unwritten: int = 0  # ...because an output could not be written (exit 6)
-
-    def summary(self) -> str:
-        a = self.accepted
-        written = f"; {a.translation.record.article} written again" if self.stored and not self.failed else ""
-        return f"{a.corrected} corrected, {a.approved} approved, {a.conflicts} conflicts, {a.refused} refused{written}"
-
-
-def apply(
-    exchange: formats.Exchange,
-    name: str,
-    ws: Workspace,
-    choose: str | None = None,
-    reporter=None,
-    changes: editing.Editing = editing.ANONYMOUS,
-) -> Applied:
-    """Everything `pipeline import` does with one file, for any caller (the CLI, `pipeline review`):
-    merge it three-way (accept), make the editor's translations and marks durable in the record
-    (store, with `changes.editor` as who), and write the article again exactly as `pipeline translate`
-    writes it, under the output folder's lock. Raises InputError when the exchange does not fit
-    the output folder, fileio.Busy when another run holds the folder."""
-    from pipeline.commands import run
-
-    with ws.lock():
-        accepted = accept(exchange, name, ws, choose, changes.marks)
-        applied = Applied(accepted)
-        if store(accepted, ws.writer(), changes.editor):
-            applied.stored = True
-            t = accepted.translation
-            stats = run.rewrite(ws, t.source, t.record, accepted.overrides, reporter)
-            applied.failed, applied.unwritten = stats.failed, stats.unwritten
-    return applied
+def editor_text(text: str) -> str:
+    """An editor's target: white space that tools rewrap becomes one space. Line breaks that are
+    markup travel as placeholders, so none is typed."""
+    return " ".join(text.split())

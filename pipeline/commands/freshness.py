@@ -20,6 +20,7 @@ from pipeline.core import paths
 from pipeline.core.config import Config
 from pipeline.core.errors import InputError
 from pipeline.core.hashes import file_sha256
+from pipeline.core.identity import HUMAN
 from pipeline.engines.registry import is_translation
 from pipeline.store import fileio, records
 from pipeline.store.layout import Layout
@@ -212,7 +213,7 @@ def _stale(ws: Workspace, source: paths.Source, target: str, record: records.Rec
             continue
         changed.extend(range(j1 + 1, j2 + 1))
         removed += max(0, (i2 - i1) - (j2 - j1))
-        human += sum(1 for _, ss in record.blocks[i1:i2] for s in ss if s.origin == records.HUMAN or s.review_of)
+        human += sum(1 for _, ss in record.blocks[i1:i2] for s in ss if s.origin == HUMAN or s.review_of)
     parts = []
     if changed:
         parts.append(f"block{'s' * (len(changed) != 1)} {_ranges(changed)} changed or new")

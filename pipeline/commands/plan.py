@@ -20,13 +20,13 @@ from pathlib import Path
 from pipeline.articles import parallel, read
 from pipeline.assemble import align
 from pipeline.core import languages, paths
-from pipeline.core.document import Document, ModelId
+from pipeline.core.document import Document
 from pipeline.core.errors import InputError, ModelMissing
 from pipeline.core.hashes import file_sha256, text_hash
+from pipeline.core.identity import ModelId, settings_key
 from pipeline.engines.factory import create as create_engine
 from pipeline.engines.registry import ENGINES
 from pipeline.lookup import Direction, Layered, Lookup, Overrides
-from pipeline.store.memory import settings_key
 from pipeline.store.records import Stored
 from pipeline.workspace import Workspace
 
@@ -238,6 +238,7 @@ class Planner:
                 t,
                 allow_download=self.request.allow_download and needed,
                 progress=self._progress(f"{s}->{t} model"),
+                load=needed,  # a model or device that cannot be used: reported before anything is written
             )
         except ModelMissing:
             if needed:
@@ -264,6 +265,10 @@ class Planner:
 
 def no_model(missing: list[tuple[Direction, ModelMissing]]) -> str:
     """One line naming every direction without a model, and what to do."""
+    from pipeline.engines.package_files import DamagedPackage
+
+    if any(isinstance(e, DamagedPackage) for _, e in missing):  # each says which folder and what is wrong
+        return "; ".join(str(e) for _, e in missing)
     if len(missing) == 1:
         return f"{missing[0][1]}; or check layouts without a model: --engine pseudo"
     names = ", ".join(f"{d.source}->{d.target}" for d, _ in missing)

@@ -26,8 +26,9 @@ from pipeline.assemble import align
 from pipeline.commands.plan import Job, Plan, Planner, Request
 from pipeline.core import paths
 from pipeline.core.config import Config
-from pipeline.core.document import HUMAN_ID, Document, ModelId, TranslatedDocument
+from pipeline.core.document import Document, TranslatedDocument
 from pipeline.core.errors import ExitStatus, InputError
+from pipeline.core.identity import HUMAN_ID, MACHINE, ModelId
 from pipeline.core.reporting import Reporter
 from pipeline.engines.base import Translated
 from pipeline.localize import glossary
@@ -280,7 +281,7 @@ class _Run:
             return direction.identity
         if previous is not None and previous.model.engine and not previous.legacy and self.lookup.usable(previous.model, None):
             return previous.model
-        models: Counter[ModelId] = Counter(m for t in texts if results[t].origin == records.MACHINE and (m := results[t].model) is not None)
+        models: Counter[ModelId] = Counter(m for t in texts if results[t].origin == MACHINE and (m := results[t].model) is not None)
         if models:
             return models.most_common(1)[0][0]
         if direction.identity is not None:

@@ -24,8 +24,9 @@ class ArgosConfig:
     packages_dir: str | None = None  # else $ARGOS_PACKAGES_DIR, else the Argos library's default
     package_index: str | None = None  # else $ARGOS_PACKAGE_INDEX, else the official argospm index
     auto_download: bool = True  # install a missing official package on first use
-    device: str = "cpu"  # cpu | cuda | auto
-    compute_type: str = "int8"
+    device: str = "cpu"  # cpu | cuda | auto (cuda when CTranslate2 sees a CUDA device, else cpu)
+    device_index: tuple[int, ...] = (0,)  # which device(s): 0, or a list of CUDA devices such as [0, 1]
+    compute_type: str = "int8"  # one of COMPUTE_TYPES
     beam_size: int = 2
     inter_threads: int = 0  # 0: as many as there are cores
     intra_threads: int = 1
@@ -109,6 +110,12 @@ class Config:
         return tuple(self.at_root(s) for s in self.sources)
 
 
+# What CTranslate2 accepts as compute_type; which of them a device supports is known only there
+# (checked when the model loads: engines/argos.py).
+COMPUTE_TYPES = ("default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
+MAX_DEVICE_INDEX = 1023
+
+
 def find(start: Path | None = None) -> Path | None:
     """The nearest config.yaml in the working directory or above it, not above the top of a git
     checkout: the project root is where it lies, whatever folder a command runs from."""
@@ -158,6 +165,10 @@ def validate(config: Config) -> Config:
     a = config.argos
     if a.device not in ("cpu", "cuda", "auto"):
         raise ConfigError(f"{name}: argos.device: {a.device!r} is not cpu, cuda or auto")
+    if not a.device_index or len(set(a.device_index)) != len(a.device_index) or not all(0 <= i <= MAX_DEVICE_INDEX for i in a.device_index):
+        raise ConfigError(f"{name}: argos.device_index: expected a device number (0 to {MAX_DEVICE_INDEX}) or a list of different ones")
+    if a.compute_type not in COMPUTE_TYPES:
+        raise ConfigError(f"{name}: argos.compute_type: {a.compute_type!r} is not one of {', '.join(COMPUTE_TYPES)}")
     for key in ("beam_size", "max_batch_tokens", "max_length_extra"):
         if getattr(a, key) < 1:
             raise ConfigError(f"{name}: argos.{key} must be at least 1")
@@ -209,6 +220,11 @@ def _coerce(hint: Any, value: Any, name: str, where: str) -> Any:
         if value is None and type(None) in args:
             return None
         return _coerce(next(a for a in args if a is not type(None)), value, name, where)
+    if origin is tuple and args[:1] == (int,):  # argos.device_index: a whole number or a list of them
+        values = [value] if isinstance(value, int) else value
+        if not isinstance(values, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            raise ConfigError(f"{name}: {where} must be a whole number or a list of whole numbers")
+        return tuple(values)
     if origin is tuple:
         if isinstance(value, str):
             value = [value]

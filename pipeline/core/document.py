@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.core.flags import Ack
+from pipeline.core.identity import MACHINE
 
 
 @dataclass(frozen=True)
@@ -80,26 +81,12 @@ class Document:
 
 
 @dataclass(frozen=True)
-class ModelId:
-    """What produced a translation, as sacrebleu's signatures name a metric's settings: the engine,
-    the model package and its version, and the decoding settings that change the output."""
-
-    engine: str  # argos | pseudo | ... ; "human" for an editor
-    package: str = ""
-    version: str = ""
-    settings: str = "{}"  # canonical JSON
-
-
-HUMAN_ID = ModelId("human")
-
-
-@dataclass(frozen=True)
 class SentencePair:
     source: str
     target: str
     flags: tuple[str, ...] = ()
     id: str = ""  # stable: "s<block>-<sentence>-<hash of the source>", used by export and import
-    origin: str = "machine"  # machine | human (an editor's correction) | kept (not translated)
+    origin: str = MACHINE  # identity.ORIGINS: machine | human (an editor's correction) | kept (not translated)
     suggestion: tuple[str, str] | None = None  # (source, target) of an earlier human translation
     review_of: str = ""  # with a suggestion: the hash of the source sentence the editor translated
     details: tuple[str, ...] = ()  # what each problem flag is about: "number-missing: 2.5 km"

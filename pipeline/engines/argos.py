@@ -16,10 +16,15 @@ from pathlib import Path
 
 from pipeline.core import flags
 from pipeline.core.config import ArgosConfig
-from pipeline.core.errors import ModelMissing
+from pipeline.core.errors import ConfigError, PipelineError
+from pipeline.engines import package_files
 from pipeline.engines.base import Translated
+from pipeline.engines.package_files import DamagedPackage
 
 BUCKET_GROWTH = 1.5  # sentences batched under one cap differ in length by at most this factor
+# CTranslate2's errors when a model cannot be used (ValueError: a payload or vocabulary that does not
+# fit; RuntimeError: a file it cannot read, a format it does not know; IndexError: a variable missing)
+_MODEL_ERRORS = (RuntimeError, ValueError, IndexError, OSError, MemoryError)
 
 
 class ArgosEngine:
@@ -28,12 +33,23 @@ class ArgosEngine:
     def __init__(self, package_path: Path, config: ArgosConfig):
         from argostranslate.package import Package, argospm_package_name
 
-        self.package = Package(package_path)
+        folder = Path(package_path)
+        try:  # before the Argos library, SentencePiece or CTranslate2 open any file of it
+            package_files.check(folder, config.max_unpacked_bytes, deep=True)
+        except package_files.Damaged as e:
+            raise DamagedPackage(folder, str(e)) from None
+        self.package = Package(folder)
         self.config = config
         self.source_lang = self.package.from_code
         self.target_lang = self.package.to_code
         self.model = argospm_package_name(self.package)
         self.model_version = self.package.package_version
+        # What keys the memory and the records. The device and device_index are left out: the same
+        # model and settings give the same translations on any device, up to floating-point rounding,
+        # as they do across CPUs (AVX2 or AVX-512 kernels), which was never keyed either; keying them
+        # would make translations made on the CPU stale for a GPU run, and every record made before
+        # the device settings existed invalid. compute_type, as configured, stays: it changes the
+        # arithmetic (int8 or float16) far more than rounding.
         self.settings = {
             "beam_size": config.beam_size,
             "compute_type": config.compute_type,
@@ -53,23 +69,39 @@ class ArgosEngine:
             import ctranslate2
 
             c = self.config
-            device = c.device
-            if device == "auto":
-                device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+            device, index = device_for(c)
             try:
                 self._translator = ctranslate2.Translator(
                     str(Path(self.package.package_path) / "model"),
                     device=device,
+                    device_index=index,
                     compute_type=c.compute_type,
-                    inter_threads=c.inter_threads or os.cpu_count() or 1,
+                    # 0: one replica per core on the CPU; on a GPU, one per device (each holds the model)
+                    inter_threads=c.inter_threads or (1 if device == "cuda" else os.cpu_count() or 1),
                     intra_threads=c.intra_threads,
                 )
-            except (RuntimeError, ValueError, OSError) as e:
-                raise ModelMissing(
-                    f"the {self.model} {self.model_version} model in {self.package.package_path} cannot be loaded "
-                    f"({' '.join(str(e).split())}); install it again with `pipeline models install`"
-                ) from None
+            except _MODEL_ERRORS as e:
+                raise self._cannot_load(device, e) from None
         return self._translator
+
+    def load(self) -> None:
+        """Load the model and decode one short sentence now, so that a model or a device that
+        CTranslate2 cannot use is reported before a run writes anything, not at its first batch."""
+        tokens = self._encode(["Hello."])
+        translator = self.translator
+        try:
+            translator.translate_batch(tokens, beam_size=1, max_decoding_length=4)
+        except _MODEL_ERRORS as e:
+            raise self._cannot_load(translator.device, e, "translate with it") from None
+
+    def _cannot_load(self, device: str, e: BaseException, what: str = "load it") -> PipelineError:
+        """The error a failed load (or first decoding) means: the device's, memory's or the model's."""
+        why = _one_line(e)
+        if "bad_alloc" in why or isinstance(e, MemoryError):
+            return PipelineError(f"not enough memory to load the model in {self.package.package_path} ({why})", DamagedPackage.status)
+        if device == "cuda" and ("CUDA" in why or "cuDNN" in why or "cuBLAS" in why):
+            return ConfigError(f"argos.device: cuda, but CTranslate2 cannot use the device ({why}); use cpu or auto")
+        return DamagedPackage(Path(self.package.package_path), f"model/: CTranslate2 cannot {what} ({why})")
 
     def cap(self, source_tokens: int) -> int:
         return int(self.config.max_length_ratio * source_tokens) + self.config.max_length_extra
@@ -138,9 +170,13 @@ class ArgosEngine:
     def _encode(self, texts: list[str]) -> list[list[str]]:
         tokenizer = self.package.tokenizer
         processor = getattr(tokenizer, "lazy_processor", None)
-        if processor is not None:  # one call into SentencePiece for the whole list
-            return processor().encode(texts, out_type=str)
-        return [tokenizer.encode(t) for t in texts]
+        try:
+            if processor is not None:  # one call into SentencePiece for the whole list
+                return processor().encode(texts, out_type=str)
+            return [tokenizer.encode(t) for t in texts]
+        except (RuntimeError, OSError) as e:  # the tokenizer was checked, but changed since or fails anyway
+            name = Path(getattr(tokenizer, "model_file", "tokenizer")).name
+            raise DamagedPackage(Path(self.package.package_path), f"{name}: cannot be used ({_one_line(e)})") from None
 
     def _decode(self, pieces: list[str]) -> str:
         tokenizer = self.package.tokenizer
@@ -149,6 +185,50 @@ class ArgosEngine:
             # SentencePiece directly: the Argos decoder also turns every "_" into a space
             return processor().decode_pieces(pieces).strip()
         return tokenizer.decode(pieces).strip()
+
+
+def device_for(config: ArgosConfig) -> tuple[str, int | list[int]]:
+    """The device and device index(es) CTranslate2 gets, once checked against what it sees here;
+    ConfigError (exit 2) naming the setting otherwise, never a model that would be called broken."""
+    import ctranslate2
+
+    count = ctranslate2.get_cuda_device_count()
+    device = config.device if config.device != "auto" else ("cuda" if count > 0 else "cpu")
+    indices = list(config.device_index)
+    shown = indices[0] if len(indices) == 1 else indices
+    if device == "cuda" and count == 0:
+        raise ConfigError(f"argos.device: cuda, but no CUDA device is visible to CTranslate2 ({_cuda_problem()}); use cpu or auto")
+    if device == "cuda" and max(indices) >= count:
+        raise ConfigError(
+            f"argos.device_index: {shown}, but CTranslate2 sees {count} CUDA device{'s' if count > 1 else ''} (0 to {count - 1})"
+        )
+    if device == "cpu" and indices != [0]:
+        raise ConfigError(f"argos.device_index: {shown} names CUDA devices; on the cpu it must be 0")
+    if config.compute_type not in ("default", "auto"):
+        for i in indices:
+            supported = sorted(ctranslate2.get_supported_compute_types(device, i))
+            if config.compute_type not in supported:
+                where = f"{device} {i}" if device == "cuda" else "this cpu"
+                raise ConfigError(
+                    f"argos.compute_type: {config.compute_type} is not supported on {where} "
+                    f"(it supports {', '.join(supported)}); use auto or one of those"
+                )
+    return device, indices[0] if len(indices) == 1 else indices
+
+
+def _cuda_problem() -> str:
+    """Why CTranslate2 sees no CUDA device, in its own words when it has some."""
+    import ctranslate2
+
+    try:
+        ctranslate2.get_supported_compute_types("cuda")
+    except (RuntimeError, ValueError) as e:
+        return _one_line(e)
+    return "it counts 0 devices"
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split())[:300]
 
 
 def _buckets(tokens: list[list[str]]) -> list[list[int]]:

@@ -6,14 +6,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from pipeline.core.document import ModelId
+from pipeline.core.identity import MACHINE, ModelId
 
 
 @dataclass(frozen=True)
 class Translated:
     text: str
     flags: tuple[str, ...] = ()
-    origin: str = "machine"  # machine | human (an editor's text, placeholders and all)
+    origin: str = MACHINE  # identity.ORIGINS: machine | human (an editor's text, placeholders and all)
     model: ModelId | None = None  # what produced it, when it comes from the records or the memory
     markdown: bool = False  # an editor's text saved before placeholders were kept (memory format 1): final Markdown
 

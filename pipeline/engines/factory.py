@@ -15,16 +15,20 @@ def create(
     *,
     allow_download: bool = True,
     progress: Callable[[int, int | None], None] | None = None,
+    load: bool = False,
 ) -> Engine:
     """An engine for one direction. For argos, the package must be installed or downloadable.
 
-    Raises ModelMissing (before anything is written) when it is neither.
+    Raises ModelMissing (before anything is written) when it is neither, DamagedPackage (a
+    ModelMissing) when it is damaged. With ``load``, the model is loaded now rather than at the
+    first batch (a run that will translate: a model or device CTranslate2 cannot use is then
+    reported before anything is written; ConfigError for a device setting).
     """
     if config.engine == "pseudo":
         from pipeline.engines.pseudo import PseudoEngine
 
         return PseudoEngine(source_lang, target_lang)
-    from pipeline.core.errors import ModelMissing
+    from pipeline.core.errors import ConfigError, ModelMissing
     from pipeline.core.languages import PIVOT
     from pipeline.engines import packages
     from pipeline.engines.argos import ArgosEngine
@@ -35,8 +39,14 @@ def create(
         if config.cluster:
             from pipeline.engines.cluster import RayEngine  # imports Ray only when a cluster is asked for
 
-            return RayEngine(path, config)
-        return ArgosEngine(path, a)
+            return RayEngine(path, config)  # its actors load the model, not this process
+        engine = ArgosEngine(path, a)
+        if load:
+            try:
+                engine.load()
+            except ConfigError as e:  # a device setting: named with its file, as config.load names the others
+                raise ConfigError(f"{config.source}: {e}" if config.source else str(e)) from None
+        return engine
 
     direct = packages.find(a, source_lang, target_lang)
     if direct is None and PIVOT not in (source_lang, target_lang):

@@ -2,11 +2,7 @@
 
 Packages are the official ``.argosmodel`` files, read and described by the Argos library's own
 package API (``argostranslate.package``: ``Package``, ``AvailablePackage``, ``uninstall``).
-Installing from a file is done here rather than with ``install_from_path``: that one extracts in
-place and silently rewrites unsafe member names, where a user should learn that an archive is not
-a package, and an interrupted install must not leave half a model behind. Archives are checked
-first (a zip, one top folder, metadata.json, model/, a tokenizer, no member escaping the folder),
-extracted beside the packages folder, loaded with ``Package``, then moved in with one rename.
+Installing from a file is engines/install.py; what a package folder must hold, package_files.py.
 
 Where packages live: $ARGOS_PACKAGES_DIR, else ``argos.packages_dir`` in config.yaml, else the
 Argos library's default. The index: $ARGOS_PACKAGE_INDEX, else ``argos.package_index``, else the
@@ -19,20 +15,19 @@ import hashlib
 import http.client
 import json
 import os
-import re
 import shutil
-import stat
 import sys
-import tempfile
 import urllib.error
 import urllib.request
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pipeline.core.config import ArgosConfig
 from pipeline.core.errors import ExitStatus, ModelMissing, PipelineError
+from pipeline.engines import install, package_files
+from pipeline.engines.install import NotAPackage
+from pipeline.engines.package_files import DamagedPackage, mb, metadata_problem
 
 OFFICIAL_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 # Files of the official uk<->en packages (argospm index, 2025-06): a download that does not match
@@ -42,40 +37,25 @@ KNOWN_SHA256 = {
     "translate-uk_en-1_4.argosmodel": "3254424c4196f13a7bd97e13cda008d04d5901cbe20739611e426bbacc131156",
 }
 DOWNLOAD_TIMEOUT = 60  # seconds without data before a download is abandoned
-# Zip bombs: the archive's own directory is checked first, then every byte written is counted
-# (a member's header can lie about its size). An official package has a few dozen members,
-# compressed ~1:1 (int8 weights); a bomb has thousands, or compresses 1000:1.
-MAX_MEMBERS = 2_000
-MAX_RATIO = 100  # uncompressed : compressed, per large member and for the whole archive
-_RATIO_FLOOR = 10_000_000  # below this many bytes, any ratio (metadata.json compresses well)
-MAX_METADATA_BYTES = 1_000_000
-
-# What metadata.json and the index may hold; anything else in them is refused or skipped.
-_CODE_RE = re.compile(r"^[a-z]{2,3}(?:_[A-Za-z]{2,8})?$")
-_VERSION_RE = re.compile(r"^\d{1,6}(?:\.\d{1,6}){0,3}$")
-_SHORT_TEXT = 200
-_LISTS = ("from_codes", "to_codes", "languages", "dependencies", "source_languages", "target_languages")
 
 Progress = Callable[[int, "int | None"], None]
 
 
-class NotAPackage(PipelineError):
-    """A file given to `models install` is not an installable Argos package."""
-
-    status = ExitStatus.FILES_FAILED
-
-
 @dataclass(frozen=True)
 class InstalledPackage:
-    name: str  # argospm name, e.g. translate-en_uk
+    name: str  # argospm name, e.g. translate-en_uk (a damaged package without metadata: its folder's name)
     version: str
     from_code: str
     to_code: str
     path: Path
+    problem: str = ""  # why it cannot be used (package_files.check); "" when it can
 
     @property
     def label(self) -> str:
-        return f"{self.name} {self.version}"
+        return f"{self.name} {self.version}".strip()
+
+    def damaged(self) -> DamagedPackage:
+        return DamagedPackage(self.path, self.problem)
 
 
 def packages_dir(config: ArgosConfig) -> Path:
@@ -98,77 +78,62 @@ def index_url(config: ArgosConfig) -> str:
     return base.rstrip("/") + "/index.json"
 
 
-def installed(config: ArgosConfig) -> list[InstalledPackage]:
-    root = packages_dir(config)
-    if not root.is_dir():
-        return []
-    from argostranslate.package import Package, argospm_package_name
+def scan(config: ArgosConfig, deep: bool = False) -> list[InstalledPackage]:
+    """Every package in the packages folder, damaged ones included (with their ``problem``).
 
+    A package is a folder (or a link to one) holding metadata.json or model/; hidden entries and
+    packages of another type than translate are not listed. ``deep``: package_files.check's.
+    """
+    from argostranslate.package import IPackage, argospm_package_name
+
+    root = packages_dir(config)
+    install.clean_staging(root)  # what killed installs left (never a package: see install.py)
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return []
     found = []
-    for path in sorted(root.iterdir()):
-        if _installed_metadata(path) is None:
-            continue  # not a package, or metadata a translation could trip over: not usable
-        try:
-            pkg = Package(path)
-        except (OSError, ValueError):
+    for name in names:
+        path = root / name
+        if name.startswith(".") or not _may_be_package(path):
             continue
-        found.append(InstalledPackage(argospm_package_name(pkg), pkg.package_version, pkg.from_code, pkg.to_code, path))
+        problem, metadata = "", None
+        try:
+            metadata = package_files.check(path, config.max_unpacked_bytes, deep)
+        except package_files.OtherKind:
+            continue
+        except package_files.Damaged as e:
+            problem, metadata = str(e), e.metadata
+        if metadata is None:
+            found.append(InstalledPackage(name, "", "", "", path, problem))
+            continue
+        described = IPackage()  # the library's own reading of the metadata, without opening the file again
+        described.load_metadata_from_json(metadata)
+        found.append(
+            InstalledPackage(
+                argospm_package_name(described), metadata["package_version"], metadata["from_code"], metadata["to_code"], path, problem
+            )
+        )
     return found
 
 
-def _installed_metadata(folder: Path) -> dict | None:
-    """The valid metadata of an installed package folder, else None."""
+def _may_be_package(path: Path) -> bool:
     try:
-        with open(folder / "metadata.json", "rb") as f:
-            raw = f.read(MAX_METADATA_BYTES + 1)
-        metadata = json.loads(raw.decode("utf-8")) if len(raw) <= MAX_METADATA_BYTES else None
-    except (OSError, ValueError, RecursionError):
-        return None
-    return metadata if isinstance(metadata, dict) and metadata_problem(metadata) is None else None
+        if path.is_symlink():
+            return True  # a link loop or a dangling link is a damaged package, not nothing
+        return path.is_dir() and (os.path.lexists(path / "metadata.json") or os.path.lexists(path / "model"))
+    except OSError:
+        return True
 
 
-def metadata_problem(metadata: dict, index: bool = False) -> str | None:
-    """Why package metadata (metadata.json, or an index entry with ``index``) cannot be trusted,
-    or None. Every field is checked for its type and size: a version of a million digits or a
-    number where text belongs must not reach the code that reads packages."""
-    if not isinstance(metadata, dict):
-        return "not a JSON object"
-    kind = metadata.get("type", "translate")
-    if not isinstance(kind, str) or len(kind) > 40:
-        return "type is not a short text"
-    if not index and kind != "translate":
-        return f"type is {kind!r}, not 'translate'"
-    for key in ("from_code", "to_code"):
-        value = metadata.get(key)
-        if not isinstance(value, str) or not _CODE_RE.match(value):
-            return f"no valid {key}"
-    version = metadata.get("package_version")
-    if not isinstance(version, str) or not _VERSION_RE.match(version):
-        return "package_version is not a version like 1.4"
-    for key in ("argos_version", "code", "from_name", "to_name", "target_prefix"):
-        value = metadata.get(key, "")
-        if not isinstance(value, str) or len(value) > _SHORT_TEXT:
-            return f"{key} is not a text of at most {_SHORT_TEXT} characters"
-    for key in _LISTS:
-        value = metadata.get(key, [])
-        if not isinstance(value, list) or len(value) > 1000:
-            return f"{key} is not a list"
-    links = metadata.get("links", [])
-    if not isinstance(links, list) or len(links) > 20 or not all(isinstance(u, str) and len(u) <= 2000 for u in links):
-        return "links is not a list of URLs"
-    if index and not links:
-        return "no links"
-    return None
-
-
-def folder_name(metadata: dict) -> str:
-    """Where a package is installed, from its validated metadata (never from the archive's own
-    folder name, which could be another package's)."""
-    version = metadata["package_version"].replace(".", "_")
-    return f"translate-{metadata['from_code']}_{metadata['to_code']}-{version}"
+def installed(config: ArgosConfig) -> list[InstalledPackage]:
+    """The usable installed packages."""
+    return [p for p in scan(config) if not p.problem]
 
 
 def find(config: ArgosConfig, source: str, target: str) -> InstalledPackage | None:
+    """The newest installed package for a direction, or None; DamagedPackage (exit 3) when that
+    newest one is damaged: the user learns which folder and why, rather than getting an older one."""
     from packaging.version import InvalidVersion, Version
 
     def version(p: InstalledPackage):
@@ -177,8 +142,17 @@ def find(config: ArgosConfig, source: str, target: str) -> InstalledPackage | No
         except (InvalidVersion, ValueError):
             return Version("0")
 
-    matches = [p for p in installed(config) if (p.from_code, p.to_code) == (source, target)]
-    return max(matches, key=version, default=None)
+    present = scan(config)
+    matches = [p for p in present if (p.from_code, p.to_code) == (source, target)]
+    newest = max(matches, key=version, default=None)
+    if newest is not None and newest.problem:
+        raise newest.damaged()
+    if newest is None:  # a damaged package whose metadata cannot be read: named like this direction's?
+        name = f"translate-{source}_{target}"
+        for p in present:
+            if p.problem and not p.from_code and (p.name == name or p.name.startswith(name + "-")):
+                raise p.damaged()
+    return newest
 
 
 def install_hint(source: str, target: str) -> str:
@@ -223,10 +197,10 @@ def fetch_index(config: ArgosConfig, notice: Callable[[str], None] | None = None
         with urllib.request.urlopen(_request(url), timeout=DOWNLOAD_TIMEOUT) as response:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and (len(length) >= 20 or int(length) > limit):
-                raise _TooLarge(f"larger than {_mb(limit)} (argos.max_index_bytes)")
+                raise _TooLarge(f"larger than {mb(limit)} (argos.max_index_bytes)")
             raw = response.read(limit + 1)
             if len(raw) > limit:
-                raise _TooLarge(f"larger than {_mb(limit)} (argos.max_index_bytes)")
+                raise _TooLarge(f"larger than {mb(limit)} (argos.max_index_bytes)")
         data = json.loads(raw.decode("utf-8"))
     except (urllib.error.URLError, OSError, ValueError, RecursionError, http.client.HTTPException) as e:
         raise PipelineError(f"cannot read the package index {url}: {_reason(e)}", ModelMissing.status) from None
@@ -256,10 +230,6 @@ def fetch_index(config: ArgosConfig, notice: Callable[[str], None] | None = None
 
 def _stderr(message: str) -> None:
     print(f"pipeline: {message}", file=sys.stderr)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:,.0f} MB" if n >= 1_000_000 else f"{n:,} bytes"
 
 
 class _TooLarge(OSError):
@@ -349,12 +319,12 @@ def _fetch(url: str, target: Path, progress: Progress | None, limit: int) -> Non
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() and len(length) < 20 else None
             if total is not None and total > limit:
-                raise _TooLarge(f"{_mb(total)}, larger than {_mb(limit)} (argos.max_download_bytes)")
+                raise _TooLarge(f"{mb(total)}, larger than {mb(limit)} (argos.max_download_bytes)")
             done = 0
             while chunk := response.read(1 << 16):
                 done += len(chunk)
                 if done > limit:  # no Content-Length, or a wrong one: counted as it comes
-                    raise _TooLarge(f"larger than {_mb(limit)} (argos.max_download_bytes); stopped")
+                    raise _TooLarge(f"larger than {mb(limit)} (argos.max_download_bytes); stopped")
                 out.write(chunk)
                 if progress:
                     progress(done, total)
@@ -386,164 +356,20 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-# --- installing from a file -------------------------------------------------------------------
-
-
 def install_file(path: str | os.PathLike, config: ArgosConfig) -> InstalledPackage:
-    """Install a .argosmodel file; replaces an installed package of the same name.
-
-    Everything is checked before anything is moved: the archive's directory (names, links,
-    member count, sizes, compression ratios), then metadata.json (every field), then what
-    extraction actually writes. The package's folder is named from its validated metadata, and a
-    folder of that name holding anything but the same package is never replaced.
-    """
-    path = Path(path)
-    name = str(path)
-    if not path.is_file():
-        raise NotAPackage(f"{name}: no such file")
-    if not zipfile.is_zipfile(path):
-        raise NotAPackage(f"{name}: not an Argos package (not a zip archive)")
-    root = packages_dir(config)
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(path) as archive:
-            top = _check_archive(archive, name, path.stat().st_size, config.max_unpacked_bytes)
-            metadata = _archive_metadata(archive, top, name)
-            final = root / folder_name(metadata)
-            if final.exists() and not _same_package(_installed_metadata(final), metadata):
-                raise NotAPackage(
-                    f"{name}: refused: {final} holds something else than this package "
-                    f"({metadata['from_code']}->{metadata['to_code']} {metadata['package_version']}); remove it first"
-                )
-            staging = Path(tempfile.mkdtemp(prefix=".pipeline-install-", dir=root.parent))
-            try:
-                _extract(archive, staging, name, config.max_unpacked_bytes)
-                _check_package(staging / top, name, metadata)
-                if final.exists():
-                    os.replace(final, staging / ".old")  # the same package, reinstalled
-                os.replace(staging / top, final)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-    except zipfile.BadZipFile as e:
-        raise NotAPackage(f"{name}: damaged archive: {e}") from None
-    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as e:  # unsupported compression, encryption
-        raise NotAPackage(f"{name}: cannot be unpacked: {e}") from None
-    except OSError as e:
-        raise PipelineError(f"cannot install {name} into {root}: {e.strerror or e}", ModelMissing.status) from None
+    """Install a .argosmodel file (see install.install_archive); the package as installed."""
+    final = install.install_archive(path, packages_dir(config), config.max_unpacked_bytes)
     found = next((p for p in installed(config) if p.path == final), None)
     if found is None:
-        raise NotAPackage(f"{name}: installed in {final} but the Argos library cannot read it")
+        raise NotAPackage(f"{path}: installed in {final} but the Argos library cannot read it")
     return found
 
 
-def _same_package(present: dict | None, new: dict) -> bool:
-    keys = ("from_code", "to_code", "package_version")
-    return present is not None and all(present[k] == new[k] for k in keys)
-
-
-def _check_archive(archive: zipfile.ZipFile, name: str, archive_bytes: int, max_unpacked: int) -> str:
-    """The archive's single top folder, after checking from its directory that no member can
-    land outside it and that it does not unpack to too much (its headers are checked again, while
-    extracting: they can lie)."""
-    infos = archive.infolist()
-    if len(infos) > MAX_MEMBERS:
-        raise NotAPackage(f"{name}: refused: {len(infos):,} members (an Argos package has a few dozen; the limit is {MAX_MEMBERS:,})")
-    tops = set()
-    size = 0
-    names = set()
-    for info in infos:
-        member = info.filename
-        pure = PurePosixPath(member)
-        if (
-            member.startswith(("/", "\\"))
-            or "\\" in member
-            or re.match(r"^[A-Za-z]:", member)
-            or any(part in ("..", "") for part in pure.parts)
-        ):
-            raise NotAPackage(f"{name}: refused: member {member!r} would be written outside the packages folder")
-        if stat.S_ISLNK(info.external_attr >> 16):
-            raise NotAPackage(f"{name}: refused: member {member!r} is a symbolic link")
-        if str(pure) in names:
-            raise NotAPackage(f"{name}: refused: member {member!r} appears twice")
-        if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise NotAPackage(
-                f"{name}: refused: member {member!r} unpacks {info.file_size // max(info.compress_size, 1):,} times its size (a zip bomb?)"
-            )
-        size += info.file_size
-        if size > max_unpacked:
-            raise NotAPackage(f"{name}: refused: unpacks to more than {_mb(max_unpacked)} (argos.max_unpacked_bytes)")
-        tops.add(pure.parts[0])
-        names.add(str(pure))
-    if size > _RATIO_FLOOR and size > MAX_RATIO * max(archive_bytes, 1):
-        raise NotAPackage(f"{name}: refused: unpacks to {size // max(archive_bytes, 1):,} times its size (a zip bomb?)")
-    if len(tops) != 1:
-        raise NotAPackage(f"{name}: not an Argos package (expected one top folder, found {len(tops)})")
-    top = tops.pop()
-    if top.startswith(".") or f"{top}/metadata.json" not in names:
-        raise NotAPackage(f"{name}: not an Argos package (no {top}/metadata.json)")
-    if not any(n.startswith(f"{top}/model/") for n in names) and f"{top}/model" not in names:
-        raise NotAPackage(f"{name}: not an Argos package (no model/ folder)")
-    if not ({f"{top}/sentencepiece.model", f"{top}/bpe.model"} & names):
-        raise NotAPackage(f"{name}: not an Argos package (no sentencepiece.model or bpe.model)")
-    return top
-
-
-def _archive_metadata(archive: zipfile.ZipFile, top: str, name: str) -> dict:
-    """metadata.json, read from the archive (at most MAX_METADATA_BYTES) and validated."""
-    try:
-        with archive.open(f"{top}/metadata.json") as f:
-            raw = f.read(MAX_METADATA_BYTES + 1)
-        if len(raw) > MAX_METADATA_BYTES:
-            raise ValueError(f"larger than {_mb(MAX_METADATA_BYTES)}")
-        metadata = json.loads(raw.decode("utf-8"))
-    except (ValueError, RecursionError) as e:
-        raise NotAPackage(f"{name}: not an Argos package (metadata.json: {' '.join(str(e).split())[:200]})") from None
-    problem = metadata_problem(metadata)
-    if problem:
-        raise NotAPackage(f"{name}: not an Argos package (metadata.json: {problem})")
-    return metadata
-
-
-def _extract(archive: zipfile.ZipFile, staging: Path, name: str, max_unpacked: int) -> None:
-    """Extract every member, counting the bytes actually written against what each header says
-    and against the total limit (extractall trusts the headers)."""
-    total = 0
-    for info in archive.infolist():
-        target = staging.joinpath(*PurePosixPath(info.filename).parts)
-        if info.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        written = 0
-        with archive.open(info) as src, open(target, "xb") as out:
-            while chunk := src.read(1 << 20):
-                written += len(chunk)
-                total += len(chunk)
-                if written > info.file_size:
-                    raise NotAPackage(f"{name}: refused: member {info.filename!r} unpacks to more than its header says")
-                if total > max_unpacked:
-                    raise NotAPackage(f"{name}: refused: unpacks to more than {_mb(max_unpacked)} (argos.max_unpacked_bytes)")
-                out.write(chunk)
-
-
-def _check_package(folder: Path, name: str, metadata: dict) -> None:
-    from argostranslate.package import Package
-
-    if _installed_metadata(folder) != metadata:  # what was extracted is what was checked
-        raise NotAPackage(f"{name}: not an Argos package (metadata.json changed while unpacking)")
-    if not (folder / "model" / "model.bin").is_file():
-        raise NotAPackage(f"{name}: not an Argos package (model/model.bin is missing)")
-    try:
-        Package(folder)  # reads it as the Argos library will
-    except Exception as e:  # noqa: BLE001  the library's own errors are plain Exceptions
-        raise NotAPackage(f"{name}: not an Argos package (the Argos library cannot read it: {' '.join(str(e).split())[:200]})") from None
-
-
 def remove(config: ArgosConfig, names: list[str]) -> list[InstalledPackage]:
-    """Remove installed packages given by argospm name (translate-en_uk) or direction (en-uk)."""
-    from argostranslate.package import Package, uninstall
-
-    present = installed(config)
+    """Remove installed packages given by argospm name (translate-en_uk), direction (en-uk) or
+    folder name; damaged ones too. A package folder that is a link: the link is removed, never
+    what it points to."""
+    present = scan(config)
     chosen: list[InstalledPackage] = []
     for wanted in names:
         match = [p for p in present if wanted in (p.name, f"{p.from_code}-{p.to_code}", p.path.name)]
@@ -551,5 +377,11 @@ def remove(config: ArgosConfig, names: list[str]) -> list[InstalledPackage]:
             raise PipelineError(f"no installed package called {wanted!r} (see `pipeline models list`)")
         chosen.extend(m for m in match if m not in chosen)
     for pkg in chosen:
-        uninstall(Package(pkg.path))
+        try:
+            if pkg.path.is_symlink():
+                pkg.path.unlink()
+            else:
+                shutil.rmtree(pkg.path)  # what the Argos library's uninstall does
+        except OSError as e:
+            raise PipelineError(f"cannot remove {pkg.path}: {e.strerror or e}", ExitStatus.OUTPUT_ERROR) from None
     return chosen

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.core.document import Block, Document, Segment
-from pipeline.segment.protect import TAG_RE
+from pipeline.core.placeholders import TAG_RE
 
 # Bead priors: Gale and Church's figures (1-1 .89, 1-0/0-1 .0099, 2-1/1-2 .089), each split
 # evenly between its two directions.
@@ -340,7 +340,7 @@ class Element:
 
 
 def structure(doc: Document) -> list[Element]:
-    from pipeline.articles import markdown
+    from pipeline.articles import markdown, shortcodes
 
     starts = [0] + [i + 1 for i, c in enumerate(doc.text) if c == "\n"]
     items: list[tuple[int, int, Element]] = []
@@ -348,7 +348,7 @@ def structure(doc: Document) -> list[Element]:
         line = bisect.bisect_right(starts, b.start)
         items.append((line, 1, Element(b.kind, line, b.index, b.key)))
     if doc.format == "markdown":
-        masked, _ = markdown.hide_shortcodes(doc.text)
+        masked, _ = shortcodes.hide_shortcodes(doc.text)
         for tok in markdown._parser().parse(masked):
             if tok.type in ("fence", "code_block", "html_block") and tok.map:
                 kind = "html" if tok.type == "html_block" else "code"

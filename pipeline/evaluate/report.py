@@ -70,85 +70,96 @@ def render(report: dict) -> str:
     ]
     comparison = report.get("comparison")
     if comparison:
-        out.append("<h2>Which system is better</h2><table><tr><th>metric</th>")
-        names = [s["name"] for s in report["systems"]]
-        out.append("".join(f"<th>{escape(n)}</th>" for n in names) + "<th>p-value</th><th>verdict</th></tr>")
-        for metric in METRICS:
-            c = comparison[metric]
-            cells = "".join(f'<td class="num">{_num(c[n]["score"])} ± {_num(c[n]["ci"])}</td>' for n in names)
-            if c["better"] is None:
-                verdict = "the same"
-            elif c["significant"]:
-                verdict = f'<span class="good">{escape(c["better"])} is better</span>'
-            else:
-                verdict = f"{escape(c['better'])} scores higher, but the difference is not significant"
-            out.append(
-                f"<tr><td>{metric}{' (lower is better)' if metric == 'TER' else ''}</td>{cells}"
-                f'<td class="num">{c["p_value"]:.4f}</td><td>{verdict}</td></tr>'
-            )
-        out.append("</table>")
-        out.append(
-            '<p class="sig">Paired bootstrap resampling (sacrebleu); significant at p &lt; 0.05. '
-            + " · ".join(escape(comparison[m]["signature"]) for m in METRICS)
-            + "</p>"
-        )
+        out.extend(_comparison(comparison, [s["name"] for s in report["systems"]]))
     for system in report["systems"]:
-        out.append(f"<h2>{escape(system['name'])}</h2>")
-        out.append('<div class="cards">')
-        for metric in METRICS:
-            better = "lower is better" if metric == "TER" else "higher is better"
-            out.append(
-                f'<div class="card">{metric}<b>{_num(system["corpus"][metric]["score"])}</b><span class="meta">{better}</span></div>'
-            )
-        out.append(
-            f'<div class="card">articles<b>{system["articles_scored"]}</b><span class="meta">{system["segments"]} segments</span></div></div>'
-        )
-        out.append('<p class="sig">' + " · ".join(escape(system["corpus"][m]["signature"]) for m in METRICS) + "</p>")
-        if system["missing"]:
-            out.append(
-                f'<p class="bad">Not translated: {len(system["missing"])} reference articles ('
-                + escape(", ".join(system["missing"][:10]))
-                + ("…" if len(system["missing"]) > 10 else "")
-                + ")</p>"
-            )
-        with_text = [a for a in system["articles"] if a["segments"]]
-        if with_text:
-            out.append("<h2>chrF per article</h2>")
-            out.append(_chart(with_text))
-        checks = system["checks"]
-        if checks:
-            total = checks["sentences"] or 1
-            out.append(
-                f"<h2>Checks without a reference</h2><p class='meta'>{checks['sentences']} sentences, source from {escape(system['checks_from'])}</p>"
-            )
-            out.append("<table><tr><th>problem</th><th>sentences</th><th>share</th></tr>")
-            for key in CHECKS[1:]:
-                n = checks[key]
-                cls = ' class="bad"' if n else ""
-                out.append(
-                    f"<tr><td>{escape(CHECK_NAMES[key])}</td><td class='num'><span{cls}>{n}</span></td><td class='num'>{100 * n / total:.1f}%</td></tr>"
-                )
-            out.append("</table>")
-        out.append(
-            "<h2>Articles</h2><table><tr><th>article</th><th>segments</th>"
-            + "".join(f"<th>{m}</th>" for m in METRICS)
-            + "<th>problems</th><th>structure</th></tr>"
-        )
-        for a in sorted(system["articles"], key=lambda a: a["scores"]["chrF"]):
-            problems = sum(v for k, v in a["checks"].items() if k != "sentences") if a["checks"] else ""
-            out.append(
-                f"<tr><td>{escape(a['path'])}</td><td class='num'>{a['segments']}</td>"
-                + "".join(f"<td class='num'>{_num(a['scores'][m])}</td>" for m in METRICS)
-                + f"<td class='num'>{problems}</td><td>{escape(a['divergence']) or 'matches'}</td></tr>"
-            )
-        out.append("</table>")
-        if system["worst"]:
-            out.append("<h2>Worst sentences</h2><table><tr><th>chrF</th><th>translation</th><th>reference</th><th>article</th></tr>")
-            for w in system["worst"]:
-                out.append(
-                    f"<tr><td class='num'>{_num(w['chrF'])}</td><td>{escape(w['hypothesis'])}</td>"
-                    f"<td>{escape(w['reference'])}</td><td>{escape(w['article'])}</td></tr>"
-                )
-            out.append("</table>")
+        out.extend(_system(system))
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def _comparison(comparison: dict, names: list[str]) -> list[str]:
+    """Which of two systems is better, metric by metric, with the bootstrap's p-value."""
+    out: list[str] = []
+    out.append("<h2>Which system is better</h2><table><tr><th>metric</th>")
+    out.append("".join(f"<th>{escape(n)}</th>" for n in names) + "<th>p-value</th><th>verdict</th></tr>")
+    for metric in METRICS:
+        c = comparison[metric]
+        cells = "".join(f'<td class="num">{_num(c[n]["score"])} ± {_num(c[n]["ci"])}</td>' for n in names)
+        if c["better"] is None:
+            verdict = "the same"
+        elif c["significant"]:
+            verdict = f'<span class="good">{escape(c["better"])} is better</span>'
+        else:
+            verdict = f"{escape(c['better'])} scores higher, but the difference is not significant"
+        out.append(
+            f"<tr><td>{metric}{' (lower is better)' if metric == 'TER' else ''}</td>{cells}"
+            f'<td class="num">{c["p_value"]:.4f}</td><td>{verdict}</td></tr>'
+        )
+    out.append("</table>")
+    out.append(
+        '<p class="sig">Paired bootstrap resampling (sacrebleu); significant at p &lt; 0.05. '
+        + " · ".join(escape(comparison[m]["signature"]) for m in METRICS)
+        + "</p>"
+    )
+    return out
+
+
+def _system(system: dict) -> list[str]:
+    """One system's scores, checks, articles and worst sentences."""
+    out: list[str] = []
+    out.append(f"<h2>{escape(system['name'])}</h2>")
+    out.append('<div class="cards">')
+    for metric in METRICS:
+        better = "lower is better" if metric == "TER" else "higher is better"
+        out.append(f'<div class="card">{metric}<b>{_num(system["corpus"][metric]["score"])}</b><span class="meta">{better}</span></div>')
+    out.append(
+        f'<div class="card">articles<b>{system["articles_scored"]}</b><span class="meta">{system["segments"]} segments</span></div></div>'
+    )
+    out.append('<p class="sig">' + " · ".join(escape(system["corpus"][m]["signature"]) for m in METRICS) + "</p>")
+    if system["missing"]:
+        out.append(
+            f'<p class="bad">Not translated: {len(system["missing"])} reference articles ('
+            + escape(", ".join(system["missing"][:10]))
+            + ("…" if len(system["missing"]) > 10 else "")
+            + ")</p>"
+        )
+    with_text = [a for a in system["articles"] if a["segments"]]
+    if with_text:
+        out.append("<h2>chrF per article</h2>")
+        out.append(_chart(with_text))
+    checks = system["checks"]
+    if checks:
+        total = checks["sentences"] or 1
+        out.append(
+            f"<h2>Checks without a reference</h2><p class='meta'>{checks['sentences']} sentences, source from {escape(system['checks_from'])}</p>"
+        )
+        out.append("<table><tr><th>problem</th><th>sentences</th><th>share</th></tr>")
+        for key in CHECKS[1:]:
+            n = checks[key]
+            cls = ' class="bad"' if n else ""
+            out.append(
+                f"<tr><td>{escape(CHECK_NAMES[key])}</td><td class='num'><span{cls}>{n}</span></td><td class='num'>{100 * n / total:.1f}%</td></tr>"
+            )
+        out.append("</table>")
+    out.append(
+        "<h2>Articles</h2><table><tr><th>article</th><th>segments</th>"
+        + "".join(f"<th>{m}</th>" for m in METRICS)
+        + "<th>problems</th><th>structure</th></tr>"
+    )
+    for a in sorted(system["articles"], key=lambda a: a["scores"]["chrF"]):
+        problems = sum(v for k, v in a["checks"].items() if k != "sentences") if a["checks"] else ""
+        out.append(
+            f"<tr><td>{escape(a['path'])}</td><td class='num'>{a['segments']}</td>"
+            + "".join(f"<td class='num'>{_num(a['scores'][m])}</td>" for m in METRICS)
+            + f"<td class='num'>{problems}</td><td>{escape(a['divergence']) or 'matches'}</td></tr>"
+        )
+    out.append("</table>")
+    if system["worst"]:
+        out.append("<h2>Worst sentences</h2><table><tr><th>chrF</th><th>translation</th><th>reference</th><th>article</th></tr>")
+        for w in system["worst"]:
+            out.append(
+                f"<tr><td class='num'>{_num(w['chrF'])}</td><td>{escape(w['hypothesis'])}</td>"
+                f"<td>{escape(w['reference'])}</td><td>{escape(w['article'])}</td></tr>"
+            )
+        out.append("</table>")
+    return out

@@ -29,8 +29,10 @@ from pipeline.core import flags, paths
 from pipeline.core.config import Config
 from pipeline.core.document import Block, Document, Segment
 from pipeline.core.errors import InputError, PipelineError
+from pipeline.core.identity import KEPT
+from pipeline.core.placeholders import TAG_RE
 from pipeline.evaluate.align import align_documents, align_units, unit_of
-from pipeline.segment.protect import TAG_RE, has_words
+from pipeline.segment.protect import has_words
 from pipeline.store import fileio, records
 from pipeline.store.layout import FOLDER
 from pipeline.store.store import RecordStore
@@ -315,7 +317,7 @@ def checked_from_bilingual(file: Path) -> list[Checked]:
             Checked(_text(s["source"]), _text(s["target"]), tuple(map(_text, s.get("flags", ()))))
             for b in data["blocks"]
             for s in b["sentences"]
-            if s.get("origin") != "kept"
+            if s.get("origin") != KEPT
         ]
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise InputError(name, f"not a bilingual JSON of this pipeline ({type(e).__name__}: {str(e)[:80]})") from None

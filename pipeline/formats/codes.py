@@ -16,9 +16,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-# The masker's pattern, tolerant of what engines and editors do to tags: "< x 1 / >", "<X1/>", "</ g2>".
-TAG_RE = re.compile(r"<\s*(/?)\s*([xXgG])\s*(\d{1,4})\s*(/?)\s*>")
-MAX_CODE = 9999  # four digits, as TAG_RE reads them
+from pipeline.core.placeholders import MAX_CODE, TAG_RE
+
 # Kinds go into XML attribute values with a fixed syntax (XLIFF subType, TMX type) and PO comments.
 KIND_RE = re.compile(r"[A-Za-z0-9_.-]*")
 

@@ -35,6 +35,7 @@ from urllib.parse import quote, unquote
 from translate.storage import pypo
 
 from pipeline import __version__
+from pipeline.core.placeholders import MAX_CODE
 from pipeline.formats.base import (
     Exchange,
     ExchangeError,
@@ -48,7 +49,7 @@ from pipeline.formats.base import (
     unit_error,
     unread,
 )
-from pipeline.formats.codes import MAX_CODE, AtomTag, Code, Text, canonical, code_problem, tag_text, to_pieces
+from pipeline.formats.codes import AtomTag, Code, Text, canonical, code_problem, tag_text, to_pieces
 
 SUFFIX = ".po"
 _STATE_FLAGS = {"reviewed": "x-state-reviewed", "final": "x-state-final", "translated": "x-state-translated"}

@@ -35,6 +35,7 @@ from dataclasses import replace
 from lxml import etree
 
 from pipeline import __version__
+from pipeline.core.placeholders import MAX_CODE
 from pipeline.formats.base import (
     Exchange,
     ExchangeError,
@@ -57,7 +58,6 @@ from pipeline.formats.base import (
 )
 from pipeline.formats.codes import (
     KIND_RE,
-    MAX_CODE,
     AtomTag,
     CloseTag,
     Code,

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from pipeline.core import flags
 from pipeline.core.document import Segment
+from pipeline.core.placeholders import TAG_RE
 from pipeline.localize.glossary import Term, satisfied
-from pipeline.segment.protect import TAG_RE
 
 _DIGITS = re.compile(r"\d+")
 

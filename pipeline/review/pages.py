@@ -14,13 +14,14 @@ from urllib.parse import quote, urlencode
 from pipeline import __version__
 from pipeline.commands import freshness
 from pipeline.core.document import Segment, Span
+from pipeline.core.identity import HUMAN, KEPT, MACHINE
 from pipeline.review import panels
 from pipeline.review.panels import diff_html, editor_html, kind_class
 from pipeline.review.project import MISSING, NEEDS_EDITING, Article, Row, Sentence, tags
 
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 SHOW = {"all": "all", "attention": "needs attention", "flagged": "flagged", "unreviewed": "unreviewed", NEEDS_EDITING: "needs editing"}
-ORIGINS = {"machine": "machine · unreviewed", "human": "reviewed", "kept": "kept as it is", MISSING: "not translated yet"}
+ORIGINS = {MACHINE: "machine · unreviewed", HUMAN: "reviewed", KEPT: "kept as it is", MISSING: "not translated yet"}
 PAIRS = {"em": ("<em>", "</em>"), "strong": ("<strong>", "</strong>"), "s": ("<del>", "</del>")}
 
 # (keys, what they do): shown on the article page; README's "Review in the browser" lists the same.
@@ -139,7 +140,7 @@ def _visible(s: Sentence, show: str) -> bool:
     if show == "flagged":
         return bool(s.problems)
     if show == "unreviewed":
-        return s.editable and s.origin == "machine"
+        return s.editable and s.origin == MACHINE
     if show == NEEDS_EDITING:
         return s.needs_editing is not None
     return True
@@ -234,7 +235,7 @@ def sentence(a: Article, s: Sentence) -> str:
             f'<div class="missing-chips">{panels.dropped_html(s)}</div><div class="msg" role="status" aria-live="polite"></div>'
             f"{panels.suggestions_html(s)}</div>"
         )
-    elif s.origin == "kept":
+    elif s.origin == KEPT:
         target = f'<div class="tgt kept" lang="{escape(a.source_lang)}">{source_html(s.segment)}</div>'
     else:
         target = '<div class="tgt"><span class="note">not translated yet: its source changed since the last run of pipeline translate</span></div>'

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.core.document import Segment, Span
-from pipeline.segment.protect import TAG_RE
+from pipeline.core.placeholders import TAG_RE
 
 PAIR_NAMES = {"em": "em", "strong": "strong", "s": "strike", "link": "link", "image": "image"}
 MAX_LABEL = 40

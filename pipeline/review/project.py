@@ -5,7 +5,7 @@ they are now; nothing is cached between requests but the list of articles the ap
 several editors, and runs of ``pipeline translate`` in between, always see the folder as it is.
 
 Saving is ``pipeline import`` for one sentence: an Exchange with one Unit whose id carries the
-base (the hash of the target the page showed), given to ``exchange.apply``. So the three-way merge
+base (the hash of the target the page showed), given to ``importing.apply``. So the three-way merge
 decides, exactly as for a CAT tool's file: a sentence changed by someone else since the page
 loaded is a conflict, never overwritten.
 """
@@ -26,6 +26,7 @@ from pipeline.core.document import Segment
 from pipeline.core.errors import InputError, PipelineError
 from pipeline.core.flags import Ack
 from pipeline.core.hashes import text_hash
+from pipeline.core.identity import HUMAN, KEPT, MACHINE
 from pipeline.localize import glossary
 from pipeline.review import suggest
 from pipeline.review.outputs import Alignment, alignment_sentences, machine_versions
@@ -92,7 +93,7 @@ class Sentence:
 
     @property
     def editable(self) -> bool:
-        return self.target is not None and self.origin in (records.MACHINE, records.HUMAN)
+        return self.target is not None and self.origin in (MACHINE, HUMAN)
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -108,7 +109,7 @@ class Sentence:
     @property
     def attention(self) -> bool:
         """Flagged, marked "needs editing", or not reviewed by anyone yet."""
-        return self.editable and (self.origin == records.MACHINE or bool(self.problems) or self.needs_editing is not None)
+        return self.editable and (self.origin == MACHINE or bool(self.problems) or self.needs_editing is not None)
 
 
 @dataclass(frozen=True)
@@ -140,9 +141,9 @@ class Article:
         editable = [s for s in self.sentences() if s.editable]
         return {
             "flagged": sum(1 for s in editable if s.problems),
-            "unreviewed": sum(1 for s in editable if s.origin == records.MACHINE),
+            "unreviewed": sum(1 for s in editable if s.origin == MACHINE),
             "needs_editing": sum(1 for s in editable if s.needs_editing),
-            "reviewed": sum(1 for s in editable if s.origin == records.HUMAN),
+            "reviewed": sum(1 for s in editable if s.origin == HUMAN),
             "sentences": len(editable),
         }
 
@@ -180,7 +181,7 @@ class Project(Saving):
             if record is not None and record.legacy:
                 record = None
             counts = dict(record.flagged) if record else {}
-            translated = [x for x in record.sentences() if x.origin != records.KEPT and x.target is not None] if record else []
+            translated = [x for x in record.sentences() if x.origin != KEPT and x.target is not None] if record else []
             rows.append(
                 Row(
                     item.source,
@@ -193,7 +194,7 @@ class Project(Saving):
                     tuple(sorted(counts.items())),
                     record is not None,
                     sentences=len(translated),
-                    reviewed=sum(1 for x in translated if x.origin == records.HUMAN),
+                    reviewed=sum(1 for x in translated if x.origin == HUMAN),
                     needs_editing=sum(1 for x in translated if x.needs_editing),
                 )
             )
@@ -263,7 +264,7 @@ class Project(Saving):
         info = Alignment(alignment_sentences(self.out_dir, record))
         current = t.current()
         render = localize.renderer(localize.locale_for(target, self.config.locales))
-        human = [h for h, s in current.items() if s.origin == records.HUMAN]
+        human = [h for h, s in current.items() if s.origin == HUMAN]
         machine = machine_versions(self.config, record.source_lang, target, human)
         entries, version = self._memory.entries(self.ws.store, target, rel)
         known = self._memory_matches.get((target, rel))
@@ -289,12 +290,12 @@ class Project(Saving):
                 found = bool(needle) and (needle in shown.casefold() or needle in str(about.get("target", "")).casefold())
                 s = current.get(text_hash(seg.text))
                 if keep or not has_words(seg.text):
-                    sentences.append(Sentence(sid, seg, shown, records.KEPT, match=found))
+                    sentences.append(Sentence(sid, seg, shown, KEPT, match=found))
                     continue
                 if s is None or s.target is None or records.FINAL_MARKDOWN in s.flags:
                     sentences.append(Sentence(sid, seg, shown, MISSING, match=found))
                     continue
-                mt = s.target if s.origin == records.MACHINE else machine.get(s.hash)
+                mt = s.target if s.origin == MACHINE else machine.get(s.hash)
                 terms = suggest.terms(gloss, record.source_lang, seg)
                 offered = suggest.for_sentence(seg, shown, s.target, mt, match if only in ("", sid) else None, terms, render)
                 sentences.append(_sentence(Sentence(sid, seg, shown, s.origin, match=found), s, about, render, mt, offered))

@@ -1,5 +1,5 @@
 """Saving from the review app: a sentence's text, or what an editor says about it (an
-acknowledged check, "needs editing", a conflict's losing text), each through ``exchange.apply``,
+acknowledged check, "needs editing", a conflict's losing text), each through ``importing.apply``,
 exactly the path of ``pipeline import``, under the app's lock and the output folder's."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import formats
-from pipeline.commands import editing, exchange, run
+from pipeline.commands import editing, exchange, importing, run
 from pipeline.core import flags
 from pipeline.core.config import Config
 from pipeline.core.errors import ExitStatus, InputError, PipelineError
@@ -85,7 +85,7 @@ class Saving:
         raise NotImplementedError
 
     def save(self, at: Place, text: str, approve: bool = False, editor: str = "", action: str = editing.EDITED) -> Saved:
-        """One sentence through `pipeline import`'s path (exchange.apply). Approving sends the
+        """One sentence through `pipeline import`'s path (importing.apply). Approving sends the
         target unchanged with the state "reviewed", which makes a machine translation human. The
         record keeps who (editor, else the app's), when and the text it replaced (action: edited
         or restored, as the history names it)."""
@@ -101,9 +101,9 @@ class Saving:
         if isinstance(done, Saved):
             return done
         outcome = done
-        saved = self._now({exchange.CORRECTED: "saved", exchange.APPROVED: "approved"}.get(outcome, "unchanged"), "", at, mine)
+        saved = self._now({importing.CORRECTED: "saved", importing.APPROVED: "approved"}.get(outcome, "unchanged"), "", at, mine)
         now = saved.sentence
-        if outcome == exchange.UNCHANGED and now is not None and now.target is not None and now.target.split() != mine.split():
+        if outcome == importing.UNCHANGED and now is not None and now.target is not None and now.target.split() != mine.split():
             # the page showed an older version: what it sent is no change, but it is not what is there now
             return Saved("conflict", "This sentence changed since this page loaded: keep yours or take theirs.", saved.article, now, mine)
         return saved
@@ -113,7 +113,7 @@ class Saving:
     ) -> Saved:
         """What an editor says about a sentence as it is (the target the page showed, base):
         flags checked and right, "needs editing" set or cleared, or their text that lost a
-        conflict, for its history. Through exchange.apply, like a save."""
+        conflict, for its history. Through importing.apply, like a save."""
         if not SID_RE.fullmatch(at.sid) or not BASE_RE.fullmatch(at.base):
             return Saved("refused", "not a sentence id of this pipeline")
         unknown = sorted(set(acknowledge) - flags.PROBLEMS)
@@ -126,7 +126,7 @@ class Saving:
         if now.base != at.base:
             return Saved("conflict", "This sentence changed since this page loaded: look at it again.", article, now, now.target or "")
         lost = exchange.editor_text(lost)
-        if exchange._CONTROL_RE.search(lost):
+        if importing.CONTROL_RE.search(lost):
             return Saved("refused", "the text holds control characters (or a lone surrogate)")
         unit = exchange.unit_for(t, at.sid, at.base, now.target or "")
         mark = editing.Mark(tuple(acknowledge), needs_editing, lost)
@@ -134,14 +134,14 @@ class Saving:
         return done if isinstance(done, Saved) else self._now("marked", "", at, now.target or "")
 
     def _apply(self, t, at: Place, unit: formats.Unit, mine: str, changes: editing.Editing) -> Saved | str:
-        """exchange.apply under the app's lock and the folder's: the unit's outcome, or a Saved saying why not."""
+        """importing.apply under the app's lock and the folder's: the unit's outcome, or a Saved saying why not."""
         errors = _Errors()
         try:
             with self._saving:
                 lock = self._folder_lock()
                 try:
                     who = editing.editor_name(changes.editor) if changes.editor.strip() else self.editor
-                    applied = exchange.apply(
+                    applied = importing.apply(
                         formats.Exchange(at.rel, t.record.source_lang, at.target, (unit,)),
                         f"{at.target}/{at.rel}",
                         self.ws,
@@ -158,9 +158,9 @@ class Saving:
         outcome, reason = applied.accepted.outcomes[unit.id]
         if applied.failed:
             return self._now("error", "; ".join(errors.lines) or "the article could not be written again", at, mine)
-        if outcome == exchange.CONFLICT:
+        if outcome == importing.CONFLICT:
             return self._now("conflict", "Someone else saved this sentence since this page loaded: keep yours or take theirs.", at, mine)
-        if outcome == exchange.REFUSED:
+        if outcome == importing.REFUSED:
             reason = reason.replace("since the export; translate and export again", "since this page loaded; reload the page")
             return self._now("refused", reason, at, mine)
         return outcome

@@ -20,9 +20,10 @@ from typing import Any
 
 from pipeline.core.document import Segment, Span
 from pipeline.core.errors import InputError
+from pipeline.core.identity import HUMAN, MACHINE
 from pipeline.localize import glossary
 from pipeline.segment.protect import unmask
-from pipeline.store import fileio, records
+from pipeline.store import fileio
 from pipeline.store.store import RecordStore
 
 BUDGET = 1.0  # seconds of matching per page
@@ -124,10 +125,10 @@ def _sentences(file: Path, where: str) -> tuple[Entry, ...]:
     try:
         data = fileio.load_json(fileio.read_bytes(file, str(file), MAX_FILE, setting="", follow=False))
         return tuple(
-            Entry(str(s["source"]), str(s["target"]), s.get("origin") == records.HUMAN, where)
+            Entry(str(s["source"]), str(s["target"]), s.get("origin") == HUMAN, where)
             for b in data["blocks"]
             for s in b["sentences"]
-            if s.get("origin") in (records.HUMAN, records.MACHINE) and str(s.get("source", "")).strip()
+            if s.get("origin") in (HUMAN, MACHINE) and str(s.get("source", "")).strip()
         )
     except (InputError, ValueError, KeyError, TypeError, AttributeError):  # an unusable file holds no suggestion
         return ()

@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from pipeline.core.document import Segment, Span
+from pipeline.core.placeholders import TAG_RE
 
 # Atoms that render as words (a localised number, a glossary term): escaped with the text around
 # them, since together they can spell markup ("1" + ". " at the start of a line is a list item).
 TEXT_KINDS = frozenset({"quantity", "term"})
 
 # Tolerant of what engines do to tags: "< x 1 / >", "<X1/>", "</ g2>".
-TAG_RE = re.compile(r"<\s*(/?)\s*([xXgG])\s*(\d{1,4})\s*(/?)\s*>")
 _WORD_RE = re.compile(r"[^\W\d_]")
 _TRAILING_PUNCT_RE = re.compile(r"[\s.!?…:;]*$")
 

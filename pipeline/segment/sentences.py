@@ -14,7 +14,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from itertools import pairwise
 
-from pipeline.segment.protect import TAG_RE
+from pipeline.core.placeholders import TAG_RE
 
 Splitter = Callable[[str], list[str]]
 

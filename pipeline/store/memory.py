@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import fcntl
-import json
 import os
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from pipeline.core.document import HUMAN_ID, ModelId
 from pipeline.core.errors import ExitStatus, OutputError, PipelineError
 from pipeline.core.hashes import text_hash
+from pipeline.core.identity import HUMAN, HUMAN_ID, MACHINE, ModelId
 
 if TYPE_CHECKING:
     from pipeline.engines.base import Translated
@@ -82,10 +81,6 @@ def _make_folder(folder: Path) -> None:
         write_atomic(folder / ".gitignore", "# the translation memory is a cache of the output folder's records: never committed\n*\n")
     except OutputError:
         pass  # a courtesy to git users: the memory works without it
-
-
-def settings_key(settings: Mapping[str, object]) -> str:
-    return json.dumps(dict(settings), sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -246,7 +241,7 @@ class Memory:
             ).fetchall()
             for row in rows:  # later rows win: human after machine, newer after older
                 entry = _entry(row)
-                if entry.origin == "machine" and exact is not None and entry.model != exact:
+                if entry.origin == MACHINE and exact is not None and entry.model != exact:
                     continue
                 if entry.source_text in ("", by_hash[row[2]]):  # "": refilled from a record, by hash
                     found[by_hash[row[2]]] = entry
@@ -363,7 +358,7 @@ def entries_of(record, key: str = "") -> list[Entry]:
     an editor's names the record file (key) it came from."""
     out = []
     for s in record.by_hash().values():
-        if s.origin == "human":
+        if s.origin == HUMAN:
             model, display, source = HUMAN_ID, s.shown[0] if s.shown else "", key
         elif s.model is not None:
             model, display, source = s.model, "", ""

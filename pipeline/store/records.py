@@ -23,26 +23,22 @@ hash is in either is the pipeline's own.
 from __future__ import annotations
 
 import json
-import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.document import Block, Document, ModelId
-from pipeline.core.errors import InputError
+from pipeline.core.document import Block, Document
 from pipeline.core.flags import Ack
 from pipeline.core.hashes import text_hash
-from pipeline.core.paths import shown
-from pipeline.store import fileio
+from pipeline.core.identity import HUMAN, KEPT, MACHINE, ModelId
+from pipeline.store import fileio, sidecar
+from pipeline.store.files import Damaged, conflict_line, conflict_reason, read_file, short
 from pipeline.store.layout import FOLDER, Layout, relative_problem
 
 FORMAT = "uk-en-pipeline/record/2"
 LEGACY_FORMAT = "uk-en-pipeline/record/1"
 MAX_RECORD_BYTES = 64_000_000  # a record of a 5 MB article (max_file_bytes) is ~15 MB
-MAX_SUMS_BYTES = 4_000_000
 
-MACHINE, HUMAN, KEPT = "machine", "human", "kept"
 FINAL_MARKDOWN = "final-markdown"  # a human target saved as Markdown by format 1 of the memory
 
 
@@ -154,125 +150,6 @@ def block_opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, i
     if tail:
         ops.append(("equal", len(old) - tail, len(old), len(new) - tail, len(new)))
     return ops
-
-
-class Damaged(Exception):
-    """A record (or its sidecar) that is there but cannot be used: the reason, one line, naming the file."""
-
-    def __init__(self, file: Path, reason: str):
-        super().__init__(f"{shown(str(file))}: {reason}")
-        self.file, self.reason = file, reason
-
-
-CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
-
-
-def conflict_line(text: str) -> int:
-    """The 1-based line of the first git conflict marker in text, or 0."""
-    for n, line in enumerate(text.splitlines(), 1):
-        if line.startswith(CONFLICT_MARKERS) and (len(line) == 7 or line[7] == " "):
-            return n
-    return 0
-
-
-def conflict_reason(file: Path, line: int) -> str:
-    return (
-        f"has git merge conflict markers (line {line}): two branches changed the same sentences; keep one side with "
-        f"`git checkout --ours -- {file}` (or --theirs; the article's outputs too, where git marked them), or edit the lines, "
-        "then run `pipeline translate` again"
-    )
-
-
-def read_file(file: Path, limit: int) -> str | None:
-    """A file of the store as text: None when absent; Damaged when it is not a small regular UTF-8 file."""
-    try:
-        os.lstat(file)
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise Damaged(file, f"cannot be read ({e.strerror or e})") from None
-    try:
-        return fileio.read_bytes(file, str(file), limit, setting="", follow=False).decode("utf-8")
-    except InputError as e:
-        raise Damaged(file, e.reason) from None
-    except UnicodeDecodeError as e:
-        raise Damaged(file, f"not UTF-8 (at byte {e.start})") from None
-
-
-def dump_sums(record: Record) -> str:
-    """The sidecar: one output per line as sha256sum writes it, then the counts."""
-    lines = [_sum_line(h, p) for p, h in record.outputs]
-    lines += [f"flagged {flag or '*'} {n}" for flag, n in record.flagged]
-    lines.append(f"needs-review {record.needs_review}")
-    lines.append(f"unreviewed {record.unreviewed}")
-    return "\n".join(lines) + "\n"
-
-
-_SUM_RE = re.compile(r"^(\\?)([0-9a-f]{64})  (.+)$")
-
-
-def _sum_line(digest: str, rel: str) -> str:
-    """As GNU sha256sum writes it: a name holding a newline or a backslash is escaped, and the
-    line starts with a backslash to say so (one output, one line, whatever its name)."""
-    if "\n" in rel or "\\" in rel:
-        return "\\" + digest + "  " + rel.replace("\\", "\\\\").replace("\n", "\\n")
-    return f"{digest}  {rel}"
-
-
-def _unescape(rel: str) -> str:
-    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), rel)
-
-
-_COUNT_RE = re.compile(r"^(flagged \S+|needs-review|unreviewed) (\d{1,9})$")
-
-
-@dataclass(frozen=True)
-class _Sums:
-    outputs: tuple[tuple[str, str], ...]
-    flagged: tuple[tuple[str, int], ...]
-    counts: dict[str, int | None]
-    merged: bool  # a path or count listed twice: git merged two versions
-
-
-def _load_sums(file: Path) -> _Sums:
-    """A sidecar; lines git left around a conflict are read too (a merged sidecar is checked by the
-    next run). A line of another shape makes it Damaged."""
-    text = read_file(file, MAX_SUMS_BYTES)
-    if text is None:
-        raise Damaged(file, "is missing (the record's outputs and counts are kept there)")
-    outputs: list[tuple[str, str]] = []
-    flagged: dict[str, int] = {}
-    counts: dict[str, int | None] = {}
-    seen: set[str] = set()
-    merged = False
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.startswith(CONFLICT_MARKERS):
-            continue
-        sum_match, count = _SUM_RE.match(line), _COUNT_RE.match(line)
-        if count:
-            key, value = count.group(1), int(count.group(2))
-            merged |= key in seen
-            seen.add(key)
-            if key.startswith("flagged "):
-                flag = key.removeprefix("flagged ")
-                flagged["" if flag == "*" else flag] = value
-            else:
-                counts[key] = value
-        elif sum_match:
-            rel = _unescape(sum_match.group(3)) if sum_match.group(1) else sum_match.group(3)
-            problem = relative_problem(rel)
-            if problem:
-                raise Damaged(file, f"line {n}: {problem}")
-            merged |= rel in seen
-            seen.add(rel)
-            outputs.append((rel, sum_match.group(2)))
-        else:
-            raise Damaged(file, f"line {n} is not `SHA256  PATH` nor a count: {_short(line)}")
-    return _Sums(tuple(outputs), tuple(sorted(flagged.items())), counts, merged)
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 # --- reading and writing ------------------------------------------------------------------------
@@ -396,12 +273,12 @@ def load(file: Path, head_only: bool = False) -> Record | None:
         if data.get("record") == LEGACY_FORMAT:
             return _legacy(data)
         if data.get("record") != FORMAT:
-            raise ValueError(f"not a record of this pipeline (record: {_short(str(data.get('record')))})")
+            raise ValueError(f"not a record of this pipeline (record: {short(str(data.get('record')))})")
         return _record(file, data, head_only)
     except Damaged:
         raise
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
-        raise Damaged(file, f"damaged ({type(e).__name__}: {_short(str(e), 100)})") from None
+        raise Damaged(file, f"damaged ({type(e).__name__}: {short(str(e), 100)})") from None
 
 
 def _text(value: object, what: str) -> str:
@@ -415,14 +292,14 @@ def _record(file: Path, data: dict, head_only: bool) -> Record:
     if "outputs" in data:  # a pending record carries everything in one file
         if not isinstance(data["outputs"], dict):
             raise TypeError("outputs is not a mapping")
-        sums = _Sums(
+        sums = sidecar.Sums(
             tuple((_text(p, "an output"), _text(h, "a hash")) for p, h in data["outputs"].items()),
             tuple((str(k), int(v)) for k, v in _mapping(data.get("flagged", {}), "flagged").items()),
             {"needs-review": data.get("needs_review"), "unreviewed": data.get("unreviewed")},
             False,
         )
     else:
-        sums = _load_sums(Layout.sums(file))
+        sums = sidecar.load(Layout.sums(file))
     with_counts = isinstance(sums.counts.get("needs-review"), int) and isinstance(sums.counts.get("unreviewed"), int)
     head = head_only and with_counts
     record = Record(

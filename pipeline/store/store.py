@@ -15,9 +15,10 @@ from pathlib import Path, PurePosixPath
 from pipeline.core import paths
 from pipeline.core.errors import InputError
 from pipeline.core.hashes import file_sha256
-from pipeline.store import fileio, records
+from pipeline.store import fileio, files, records
+from pipeline.store.files import Damaged
 from pipeline.store.layout import Layout, relative_problem
-from pipeline.store.records import Damaged, Record, Stored
+from pipeline.store.records import Record, Stored
 
 MAX_SOURCES_BYTES = 1_000_000
 
@@ -158,14 +159,14 @@ class RecordStore:
             self.problems.append(f"{file}: {self.layout.rel(file.parent)} is a symbolic link; not read")
             return []
         try:
-            text = records.read_file(file, MAX_SOURCES_BYTES)
+            text = files.read_file(file, MAX_SOURCES_BYTES)
         except Damaged as e:
             self.problems.append(str(e))
             return []
         found = set()
         for n, line in enumerate((text or "").splitlines(), 1):
             line = line.strip()
-            if not line or line.startswith(records.CONFLICT_MARKERS):
+            if not line or line.startswith(files.CONFLICT_MARKERS):
                 continue
             if self.root_path(line) is None:
                 self.problems.append(f"{file}: line {n}: {line!r} is not a source folder inside the project; ignored")

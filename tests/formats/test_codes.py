@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.core.placeholders import TAG_RE
 from pipeline.formats import Code, Unit, from_pieces, to_pieces
-from pipeline.formats.codes import TAG_RE, AtomTag, CloseTag, OpenTag, Text, canonical, code_problem, shorten
+from pipeline.formats.codes import AtomTag, CloseTag, OpenTag, Text, canonical, code_problem, shorten
 from pipeline.segment import protect
 
 FAST = settings(max_examples=200, deadline=None)

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from lxml import etree
 from translate.storage import pypo, tmx, xliff2
 
+from pipeline.core.placeholders import TAG_RE
 from pipeline.formats import Code, Exchange, ExchangeError, Unit, from_pieces, read, to_pieces, write
-from pipeline.formats.codes import TAG_RE, AtomTag, CloseTag, OpenTag, Text
+from pipeline.formats.codes import AtomTag, CloseTag, OpenTag, Text
 
 XLIFF_NS = "urn:oasis:names:tc:xliff:document:2.0"
 CODE_FORMATS = ["po", "tmx", "xliff"]
