@@ -208,21 +208,21 @@ def _blocks(text: str, base: int, part: str) -> list[RawBlock]:
     styles = _styles(text)
     out: list[RawBlock] = []
     skip_to = -1
-    cells = notes = 0
+    open_in = {"table:table-cell": 0, "text:note-body": 0, "text:list-item": 0}  # how many are open
     for k, t in enumerate(toks):
         if k <= skip_to:
             continue
         if t.kind == "start" and t.name in LEFT_ALONE:
             skip_to = ends[k]
             continue
-        if t.name == "table:table-cell" and t.kind in ("start", "end"):
-            cells += 1 if t.kind == "start" else -1
-        if t.name == "text:note-body" and t.kind in ("start", "end"):
-            notes += 1 if t.kind == "start" else -1
+        if t.name in open_in and t.kind in ("start", "end"):
+            open_in[t.name] += 1 if t.kind == "start" else -1
         if t.kind != "start" or t.name not in PARAGRAPHS:
             continue
         items = _walk(text, toks, ends, k + 1, ends[k], styles)
-        kind = "footnote" if notes else "heading" if t.name == "text:h" else "table_cell" if cells else "paragraph"
+        kind = "footnote" if open_in["text:note-body"] else "heading" if t.name == "text:h" else "paragraph"
+        kind = "table_cell" if kind == "paragraph" and open_in["table:table-cell"] else kind
+        kind = "list_item" if kind == "paragraph" and open_in["text:list-item"] else kind
         key = "" if part == "content.xml" else "header" if _in_header(text, t.start) else "footer"
         block = _block(items, kind, key, base)
         if block is not None:

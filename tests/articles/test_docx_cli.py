@@ -155,11 +155,11 @@ def test_the_bilingual_file_and_the_review_show_each_block_as_text_with_chips(of
 
 def test_check_is_fresh_after_a_run_a_second_run_writes_nothing_and_an_edit_makes_it_stale(office_site, runner):
     translate(runner, "--engine", "pseudo", "--to", "uk")
-    written = {p: p.read_bytes() for p in (office_site / "out").rglob("*") if p.is_file()}
+    written = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (office_site / "out").rglob("*") if p.is_file()}
     assert check_states(runner, "src", "--out", "out") == ["pseudo", "pseudo"]  # as recorded (pseudo is never "fresh")
     again = translate(runner, "--engine", "pseudo", "--to", "uk")
     assert "2 unchanged" in again.stdout
-    assert {p: p.read_bytes() for p in written} == written and all(p.stat().st_mtime_ns for p in written)
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in written} == written  # nothing written again
     (office_site / "src/news.docx").write_bytes(news_docx("Territory held", "Territory still held"))
     check = runner.invoke(main, ["check", "src", "--out", "out"])
     assert check.exit_code == ExitStatus.NOT_FRESH and "src/news.docx -> uk/news.docx: block 6 changed or new\n" in check.stdout
@@ -262,3 +262,78 @@ def test_libreoffice_opens_the_translations_with_every_text_and_the_bold_word(of
         for text in ("Rubryka news service", "Reported by the Office of the President.", "Inside the text box.", "Territory held"):
             assert any(f"{MARK}{text}" in s for s in sentences), (name, text, sentences)
         assert f"{MARK}My name <g1>is</g1> Michael." in sentences, (name, sentences)
+
+
+def test_a_word_translation_beside_its_source_is_adopted_and_kept_when_the_source_changes(argos_env, runner, tmp_path):
+    def write(path: Path, first: tuple[str, str, str], second: str) -> None:
+        path.write_bytes(d.package(d.paragraph(d.run(first[0]), d.run(first[1], "<w:b/>"), d.run(first[2])) + d.paragraph(d.run(second))))
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "out/uk").mkdir(parents=True)
+    write(tmp_path / "src/news.docx", ("My name ", "is", " Michael."), "The report came in the morning.")
+    write(tmp_path / "out/uk/news.docx", ("Мене ", "звуть", " Михайло."), "Звіт надійшов уранці.")
+    adopted = runner.invoke(main, ["adopt", "src", "--out", "out", "--to", "uk"])
+    assert adopted.exit_code == 0 and "2 sentences adopted, 0 for review" in adopted.stdout, adopted.output
+    assert check_states(runner, "src", "--out", "out") == ["fresh"]
+    write(tmp_path / "src/news.docx", ("My name ", "is", " Michael."), "The report came at night.")
+    translate(runner, "--engine", "pseudo", "--to", "uk")
+    out = d.xml((tmp_path / "out/uk/news.docx").read_bytes())
+    assert "<w:rPr><w:b/></w:rPr><w:t>звуть</w:t>" in out and f"{MARK}The report came at night." in out
+
+
+def test_a_document_written_by_python_docx_is_translated_everywhere_with_its_formatting(argos_env, runner, tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "The weekly bulletin"
+    document.sections[0].footer.paragraphs[0].text = "Printed in Kyiv."
+    document.add_heading("Forces advance in the east", level=1)
+    p = document.add_paragraph("President Zelensky confirmed a ")
+    p.add_run("new offensive").bold = True
+    p.add_run(" in the ")
+    p.add_run("Kursk").italic = True
+    p.add_run(" region. It began on Thursday.")
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Date", "Territory held"
+    (tmp_path / "src").mkdir()
+    document.save(str(tmp_path / "src/bulletin.docx"))
+    translate(runner, "--engine", "pseudo", "--to", "uk")
+    source = (tmp_path / "src/bulletin.docx").read_bytes()
+    out = docx.Document(str(tmp_path / "out/uk/bulletin.docx"))
+    texts = [p.text for p in out.paragraphs if p.text] + [c.text for c in out.tables[0]._cells]
+    texts += [out.sections[0].header.paragraphs[0].text, out.sections[0].footer.paragraphs[0].text]
+    assert all(t.startswith(MARK) for t in texts) and len(texts) == 6, texts
+    lead = out.paragraphs[1]
+    assert lead.text == f"{MARK}President Zelensky confirmed a new offensive in the Kursk region. {MARK}It began on Thursday."
+    assert [(r.text, r.bold, r.italic) for r in lead.runs if r.bold or r.italic] == [("new offensive", True, None), ("Kursk", None, True)]
+    assert runs(source) == runs((tmp_path / "out/uk/bulletin.docx").read_bytes())
+    assert 'w:val="uk-UA"' in d.xml((tmp_path / "out/uk/bulletin.docx").read_bytes(), "word/styles.xml")
+
+
+def test_a_document_written_by_odfpy_is_translated_with_its_formatting(argos_env, runner, tmp_path):
+    from odf import opendocument, teletype
+    from odf.style import Header as OdfHeader
+    from odf.style import MasterPage, Style, TextProperties
+    from odf.text import P, Span
+
+    document = opendocument.OpenDocumentText()
+    bold = Style(name="Bold", family="text")
+    bold.addElement(TextProperties(fontweight="bold"))
+    document.automaticstyles.addElement(bold)
+    page = MasterPage(name="Standard", pagelayoutname="pm1")
+    header = OdfHeader()
+    header.addElement(P(text="The weekly bulletin"))
+    page.addElement(header)
+    document.masterstyles.addElement(page)
+    lead = P(text="My name ")
+    lead.addElement(Span(stylename=bold, text="is"))
+    lead.addText(" Michael. The report came at night.")
+    document.text.addElement(lead)
+    (tmp_path / "src").mkdir()
+    document.save(str(tmp_path / "src/bulletin.odt"))
+    translate(runner, "--engine", "pseudo", "--to", "uk")
+    out = opendocument.load(str(tmp_path / "out/uk/bulletin.odt"))
+    (paragraph,) = out.text.getElementsByType(P)
+    assert teletype.extractText(paragraph) == f"{MARK}My name is Michael. {MARK}The report came at night."
+    assert [teletype.extractText(s) for s in paragraph.getElementsByType(Span)] == ["is"]
+    assert f"{MARK}The weekly bulletin" in o.xml((tmp_path / "out/uk/bulletin.odt").read_bytes(), "styles.xml")

@@ -255,3 +255,22 @@ def test_a_comment_and_tracked_deletions_are_left_alone(tmp_path):
     body = changes + p("Kept ", COMMENT, "words.")
     assert sentences(tmp_path, body) == ["Kept <x1/>words."]
     assert "<text:p>An editor wrote this comment.</text:p>" in pseudo(tmp_path, body)
+
+
+def test_each_paragraph_has_the_kind_of_block_it_is(tmp_path):
+    body = (
+        p("The title", heading=1)
+        + "<text:list><text:list-item><text:p>An item of the list.</text:p></text:list-item></text:list>"
+        + "<table:table><table:table-column/><table:table-row><table:table-cell><text:p>A cell.</text:p></table:table-cell></table:table-row></table:table>"
+        + p("Said so.", NOTE)
+    )
+    doc = document(tmp_path, package(body, HEADER, FOOTER), "a.odt")
+    assert [(b.kind, b.key) for b in doc.blocks] == [
+        ("heading", ""),
+        ("list_item", ""),
+        ("table_cell", ""),
+        ("paragraph", ""),
+        ("footnote", ""),
+        ("paragraph", "header"),
+        ("paragraph", "footer"),
+    ]
