@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 from pipeline.articles import docx_runs, office
 from pipeline.articles.base import BinaryFormat, FormatError, Parsed, count_elements
 from pipeline.articles.blocks import RawBlock
-from pipeline.articles.office import Token
 from pipeline.segment.protect import Escape
 
 if TYPE_CHECKING:
@@ -206,15 +205,13 @@ def _blocks(part: _Part, base: int) -> list[RawBlock]:
         if not nested:
             depth = walk.depth
         closes.append(ends[k])
-        block = _block(text, toks, k, ends, walk, part, base, cells > 0)
+        block = _block(text, toks[k].end, walk, part, base, cells > 0)
         if block is not None:
             out.append(block)
     return out
 
 
-def _block(
-    text: str, toks: list[Token], k: int, ends: list[int], walk: docx_runs.Walk, part: _Part, base: int, cell: bool
-) -> RawBlock | None:
+def _block(text: str, opened: int, walk: docx_runs.Walk, part: _Part, base: int, cell: bool) -> RawBlock | None:
     """The paragraph's block: its items between the anchors at its ends, as runs with pairs."""
     items = walk.items
     first = 0
@@ -233,7 +230,7 @@ def _block(
     if first and items[0].level != -1:
         return None  # a field ends inside a container: the paragraph is kept as it is
     runs = docx_runs.runs_of(items, docx_runs.formats(items))
-    props = text[toks[k].end : items[0].start]
+    props = text[opened : items[0].start]  # the paragraph's properties, and the anchors before its text
     return RawBlock(
         _kind(props, part.role, cell), tuple(runs), base + items[0].start, base + items[-1].end, syntax="docx", key=_key(part.role)
     )

@@ -242,7 +242,9 @@ class _Pair:
     key: int
 
 
-Item = tuple[Run, int, int, bool]  # a run, where it is, whether it is ODF's hard spaces (text:s)
+# A run (None: the tag of a span that formats nothing, left out but inside the region), where it
+# is, whether it is ODF's hard spaces (text:s).
+Item = tuple["Run | None", int, int, bool]
 
 
 def _walk(text: str, toks: list[Token], ends: list[int], lo: int, hi: int, styles: dict[str, str]) -> list[Item]:
@@ -261,6 +263,8 @@ def _walk(text: str, toks: list[Token], ends: list[int], lo: int, hi: int, style
             pair = stack.pop() if stack else None
             if pair is not None and pair.fmt is not None:
                 items.append((Close(_kind(pair.fmt), source, pair.key), t.start, t.end, False))
+            else:
+                items.append((None, t.start, t.end, False))
         elif t.kind == "start" and t.name in ("text:span", "text:a"):
             tag = text[t.start : t.end]
             style = office.attribute(tag, "text:style-name")
@@ -268,6 +272,7 @@ def _walk(text: str, toks: list[Token], ends: list[int], lo: int, hi: int, style
             last = items[-1][0] if items else None
             if not fmt:
                 stack.append(_Pair(None, 0))
+                items.append((None, t.start, t.end, False))
             elif isinstance(last, Close) and formats.get(last.key) == fmt and t.name == "text:span":
                 items.pop()  # a span formatted as the one just closed: the same pair goes on
                 stack.append(_Pair(fmt, last.key))
@@ -313,6 +318,8 @@ def _block(items: list[Item], kind: str, key: str, base: int) -> RawBlock | None
     runs: list[Run] = []
     space = True
     for run, _, _, hard in items:
+        if run is None:
+            continue
         if isinstance(run, Text) and not hard:
             folded = _SPACE_RE.sub(" ", run.text)
             folded = folded[1:] if space and folded.startswith(" ") else folded
@@ -328,7 +335,7 @@ def _block(items: list[Item], kind: str, key: str, base: int) -> RawBlock | None
     return RawBlock(kind, tuple(runs), base + items[0][1], base + items[-1][2], syntax="odt", key=key)
 
 
-def _anchor(run: Run) -> bool:
+def _anchor(run: Run | None) -> bool:
     return isinstance(run, Atom) and run.kind in ANCHORS or isinstance(run, Text) and not run.text.strip()
 
 

@@ -5,7 +5,13 @@ packages). Documents are written here as their XML, so every byte of them is kno
 from __future__ import annotations
 
 import io
+import re
+import tempfile
 import zipfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.articles import office
 from tests.articles.test_contract import MARK, FormatContract
@@ -389,3 +395,85 @@ class TestDocxContract(FormatContract):
         files = office.members(data)
         assert sum(content.count(old.encode()) for _, content in files) == 1, old
         return office.rewrite(data, {n: c.replace(old.encode(), new.encode()) for n, c in files if old.encode() in c})
+
+
+PIECES = st.sampled_from(
+    [
+        run("Troops moved "),
+        run("far", "<w:b/>"),
+        run(" east", "<w:i/>"),
+        run(" and ", attrs=' w:rsidR="00A1"'),
+        run("held. ", '<w:lang w:val="en-GB"/>'),
+        run("It ended", "<w:b/><w:i/>"),
+        run("."),
+        '<w:proofErr w:type="spellStart"/>',
+        '<w:bookmarkStart w:id="1" w:name="b"/>',
+        '<w:bookmarkEnd w:id="1"/>',
+        "<w:r><w:tab/></w:r>",
+        '<w:r><w:t xml:space="preserve">Then </w:t><w:br/><w:t>more</w:t></w:r>',
+        FIELD,
+        f'<w:hyperlink r:id="rId9">{run("the report", HYPERLINK)}{run(" today", HYPERLINK + "<w:b/>")}</w:hyperlink>',
+        '<w:ins w:id="2" w:author="A">' + run(" new words") + "</w:ins>",
+        '<w:del w:id="3" w:author="A"><w:r><w:delText>old words</w:delText></w:r></w:del>',
+        drawing(paragraph(run("In a box, "), run("bold", "<w:b/>"), run("."))),
+    ]
+)
+
+
+def texts_of(xml_text: str) -> list[tuple[str, str]]:
+    """Each w:t's text (the pseudo mark and spaces left out) with its run's formatting, in order;
+    what a reader sees, whatever the runs' boundaries."""
+    from lxml import etree
+
+    root = etree.fromstring(xml_text.encode())
+    out = []
+    for t in root.iter(f"{{{W}}}t"):
+        props = t.getparent().find(f"{{{W}}}rPr")
+        fmt = (
+            "".join(sorted(c.tag.split("}")[1] for c in props if c.tag.split("}")[1] not in ("lang", "noProof")))
+            if props is not None
+            else ""
+        )
+        for ch in (t.text or "").replace(MARK.strip(), ""):
+            if not ch.isspace():
+                out.append((ch, fmt))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(PIECES, min_size=1, max_size=8), min_size=1, max_size=4))
+def test_any_paragraph_keeps_its_text_formatting_and_markup_through_a_translation(paragraphs):
+    body = "".join(paragraph(*pieces) for pieces in paragraphs)
+    data = package(body)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = xml(translate(Path(tmp), data, lambda s: MARK + s, name="a.docx").text)
+    source = xml(data)
+    assert texts_of(out) == texts_of(source)  # the characters, each with its formatting
+    for kept in ("fldChar", "bookmarkStart", "bookmarkEnd", "w:tab/", "w:br/", "delText", "w:hyperlink r:id", "w:ins w:id", "txbxContent"):
+        assert out.count(kept) == source.count(kept), kept
+
+
+ENGINES = st.sampled_from(
+    [
+        lambda s: re.sub(r"</?g\d+>", "", s),  # loses every pair
+        lambda s: re.sub(r"<x\d+/>", "", s),  # loses every atom
+        lambda s: " ".join(reversed(s.split(" "))),  # moves tags about, maybe crossing them
+        lambda s: s + " <g1>" + s,  # repeats a tag
+        lambda s: "<x99/> & < > ]]> \x00 " + s,  # invents a tag, writes markup and what XML cannot hold
+    ]
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.lists(PIECES, min_size=1, max_size=8), min_size=1, max_size=3), ENGINES)
+def test_whatever_an_engine_returns_the_document_is_well_formed_and_keeps_its_markup(paragraphs, engine):
+    import docx
+    from lxml import etree
+
+    data = package("".join(paragraph(*pieces) for pieces in paragraphs))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = translate(Path(tmp), data, engine, name="a.docx").text
+    docx.Document(io.BytesIO(out))
+    etree.fromstring(xml(out).encode())
+    for kept in ("fldChar", "bookmarkStart", "w:tab/", "w:br/", "delText", "txbxContent"):
+        assert xml(out).count(kept) == xml(data).count(kept), kept

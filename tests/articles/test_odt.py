@@ -5,7 +5,12 @@ packages). Documents are written here as their XML, so every byte of them is kno
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.articles import office
 from tests.articles.test_contract import MARK, FormatContract
@@ -274,3 +279,81 @@ def test_each_paragraph_has_the_kind_of_block_it_is(tmp_path):
         ("paragraph", "header"),
         ("paragraph", "footer"),
     ]
+
+
+PIECES = st.sampled_from(
+    [
+        "Troops moved ",
+        span("far", "T1"),
+        span(" east", "T2"),
+        span(" and ", "T3"),
+        span("held. ", "T4"),
+        "It ended.",
+        "<text:s/>",
+        '<text:bookmark text:name="b"/>',
+        "<text:tab/>",
+        "<text:line-break/>",
+        "<text:soft-page-break/>",
+        '<text:a xlink:href="https://example.org/">the <text:span text:style-name="T1">report</text:span></text:a>',
+        NOTE,
+        FRAME,
+        COMMENT,
+        '<text:page-number text:select-page="current">7</text:page-number>',
+    ]
+)
+
+
+def texts_of(xml_text: str) -> list[tuple[str, str]]:
+    """Each character a reader sees (the pseudo mark and spaces left out) with the formatting of
+    the spans around it (revision-only spans format nothing), comments left out."""
+    from lxml import etree
+
+    text_ns = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+    root = etree.fromstring(xml_text.encode())
+    formats = {"T1": "bold", "T2": "italic", "T3": "", "T4": "bold"}
+    out = []
+    for p_ in root.iter(f"{{{text_ns}}}p"):
+        if any(a.tag.endswith("}annotation") for a in p_.iterancestors()):
+            continue
+        for node in p_.xpath(".//text()"):
+            parent = node.getparent().getparent() if node.is_tail else node.getparent()  # a tail is its element's parent's
+            if any(a is not p_ and a.tag.endswith("}p") for a in parent.iterancestors()) or parent.tag.endswith("}annotation"):
+                continue
+            if any(a.tag.endswith("}annotation") for a in parent.iterancestors()):
+                continue
+            fmt = "".join(
+                sorted(
+                    {
+                        formats.get(a.get(f"{{{text_ns}}}style-name"), "?")
+                        for a in [parent, *parent.iterancestors()]
+                        if a.tag.endswith("}span")
+                    }
+                    - {""}
+                )
+            )
+            for ch in str(node).replace(MARK.strip(), ""):
+                if not ch.isspace():
+                    out.append((ch, fmt))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(PIECES, min_size=1, max_size=8), min_size=1, max_size=4))
+def test_any_paragraph_keeps_its_text_formatting_and_markup_through_a_translation(paragraphs):
+    body = "".join(p(*pieces) for pieces in paragraphs)
+    data = package(body)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = xml(translate(Path(tmp), data, lambda s: MARK + s, name="a.odt").text)
+    source = xml(data)
+    assert texts_of(out) == texts_of(source)
+    for kept in (
+        "text:bookmark ",
+        "text:tab/",
+        "text:line-break",
+        "text:note ",
+        "draw:frame",
+        "office:annotation>",
+        "text:page-number",
+        "text:a ",
+    ):
+        assert out.count(kept) == source.count(kept), kept
