@@ -1,6 +1,7 @@
-"""Cost per file of the article formats, and the HTML tokenizers that were candidates.
+"""Cost per file of the article formats, the HTML tokenizers that were candidates, and what the
+office libraries keep.
 
-    .venv/bin/python bench/formats.py [cost] [tokenizers] [subtitles] [subtitle-libraries] [subtitle-hostile]
+    .venv/bin/python bench/formats.py [cost] [tokenizers] [subtitles] [subtitle-libraries] [subtitle-hostile] [word] [office]
 
 cost: a 1 MB HTML news page built from the NTREX articles in shared/data (headlines, paragraphs
 with links, bold and emphasis inside sentences, figures with alt text, a navigation bar, a footer,
@@ -17,11 +18,20 @@ html5lib selectolax` and PYTHONPATH=DIR to measure them).
 subtitles, subtitle-libraries: a feature-length film's subtitles (~1,500 cues) as SubRip and
 WebVTT, measured as `cost` measures the page; what each candidate subtitle library keeps; the
 costliest subtitle shapes (see bench/subtitles.py).
+word: a Word document of 200 pages written by python-docx (60,000 words of the NTREX articles, each
+a heading and paragraphs with bold and italic words inside sentences, a table every tenth
+article, a header and a footer), measured as `cost` measures the HTML page; its pages are
+counted by LibreOffice (converted to PDF) when `soffice` is there.
+
+office: what python-docx and odfpy keep of a package they open and save unchanged (members byte
+for byte, their order, the XML declarations and namespace prefixes), against this pipeline's
+rendering of the same file with every block translated unchanged and with the pseudo engine.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -262,7 +272,144 @@ def tokenizers() -> None:
         print(f"| {name} | {'yes' if offsets else 'no'} | {'yes' if exact else 'no'} | {seconds:.2f} | {' | '.join(hostile)} |")
 
 
-PARTS = ("cost", "tokenizers", "subtitles", "subtitle-libraries", "subtitle-hostile")
+def word_document(path: Path, words: int = 60_000) -> None:
+    """A long Word document as python-docx writes one (its default template)."""
+    import docx
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "The Archive: world news of the week"
+    section.footer.paragraphs[0].text = "Published by The Archive. All rights reserved."
+    written, k = 0, 0
+    while written < words:
+        for headline, paragraphs in articles():
+            k += 1
+            document.add_heading(headline, level=1)
+            for text in paragraphs:
+                p = document.add_paragraph()
+                parts = text.split(" ")
+                if len(parts) > 12:  # bold and italic words inside the sentence, as an editor marks them
+                    p.add_run(" ".join(parts[:6]) + " ")
+                    p.add_run(parts[6]).bold = True
+                    p.add_run(" " + " ".join(parts[7:9]) + " ")
+                    p.add_run(parts[9]).italic = True
+                    p.add_run(" " + " ".join(parts[10:]))
+                else:
+                    p.add_run(text)
+                written += len(parts)
+            if k % 10 == 0:
+                table = document.add_table(rows=2, cols=2)
+                for cell, text in zip(table._cells, ("Story", "Words", headline[:40], f"{written:,}")):
+                    cell.text = text
+            if written >= words:
+                break
+    document.save(str(path))
+
+
+def pages(path: Path) -> str:
+    """The document's pages as LibreOffice lays it out ("" without soffice)."""
+    import shutil
+
+    if shutil.which("soffice") is None:
+        return ""
+    out = path.parent / "pdf"
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{path.parent}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        capture_output=True,
+        timeout=600,
+    )
+    pdf = (out / f"{path.stem}.pdf").read_bytes()
+    count = len(re.findall(rb"/Type\s*/Page\b", pdf))
+    return f"{count:,}"
+
+
+def word() -> None:
+    from pipeline.articles import registry
+    from pipeline.articles.read import load
+    from pipeline.core.config import Config
+
+    print("| file | bytes | pages | cost (elements) | parse CPU s | read + segment CPU s | translate wall s | CPU s | peak RSS MB | exit |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "archive-200-pages.docx"
+        word_document(path)
+        data = path.read_bytes()
+        fmt = registry.for_path(path)
+        elements = fmt.cost(data)
+        limit = max(Config().max_file_elements, elements)
+        config = Path(tmp) / "config.yaml"
+        config.write_text(f"max_file_elements: {limit}\nmax_file_bytes: {max(len(data), 5_000_000)}\nmemory: null\n")
+        started = time.process_time()
+        fmt.parse(data, Config())
+        parse = time.process_time() - started
+        started = time.process_time()
+        load(path, path.name, Config(max_file_elements=limit), "en")
+        read = time.process_time() - started
+        wall, cpu, rss, status = translate(path, config)
+        row = f"| {path.name} | {len(data):,} | {pages(path)} | {elements:,} | {parse:.2f} | {read:.2f} | {wall:.1f} | {cpu:.1f} | {rss:.0f} | {status} |"
+        print(row)
+
+
+def office() -> None:
+    """Members of a package kept byte for byte when a library opens and saves it unchanged."""
+    import io
+    import zipfile
+
+    import docx
+    from odf import opendocument
+
+    from pipeline.articles import office as parts
+    from tests.articles import test_docx, test_odt
+    from tests.helpers import document as document_of
+    from tests.helpers import translate as pipeline_translate
+
+    notes: list[str] = []
+    print("| file | written by | members kept byte for byte | same order | XML declarations and prefixes kept |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, data in (("news.docx", test_docx.news_docx()), ("news.odt", test_odt.news_odt())):
+            path = Path(tmp) / name
+            path.write_bytes(data)
+            saved = io.BytesIO()
+            if name.endswith(".docx"):
+                document = docx.Document(str(path))
+                document.save(saved)
+                library = "python-docx open + save"
+                reached = [p.text for p in document.paragraphs] + [c.text for t in document.tables for c in t._cells]
+                reached += [p.text for s in document.sections for p in (*s.header.paragraphs, *s.footer.paragraphs)]
+                ours = [b.source for b in document_of(Path(tmp), data, name).blocks]
+                notes.append(
+                    f"python-docx's API reaches {sum(1 for t in reached if t.strip())} of the {len(ours)} paragraphs with text read here"
+                )
+            else:
+                opendocument.load(str(path)).save(saved)
+                library = "odfpy load + save"
+            outputs = [(library, saved.getvalue())]
+            outputs.append(("this pipeline, translated unchanged", bytes(pipeline_translate(Path(tmp), data, lambda s: s, name=name).text)))
+            outputs.append(("this pipeline, pseudo", bytes(pipeline_translate(Path(tmp), data, lambda s: "⟦uk⟧ " + s, name=name).text)))
+            before = parts.members(data)
+            for who, out in outputs:
+                after = dict(parts.members(out))
+                same = [n for n, c in before if after.get(n) == c]
+                order = [n for n, _ in before] == [i.filename for i in zipfile.ZipFile(io.BytesIO(out)).infolist()]
+                heads = all(after[n][:200].split(b">")[0] == c[:200].split(b">")[0] for n, c in before if n.endswith(".xml") and n in after)
+                prefixes = all(b'xmlns:officeooo="' in after[n] for n, c in before if b'xmlns:officeooo="' in c)
+                print(
+                    f"| {name} | {who} | {len(same)} of {len(before)} | {'yes' if order else 'no'} | {'yes' if heads and prefixes else 'no'} |"
+                )
+    print("\n".join(notes))
+
+
+PARTS = ("cost", "tokenizers", "subtitles", "subtitle-libraries", "subtitle-hostile", "word", "office")
 
 
 def main() -> None:
@@ -284,6 +431,10 @@ def main() -> None:
         hostile()
     if "subtitles" in wanted:
         subtitles_cost()
+    if "word" in wanted:
+        word()
+    if "office" in wanted:
+        office()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ FORMATS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("html", (".html", ".htm"), "pipeline.articles.html:Html"),
     ("srt", (".srt",), "pipeline.articles.subtitles:SubRip"),
     ("vtt", (".vtt",), "pipeline.articles.subtitles:WebVtt"),
+    ("docx", (".docx",), "pipeline.articles.docx:Docx"),
+    ("odt", (".odt",), "pipeline.articles.odt:Odt"),
 )
 # A file named explicitly whatever its suffix (`pipeline translate NOTES`) is read as Markdown,
 # which reads any text.

@@ -34,8 +34,8 @@ def test_a_file_of_another_suffix_named_explicitly_is_read_as_markdown():
 
 
 def test_an_unknown_format_name_is_one_clear_error():
-    with pytest.raises(ValueError, match="unknown article format 'docx'; expected one of markdown, text"):
-        registry.get("docx")
+    with pytest.raises(ValueError, match="unknown article format 'rtf'; expected one of markdown, text"):
+        registry.get("rtf")
 
 
 def _modules_after(code: str, cwd) -> list[str]:
