@@ -20,11 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.core.document import Block, Document, Segment
-from pipeline.segment.protect import TAG_RE
+from pipeline.evaluate import boundaries
+from pipeline.evaluate.boundaries import Piece
+from pipeline.segment.protect import TAG_RE, renumber
 
 # Bead priors: Gale and Church's figures (1-1 .89, 1-0/0-1 .0099, 2-1/1-2 .089), each split
 # evenly between its two directions.
-PRIORS = {(1, 1): 0.89, (1, 2): 0.0445, (2, 1): 0.0445, (1, 0): 0.00495, (0, 1): 0.00495}
+PRIORS = {(1, 1): 0.89, (1, 2): 0.0445, (2, 1): 0.0445, (1, 0): 0.00495, (0, 1): 0.00495, (1, 3): 0.002, (3, 1): 0.002}
 VARIANCE = 6.8  # Gale and Church's s^2: variance of target characters per source character
 STRONG_BONUS = 2.0  # per shared number, URL, code span or link target (in -log probability units)
 WEAK_BONUS = 0.7  # per shared Latin word or glossary term
@@ -134,6 +136,19 @@ def _digits(number: str) -> str:
     return re.sub(r"\D", "", number)
 
 
+def quantity_anchor(span) -> str:
+    """A quantity as both languages write it: a date by its day and month ("03.12.2023" and
+    "December 3, 2023"), an amount by its value ("11 тисяч" and "11,000"), else its digits."""
+    q = span.value
+    if getattr(q, "valid", False):
+        if q.kind == "date" and q.date:
+            return f"#d{q.date[1]}-{q.date[2]}"
+        if q.kind in ("number", "percent", "money", "unit") and q.value is not None and q.value == q.value.to_integral_value():
+            return "#" + str(int(q.value))
+    digits = _digits(span.source)
+    return "#" + digits if digits else ""
+
+
 def unit_of_text(text: str, spans: Sequence = ()) -> Unit:
     """Length and anchors of a sentence: numbers (as digits, so 1,100 and 1 100 agree), URLs, code,
     link targets and atoms from ``spans``, and Latin names (in a mostly Cyrillic sentence every
@@ -143,9 +158,9 @@ def unit_of_text(text: str, spans: Sequence = ()) -> Unit:
     weak: Counter = Counter()
     for span in spans:
         if span.kind == "quantity":
-            digits = _digits(span.source)
-            if digits:
-                strong["#" + digits] += 1
+            key = quantity_anchor(span)
+            if key:
+                strong[key] += 1
         elif span.kind == "term":
             # a kept name is itself on both sides; an enforced term is keyed by its pair of forms,
             # which both languages' scanners find (each glossary entry works both ways)
@@ -200,6 +215,7 @@ class Bead:
     source: tuple[int, ...]  # indexes of the source sentences (empty for 0-1)
     target: tuple[int, ...]  # indexes of the target sentences (empty for 1-0)
     confidence: float  # posterior probability of this bead
+    ends: tuple[float, float] = (1.0, 1.0)  # posterior that the alignment passes its start, its end
 
     @property
     def kind(self) -> str:
@@ -235,34 +251,97 @@ def _logsumexp(values: list[float]) -> float:
     return top + math.log(sum(math.exp(v - top) for v in values))
 
 
-TEMPERATURE = 1.0
+# Sentences joined on both sides at once: each side's soft boundaries are then where the other's
+# are, so they are most likely real (a dateline with its full stop facing a dateline cut off).
+BOTH_SIDES = 0.1
+MAX_UNITS = 4  # sentences on one side of a bead, soft boundaries between them included
+CONFIDENCE = "edges"  # "bead": the bead's own posterior; "edges": that the path passes both its ends
+SETTLE = True  # adopt settles beads (settle)
+SPLIT_TARGET = True  # adopt cuts the translation's sentences at their soft boundaries (boundaries.pieces)
 
 
-def align_units(source: Sequence[Unit], target: Sequence[Unit], ratio: float = 1.0) -> list[Bead]:
-    """The best monotone alignment of two sequences of sentences, each bead with its posterior."""
+def _side(soft: Sequence[float], n: int) -> dict[tuple[int, int], tuple[int, float]]:
+    """(start, length) -> (sentences the bead counts on this side, log-weight of its boundaries):
+    a soft boundary inside the bead is crossed with its probability and one at its end kept with
+    the rest; hard boundaries inside make it a 2-1 or 1-2 bead (at most one)."""
+    out: dict[tuple[int, int], tuple[int, float]] = {}
+    for i in range(n + 1):
+        out[(i, 0)] = (0, 0.0)
+        hard, weight = 0, 0.0
+        for d in range(1, min(MAX_UNITS, n - i) + 1):
+            if d > 1:
+                p = soft[i + d - 2]
+                hard, weight = (hard + 1, weight) if p <= 0 else (hard, weight + math.log(p))
+            if hard > 2:
+                break
+            end = soft[i + d - 1] if i + d < n else 0.0
+            if end >= 1:
+                continue  # a boundary both sides make alike is never a bead's end
+            out[(i, d)] = (hard + 1, weight + (math.log1p(-end) if end > 0 else 0.0))
+    return out
+
+
+def align_units(
+    source: Sequence[Unit],
+    target: Sequence[Unit],
+    ratio: float = 1.0,
+    source_soft: Sequence[float] = (),
+    target_soft: Sequence[float] = (),
+) -> list[Bead]:
+    """The best monotone alignment of two sequences of sentences, each bead with its confidence.
+    ``*_soft`` give, per boundary between two sentences, how likely it is one side's splitter's
+    alone (boundaries.soft); a bead may then hold up to MAX_UNITS sentences of a side."""
     n, m = len(source), len(target)
     if n == 0 or m == 0:
         return [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
     ratio = ratio if ratio > 0 else 1.0
     band = max(12, abs(n - m) + 12)  # cells far from the diagonal are never on a plausible path
+    s_side = _side(list(source_soft) or [0.0] * (n - 1), n)
+    t_side = _side(list(target_soft) or [0.0] * (m - 1), m)
+    shapes = [(di, dj) for di in range(MAX_UNITS + 1) for dj in range(MAX_UNITS + 1) if di or dj]
+    cache: dict[tuple[int, int, int, int], float] = {}
+
+    def score(i: int, j: int, di: int, dj: int) -> float:
+        """log-weight of the bead covering source[i:i+di], target[j:j+dj]; -inf where none may."""
+        key = (i, j, di, dj)
+        if key not in cache:
+            a, b = s_side.get((i, di)), t_side.get((j, dj))
+            kind = (a[0], b[0]) if a and b else None
+            if a is None or b is None or kind not in PRIORS:
+                cache[key] = -math.inf
+            else:
+                su, tu = _merge(source[i : i + di]) if di else Unit(0), _merge(target[j : j + dj]) if dj else Unit(0)
+                w = math.log(PRIORS[kind]) + a[1] + b[1] - length_cost(su.length, tu.length, ratio)
+                w += math.log(BOTH_SIDES) if di > 1 and dj > 1 else 0.0
+                cache[key] = w + anchor_bonus(su, tu) if di and dj else w
+        return cache[key]
 
     def inside(i: int, j: int) -> bool:
         return abs(i * m - j * n) <= band * max(n, m)
 
-    cache: dict[tuple[int, int, int, int], float] = {}
+    fwd, best, back = _forward(n, m, shapes, score, inside)
+    bwd = _backward(n, m, shapes, score, inside)
+    total = fwd[n][m]
+    beads: list[Bead] = []
+    i, j = n, m
+    while (i, j) != (0, 0):
+        step = back[i][j]
+        if step is None:  # outside the band: cannot happen for a reachable end, but never loop
+            break
+        di, dj = step
+        pi, pj = i - di, j - dj
+        ends = (math.exp(min(0.0, fwd[pi][pj] + bwd[pi][pj] - total)), math.exp(min(0.0, fwd[i][j] + bwd[i][j] - total)))
+        if CONFIDENCE == "edges":
+            posterior = max(0.0, ends[0] + ends[1] - 1.0)  # P(both ends) >= P(one) + P(other) - 1
+        else:
+            posterior = math.exp(min(0.0, fwd[pi][pj] + score(pi, pj, di, dj) + bwd[i][j] - total))
+        beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), posterior, ends))
+        i, j = pi, pj
+    beads.reverse()
+    return beads
 
-    def score(i: int, j: int, di: int, dj: int) -> float:
-        """log-weight of the bead covering source[i:i+di], target[j:j+dj]."""
-        key = (i, j, di, dj)
-        if key not in cache:
-            a = _merge(source[i : i + di])
-            b = _merge(target[j : j + dj])
-            w = math.log(PRIORS[(di, dj)]) - length_cost(a.length, b.length, ratio)
-            if di and dj:
-                w += anchor_bonus(a, b)
-            cache[key] = w
-        return cache[key]
 
+def _forward(n, m, shapes, score, inside):
     NEG = -math.inf
     fwd = [[NEG] * (m + 1) for _ in range(n + 1)]
     best = [[NEG] * (m + 1) for _ in range(n + 1)]
@@ -273,15 +352,22 @@ def align_units(source: Sequence[Unit], target: Sequence[Unit], ratio: float = 1
             if (i == 0 and j == 0) or not inside(i, j):
                 continue
             terms = []
-            for di, dj in PRIORS:
+            for di, dj in shapes:
                 pi, pj = i - di, j - dj
                 if pi < 0 or pj < 0 or fwd[pi][pj] == NEG:
                     continue
                 w = score(pi, pj, di, dj)
-                terms.append(fwd[pi][pj] + w / TEMPERATURE)
+                if w == NEG:
+                    continue
+                terms.append(fwd[pi][pj] + w)
                 if best[pi][pj] + w > best[i][j]:
                     best[i][j], back[i][j] = best[pi][pj] + w, (di, dj)
             fwd[i][j] = _logsumexp(terms)
+    return fwd, best, back
+
+
+def _backward(n, m, shapes, score, inside):
+    NEG = -math.inf
     bwd = [[NEG] * (m + 1) for _ in range(n + 1)]
     bwd[n][m] = 0.0
     for i in range(n, -1, -1):
@@ -289,26 +375,44 @@ def align_units(source: Sequence[Unit], target: Sequence[Unit], ratio: float = 1
             if (i == n and j == m) or not inside(i, j):
                 continue
             terms = []
-            for di, dj in PRIORS:
+            for di, dj in shapes:
                 ni, nj = i + di, j + dj
                 if ni > n or nj > m or bwd[ni][nj] == NEG:
                     continue
-                terms.append(score(i, j, di, dj) / TEMPERATURE + bwd[ni][nj])
+                w = score(i, j, di, dj)
+                if w != NEG:
+                    terms.append(w + bwd[ni][nj])
             bwd[i][j] = _logsumexp(terms)
-    total = fwd[n][m]
-    beads: list[Bead] = []
-    i, j = n, m
-    while (i, j) != (0, 0):
-        step = back[i][j]
-        if step is None:  # outside the band: cannot happen for a reachable end, but never loop
-            break
-        di, dj = step
-        pi, pj = i - di, j - dj
-        posterior = math.exp(min(0.0, fwd[pi][pj] + score(pi, pj, di, dj) / TEMPERATURE + bwd[i][j] - total))
-        beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), posterior))
-        i, j = pi, pj
-    beads.reverse()
-    return beads
+    return bwd
+
+
+def settle(beads: Sequence[Bead], sure: float, source_soft: Sequence[float], target_soft: Sequence[float]) -> list[Bead]:
+    """Beads between two points the alignment surely passes, with none between them it surely
+    does and only soft boundaries on both sides, made one: how the sentences in there share the
+    text is unsure (a quotation cut on both sides, its attribution moved), but not which text
+    they have together. Its confidence is that of both points (at most MAX_UNITS sentences a side)."""
+    out: list[Bead] = []
+    run: list[Bead] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        source = tuple(i for b in run for i in b.source)
+        target = tuple(j for b in run for j in b.target)
+        inner = [source_soft[i] for i in source[:-1]] + [target_soft[j] for j in target[:-1]]
+        if len(run) == 1 or not source or not target or max(len(source), len(target)) > MAX_UNITS or not all(inner):
+            out.extend(run)
+        else:
+            ends = (run[0].ends[0], run[-1].ends[1])
+            out.append(Bead(source, target, max(0.0, ends[0] + ends[1] - 1.0), ends))
+        run.clear()
+
+    for bead in beads:
+        run.append(bead)
+        if bead.ends[1] >= sure:
+            flush()
+    flush()
+    return out
 
 
 def length_ratio(source: Sequence[Unit], target: Sequence[Unit]) -> float:
@@ -361,6 +465,7 @@ class BlockPair:
     source: int | None  # block index in the source document (None: only in the translation)
     target: int | None
     beads: tuple[Bead, ...] = ()
+    pieces: tuple[Piece, ...] = ()  # with split_target: what the beads' target indexes point to
 
 
 @dataclass(frozen=True)
@@ -387,13 +492,45 @@ def _block_units(doc: Document, block: Block) -> list[Unit]:
     return [unit_of(s) for s in block.segments]
 
 
+def piece_segment(block: Block, piece: Piece) -> Segment:
+    """A piece of a sentence as a sentence of its own (placeholders numbered again)."""
+    seg = block.segments[piece.segment]
+    if piece.start == 0 and piece.end == len(seg.text):
+        return seg
+    return renumber(seg.text[piece.start : piece.end], seg.spans)
+
+
+def _sentences(block: Block, target_of: str | None = None) -> tuple[list[Unit], list[float], tuple[Piece, ...]]:
+    """A block's sentences as the aligner sees them and the soft boundaries between them; with
+    ``target_of`` (the source's language), a translation's, cut and joined inside quotations as
+    that language's splitter does, and the pieces they were cut into."""
+    if target_of is None:
+        return [unit_of(s) for s in block.segments], boundaries.soft(block.segments), ()
+    cuts = boundaries.cuts_quotations(target_of)
+    cut = boundaries.pieces(block.segments, cuts)
+    segs = [piece_segment(block, p) for p in cut]
+    soft = boundaries.soft(segs, None if cuts else boundaries.JOINED)
+    for k in range(len(cut) - 1):
+        if cut[k].segment == cut[k + 1].segment:  # cut by boundaries.pieces: soft by construction
+            soft[k] = soft[k] or boundaries.UNCUT
+    return [unit_of(s) for s in segs], soft, tuple(cut)
+
+
 def align_documents(
-    source: Document, target: Document, ratio: float | None = None, names: tuple[str, str] = ("source", "translation")
+    source: Document,
+    target: Document,
+    ratio: float | None = None,
+    names: tuple[str, str] = ("source", "translation"),
+    split_target: bool = False,
+    sure: float = 0.0,
 ) -> Alignment:
     """Pair the blocks of an article and its translation by structure, then the sentences inside each
     pair. Front matter blocks pair by key; the rest in order, as long as the kinds agree (a code or
     HTML block faces a code or HTML block). Where the structures differ, the body is aligned with
-    gaps (a block only on one side) and ``divergence`` says where they first differ."""
+    gaps (a block only on one side) and ``divergence`` says where they first differ. With
+    ``split_target``, the translation's sentences are cut at their soft boundaries first (the beads
+    then index ``BlockPair.pieces``). With ``sure``, beads are settled (see settle) so that two
+    points each passed with probability (1 + sure) / 2 bound a bead of confidence ``sure``."""
     s_units = {b.index: _block_units(source, b) for b in source.blocks}
     t_units = {b.index: _block_units(target, b) for b in target.blocks}
     if ratio is None:
@@ -425,9 +562,11 @@ def align_documents(
             pairs.append((sa, sb))
     out = []
     for sa, sb in pairs:
-        su = s_units[sa] if sa is not None else []
-        tu = t_units[sb] if sb is not None else []
-        out.append(BlockPair(sa, sb, tuple(align_units(su, tu, ratio))))
+        su, ss, _ = _sentences(source.blocks[sa]) if sa is not None else ([], [], ())
+        tb = target.blocks[sb] if sb is not None else None
+        tu, ts, cut = _sentences(tb, source.source_lang if split_target else None) if tb is not None else ([], [], ())
+        beads = align_units(su, tu, ratio, ss, ts)
+        out.append(BlockPair(sa, sb, tuple(settle(beads, (1 + sure) / 2, ss, ts) if sure else beads), cut))
     return Alignment(tuple(out), divergence, ratio)
 
 
