@@ -409,7 +409,7 @@ def report(name: str, c: Counter) -> str:
 
 # The two answers to "the splitters disagree" (docs/decisions.md), and the aligner before either.
 ALIGNERS = {
-    "soft-beads": {"quote": 0.5, "other": 0.5, "split": False, "confidence": "edges"},
+    "soft-beads": {"quote": 0.5, "other": 0.3, "split": False, "confidence": "edges", "settle": True},
     "same-boundaries": {"quote": 0.2, "other": 0.3, "split": True, "confidence": "edges"},
     "gale-church": {"quote": 0.0, "other": 0.0, "split": False, "confidence": "bead"},
 }

@@ -16,7 +16,7 @@ import bisect
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.core.document import Block, Document, Segment
@@ -32,6 +32,10 @@ STRONG_BONUS = 2.0  # per shared number, URL, code span or link target (in -log 
 WEAK_BONUS = 0.7  # per shared Latin word or glossary term
 STRONG_MISS = 1.0  # per number, URL, code span or link target on one side of a pair only
 NAME_BONUS = 1.5  # per shared name, Latin or Cyrillic, compared by its consonants
+MARK_BONUS = 0.5  # per question or exclamation mark, quotation opened or closed, on both sides
+MARK_MISS = 0.5  # per one on one side only
+# the same marks in both languages' typography: «» and “” and „“ open and close alike
+_MARKS = {"?": "?", "!": "!", "«": "(", "“": "(", "„": "(", "»": ")", "”": ")", '"': '"'}
 DEFAULT_THRESHOLD = 0.9  # beads below it are listed for review (bench/align_eval.py measures it)
 
 _NUMBER_RE = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?")
@@ -125,6 +129,7 @@ class Unit:
     strong: Counter = field(default_factory=Counter)
     weak: Counter = field(default_factory=Counter)
     names: Counter = field(default_factory=Counter)
+    marks: Counter = field(default_factory=Counter)  # questions, exclamations, quotation marks
 
 
 def words_of(segment: Segment) -> str:
@@ -187,7 +192,8 @@ def unit_of_text(text: str, spans: Sequence = ()) -> Unit:
         if cyrillic or (m.start() > 0 and (token[0].isupper() or any(c.isdigit() for c in token))):
             weak["w:" + token.casefold()] += 1
     names = Counter(k for k in (name_key(m.group(0)) for m in _CAPITALISED_RE.finditer(stripped)) if k)
-    return Unit(len(stripped.replace(" ", "")), strong, weak, names)
+    marks = Counter(_MARKS.get(c, "") for c in stripped if c in _MARKS)
+    return Unit(len(stripped.replace(" ", "")), strong, weak, names, marks)
 
 
 def unit_of(segment: Segment) -> Unit:
@@ -200,11 +206,13 @@ def _merge(units: Sequence[Unit]) -> Unit:
     strong: Counter = Counter()
     weak: Counter = Counter()
     names: Counter = Counter()
+    marks: Counter = Counter()
     for u in units:
         strong.update(u.strong)
         weak.update(u.weak)
         names.update(u.names)
-    return Unit(sum(u.length for u in units), strong, weak, names)
+        marks.update(u.marks)
+    return Unit(sum(u.length for u in units), strong, weak, names, marks)
 
 
 # --- Gale-Church with anchors, and posteriors --------------------------------------------------
@@ -222,13 +230,13 @@ class Bead:
         return f"{len(self.source)}-{len(self.target)}"
 
 
-def length_cost(l1: int, l2: int, ratio: float, variance: float = VARIANCE) -> float:
+def length_cost(l1: int, l2: int, ratio: float, variance: float | None = None) -> float:
     """-log P(length difference) of Gale and Church: the difference, scaled by the expected one,
     is a standard normal deviate; two-tailed."""
     if l1 == 0 and l2 == 0:
         return 0.0
     mean = (l1 + l2 / ratio) / 2
-    delta = (ratio * l1 - l2) / math.sqrt(max(mean, 1e-9) * variance)
+    delta = (ratio * l1 - l2) / math.sqrt(max(mean, 1e-9) * (variance or VARIANCE))
     p = math.erfc(abs(delta) / math.sqrt(2))
     return -math.log(max(p, 1e-300))
 
@@ -239,7 +247,8 @@ def anchor_bonus(a: Unit, b: Unit) -> float:
     shared_names = sum((a.names & b.names).values())
     # only in a pair: a sentence left without a translation (1-0, 0-1) does not pay for its anchors
     missed = sum((a.strong - b.strong).values()) + sum((b.strong - a.strong).values())
-    return STRONG_BONUS * shared_strong + WEAK_BONUS * shared_weak + NAME_BONUS * shared_names - STRONG_MISS * missed
+    marks = sum((a.marks & b.marks).values()) * MARK_BONUS - MARK_MISS * sum(((a.marks - b.marks) + (b.marks - a.marks)).values())
+    return STRONG_BONUS * shared_strong + WEAK_BONUS * shared_weak + NAME_BONUS * shared_names - STRONG_MISS * missed + marks
 
 
 def _logsumexp(values: list[float]) -> float:
@@ -254,6 +263,8 @@ def _logsumexp(values: list[float]) -> float:
 # Sentences joined on both sides at once: each side's soft boundaries are then where the other's
 # are, so they are most likely real (a dateline with its full stop facing a dateline cut off).
 BOTH_SIDES = 0.1
+LONE = 0.0  # share of the length cost a sentence without counterpart pays
+TEMPERATURE = 1.0  # posteriors from the weights divided by it (above 1: less sure)
 MAX_UNITS = 4  # sentences on one side of a bead, soft boundaries between them included
 CONFIDENCE = "edges"  # "bead": the bead's own posterior; "edges": that the path passes both its ends
 SETTLE = True  # adopt settles beads (settle)
@@ -298,7 +309,9 @@ def align_units(
     band = max(12, abs(n - m) + 12)  # cells far from the diagonal are never on a plausible path
     s_side = _side(list(source_soft) or [0.0] * (n - 1), n)
     t_side = _side(list(target_soft) or [0.0] * (m - 1), m)
-    shapes = [(di, dj) for di in range(MAX_UNITS + 1) for dj in range(MAX_UNITS + 1) if di or dj]
+    # the beads that may end at (i, j) and start at (i, j): only these lengths are ever scored
+    ends = [_lengths(s_side, i, n, -1) for i in range(n + 1)], [_lengths(t_side, j, m, -1) for j in range(m + 1)]
+    starts = [_lengths(s_side, i, n, 1) for i in range(n + 1)], [_lengths(t_side, j, m, 1) for j in range(m + 1)]
     cache: dict[tuple[int, int, int, int], float] = {}
 
     def score(i: int, j: int, di: int, dj: int) -> float:
@@ -311,7 +324,8 @@ def align_units(
                 cache[key] = -math.inf
             else:
                 su, tu = _merge(source[i : i + di]) if di else Unit(0), _merge(target[j : j + dj]) if dj else Unit(0)
-                w = math.log(PRIORS[kind]) + a[1] + b[1] - length_cost(su.length, tu.length, ratio)
+                lengths = length_cost(su.length, tu.length, ratio) if di and dj else LONE * length_cost(su.length, tu.length, ratio)
+                w = math.log(PRIORS[kind]) + a[1] + b[1] - lengths
                 w += math.log(BOTH_SIDES) if di > 1 and dj > 1 else 0.0
                 cache[key] = w + anchor_bonus(su, tu) if di and dj else w
         return cache[key]
@@ -319,8 +333,8 @@ def align_units(
     def inside(i: int, j: int) -> bool:
         return abs(i * m - j * n) <= band * max(n, m)
 
-    fwd, best, back = _forward(n, m, shapes, score, inside)
-    bwd = _backward(n, m, shapes, score, inside)
+    fwd, best, back = _forward(n, m, ends, score, inside)
+    bwd = _backward(n, m, starts, score, inside)
     total = fwd[n][m]
     beads: list[Bead] = []
     i, j = n, m
@@ -330,18 +344,30 @@ def align_units(
             break
         di, dj = step
         pi, pj = i - di, j - dj
-        ends = (math.exp(min(0.0, fwd[pi][pj] + bwd[pi][pj] - total)), math.exp(min(0.0, fwd[i][j] + bwd[i][j] - total)))
+        passed = (math.exp(min(0.0, fwd[pi][pj] + bwd[pi][pj] - total)), math.exp(min(0.0, fwd[i][j] + bwd[i][j] - total)))
         if CONFIDENCE == "edges":
-            posterior = max(0.0, ends[0] + ends[1] - 1.0)  # P(both ends) >= P(one) + P(other) - 1
+            posterior = max(0.0, passed[0] + passed[1] - 1.0)  # P(both ends) >= P(one) + P(other) - 1
         else:
-            posterior = math.exp(min(0.0, fwd[pi][pj] + score(pi, pj, di, dj) + bwd[i][j] - total))
-        beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), posterior, ends))
+            posterior = math.exp(min(0.0, fwd[pi][pj] + score(pi, pj, di, dj) / TEMPERATURE + bwd[i][j] - total))
+        beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), posterior, passed))
         i, j = pi, pj
     beads.reverse()
     return beads
 
 
-def _forward(n, m, shapes, score, inside):
+def _lengths(side: dict[tuple[int, int], tuple[int, float]], k: int, n: int, direction: int) -> list[int]:
+    """Lengths of the beads of one side that end (direction -1) or start (1) at sentence k."""
+    if direction < 0:
+        return [d for d in range(min(MAX_UNITS, k) + 1) if (k - d, d) in side]
+    return [d for d in range(min(MAX_UNITS, n - k) + 1) if (k, d) in side]
+
+
+Lengths = tuple[list[list[int]], list[list[int]]]
+Score = Callable[[int, int, int, int], float]
+
+
+def _forward(n: int, m: int, ends: Lengths, score: Score, inside: Callable[[int, int], bool]):
+    """Forward sums (log) and the best path's weights and steps, over the beads that end at each cell."""
     NEG = -math.inf
     fwd = [[NEG] * (m + 1) for _ in range(n + 1)]
     best = [[NEG] * (m + 1) for _ in range(n + 1)]
@@ -352,21 +378,21 @@ def _forward(n, m, shapes, score, inside):
             if (i == 0 and j == 0) or not inside(i, j):
                 continue
             terms = []
-            for di, dj in shapes:
+            for di, dj in ((di, dj) for di in ends[0][i] for dj in ends[1][j] if di or dj):
                 pi, pj = i - di, j - dj
-                if pi < 0 or pj < 0 or fwd[pi][pj] == NEG:
+                if fwd[pi][pj] == NEG:
                     continue
                 w = score(pi, pj, di, dj)
                 if w == NEG:
                     continue
-                terms.append(fwd[pi][pj] + w)
+                terms.append(fwd[pi][pj] + w / TEMPERATURE)
                 if best[pi][pj] + w > best[i][j]:
                     best[i][j], back[i][j] = best[pi][pj] + w, (di, dj)
             fwd[i][j] = _logsumexp(terms)
     return fwd, best, back
 
 
-def _backward(n, m, shapes, score, inside):
+def _backward(n: int, m: int, starts: Lengths, score: Score, inside: Callable[[int, int], bool]) -> list[list[float]]:
     NEG = -math.inf
     bwd = [[NEG] * (m + 1) for _ in range(n + 1)]
     bwd[n][m] = 0.0
@@ -375,36 +401,38 @@ def _backward(n, m, shapes, score, inside):
             if (i == n and j == m) or not inside(i, j):
                 continue
             terms = []
-            for di, dj in shapes:
+            for di, dj in ((di, dj) for di in starts[0][i] for dj in starts[1][j] if di or dj):
                 ni, nj = i + di, j + dj
-                if ni > n or nj > m or bwd[ni][nj] == NEG:
+                if bwd[ni][nj] == NEG:
                     continue
                 w = score(i, j, di, dj)
                 if w != NEG:
-                    terms.append(w + bwd[ni][nj])
+                    terms.append(w / TEMPERATURE + bwd[ni][nj])
             bwd[i][j] = _logsumexp(terms)
     return bwd
 
 
-def settle(beads: Sequence[Bead], sure: float, source_soft: Sequence[float], target_soft: Sequence[float]) -> list[Bead]:
+def settle(beads: Sequence[Bead], sure: float, source: _Side, target: _Side) -> list[Bead]:
     """Beads between two points the alignment surely passes, with none between them it surely
-    does and only soft boundaries on both sides, made one: how the sentences in there share the
-    text is unsure (a quotation cut on both sides, its attribution moved), but not which text
-    they have together. Its confidence is that of both points (at most MAX_UNITS sentences a side)."""
+    does, made one where the source's sentences in there are one quotation and the target's are
+    joined by soft boundaries: how the sentences share the text is unsure (a quotation cut on
+    both sides, its attribution moved), but not which text they have together. Its confidence
+    is that of both points (at most MAX_UNITS sentences a side)."""
     out: list[Bead] = []
     run: list[Bead] = []
 
     def flush() -> None:
         if not run:
             return
-        source = tuple(i for b in run for i in b.source)
-        target = tuple(j for b in run for j in b.target)
-        inner = [source_soft[i] for i in source[:-1]] + [target_soft[j] for j in target[:-1]]
-        if len(run) == 1 or not source or not target or max(len(source), len(target)) > MAX_UNITS or not all(inner):
+        s_units = tuple(i for b in run for i in b.source)
+        t_units = tuple(j for b in run for j in b.target)
+        quoted = all(source.kinds[i] == boundaries.QUOTATION for i in s_units[:-1])
+        joined = all(target.soft[j] for j in t_units[:-1])
+        if len(run) == 1 or not s_units or not t_units or max(len(s_units), len(t_units)) > MAX_UNITS or not (quoted and joined):
             out.extend(run)
         else:
             ends = (run[0].ends[0], run[-1].ends[1])
-            out.append(Bead(source, target, max(0.0, ends[0] + ends[1] - 1.0), ends))
+            out.append(Bead(s_units, t_units, max(0.0, ends[0] + ends[1] - 1.0), ends))
         run.clear()
 
     for bead in beads:
@@ -415,11 +443,15 @@ def settle(beads: Sequence[Bead], sure: float, source_soft: Sequence[float], tar
     return out
 
 
+RATIO_PRIOR = 500  # characters of 1:1 text the measured ratio starts from (a short article's added sentence must not set it)
+
+
 def length_ratio(source: Sequence[Unit], target: Sequence[Unit]) -> float:
-    """Target characters per source character over everything being aligned (at least 1 each)."""
+    """Target characters per source character over everything being aligned, drawn towards 1
+    for a short text."""
     a = sum(u.length for u in source)
     b = sum(u.length for u in target)
-    return (b / a) if a and b else 1.0
+    return (b + RATIO_PRIOR) / (a + RATIO_PRIOR) if a and b else 1.0
 
 
 def align_texts(source: Sequence[str], target: Sequence[str], ratio: float | None = None) -> list[Bead]:
@@ -488,10 +520,6 @@ def _describe(e: Element | None, doc_name: str) -> str:
     return f"{what} at line {e.line} of the {doc_name}"
 
 
-def _block_units(doc: Document, block: Block) -> list[Unit]:
-    return [unit_of(s) for s in block.segments]
-
-
 def piece_segment(block: Block, piece: Piece) -> Segment:
     """A piece of a sentence as a sentence of its own (placeholders numbered again)."""
     seg = block.segments[piece.segment]
@@ -500,20 +528,32 @@ def piece_segment(block: Block, piece: Piece) -> Segment:
     return renumber(seg.text[piece.start : piece.end], seg.spans)
 
 
-def _sentences(block: Block, target_of: str | None = None) -> tuple[list[Unit], list[float], tuple[Piece, ...]]:
-    """A block's sentences as the aligner sees them and the soft boundaries between them; with
-    ``target_of`` (the source's language), a translation's, cut and joined inside quotations as
-    that language's splitter does, and the pieces they were cut into."""
+@dataclass(frozen=True)
+class _Side:
+    """A block's sentences as the aligner sees them: their units, the kinds of soft boundary
+    between them and how likely each is one side's alone, and the pieces they were cut into."""
+
+    units: list[Unit]
+    kinds: list[str]
+    soft: list[float]
+    pieces: tuple[Piece, ...] = ()
+
+
+def _sentences(block: Block, target_of: str | None = None) -> _Side:
+    """A block's sentences; with ``target_of`` (the source's language), a translation's, cut and
+    joined inside quotations as that language's splitter does."""
     if target_of is None:
-        return [unit_of(s) for s in block.segments], boundaries.soft(block.segments), ()
+        found = boundaries.kinds(block.segments)
+        return _Side([unit_of(s) for s in block.segments], found, boundaries.soft(found))
     cuts = boundaries.cuts_quotations(target_of)
     cut = boundaries.pieces(block.segments, cuts)
     segs = [piece_segment(block, p) for p in cut]
-    soft = boundaries.soft(segs, None if cuts else boundaries.JOINED)
+    found = boundaries.kinds(segs)
+    soft = boundaries.soft(found, None if cuts else boundaries.JOINED)
     for k in range(len(cut) - 1):
         if cut[k].segment == cut[k + 1].segment:  # cut by boundaries.pieces: soft by construction
             soft[k] = soft[k] or boundaries.UNCUT
-    return [unit_of(s) for s in segs], soft, tuple(cut)
+    return _Side([unit_of(s) for s in segs], found, soft, tuple(cut))
 
 
 def align_documents(
@@ -531,8 +571,10 @@ def align_documents(
     ``split_target``, the translation's sentences are cut at their soft boundaries first (the beads
     then index ``BlockPair.pieces``). With ``sure``, beads are settled (see settle) so that two
     points each passed with probability (1 + sure) / 2 bound a bead of confidence ``sure``."""
-    s_units = {b.index: _block_units(source, b) for b in source.blocks}
-    t_units = {b.index: _block_units(target, b) for b in target.blocks}
+    s_sides = {b.index: _sentences(b) for b in source.blocks}
+    t_sides = {b.index: _sentences(b, source.source_lang if split_target else None) for b in target.blocks}
+    s_units = {i: side.units for i, side in s_sides.items()}
+    t_units = {i: side.units for i, side in t_sides.items()}
     if ratio is None:
         ratio = length_ratio([u for us in s_units.values() for u in us], [u for us in t_units.values() for u in us])
     s_struct = [e for e in structure(source) if e.kind != "front_matter"]
@@ -562,11 +604,10 @@ def align_documents(
             pairs.append((sa, sb))
     out = []
     for sa, sb in pairs:
-        su, ss, _ = _sentences(source.blocks[sa]) if sa is not None else ([], [], ())
-        tb = target.blocks[sb] if sb is not None else None
-        tu, ts, cut = _sentences(tb, source.source_lang if split_target else None) if tb is not None else ([], [], ())
-        beads = align_units(su, tu, ratio, ss, ts)
-        out.append(BlockPair(sa, sb, tuple(settle(beads, (1 + sure) / 2, ss, ts) if sure else beads), cut))
+        ss = s_sides[sa] if sa is not None else _Side([], [], [])
+        ts = t_sides[sb] if sb is not None else _Side([], [], [])
+        beads = align_units(ss.units, ts.units, ratio, ss.soft, ts.soft)
+        out.append(BlockPair(sa, sb, tuple(settle(beads, (1 + sure) / 2, ss, ts) if sure else beads), ts.pieces))
     return Alignment(tuple(out), divergence, ratio)
 
 

@@ -116,23 +116,33 @@ def cuts_quotations(lang: str) -> bool:
     return any(len(sentences.split(probe, lang)) > 1 for probe in ("«Ми прийшли. Ми пішли», – сказав він.", "“We came. We left,” he said."))
 
 
-def soft(segments: Sequence[Segment], quote: float | None = None) -> list[float]:
-    """The sentences of one block -> for each boundary between two of them, the probability that
-    it is one side's alone; ``quote`` for those inside a quotation or speech (default QUOTE)."""
+QUOTATION, DATED, ABBREVIATED = "quotation", "dateline", "abbreviation"  # kinds of soft boundary ("": none)
+
+
+def kinds(segments: Sequence[Segment]) -> list[str]:
+    """The sentences of one block -> for each boundary between two of them, what makes it soft:
+    inside a quotation or speech, after a dateline, after an abbreviation (or before a lowercase
+    word); "" for an ordinary sentence end."""
     texts = [_view(s) for s in segments]
     quoted, spoken = _quoted(texts), _spoken(texts)
     out = []
     for k in range(len(texts) - 1):
         before, after = texts[k].rstrip(), texts[k + 1].lstrip()
         if quoted[k] or spoken[k]:
-            out.append(QUOTE if quote is None else quote)
+            out.append(QUOTATION)
         elif _DATELINE_RE.search(before):
-            out.append(DATELINE)
+            out.append(DATED)
         elif _ABBREVIATION_RE.search(before) or (after[:1].islower()):
-            out.append(ABBREVIATION)
+            out.append(ABBREVIATED)
         else:
-            out.append(0.0)
+            out.append("")
     return out
+
+
+def soft(found: Sequence[str], quote: float | None = None) -> list[float]:
+    """Boundary kinds -> the probability that each is one side's alone (``quote``: inside quotations)."""
+    table = {QUOTATION: QUOTE if quote is None else quote, DATED: DATELINE, ABBREVIATED: ABBREVIATION, "": 0.0}
+    return [table[k] for k in found]
 
 
 # --- a translation's sentences, cut where the other language's splitter would cut ------------------
