@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from pipeline.evaluate.align import DEFAULT_THRESHOLD, align_documents, align_texts, name_key
+from pipeline.evaluate.align import DEFAULT_THRESHOLD, align_documents, align_texts
+from pipeline.evaluate.anchors import name_key
 from tests.conftest import ROOT, SHARED
 from tests.helpers import document
 
@@ -89,7 +90,7 @@ def test_perturbation_truth_is_consistent():
 
 def test_glossary_terms_anchor_across_languages(tmp_path):
     from pipeline.core.config import Config
-    from pipeline.evaluate.align import unit_of
+    from pipeline.evaluate.anchors import unit_of
 
     (tmp_path / "uk").mkdir()
     (tmp_path / "uk/glossary.yaml").write_text("terms:\n  - source: Collector\n    target: Колектор\n")
@@ -98,3 +99,51 @@ def test_glossary_terms_anchor_across_languages(tmp_path):
     uk = document(tmp_path, "Запустіть Колектор сьогодні.\n", "uk.md", "uk", config)
     a, b = unit_of(en.blocks[0].segments[0]), unit_of(uk.blocks[0].segments[0])
     assert a.weak & b.weak == {"t:collector|колектор": 1}
+
+
+def segments(tmp_path, text: str, lang: str):
+    return document(tmp_path, text + "\n", f"{lang}.md", lang).blocks[0].segments
+
+
+def test_boundaries_only_one_splitter_makes_are_soft(tmp_path):
+    from pipeline.evaluate.boundaries import ABBREVIATED, DATED, QUOTATION, kinds
+
+    uk = "«Ми встигли. Зараз туди прибула техніка», – сказав він. Потім усе стихло. Землетрус - DW - 08.02.2023. За словами ген. Залужного, все гаразд."
+    assert kinds(segments(tmp_path, uk, "uk")) == [QUOTATION, "", "", DATED, ABBREVIATED]
+    speech = "– Ми встигли провести мітинг. Зараз туди прибула техніка, – розповів він. Потім усе стихло."
+    assert kinds(segments(tmp_path, speech, "uk")) == [QUOTATION, ""]
+    listed = "– Підключіть зарядний пристрій. Натисніть кнопку живлення."  # a dash before a list item opens no speech
+    assert kinds(segments(tmp_path, listed, "uk")) == [""]
+
+
+def test_a_translation_is_cut_inside_quotations_only_where_the_sources_splitter_cuts(tmp_path):
+    from pipeline.evaluate.boundaries import cuts_quotations, pieces
+
+    assert cuts_quotations("uk") and not cuts_quotations("en")
+    en = segments(tmp_path, "Flood - BBC - 09.02.2023 “We came. We left,” he said. It rained.", "en")
+    cut = [en[p.segment].text[p.start : p.end] for p in pieces(en, quotes=True)]
+    assert cut == ["Flood - BBC - <x1/>", "“We came.", "We left,” he said.", "It rained."]
+    kept = [en[p.segment].text[p.start : p.end] for p in pieces(en, quotes=False)]
+    assert kept == ["Flood - BBC - <x1/>", "“We came. We left,” he said.", "It rained."]
+
+
+def test_quantities_anchor_by_value_whatever_their_writing():
+    from pipeline.evaluate.anchors import unit_of_text
+
+    def anchors(text, lang):
+        from pipeline.localize import quantities
+        from pipeline.segment.protect import mask, scan_text, split_runs
+
+        runs = scan_text(split_runs(text, []), [quantities.scanner(lang)])
+        masked, spans = mask(runs)
+        return set(unit_of_text(masked, spans).strong)
+
+    assert anchors("Загинули 11 тисяч людей 03.12.2023.", "uk") == anchors("11,000 people died on December 3, 2023.", "en")
+    assert anchors("Це сталося 11/03/2023.", "en") & anchors("Це сталося 03.11.2023.", "uk")  # month first or day first
+
+
+def test_a_sentence_the_translation_adds_is_not_stored_inside_a_sure_pair():
+    source = ["The storm hit the coast on Monday morning.", "Thousands of homes lost power."]
+    target = ["Шторм ударив по узбережжю в понеділок вранці.", "Це було страшно.", "Тисячі будинків залишилися без світла."]
+    beads = align_texts(source, target)
+    assert all(b.confidence < DEFAULT_THRESHOLD for b in beads if 1 in b.target and b.source), beads

@@ -119,6 +119,19 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
+_SLASH_DATE_RE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])")
+
+
+def _slash_date(m: re.Match[str], date: tuple) -> bool:
+    """Whether "11/03/2023" (month or day first: the scanners leave it unread) is the date."""
+    year, month, day = date[0], date[1], date[2]
+    y = int(m.group(3))
+    if year is not None and y != year and y != year % 100:
+        return False
+    a, b = int(m.group(1)), int(m.group(2))
+    return (a, b) == (month, day) or (b, a) == (month, day)
+
+
 def _same_quantity(a: Quantity, b: Quantity) -> bool:
     """The same amount, date or time however written ("11 тисяч" and "11,000", "3 квітня" and "April 3, 2022")."""
     if not (a.valid and b.valid):
@@ -150,6 +163,8 @@ def written_quantities(text: str, seg: Segment, lang: str | None, render: Render
         candidates = [(a, b) for a, b, t in theirs if q is not None and _same_quantity(q, t)]
         for form in dict.fromkeys((span.source, render(span))):
             candidates += [(m.start(), m.end()) for m in re.finditer(re.escape(form), words)] if form else []
+        if q is not None and q.kind == "date" and q.date:
+            candidates += [(m.start(), m.end()) for m in _SLASH_DATE_RE.finditer(words) if _slash_date(m, q.date)]
         digits = _digits(span.source)
         candidates += [(m.start(), m.end()) for m in _DIGIT_RUN_RE.finditer(words) if digits and _digits(m.group(0)) == digits]
         where = next((c for c in candidates if free(*c)), None)

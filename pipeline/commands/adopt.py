@@ -40,7 +40,8 @@ from pipeline.core.errors import InputError
 from pipeline.core.hashes import file_sha256, text_hash
 from pipeline.engines.base import Translated
 from pipeline.evaluate import align as evaluate_align
-from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents, piece_segment, words_of
+from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents, piece_segment
+from pipeline.evaluate.anchors import words_of
 from pipeline.evaluate.boundaries import Piece
 from pipeline.localize import glossary
 from pipeline.segment.protect import TAG_RE, TEXT_KINDS, has_words, restore, unmask
@@ -49,8 +50,8 @@ from pipeline.store.fileio import FolderLock, clean_temp, make_dirs, same_conten
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
-ADOPTED = ModelId("adopted")  # what a record names for a translator's sentence it is not sure of
-QUANTITY = ("quantity",)  # atoms kept in a translator's words as written
+ADOPTED = ModelId(align.ADOPTED_ENGINE)  # what a record names for a translator's sentence it is not sure of
+AS_WRITTEN = ("quantity",)  # atoms a translator's words keep as they wrote them
 
 ADOPTED_OK, DIVERGES, NO_TRANSLATION, ALREADY, FAILED, SKIPPED = (
     "adopted",
@@ -168,13 +169,13 @@ def _placeholders(choice: _Choice, seg: Segment, render, lang: str) -> str | Non
     (links, emphasis) cannot be found; adds a reason for every atom that is missing. Numbers and
     dates stay as the translator wrote them (found by their value, see align.written_quantities)."""
     if not choice.markdown:
-        held = unmask(choice.bead, seg, render, QUANTITY) or ""
+        held = unmask(choice.bead, seg, render, AS_WRITTEN) or ""
         found = align.written_quantities(held, seg, lang, render)
         choice.reasons.extend(
             f"{render(s)!r} is not in the translation" for n, s in enumerate(seg.spans, 1) if s.kind == "quantity" and n not in found
         )
         return ""
-    text = unmask(choice.markdown, seg, render, QUANTITY)
+    text = unmask(choice.markdown, seg, render, AS_WRITTEN)
     if text is None or restore(text, seg) is None:
         return None
     found = align.written_quantities(text, seg, lang, render)

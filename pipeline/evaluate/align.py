@@ -3,217 +3,34 @@
 The Markdown structure comes first: the blocks of both documents (headings, paragraphs, list items,
 table cells, front matter keys) and the code and HTML blocks between them are paired in order.
 Inside each pair of blocks, sentences are aligned by length (Gale and Church, 1993: 1-1, 1-2, 2-1,
-1-0 and 0-1 beads, the length difference scored as a normal deviate), with anchors the pipeline
-finds anyway (numbers, URLs, code, link targets, glossary terms, Latin names) making a bead
-likelier. Each bead's confidence is its posterior probability over all alignments of the block
-(forward-backward over the same lattice), so a bead the lengths and anchors barely decide gets a
-low confidence and is left for a person to review.
+1-0 and 0-1 beads, the length difference scored as a normal deviate; 1-3 and 3-1 rarely), with
+the anchors of anchors.py making a bead likelier. The two languages' splitters do not cut alike
+(boundaries.py): a bead may also join sentences across a soft boundary (inside a quotation, after
+a dateline or an abbreviation), and for adopt the translation is first cut and joined inside
+quotations as the source's splitter does, so a quotation cut on one side finds its parts on the
+other. A bead's confidence is the posterior probability (forward-backward over the same lattice)
+that the alignment passes both its ends, so a bead the lengths and anchors barely decide is left
+for a person to review.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-import re
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipeline.core.document import Block, Document, Segment
 from pipeline.evaluate import boundaries
+from pipeline.evaluate.anchors import Unit, anchor_bonus, merge, unit_of, unit_of_text
 from pipeline.evaluate.boundaries import Piece
-from pipeline.segment.protect import TAG_RE, renumber
+from pipeline.segment.protect import renumber
 
 # Bead priors: Gale and Church's figures (1-1 .89, 1-0/0-1 .0099, 2-1/1-2 .089), each split
-# evenly between its two directions.
+# evenly between its two directions; 1-3 and 3-1 for a sentence one side writes as three.
 PRIORS = {(1, 1): 0.89, (1, 2): 0.0445, (2, 1): 0.0445, (1, 0): 0.00495, (0, 1): 0.00495, (1, 3): 0.002, (3, 1): 0.002}
 VARIANCE = 6.8  # Gale and Church's s^2: variance of target characters per source character
-STRONG_BONUS = 2.0  # per shared number, URL, code span or link target (in -log probability units)
-WEAK_BONUS = 0.7  # per shared Latin word or glossary term
-STRONG_MISS = 1.0  # per number, URL, code span or link target on one side of a pair only
-NAME_BONUS = 1.5  # per shared name, Latin or Cyrillic, compared by its consonants
-MARK_BONUS = 0.5  # per question or exclamation mark, quotation opened or closed, on both sides
-MARK_MISS = 0.5  # per one on one side only
-# the same marks in both languages' typography: «» and “” and „“ open and close alike
-_MARKS = {"?": "?", "!": "!", "«": "(", "“": "(", "„": "(", "»": ")", "”": ")", '"': '"'}
 DEFAULT_THRESHOLD = 0.9  # beads below it are listed for review (bench/align_eval.py measures it)
-
-_NUMBER_RE = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?")
-_URL_RE = re.compile(r"https?://[^\s)>\]]+")
-_CODE_RE = re.compile(r"`[^`\n]+`")
-_LATIN_RE = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9_+#./-]*[A-Za-z0-9+#]|(?<![\w-])[A-Z](?![\w-])")
-_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
-_LETTER_RE = re.compile(r"[^\W\d_]")
-_SPACE_RE = re.compile(r"\s+")
-_CAPITALISED_RE = re.compile(r"(?<![\w'’])[A-ZА-ЯІЇЄҐ][a-zа-яіїєґ'’]+")
-
-# Ukrainian letters in Latin (the 2010 national system, enough for names); "дж" is one sound.
-_TRANSLIT = str.maketrans(
-    {
-        "а": "a",
-        "б": "b",
-        "в": "v",
-        "г": "h",
-        "ґ": "g",
-        "д": "d",
-        "е": "e",
-        "є": "ie",
-        "ж": "zh",
-        "з": "z",
-        "и": "y",
-        "і": "i",
-        "ї": "i",
-        "й": "i",
-        "к": "k",
-        "л": "l",
-        "м": "m",
-        "н": "n",
-        "о": "o",
-        "п": "p",
-        "р": "r",
-        "с": "s",
-        "т": "t",
-        "у": "u",
-        "ф": "f",
-        "х": "kh",
-        "ц": "ts",
-        "ч": "ch",
-        "ш": "sh",
-        "щ": "shch",
-        "ь": "",
-        "ю": "iu",
-        "я": "ia",
-        "'": "",
-        "’": "",
-    }
-)
-_SOUNDS = [
-    ("shch", "s"),
-    ("sch", "s"),
-    ("ch", "k"),
-    ("sh", "s"),
-    ("zh", "j"),
-    ("kh", ""),
-    ("ts", "s"),
-    ("ph", "f"),
-    ("ck", "k"),
-    ("x", "ks"),
-    ("q", "k"),
-    ("w", "v"),
-    ("c", "k"),
-    ("g", ""),
-    ("h", ""),
-]
-_VOWELS_RE = re.compile(r"[aeiouy'’]")
-_DOUBLE_RE = re.compile(r"(.)\1+")
-
-
-def name_key(word: str) -> str:
-    """A name by its first three consonants, the same for "Sturridge" and "Старрідж", "Peter Jones" and
-    "Пітер Джонс"; "" when too short to tell names apart."""
-    w = word.casefold().replace("дж", "j").translate(_TRANSLIT)
-    for a, b in _SOUNDS:
-        w = w.replace(a, b)
-    w = _DOUBLE_RE.sub(r"\1", _VOWELS_RE.sub("", w))
-    return w[:3] if len(w) >= 3 else ""
-
-
-# --- sentences as the aligner sees them ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A sentence (or any span of text) to align: its length in characters and its anchors."""
-
-    length: int
-    strong: Counter = field(default_factory=Counter)
-    weak: Counter = field(default_factory=Counter)
-    names: Counter = field(default_factory=Counter)
-    marks: Counter = field(default_factory=Counter)  # questions, exclamations, quotation marks
-
-
-def words_of(segment: Segment) -> str:
-    """A segment's words: placeholders out, spaces folded."""
-    return _SPACE_RE.sub(" ", TAG_RE.sub(" ", segment.text)).strip()
-
-
-def _digits(number: str) -> str:
-    return re.sub(r"\D", "", number)
-
-
-def quantity_anchor(span) -> str:
-    """A quantity as both languages write it: a date by its day and month ("03.12.2023" and
-    "December 3, 2023"), an amount by its value ("11 тисяч" and "11,000"), else its digits."""
-    q = span.value
-    if getattr(q, "valid", False):
-        if q.kind == "date" and q.date:
-            return f"#d{q.date[1]}-{q.date[2]}"
-        if q.kind in ("number", "percent", "money", "unit") and q.value is not None and q.value == q.value.to_integral_value():
-            return "#" + str(int(q.value))
-    digits = _digits(span.source)
-    return "#" + digits if digits else ""
-
-
-def unit_of_text(text: str, spans: Sequence = ()) -> Unit:
-    """Length and anchors of a sentence: numbers (as digits, so 1,100 and 1 100 agree), URLs, code,
-    link targets and atoms from ``spans``, and Latin names (in a mostly Cyrillic sentence every
-    Latin word is one; in a Latin one, capitalised words after the first)."""
-    words = _SPACE_RE.sub(" ", TAG_RE.sub(" ", text)).strip()
-    strong: Counter = Counter()
-    weak: Counter = Counter()
-    for span in spans:
-        if span.kind == "quantity":
-            key = quantity_anchor(span)
-            if key:
-                strong[key] += 1
-        elif span.kind == "term":
-            # a kept name is itself on both sides; an enforced term is keyed by its pair of forms,
-            # which both languages' scanners find (each glossary entry works both ways)
-            other = getattr(span.value, "target", None)
-            forms = sorted({span.source.casefold(), str(other).casefold()}) if other else [span.source.casefold()]
-            weak["t:" + "|".join(forms)] += 1
-        elif span.paired:
-            if span.close and "](" in span.close:
-                strong["l:" + span.close] += 1  # a link's target
-        elif span.kind != "break":
-            strong["a:" + span.source] += 1
-    for m in _URL_RE.finditer(words):
-        strong["a:" + m.group(0)] += 1
-    for m in _CODE_RE.finditer(words):
-        strong["a:" + m.group(0)] += 1
-    stripped = _CODE_RE.sub(" ", _URL_RE.sub(" ", words))
-    for m in _NUMBER_RE.finditer(stripped):
-        strong["#" + _digits(m.group(0))] += 1
-    cyrillic = len(_CYRILLIC_RE.findall(stripped)) * 2 > len(_LETTER_RE.findall(stripped))
-    for m in _LATIN_RE.finditer(stripped):
-        token = m.group(0)
-        if len(token) < 2:
-            continue
-        if cyrillic or (m.start() > 0 and (token[0].isupper() or any(c.isdigit() for c in token))):
-            weak["w:" + token.casefold()] += 1
-    names = Counter(k for k in (name_key(m.group(0)) for m in _CAPITALISED_RE.finditer(stripped)) if k)
-    marks = Counter(_MARKS.get(c, "") for c in stripped if c in _MARKS)
-    return Unit(len(stripped.replace(" ", "")), strong, weak, names, marks)
-
-
-def unit_of(segment: Segment) -> Unit:
-    return unit_of_text(segment.text, segment.spans)
-
-
-def _merge(units: Sequence[Unit]) -> Unit:
-    if len(units) == 1:
-        return units[0]
-    strong: Counter = Counter()
-    weak: Counter = Counter()
-    names: Counter = Counter()
-    marks: Counter = Counter()
-    for u in units:
-        strong.update(u.strong)
-        weak.update(u.weak)
-        names.update(u.names)
-        marks.update(u.marks)
-    return Unit(sum(u.length for u in units), strong, weak, names, marks)
-
 
 # --- Gale-Church with anchors, and posteriors --------------------------------------------------
 
@@ -222,7 +39,7 @@ def _merge(units: Sequence[Unit]) -> Unit:
 class Bead:
     source: tuple[int, ...]  # indexes of the source sentences (empty for 0-1)
     target: tuple[int, ...]  # indexes of the target sentences (empty for 1-0)
-    confidence: float  # posterior probability of this bead
+    confidence: float  # how sure the alignment is of this bead (CONFIDENCE)
     ends: tuple[float, float] = (1.0, 1.0)  # posterior that the alignment passes its start, its end
 
     @property
@@ -241,16 +58,6 @@ def length_cost(l1: int, l2: int, ratio: float, variance: float | None = None) -
     return -math.log(max(p, 1e-300))
 
 
-def anchor_bonus(a: Unit, b: Unit) -> float:
-    shared_strong = sum((a.strong & b.strong).values())
-    shared_weak = sum((a.weak & b.weak).values())
-    shared_names = sum((a.names & b.names).values())
-    # only in a pair: a sentence left without a translation (1-0, 0-1) does not pay for its anchors
-    missed = sum((a.strong - b.strong).values()) + sum((b.strong - a.strong).values())
-    marks = sum((a.marks & b.marks).values()) * MARK_BONUS - MARK_MISS * sum(((a.marks - b.marks) + (b.marks - a.marks)).values())
-    return STRONG_BONUS * shared_strong + WEAK_BONUS * shared_weak + NAME_BONUS * shared_names - STRONG_MISS * missed + marks
-
-
 def _logsumexp(values: list[float]) -> float:
     if not values:
         return -math.inf
@@ -263,8 +70,6 @@ def _logsumexp(values: list[float]) -> float:
 # Sentences joined on both sides at once: each side's soft boundaries are then where the other's
 # are, so they are most likely real (a dateline with its full stop facing a dateline cut off).
 BOTH_SIDES = 0.1
-LONE = 0.0  # share of the length cost a sentence without counterpart pays
-TEMPERATURE = 1.0  # posteriors from the weights divided by it (above 1: less sure)
 MAX_UNITS = 4  # sentences on one side of a bead, soft boundaries between them included
 CONFIDENCE = "edges"  # "bead": the bead's own posterior; "edges": that the path passes both its ends
 SETTLE = True  # adopt settles beads (settle)
@@ -274,7 +79,7 @@ SPLIT_TARGET = True  # adopt cuts the translation's sentences at their soft boun
 def _side(soft: Sequence[float], n: int) -> dict[tuple[int, int], tuple[int, float]]:
     """(start, length) -> (sentences the bead counts on this side, log-weight of its boundaries):
     a soft boundary inside the bead is crossed with its probability and one at its end kept with
-    the rest; hard boundaries inside make it a 2-1 or 1-2 bead (at most one)."""
+    the rest; each hard boundary inside counts one sentence more (a 2-1 or 3-1 bead)."""
     out: dict[tuple[int, int], tuple[int, float]] = {}
     for i in range(n + 1):
         out[(i, 0)] = (0, 0.0)
@@ -287,7 +92,7 @@ def _side(soft: Sequence[float], n: int) -> dict[tuple[int, int], tuple[int, flo
                 break
             end = soft[i + d - 1] if i + d < n else 0.0
             if end >= 1:
-                continue  # a boundary both sides make alike is never a bead's end
+                continue  # a boundary surely one side's alone is never a bead's end
             out[(i, d)] = (hard + 1, weight + (math.log1p(-end) if end > 0 else 0.0))
     return out
 
@@ -323,8 +128,9 @@ def align_units(
             if a is None or b is None or kind not in PRIORS:
                 cache[key] = -math.inf
             else:
-                su, tu = _merge(source[i : i + di]) if di else Unit(0), _merge(target[j : j + dj]) if dj else Unit(0)
-                lengths = length_cost(su.length, tu.length, ratio) if di and dj else LONE * length_cost(su.length, tu.length, ratio)
+                su, tu = merge(source[i : i + di]) if di else Unit(0), merge(target[j : j + dj]) if dj else Unit(0)
+                # a sentence without counterpart pays its prior only: its length says nothing about it
+                lengths = length_cost(su.length, tu.length, ratio) if di and dj else 0.0
                 w = math.log(PRIORS[kind]) + a[1] + b[1] - lengths
                 w += math.log(BOTH_SIDES) if di > 1 and dj > 1 else 0.0
                 cache[key] = w + anchor_bonus(su, tu) if di and dj else w
@@ -348,7 +154,7 @@ def align_units(
         if CONFIDENCE == "edges":
             posterior = max(0.0, passed[0] + passed[1] - 1.0)  # P(both ends) >= P(one) + P(other) - 1
         else:
-            posterior = math.exp(min(0.0, fwd[pi][pj] + score(pi, pj, di, dj) / TEMPERATURE + bwd[i][j] - total))
+            posterior = math.exp(min(0.0, fwd[pi][pj] + score(pi, pj, di, dj) + bwd[i][j] - total))
         beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), posterior, passed))
         i, j = pi, pj
     beads.reverse()
@@ -385,7 +191,7 @@ def _forward(n: int, m: int, ends: Lengths, score: Score, inside: Callable[[int,
                 w = score(pi, pj, di, dj)
                 if w == NEG:
                     continue
-                terms.append(fwd[pi][pj] + w / TEMPERATURE)
+                terms.append(fwd[pi][pj] + w)
                 if best[pi][pj] + w > best[i][j]:
                     best[i][j], back[i][j] = best[pi][pj] + w, (di, dj)
             fwd[i][j] = _logsumexp(terms)
@@ -407,7 +213,7 @@ def _backward(n: int, m: int, starts: Lengths, score: Score, inside: Callable[[i
                     continue
                 w = score(i, j, di, dj)
                 if w != NEG:
-                    terms.append(w / TEMPERATURE + bwd[ni][nj])
+                    terms.append(w + bwd[ni][nj])
             bwd[i][j] = _logsumexp(terms)
     return bwd
 
@@ -627,7 +433,7 @@ def _align_structure(a: list[Element], b: list[Element], s_units, t_units, ratio
             return None
         if ea.block is None:
             return 1.5
-        ua, ub = _merge(s_units[ea.block]), _merge(t_units[eb.block])
+        ua, ub = merge(s_units[ea.block]), merge(t_units[eb.block])
         closeness = math.exp(-length_cost(ua.length, ub.length, ratio) / 4)
         return 1.0 + closeness + min(1.0, anchor_bonus(ua, ub) / 4)
 

@@ -28,9 +28,9 @@ from pipeline.segment.protect import TAG_RE
 # How likely each kind of boundary is one side's alone (bench/align_eval.py measures them). Inside
 # quotations and speech both sides are cut alike (``pieces``), so there a boundary is rarely one side's.
 QUOTE = 0.2
-ABBREVIATION = 0.5
-DATELINE = 0.5
-UNCUT = 0.5  # a sentence end the translation's own splitter did not cut (``pieces`` cuts it)
+ABBREVIATION = 0.3
+DATELINE = 0.3
+UNCUT = 0.3  # a sentence end the translation's own splitter did not cut (``pieces`` cuts it)
 JOINED = 0.9  # inside a quotation where the source's splitter does not cut: most likely only the translation's
 
 _ABBREVIATIONS = (
