@@ -157,7 +157,9 @@ def _choices(doc: Document, tdoc: Document, alignment: Alignment) -> dict[tuple[
             out[(block.index, first)] = choice
             for i in rest:  # translated together with the sentence before: nothing of its own
                 merged = _Choice("", bead.confidence, bead=md)
-                if any(span.kind not in TEXT_KINDS for span in block.segments[i].spans):
+                if not bead.target:
+                    merged.reasons.append("not in the translation")
+                elif any(span.kind not in TEXT_KINDS for span in block.segments[i].spans):
                     merged.reasons.append("translated together with the sentence before, which cannot hold its code or links")
                 out[(block.index, i)] = merged
             last = choice

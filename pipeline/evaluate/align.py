@@ -70,6 +70,7 @@ def _logsumexp(values: list[float]) -> float:
 # Sentences joined on both sides at once: each side's soft boundaries are then where the other's
 # are, so they are most likely real (a dateline with its full stop facing a dateline cut off).
 BOTH_SIDES = 0.1
+MIN_FIT = 0.0  # a pair whose lengths are this improbable (two-tailed) or less loses confidence in proportion
 MAX_UNITS = 4  # sentences on one side of a bead, soft boundaries between them included
 CONFIDENCE = "edges"  # "bead": the bead's own posterior; "edges": that the path passes both its ends
 SETTLE = True  # adopt settles beads (settle)
@@ -155,6 +156,9 @@ def align_units(
             posterior = max(0.0, passed[0] + passed[1] - 1.0)  # P(both ends) >= P(one) + P(other) - 1
         else:
             posterior = math.exp(min(0.0, fwd[pi][pj] + score(pi, pj, di, dj) + bwd[i][j] - total))
+        if di and dj and MIN_FIT:  # the best of bad alignments is still bad: lengths far apart are not sure
+            su, tu = merge(source[pi:i]), merge(target[pj:j])
+            posterior *= min(1.0, math.exp(-length_cost(su.length, tu.length, ratio)) / MIN_FIT)
         beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), posterior, passed))
         i, j = pi, pj
     beads.reverse()
