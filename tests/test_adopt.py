@@ -176,3 +176,100 @@ def test_translations_elsewhere_are_copied_into_the_output_folder(argos_env, run
 
 def before_uk(files):
     return {k.removeprefix("uk/"): v for k, v in files.items()}
+
+
+# --- real translations: the two splitters disagree, the translator writes numbers their own way ---------
+
+
+def adopted(tmp_path, runner, source_lang: str, source: str, translation: str) -> list[tuple[str, str | None]]:
+    """Adopt one article (source in ./<lang>/, its translation where translate would write it):
+    (origin, target) of each source sentence in the record."""
+    target = "en" if source_lang == "uk" else "uk"
+    (tmp_path / source_lang).mkdir(parents=True, exist_ok=True)
+    (tmp_path / "out" / target).mkdir(parents=True, exist_ok=True)
+    (tmp_path / source_lang / "a.md").write_text(source)
+    (tmp_path / "out" / target / "a.md").write_text(translation)
+    result = runner.invoke(main, ["adopt", str(tmp_path / source_lang), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    return [(s.origin, s.target) for s in records.load(Layout(tmp_path / "out").record(target, "a.md")).sentences()]
+
+
+NEWS_EN = (
+    "Earthquake in Turkey - DW - February 8, 2023 The death toll rose to 11,000. "
+    "Prices rose by 25% in a year, and the debt reached 1.5 million hryvnias.\n\n"
+    "Rescuers worked through the night.\n"
+)
+NEWS_UK = (
+    "Землетрус у Туреччині - DW - 08.02.2023 Кількість загиблих зросла до 11 тисяч. "
+    "Ціни зросли на 25 % за рік, а борг сягнув 1,5 млн гривень.\n\n"
+    "Рятувальники працювали всю ніч.\n"
+)
+
+
+def test_a_translators_numbers_and_dates_stay_as_written_in_the_record_the_json_and_a_later_translate(argos_env, runner, tmp_path):
+    first, second, third = adopted(tmp_path, runner, "en", NEWS_EN, NEWS_UK)
+    assert first == ("human", "Землетрус у Туреччині - DW - 08.02.2023 Кількість загиблих зросла до 11 тисяч.")
+    assert second == ("human", "Ціни зросли на 25 % за рік, а борг сягнув 1,5 млн гривень.")  # not "25%", "1,5 мільйона"
+    shown = [s["target"] for b in bilingual(tmp_path, "a.md")["blocks"] for s in b["sentences"]]
+    assert shown == [first[1], second[1], third[1]]
+    # the source changes elsewhere: the article is written again from the record, the translator's text as it was
+    (tmp_path / "en/a.md").write_text(NEWS_EN.replace("through the night", "all night"))
+    result = runner.invoke(main, ["translate", "en", "--out", "out", "--engine", "pseudo"])
+    assert result.exit_code == 0, result.output
+    article = (tmp_path / "out/uk/a.md").read_text()
+    assert article.startswith(f"{first[1]} {second[1]}\n\n") and "all night" in article
+    again = [s for b in bilingual(tmp_path, "a.md")["blocks"] for s in b["sentences"]]
+    assert [(s["origin"], s["target"]) for s in again[:2]] == [first, second] and not again[0].get("flags")
+
+
+def test_numbers_the_translator_left_out_are_listed_for_review_not_adopted(argos_env, runner, tmp_path):
+    first, second, _ = adopted(tmp_path, runner, "en", NEWS_EN, NEWS_UK.replace("1,5 млн гривень", "великої суми"))
+    assert first[0] == "human" and second == ("machine", "Ціни зросли на 25 % за рік, а борг сягнув великої суми.")
+
+
+def test_a_quotation_one_splitter_cuts_is_adopted_whole_or_sentence_by_sentence_as_the_source_is_cut(argos_env, runner, tmp_path):
+    en = '"Our citizens do not need to worry. We will never leave them without shelter," the president said. Rescuers worked.\n'
+    uk = "«Нашим громадянам не варто хвилюватися. Ми ніколи не залишимо їх без даху», – сказав президент. Рятувальники працювали.\n"
+    # English keeps the quotation whole: the Ukrainian one, cut in two by tokenize-uk, is its translation whole
+    assert adopted(tmp_path / "a", runner, "en", en, uk) == [
+        ("human", "«Нашим громадянам не варто хвилюватися. Ми ніколи не залишимо їх без даху», – сказав президент."),
+        ("human", "Рятувальники працювали."),
+    ]
+    # Ukrainian cuts inside it: the English quotation is cut there too, each sentence gets its own part
+    assert adopted(tmp_path / "b", runner, "uk", uk, en.replace('"Our', "“Our").replace('shelter,"', "shelter,”")) == [
+        ("human", "“Our citizens do not need to worry."),
+        ("human", "We will never leave them without shelter,” the president said."),
+        ("human", "Rescuers worked."),
+    ]
+
+
+def test_speech_a_dash_introduces_is_adopted_sentence_by_sentence(argos_env, runner, tmp_path):
+    uk = "– Ми встигли провести мітинг. Зараз туди прибула техніка, – розповів один з учасників. Поліція мовчала.\n"
+    en = "“We managed to hold a rally. Now equipment has arrived,” one of the participants said. The police kept silent.\n"
+    assert adopted(tmp_path, runner, "uk", uk, en) == [
+        ("human", "“We managed to hold a rally."),
+        ("human", "Now equipment has arrived,” one of the participants said."),
+        ("human", "The police kept silent."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("uk", "en", "expected"),
+    [
+        # the translator ended the dateline with a full stop: both sentences are the one source sentence's
+        (
+            "Повінь у Карпатах - BBC - 09.02.2023 Вода піднялася на два метри.\n",
+            "Flood in the Carpathians - BBC - 09.02.2023. The water rose by two metres.\n",
+            [("human", "Flood in the Carpathians - BBC - 09.02.2023. The water rose by two metres.")],
+        ),
+        # the source did: the translation, whose dateline runs into its first sentence, is cut after it
+        (
+            "Землетрус у Туреччині - DW - 08.02.2023. Кількість загиблих зросла до 11 тисяч.\n",
+            "Earthquake in Turkey - DW - 08.02.2023 The death toll rose to 11,000.\n",
+            [("human", "Earthquake in Turkey - DW - 08.02.2023"), ("human", "The death toll rose to 11,000.")],
+        ),
+    ],
+    ids=["full stop in the translation", "full stop in the source"],
+)
+def test_a_dateline_ended_on_one_side_only(argos_env, runner, tmp_path, uk, en, expected):
+    assert adopted(tmp_path, runner, "uk", uk, en) == expected

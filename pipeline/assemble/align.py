@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import re
 from collections.abc import Callable, Mapping
 
 from pipeline.articles import registry
@@ -22,10 +23,20 @@ from pipeline.core.hashes import text_hash
 from pipeline.core.identity import HUMAN, KEPT, MACHINE, ModelId
 from pipeline.core.placeholders import TAG_RE
 from pipeline.engines.base import Translated
-from pipeline.localize import fidelity
+from pipeline.localize import fidelity, quantities
 from pipeline.localize.glossary import NO_GLOSSARY, Glossary
 from pipeline.localize.glossary import expected as glossary_terms
-from pipeline.segment.protect import Escape, RenderAtom, assemble, chunks_to_translate, has_words, pieces, restore, unmask
+from pipeline.localize.quantities import Quantity
+from pipeline.segment.protect import (
+    Escape,
+    RenderAtom,
+    assemble,
+    chunks_to_translate,
+    has_words,
+    pieces,
+    restore,
+    unmask,
+)
 from pipeline.store import records
 
 
@@ -94,29 +105,116 @@ def with_placeholders(translated: Translated, seg: Segment) -> Translated:
     return translated if text is None else Translated(text, translated.flags, translated.origin, translated.model)
 
 
-def editor_target(translated: Translated, seg: Segment, escape: Escape, render: RenderAtom) -> tuple[str, tuple[int, ...]]:
-    """An editor's text in the article: placeholders restored and the words escaped exactly like
-    machine output, so nothing an editor types can become markup."""
+# --- a person's own numbers ---------------------------------------------------------------------
+
+_DIGIT_RUN_RE = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?")
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+_SLASH_DATE_RE = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\d/])")
+
+
+def _slash_date(m: re.Match[str], date: tuple) -> bool:
+    """Whether "11/03/2023" (month or day first: the scanners leave it unread) is the date."""
+    year, month, day = date[0], date[1], date[2]
+    y = int(m.group(3))
+    if year is not None and y != year and y != year % 100:
+        return False
+    a, b = int(m.group(1)), int(m.group(2))
+    return (a, b) == (month, day) or (b, a) == (month, day)
+
+
+def _same_quantity(a: Quantity, b: Quantity) -> bool:
+    """The same amount, date or time however written ("11 тисяч" and "11,000", "3 квітня" and "April 3, 2022")."""
+    if not (a.valid and b.valid):
+        return False
+    if a.kind == "date" or b.kind == "date":
+        if a.date is None or b.date is None or a.date[1:3] != b.date[1:3]:
+            return False
+        return a.date[0] is None or b.date[0] is None or a.date[0] == b.date[0]
+    if a.kind == "time" or b.kind == "time":
+        return a.time is not None and a.time == b.time
+    return a.value is not None and b.value is not None and a.value == b.value
+
+
+def written_quantities(text: str, seg: Segment, lang: str | None, render: RenderAtom = source_render) -> dict[int, tuple[int, int]]:
+    """The source's quantities that a person's sentence (placeholder form) writes in its own words:
+    span number -> where in text. A quantity is found by its value in the language's own
+    conventions, else as the source or the locale wrote it, else by its digits ("64th")."""
+    words = TAG_RE.sub(lambda m: " " * len(m.group(0)), text)  # placeholders hold digits too
+    taken: list[tuple[int, int]] = []
+    found: dict[int, tuple[int, int]] = {}
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= x or y <= a for x, y in taken)
+
+    theirs = quantities.find(words, lang) if lang else []
+    wanted = [(n, span) for n, span in enumerate(seg.spans, 1) if span.kind == "quantity" and f"<x{n}/>" not in text]
+    for n, span in wanted:
+        q = span.value if isinstance(span.value, Quantity) else None
+        candidates = [(a, b) for a, b, t in theirs if q is not None and _same_quantity(q, t)]
+        for form in dict.fromkeys((span.source, render(span))):
+            candidates += [(m.start(), m.end()) for m in re.finditer(re.escape(form), words)] if form else []
+        if q is not None and q.kind == "date" and q.date:
+            candidates += [(m.start(), m.end()) for m in _SLASH_DATE_RE.finditer(words) if _slash_date(m, q.date)]
+        digits = _digits(span.source)
+        candidates += [(m.start(), m.end()) for m in _DIGIT_RUN_RE.finditer(words) if digits and _digits(m.group(0)) == digits]
+        where = next((c for c in candidates if free(*c)), None)
+        if where is not None:
+            taken.append(where)
+            found[n] = where
+    return found
+
+
+def as_written(text: str, seg: Segment, lang: str | None, render: RenderAtom) -> tuple[str, RenderAtom]:
+    """A person's sentence ready for ``restore``: each quantity they wrote in their own words stands
+    as its placeholder again, rendered exactly as they wrote it, so the locale's rendering (and
+    putting a "lost" number back) applies to machine output only."""
+    found = written_quantities(text, seg, lang, render)
+    if not found:
+        return text, render
+    literal = {id(seg.spans[n - 1]): text[a:b] for n, (a, b) in found.items()}
+    for n, (a, b) in sorted(found.items(), key=lambda item: -item[1][0]):
+        text = f"{text[:a]}<x{n}/>{text[b:]}"
+    return text, lambda span: literal.get(id(span), render(span))
+
+
+def editor_target(
+    translated: Translated, seg: Segment, escape: Escape, render: RenderAtom, lang: str | None = None
+) -> tuple[str, tuple[int, ...]]:
+    """An editor's or a translator's text in the article: placeholders restored and the words
+    escaped exactly like machine output, so nothing an editor types can become markup; numbers
+    and dates as they wrote them (``lang``: the language they wrote in)."""
     translated = with_placeholders(translated, seg)
     if translated.markdown:
         return translated.text, ()
-    restored = restore(translated.text, seg, escape, render)
+    if not translated.text.strip():  # adopt: translated together with the sentence before
+        return "", ()
+    text, render = as_written(translated.text, seg, lang, render)
+    restored = restore(text, seg, escape, render)
     if restored is None:  # import refuses such text; a damaged record must still not break the article
         return escape(TAG_RE.sub("", translated.text), True), ()
     return restored
 
 
+ADOPTED_ENGINE = "adopted"  # the pseudo-model of a translator's sentence adopt is not sure of: still a person's text
+
+
 def _sentence(
-    seg: Segment, results: Mapping[str, Translated], escape: Escape, render: RenderAtom, terms=()
+    seg: Segment, results: Mapping[str, Translated], escape: Escape, render: RenderAtom, terms=(), lang: str | None = None
 ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """The sentence in the article, its flags, and what each problem flag is about."""
     if not has_words(seg.text):  # nothing for an engine: atoms only (numbers are localised)
         return (restore(seg.text, seg, escape, render) or ("", ()))[0], (), ()
     translated = results[seg.text]
-    if translated.origin == HUMAN:
-        text, missing = editor_target(translated, seg, escape, render)
+    if translated.origin == HUMAN or (translated.model is not None and translated.model.engine == ADOPTED_ENGINE):
+        text, missing = editor_target(translated, seg, escape, render, lang)
         lost = tuple(f"{flags.PLACEHOLDER_RESTORED}: {seg.spans[n - 1].source}" for n in missing)
-        return text, (flags.PLACEHOLDER_RESTORED,) if lost else (), lost
+        found = {*translated.flags, flags.PLACEHOLDER_RESTORED} if lost else set(translated.flags)
+        return text, tuple(sorted(found)), lost
     found = set(translated.flags)
     output = translated.text
     restored = restore(output, seg, escape, render)
@@ -198,7 +296,7 @@ def translate_document(
                 pairs.append(SentencePair(source, target, id=sid, origin=KEPT))
                 continue
             terms = glossary_terms(glossary, doc.source_lang, seg.text)
-            target, found, about = _sentence(seg, results, esc, render, terms)
+            target, found, about = _sentence(seg, results, esc, render, terms, target_lang)
             origin = results[seg.text].origin
             marked = state.get(text_hash(seg.text))
             acks = flags.holding(marked.acks, results[seg.text].text) if marked else ()

@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import ClassVar
 
@@ -40,9 +41,12 @@ from pipeline.core.hashes import file_sha256, text_hash
 from pipeline.core.identity import HUMAN, HUMAN_ID, KEPT, MACHINE, ModelId
 from pipeline.core.placeholders import TAG_RE
 from pipeline.engines.base import Translated
-from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents, words_of
+from pipeline.evaluate import align as evaluate_align
+from pipeline.evaluate.align import DEFAULT_THRESHOLD, Alignment, align_documents, piece_segment
+from pipeline.evaluate.anchors import words_of
+from pipeline.evaluate.boundaries import Piece
 from pipeline.localize import glossary
-from pipeline.segment.protect import has_words, restore, unmask
+from pipeline.segment.protect import TEXT_KINDS, has_words, restore, unmask
 from pipeline.store import fileio, records
 from pipeline.store.fileio import make_dirs
 from pipeline.workspace import Workspace
@@ -50,7 +54,8 @@ from pipeline.writer import Translation, Writer
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
-ADOPTED = ModelId("adopted")  # what a record names for a translator's sentence it is not sure of
+ADOPTED = ModelId(align.ADOPTED_ENGINE)  # what a record names for a translator's sentence it is not sure of
+AS_WRITTEN = ("quantity",)  # atoms a translator's words keep as they wrote them
 
 ADOPTED_OK, DIVERGES, NO_TRANSLATION, ALREADY, FAILED, SKIPPED = (
     "adopted",
@@ -101,12 +106,25 @@ class _Choice:
     markdown: str
     confidence: float
     reasons: list[str] = field(default_factory=list)
+    bead: str = ""  # translated together with the sentence before: the Markdown that holds its numbers
 
 
 def segment_markdown(seg: Segment) -> str:
     """A sentence of the translation as Markdown (its own spans put back as written)."""
     restored = restore(seg.text, seg)
     return restored[0] if restored else TAG_RE.sub("", seg.text)
+
+
+def _target_markdown(tblock, pieces: Sequence[Piece], indexes: Sequence[int]) -> str:
+    """The translator's Markdown for a bead's target sentences (or pieces of them: consecutive
+    pieces of one sentence are the stretch of it they cover, as written)."""
+    if not pieces:
+        return " ".join(segment_markdown(tblock.segments[j]) for j in indexes)
+    parts = []
+    for n, group in groupby((pieces[j] for j in indexes), key=lambda p: p.segment):
+        covered = list(group)
+        parts.append(segment_markdown(piece_segment(tblock, Piece(n, covered[0].start, covered[-1].end))))
+    return " ".join(parts)
 
 
 def _choices(doc: Document, tdoc: Document, alignment: Alignment) -> dict[tuple[int, int], _Choice]:
@@ -125,7 +143,7 @@ def _choices(doc: Document, tdoc: Document, alignment: Alignment) -> dict[tuple[
         orphans: list[str] = []  # target sentences with no source (0-1): kept with a neighbour
         last: _Choice | None = None
         for bead in pair.beads:
-            md = " ".join(segment_markdown(tblock.segments[j]) for j in bead.target)
+            md = _target_markdown(tblock, pair.pieces, bead.target)
             if not bead.source:
                 if last is not None:
                     last.markdown = f"{last.markdown} {md}".strip()
@@ -143,24 +161,33 @@ def _choices(doc: Document, tdoc: Document, alignment: Alignment) -> dict[tuple[
                 orphans = []
             out[(block.index, first)] = choice
             for i in rest:  # translated together with the sentence before: nothing of its own
-                merged = _Choice("", bead.confidence)
-                if block.segments[i].spans:
+                merged = _Choice("", bead.confidence, bead=md)
+                if not bead.target:
+                    merged.reasons.append("not in the translation")
+                elif any(span.kind not in TEXT_KINDS for span in block.segments[i].spans):
                     merged.reasons.append("translated together with the sentence before, which cannot hold its code or links")
                 out[(block.index, i)] = merged
             last = choice
     return out
 
 
-def _placeholders(choice: _Choice, seg: Segment, render) -> str | None:
+def _placeholders(choice: _Choice, seg: Segment, render, lang: str) -> str | None:
     """The translator's sentence against the source sentence's spans, or None when its paired markup
-    (links, emphasis) cannot be found; adds a reason for every atom that is missing."""
+    (links, emphasis) cannot be found; adds a reason for every atom that is missing. Numbers and
+    dates stay as the translator wrote them (found by their value, see align.written_quantities)."""
     if not choice.markdown:
+        held = unmask(choice.bead, seg, render, AS_WRITTEN) or ""
+        found = align.written_quantities(held, seg, lang, render)
+        choice.reasons.extend(
+            f"{render(s)!r} is not in the translation" for n, s in enumerate(seg.spans, 1) if s.kind == "quantity" and n not in found
+        )
         return ""
-    text = unmask(choice.markdown, seg, render)
+    text = unmask(choice.markdown, seg, render, AS_WRITTEN)
     if text is None or restore(text, seg) is None:
         return None
+    found = align.written_quantities(text, seg, lang, render)
     for n, span in enumerate(seg.spans, 1):
-        if not span.paired and span.kind != "break" and f"<x{n}/>" not in text:
+        if not span.paired and span.kind != "break" and f"<x{n}/>" not in text and n not in found:
             choice.reasons.append(f"{render(span)!r} is not in the translation")
     return text
 
@@ -171,7 +198,7 @@ def adopt_article(
     """The translated document (for the bilingual files), the record's blocks, and what was adopted;
     or the alignment, when the structures diverge."""
     target = tdoc.source_lang
-    alignment = align_documents(doc, tdoc)
+    alignment = align_documents(doc, tdoc, split_target=evaluate_align.SPLIT_TARGET, sure=threshold if evaluate_align.SETTLE else 0.0)
     if not alignment.matches:
         return alignment
     render = localize.renderer(localize.locale_for(target, config.locales))
@@ -186,9 +213,13 @@ def adopt_article(
             if not has_words(seg.text):
                 continue
             choice = choices.get((block.index, i), _Choice("", 0.0, ["not in the translation"]))
-            text = _placeholders(choice, seg, render)
+            text = _placeholders(choice, seg, render, target)
             if choice.confidence < threshold:
                 choice.reasons.append(f"alignment confidence {choice.confidence:.2f}")
+            earlier = results.get(seg.text)
+            if earlier is not None and text is not None and earlier.text != text:
+                # identical sentences are written alike: the article can show only one of the translations
+                choice.reasons.append("the same sentence is translated otherwise earlier in the article")
             if text is None:
                 reason = "its links or emphasis are not the source's"
                 entries[(block.index, i)] = (MACHINE, None, (reason, *choice.reasons), choice.markdown)

@@ -3,194 +3,34 @@
 The Markdown structure comes first: the blocks of both documents (headings, paragraphs, list items,
 table cells, front matter keys) and the code and HTML blocks between them are paired in order.
 Inside each pair of blocks, sentences are aligned by length (Gale and Church, 1993: 1-1, 1-2, 2-1,
-1-0 and 0-1 beads, the length difference scored as a normal deviate), with anchors the pipeline
-finds anyway (numbers, URLs, code, link targets, glossary terms, Latin names) making a bead
-likelier. Each bead's confidence is its posterior probability over all alignments of the block
-(forward-backward over the same lattice), so a bead the lengths and anchors barely decide gets a
-low confidence and is left for a person to review.
+1-0 and 0-1 beads, the length difference scored as a normal deviate; 1-3 and 3-1 rarely), with
+the anchors of anchors.py making a bead likelier. The two languages' splitters do not cut alike
+(boundaries.py): a bead may also join sentences across a soft boundary (inside a quotation, after
+a dateline or an abbreviation), and for adopt the translation is first cut and joined inside
+quotations as the source's splitter does, so a quotation cut on one side finds its parts on the
+other. A bead's confidence is the posterior probability (forward-backward over the same lattice)
+that the alignment passes both its ends, so a bead the lengths and anchors barely decide is left
+for a person to review.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-import re
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from pipeline.core.document import Block, Document, Segment
-from pipeline.core.placeholders import TAG_RE
+from pipeline.evaluate import boundaries
+from pipeline.evaluate.anchors import Unit, anchor_bonus, merge, unit_of, unit_of_text
+from pipeline.evaluate.boundaries import Piece
+from pipeline.segment.protect import renumber
 
 # Bead priors: Gale and Church's figures (1-1 .89, 1-0/0-1 .0099, 2-1/1-2 .089), each split
-# evenly between its two directions.
-PRIORS = {(1, 1): 0.89, (1, 2): 0.0445, (2, 1): 0.0445, (1, 0): 0.00495, (0, 1): 0.00495}
+# evenly between its two directions; 1-3 and 3-1 for a sentence one side writes as three.
+PRIORS = {(1, 1): 0.89, (1, 2): 0.0445, (2, 1): 0.0445, (1, 0): 0.00495, (0, 1): 0.00495, (1, 3): 0.002, (3, 1): 0.002}
 VARIANCE = 6.8  # Gale and Church's s^2: variance of target characters per source character
-STRONG_BONUS = 2.0  # per shared number, URL, code span or link target (in -log probability units)
-WEAK_BONUS = 0.7  # per shared Latin word or glossary term
-STRONG_MISS = 1.0  # per number, URL, code span or link target on one side of a pair only
-NAME_BONUS = 1.5  # per shared name, Latin or Cyrillic, compared by its consonants
 DEFAULT_THRESHOLD = 0.9  # beads below it are listed for review (bench/align_eval.py measures it)
-
-_NUMBER_RE = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?")
-_URL_RE = re.compile(r"https?://[^\s)>\]]+")
-_CODE_RE = re.compile(r"`[^`\n]+`")
-_LATIN_RE = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9_+#./-]*[A-Za-z0-9+#]|(?<![\w-])[A-Z](?![\w-])")
-_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
-_LETTER_RE = re.compile(r"[^\W\d_]")
-_SPACE_RE = re.compile(r"\s+")
-_CAPITALISED_RE = re.compile(r"(?<![\w'’])[A-ZА-ЯІЇЄҐ][a-zа-яіїєґ'’]+")
-
-# Ukrainian letters in Latin (the 2010 national system, enough for names); "дж" is one sound.
-_TRANSLIT = str.maketrans(
-    {
-        "а": "a",
-        "б": "b",
-        "в": "v",
-        "г": "h",
-        "ґ": "g",
-        "д": "d",
-        "е": "e",
-        "є": "ie",
-        "ж": "zh",
-        "з": "z",
-        "и": "y",
-        "і": "i",
-        "ї": "i",
-        "й": "i",
-        "к": "k",
-        "л": "l",
-        "м": "m",
-        "н": "n",
-        "о": "o",
-        "п": "p",
-        "р": "r",
-        "с": "s",
-        "т": "t",
-        "у": "u",
-        "ф": "f",
-        "х": "kh",
-        "ц": "ts",
-        "ч": "ch",
-        "ш": "sh",
-        "щ": "shch",
-        "ь": "",
-        "ю": "iu",
-        "я": "ia",
-        "'": "",
-        "’": "",
-    }
-)
-_SOUNDS = [
-    ("shch", "s"),
-    ("sch", "s"),
-    ("ch", "k"),
-    ("sh", "s"),
-    ("zh", "j"),
-    ("kh", ""),
-    ("ts", "s"),
-    ("ph", "f"),
-    ("ck", "k"),
-    ("x", "ks"),
-    ("q", "k"),
-    ("w", "v"),
-    ("c", "k"),
-    ("g", ""),
-    ("h", ""),
-]
-_VOWELS_RE = re.compile(r"[aeiouy'’]")
-_DOUBLE_RE = re.compile(r"(.)\1+")
-
-
-def name_key(word: str) -> str:
-    """A name by its first three consonants, the same for "Sturridge" and "Старрідж", "Peter Jones" and
-    "Пітер Джонс"; "" when too short to tell names apart."""
-    w = word.casefold().replace("дж", "j").translate(_TRANSLIT)
-    for a, b in _SOUNDS:
-        w = w.replace(a, b)
-    w = _DOUBLE_RE.sub(r"\1", _VOWELS_RE.sub("", w))
-    return w[:3] if len(w) >= 3 else ""
-
-
-# --- sentences as the aligner sees them ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A sentence (or any span of text) to align: its length in characters and its anchors."""
-
-    length: int
-    strong: Counter = field(default_factory=Counter)
-    weak: Counter = field(default_factory=Counter)
-    names: Counter = field(default_factory=Counter)
-
-
-def words_of(segment: Segment) -> str:
-    """A segment's words: placeholders out, spaces folded."""
-    return _SPACE_RE.sub(" ", TAG_RE.sub(" ", segment.text)).strip()
-
-
-def _digits(number: str) -> str:
-    return re.sub(r"\D", "", number)
-
-
-def unit_of_text(text: str, spans: Sequence = ()) -> Unit:
-    """Length and anchors of a sentence: numbers (as digits, so 1,100 and 1 100 agree), URLs, code,
-    link targets and atoms from ``spans``, and Latin names (in a mostly Cyrillic sentence every
-    Latin word is one; in a Latin one, capitalised words after the first)."""
-    words = _SPACE_RE.sub(" ", TAG_RE.sub(" ", text)).strip()
-    strong: Counter = Counter()
-    weak: Counter = Counter()
-    for span in spans:
-        if span.kind == "quantity":
-            digits = _digits(span.source)
-            if digits:
-                strong["#" + digits] += 1
-        elif span.kind == "term":
-            # a kept name is itself on both sides; an enforced term is keyed by its pair of forms,
-            # which both languages' scanners find (each glossary entry works both ways)
-            other = getattr(span.value, "target", None)
-            forms = sorted({span.source.casefold(), str(other).casefold()}) if other else [span.source.casefold()]
-            weak["t:" + "|".join(forms)] += 1
-        elif span.paired:
-            if span.close and "](" in span.close:
-                strong["l:" + span.close] += 1  # a link's target
-        elif span.kind != "break":
-            strong["a:" + span.source] += 1
-    for m in _URL_RE.finditer(words):
-        strong["a:" + m.group(0)] += 1
-    for m in _CODE_RE.finditer(words):
-        strong["a:" + m.group(0)] += 1
-    stripped = _CODE_RE.sub(" ", _URL_RE.sub(" ", words))
-    for m in _NUMBER_RE.finditer(stripped):
-        strong["#" + _digits(m.group(0))] += 1
-    cyrillic = len(_CYRILLIC_RE.findall(stripped)) * 2 > len(_LETTER_RE.findall(stripped))
-    for m in _LATIN_RE.finditer(stripped):
-        token = m.group(0)
-        if len(token) < 2:
-            continue
-        if cyrillic or (m.start() > 0 and (token[0].isupper() or any(c.isdigit() for c in token))):
-            weak["w:" + token.casefold()] += 1
-    names = Counter(k for k in (name_key(m.group(0)) for m in _CAPITALISED_RE.finditer(stripped)) if k)
-    return Unit(len(stripped.replace(" ", "")), strong, weak, names)
-
-
-def unit_of(segment: Segment) -> Unit:
-    return unit_of_text(segment.text, segment.spans)
-
-
-def _merge(units: Sequence[Unit]) -> Unit:
-    if len(units) == 1:
-        return units[0]
-    strong: Counter = Counter()
-    weak: Counter = Counter()
-    names: Counter = Counter()
-    for u in units:
-        strong.update(u.strong)
-        weak.update(u.weak)
-        names.update(u.names)
-    return Unit(sum(u.length for u in units), strong, weak, names)
-
 
 # --- Gale-Church with anchors, and posteriors --------------------------------------------------
 
@@ -199,31 +39,23 @@ def _merge(units: Sequence[Unit]) -> Unit:
 class Bead:
     source: tuple[int, ...]  # indexes of the source sentences (empty for 0-1)
     target: tuple[int, ...]  # indexes of the target sentences (empty for 1-0)
-    confidence: float  # posterior probability of this bead
+    confidence: float  # how sure the alignment is of this bead (CONFIDENCE)
+    ends: tuple[float, float] = (1.0, 1.0)  # posterior that the alignment passes its start, its end
 
     @property
     def kind(self) -> str:
         return f"{len(self.source)}-{len(self.target)}"
 
 
-def length_cost(l1: int, l2: int, ratio: float, variance: float = VARIANCE) -> float:
+def length_cost(l1: int, l2: int, ratio: float, variance: float | None = None) -> float:
     """-log P(length difference) of Gale and Church: the difference, scaled by the expected one,
     is a standard normal deviate; two-tailed."""
     if l1 == 0 and l2 == 0:
         return 0.0
     mean = (l1 + l2 / ratio) / 2
-    delta = (ratio * l1 - l2) / math.sqrt(max(mean, 1e-9) * variance)
+    delta = (ratio * l1 - l2) / math.sqrt(max(mean, 1e-9) * (variance or VARIANCE))
     p = math.erfc(abs(delta) / math.sqrt(2))
     return -math.log(max(p, 1e-300))
-
-
-def anchor_bonus(a: Unit, b: Unit) -> float:
-    shared_strong = sum((a.strong & b.strong).values())
-    shared_weak = sum((a.weak & b.weak).values())
-    shared_names = sum((a.names & b.names).values())
-    # only in a pair: a sentence left without a translation (1-0, 0-1) does not pay for its anchors
-    missed = sum((a.strong - b.strong).values()) + sum((b.strong - a.strong).values())
-    return STRONG_BONUS * shared_strong + WEAK_BONUS * shared_weak + NAME_BONUS * shared_names - STRONG_MISS * missed
 
 
 def _logsumexp(values: list[float]) -> float:
@@ -235,34 +67,117 @@ def _logsumexp(values: list[float]) -> float:
     return top + math.log(sum(math.exp(v - top) for v in values))
 
 
-TEMPERATURE = 1.0
+# Sentences joined on both sides at once: each side's soft boundaries are then where the other's
+# are, so they are most likely real (a dateline with its full stop facing a dateline cut off).
+BOTH_SIDES = 0.1
+MIN_FIT = 0.0  # a pair whose lengths are this improbable (two-tailed) or less loses confidence in proportion
+MAX_UNITS = 4  # sentences on one side of a bead, soft boundaries between them included
+CONFIDENCE = "edges"  # "bead": the bead's own posterior; "edges": that the path passes both its ends
+SETTLE = True  # adopt settles beads (settle)
+SPLIT_TARGET = True  # adopt cuts the translation's sentences at their soft boundaries (boundaries.pieces)
 
 
-def align_units(source: Sequence[Unit], target: Sequence[Unit], ratio: float = 1.0) -> list[Bead]:
-    """The best monotone alignment of two sequences of sentences, each bead with its posterior."""
+def _side(soft: Sequence[float], n: int) -> dict[tuple[int, int], tuple[int, float]]:
+    """(start, length) -> (sentences the bead counts on this side, log-weight of its boundaries):
+    a soft boundary inside the bead is crossed with its probability and one at its end kept with
+    the rest; each hard boundary inside counts one sentence more (a 2-1 or 3-1 bead)."""
+    out: dict[tuple[int, int], tuple[int, float]] = {}
+    for i in range(n + 1):
+        out[(i, 0)] = (0, 0.0)
+        hard, weight = 0, 0.0
+        for d in range(1, min(MAX_UNITS, n - i) + 1):
+            if d > 1:
+                p = soft[i + d - 2]
+                hard, weight = (hard + 1, weight) if p <= 0 else (hard, weight + math.log(p))
+            if hard > 2:
+                break
+            end = soft[i + d - 1] if i + d < n else 0.0
+            if end >= 1:
+                continue  # a boundary surely one side's alone is never a bead's end
+            out[(i, d)] = (hard + 1, weight + (math.log1p(-end) if end > 0 else 0.0))
+    return out
+
+
+def align_units(
+    source: Sequence[Unit],
+    target: Sequence[Unit],
+    ratio: float = 1.0,
+    source_soft: Sequence[float] = (),
+    target_soft: Sequence[float] = (),
+) -> list[Bead]:
+    """The best monotone alignment of two sequences of sentences, each bead with its confidence.
+    ``*_soft`` give, per boundary between two sentences, how likely it is one side's splitter's
+    alone (boundaries.soft); a bead may then hold up to MAX_UNITS sentences of a side."""
     n, m = len(source), len(target)
     if n == 0 or m == 0:
         return [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
     ratio = ratio if ratio > 0 else 1.0
     band = max(12, abs(n - m) + 12)  # cells far from the diagonal are never on a plausible path
+    s_side = _side(list(source_soft) or [0.0] * (n - 1), n)
+    t_side = _side(list(target_soft) or [0.0] * (m - 1), m)
+    # the beads that may end at (i, j) and start at (i, j): only these lengths are ever scored
+    ends = [_lengths(s_side, i, n, -1) for i in range(n + 1)], [_lengths(t_side, j, m, -1) for j in range(m + 1)]
+    starts = [_lengths(s_side, i, n, 1) for i in range(n + 1)], [_lengths(t_side, j, m, 1) for j in range(m + 1)]
+    cache: dict[tuple[int, int, int, int], float] = {}
+
+    def score(i: int, j: int, di: int, dj: int) -> float:
+        """log-weight of the bead covering source[i:i+di], target[j:j+dj]; -inf where none may."""
+        key = (i, j, di, dj)
+        if key not in cache:
+            a, b = s_side.get((i, di)), t_side.get((j, dj))
+            kind = (a[0], b[0]) if a and b else None
+            if a is None or b is None or kind not in PRIORS:
+                cache[key] = -math.inf
+            else:
+                su, tu = merge(source[i : i + di]) if di else Unit(0), merge(target[j : j + dj]) if dj else Unit(0)
+                # a sentence without counterpart pays its prior only: its length says nothing about it
+                lengths = length_cost(su.length, tu.length, ratio) if di and dj else 0.0
+                w = math.log(PRIORS[kind]) + a[1] + b[1] - lengths
+                w += math.log(BOTH_SIDES) if di > 1 and dj > 1 else 0.0
+                cache[key] = w + anchor_bonus(su, tu) if di and dj else w
+        return cache[key]
 
     def inside(i: int, j: int) -> bool:
         return abs(i * m - j * n) <= band * max(n, m)
 
-    cache: dict[tuple[int, int, int, int], float] = {}
+    fwd, best, back = _forward(n, m, ends, score, inside)
+    bwd = _backward(n, m, starts, score, inside)
+    total = fwd[n][m]
+    beads: list[Bead] = []
+    i, j = n, m
+    while (i, j) != (0, 0):
+        step = back[i][j]
+        if step is None:  # outside the band: cannot happen for a reachable end, but never loop
+            break
+        di, dj = step
+        pi, pj = i - di, j - dj
+        passed = (math.exp(min(0.0, fwd[pi][pj] + bwd[pi][pj] - total)), math.exp(min(0.0, fwd[i][j] + bwd[i][j] - total)))
+        if CONFIDENCE == "edges":
+            posterior = max(0.0, passed[0] + passed[1] - 1.0)  # P(both ends) >= P(one) + P(other) - 1
+        else:
+            posterior = math.exp(min(0.0, fwd[pi][pj] + score(pi, pj, di, dj) + bwd[i][j] - total))
+        if di and dj and MIN_FIT:  # the best of bad alignments is still bad: lengths far apart are not sure
+            su, tu = merge(source[pi:i]), merge(target[pj:j])
+            posterior *= min(1.0, math.exp(-length_cost(su.length, tu.length, ratio)) / MIN_FIT)
+        beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), posterior, passed))
+        i, j = pi, pj
+    beads.reverse()
+    return beads
 
-    def score(i: int, j: int, di: int, dj: int) -> float:
-        """log-weight of the bead covering source[i:i+di], target[j:j+dj]."""
-        key = (i, j, di, dj)
-        if key not in cache:
-            a = _merge(source[i : i + di])
-            b = _merge(target[j : j + dj])
-            w = math.log(PRIORS[(di, dj)]) - length_cost(a.length, b.length, ratio)
-            if di and dj:
-                w += anchor_bonus(a, b)
-            cache[key] = w
-        return cache[key]
 
+def _lengths(side: dict[tuple[int, int], tuple[int, float]], k: int, n: int, direction: int) -> list[int]:
+    """Lengths of the beads of one side that end (direction -1) or start (1) at sentence k."""
+    if direction < 0:
+        return [d for d in range(min(MAX_UNITS, k) + 1) if (k - d, d) in side]
+    return [d for d in range(min(MAX_UNITS, n - k) + 1) if (k, d) in side]
+
+
+Lengths = tuple[list[list[int]], list[list[int]]]
+Score = Callable[[int, int, int, int], float]
+
+
+def _forward(n: int, m: int, ends: Lengths, score: Score, inside: Callable[[int, int], bool]):
+    """Forward sums (log) and the best path's weights and steps, over the beads that end at each cell."""
     NEG = -math.inf
     fwd = [[NEG] * (m + 1) for _ in range(n + 1)]
     best = [[NEG] * (m + 1) for _ in range(n + 1)]
@@ -273,15 +188,22 @@ def align_units(source: Sequence[Unit], target: Sequence[Unit], ratio: float = 1
             if (i == 0 and j == 0) or not inside(i, j):
                 continue
             terms = []
-            for di, dj in PRIORS:
+            for di, dj in ((di, dj) for di in ends[0][i] for dj in ends[1][j] if di or dj):
                 pi, pj = i - di, j - dj
-                if pi < 0 or pj < 0 or fwd[pi][pj] == NEG:
+                if fwd[pi][pj] == NEG:
                     continue
                 w = score(pi, pj, di, dj)
-                terms.append(fwd[pi][pj] + w / TEMPERATURE)
+                if w == NEG:
+                    continue
+                terms.append(fwd[pi][pj] + w)
                 if best[pi][pj] + w > best[i][j]:
                     best[i][j], back[i][j] = best[pi][pj] + w, (di, dj)
             fwd[i][j] = _logsumexp(terms)
+    return fwd, best, back
+
+
+def _backward(n: int, m: int, starts: Lengths, score: Score, inside: Callable[[int, int], bool]) -> list[list[float]]:
+    NEG = -math.inf
     bwd = [[NEG] * (m + 1) for _ in range(n + 1)]
     bwd[n][m] = 0.0
     for i in range(n, -1, -1):
@@ -289,33 +211,57 @@ def align_units(source: Sequence[Unit], target: Sequence[Unit], ratio: float = 1
             if (i == n and j == m) or not inside(i, j):
                 continue
             terms = []
-            for di, dj in PRIORS:
+            for di, dj in ((di, dj) for di in starts[0][i] for dj in starts[1][j] if di or dj):
                 ni, nj = i + di, j + dj
-                if ni > n or nj > m or bwd[ni][nj] == NEG:
+                if bwd[ni][nj] == NEG:
                     continue
-                terms.append(score(i, j, di, dj) / TEMPERATURE + bwd[ni][nj])
+                w = score(i, j, di, dj)
+                if w != NEG:
+                    terms.append(w + bwd[ni][nj])
             bwd[i][j] = _logsumexp(terms)
-    total = fwd[n][m]
-    beads: list[Bead] = []
-    i, j = n, m
-    while (i, j) != (0, 0):
-        step = back[i][j]
-        if step is None:  # outside the band: cannot happen for a reachable end, but never loop
-            break
-        di, dj = step
-        pi, pj = i - di, j - dj
-        posterior = math.exp(min(0.0, fwd[pi][pj] + score(pi, pj, di, dj) / TEMPERATURE + bwd[i][j] - total))
-        beads.append(Bead(tuple(range(pi, i)), tuple(range(pj, j)), posterior))
-        i, j = pi, pj
-    beads.reverse()
-    return beads
+    return bwd
+
+
+def settle(beads: Sequence[Bead], sure: float, source: _Side, target: _Side) -> list[Bead]:
+    """Beads between two points the alignment surely passes, with none between them it surely
+    does, made one where the source's sentences in there are one quotation and the target's are
+    joined by soft boundaries: how the sentences share the text is unsure (a quotation cut on
+    both sides, its attribution moved), but not which text they have together. Its confidence
+    is that of both points (at most MAX_UNITS sentences a side)."""
+    out: list[Bead] = []
+    run: list[Bead] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        s_units = tuple(i for b in run for i in b.source)
+        t_units = tuple(j for b in run for j in b.target)
+        quoted = all(source.kinds[i] == boundaries.QUOTATION for i in s_units[:-1])
+        joined = all(target.soft[j] for j in t_units[:-1])
+        if len(run) == 1 or not s_units or not t_units or max(len(s_units), len(t_units)) > MAX_UNITS or not (quoted and joined):
+            out.extend(run)
+        else:
+            ends = (run[0].ends[0], run[-1].ends[1])
+            out.append(Bead(s_units, t_units, max(0.0, ends[0] + ends[1] - 1.0), ends))
+        run.clear()
+
+    for bead in beads:
+        run.append(bead)
+        if bead.ends[1] >= sure:
+            flush()
+    flush()
+    return out
+
+
+RATIO_PRIOR = 500  # characters of 1:1 text the measured ratio starts from (a short article's added sentence must not set it)
 
 
 def length_ratio(source: Sequence[Unit], target: Sequence[Unit]) -> float:
-    """Target characters per source character over everything being aligned (at least 1 each)."""
+    """Target characters per source character over everything being aligned, drawn towards 1
+    for a short text."""
     a = sum(u.length for u in source)
     b = sum(u.length for u in target)
-    return (b / a) if a and b else 1.0
+    return (b + RATIO_PRIOR) / (a + RATIO_PRIOR) if a and b else 1.0
 
 
 def align_texts(source: Sequence[str], target: Sequence[str], ratio: float | None = None) -> list[Bead]:
@@ -361,6 +307,7 @@ class BlockPair:
     source: int | None  # block index in the source document (None: only in the translation)
     target: int | None
     beads: tuple[Bead, ...] = ()
+    pieces: tuple[Piece, ...] = ()  # with split_target: what the beads' target indexes point to
 
 
 @dataclass(frozen=True)
@@ -383,19 +330,61 @@ def _describe(e: Element | None, doc_name: str) -> str:
     return f"{what} at line {e.line} of the {doc_name}"
 
 
-def _block_units(doc: Document, block: Block) -> list[Unit]:
-    return [unit_of(s) for s in block.segments]
+def piece_segment(block: Block, piece: Piece) -> Segment:
+    """A piece of a sentence as a sentence of its own (placeholders numbered again)."""
+    seg = block.segments[piece.segment]
+    if piece.start == 0 and piece.end == len(seg.text):
+        return seg
+    return renumber(seg.text[piece.start : piece.end], seg.spans)
+
+
+@dataclass(frozen=True)
+class _Side:
+    """A block's sentences as the aligner sees them: their units, the kinds of soft boundary
+    between them and how likely each is one side's alone, and the pieces they were cut into."""
+
+    units: list[Unit]
+    kinds: list[str]
+    soft: list[float]
+    pieces: tuple[Piece, ...] = ()
+
+
+def _sentences(block: Block, target_of: str | None = None) -> _Side:
+    """A block's sentences; with ``target_of`` (the source's language), a translation's, cut and
+    joined inside quotations as that language's splitter does."""
+    if target_of is None:
+        found = boundaries.kinds(block.segments)
+        return _Side([unit_of(s) for s in block.segments], found, boundaries.soft(found))
+    cuts = boundaries.cuts_quotations(target_of)
+    cut = boundaries.pieces(block.segments, cuts)
+    segs = [piece_segment(block, p) for p in cut]
+    found = boundaries.kinds(segs)
+    soft = boundaries.soft(found, None if cuts else boundaries.JOINED)
+    for k in range(len(cut) - 1):
+        if cut[k].segment == cut[k + 1].segment:  # cut by boundaries.pieces: soft by construction
+            soft[k] = soft[k] or boundaries.UNCUT
+    return _Side([unit_of(s) for s in segs], found, soft, tuple(cut))
 
 
 def align_documents(
-    source: Document, target: Document, ratio: float | None = None, names: tuple[str, str] = ("source", "translation")
+    source: Document,
+    target: Document,
+    ratio: float | None = None,
+    names: tuple[str, str] = ("source", "translation"),
+    split_target: bool = False,
+    sure: float = 0.0,
 ) -> Alignment:
     """Pair the blocks of an article and its translation by structure, then the sentences inside each
     pair. Front matter blocks pair by key; the rest in order, as long as the kinds agree (a code or
     HTML block faces a code or HTML block). Where the structures differ, the body is aligned with
-    gaps (a block only on one side) and ``divergence`` says where they first differ."""
-    s_units = {b.index: _block_units(source, b) for b in source.blocks}
-    t_units = {b.index: _block_units(target, b) for b in target.blocks}
+    gaps (a block only on one side) and ``divergence`` says where they first differ. With
+    ``split_target``, the translation's sentences are cut at their soft boundaries first (the beads
+    then index ``BlockPair.pieces``). With ``sure``, beads are settled (see settle) so that two
+    points each passed with probability (1 + sure) / 2 bound a bead of confidence ``sure``."""
+    s_sides = {b.index: _sentences(b) for b in source.blocks}
+    t_sides = {b.index: _sentences(b, source.source_lang if split_target else None) for b in target.blocks}
+    s_units = {i: side.units for i, side in s_sides.items()}
+    t_units = {i: side.units for i, side in t_sides.items()}
     if ratio is None:
         ratio = length_ratio([u for us in s_units.values() for u in us], [u for us in t_units.values() for u in us])
     s_struct = [e for e in structure(source) if e.kind != "front_matter"]
@@ -425,9 +414,10 @@ def align_documents(
             pairs.append((sa, sb))
     out = []
     for sa, sb in pairs:
-        su = s_units[sa] if sa is not None else []
-        tu = t_units[sb] if sb is not None else []
-        out.append(BlockPair(sa, sb, tuple(align_units(su, tu, ratio))))
+        ss = s_sides[sa] if sa is not None else _Side([], [], [])
+        ts = t_sides[sb] if sb is not None else _Side([], [], [])
+        beads = align_units(ss.units, ts.units, ratio, ss.soft, ts.soft)
+        out.append(BlockPair(sa, sb, tuple(settle(beads, (1 + sure) / 2, ss, ts) if sure else beads), ts.pieces))
     return Alignment(tuple(out), divergence, ratio)
 
 
@@ -447,7 +437,7 @@ def _align_structure(a: list[Element], b: list[Element], s_units, t_units, ratio
             return None
         if ea.block is None:
             return 1.5
-        ua, ub = _merge(s_units[ea.block]), _merge(t_units[eb.block])
+        ua, ub = merge(s_units[ea.block]), merge(t_units[eb.block])
         closeness = math.exp(-length_cost(ua.length, ub.length, ratio) / 4)
         return 1.0 + closeness + min(1.0, anchor_bonus(ua, ub) / 4)
 

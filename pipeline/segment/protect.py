@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from pipeline.core.document import Segment, Span
@@ -377,11 +377,13 @@ def alerts(text: str) -> list[Run]:
 _MD_ESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
-def unmask(text: str, segment: Segment, render: RenderAtom = lambda span: span.source) -> str | None:
+def unmask(text: str, segment: Segment, render: RenderAtom = lambda span: span.source, as_written: Collection[str] = ()) -> str | None:
     """An article's sentence (Markdown, as in the bilingual JSON) back into placeholder form, given
     the source segment: each atom's text becomes ``<xN/>`` (an atom not found is simply absent),
     each pair's markup ``<gN>...</gN>``; None when a pair's markup cannot be found. Backslash
-    escapes are undone, since the words are escaped again when the sentence is written."""
+    escapes are undone, since the words are escaped again when the sentence is written. Atoms of
+    the kinds in ``as_written`` stay in the words as the person wrote them (a translator's "08.02.2023"
+    is not to become the locale's "2/8/2023")."""
     parts: list[str | tuple[str]] = [text]  # str: words; 1-tuple: a placeholder
 
     def take(needle: str, start: int = 0) -> int | None:
@@ -398,6 +400,8 @@ def unmask(text: str, segment: Segment, render: RenderAtom = lambda span: span.s
 
     for n, span in enumerate(segment.spans, 1):
         if not span.paired:
+            if span.kind in as_written:
+                continue
             for form in dict.fromkeys((render(span), span.source)):
                 i = take(form)
                 if i is not None:
