@@ -63,6 +63,7 @@ class Translation:
     ws: Workspace
     source: Path
     doc: Document
+    pending: bool = False  # the record is a pending one: a write of the article was interrupted
 
     @property
     def out_dir(self) -> Path:
@@ -108,7 +109,7 @@ def open_translation(ws: Workspace, target: str, rel: str, name: str) -> Transla
     source = paths.source_at(root, record.rel, paths.shown(os.path.relpath(root / record.rel)))
     data = read.read_source(source, ws.config.max_file_bytes)
     doc = read.load(source.path, source.shown, ws.config, record.source_lang, record.source_lang, data)
-    return Translation(record, ws, source.path, doc)
+    return Translation(record, ws, source.path, doc, stored.pending is not None)
 
 
 def translations(
@@ -225,6 +226,8 @@ def export(
     written: list[Path] = []
     found, problems = translations(ws, inputs, target)
     inside = paths.real(dest).is_relative_to(paths.real(ws.out))
+    if inside:  # named from the output folder as named, which the writer writes below (--dest may be absolute)
+        dest = ws.out.joinpath(*paths.real(dest).relative_to(paths.real(ws.out)).parts)
     writer = ws.writer()
     for t in found:
         exchange = formats.Exchange(t.record.rel, t.record.source_lang, t.record.target_lang, tuple(_units(t)))
@@ -233,6 +236,8 @@ def export(
             name = f"{rel.stem}.{t.record.source_lang}-{t.record.target_lang}{formats.SUFFIXES[kind]}"
             path = dest.joinpath(*rel.parent.parts, name)
             data = formats.write(exchange, kind)
+            # what an export killed while writing this file left beside it (a folder editors share: only its own)
+            fileio.clean_temp([path.parent], ws.out if inside else dest, of=path.name)
             work = "" if force or fileio.same_content(path, data) else unimported(path, t)
             if work:
                 problems.append(InputError(paths.shown(str(path)), f"{work}; not overwritten (import it first, or export with --force)"))
@@ -493,9 +498,14 @@ class Applied:
     failed: int = 0  # 1 when the article could not be written again (the reporter said why)
     unwritten: int = 0  # ...because an output could not be written (exit 6)
 
+    @property
+    def written(self) -> bool:
+        """The article was written again: for the editor's translations, or to complete an interrupted write."""
+        return (self.stored or self.accepted.translation.pending) and not self.failed
+
     def summary(self) -> str:
         a = self.accepted
-        written = f"; {a.translation.record.article} written again" if self.stored and not self.failed else ""
+        written = f"; {a.translation.record.article} written again" if self.written else ""
         return f"{a.corrected} corrected, {a.approved} approved, {a.conflicts} conflicts, {a.refused} refused{written}"
 
 
@@ -517,9 +527,9 @@ def apply(
     with ws.lock():
         accepted = accept(exchange, name, ws, choose, changes.marks)
         applied = Applied(accepted)
-        if store(accepted, ws.writer(), changes.editor):
-            applied.stored = True
-            t = accepted.translation
+        applied.stored = store(accepted, ws.writer(), changes.editor)
+        t = accepted.translation
+        if applied.stored or t.pending:  # an interrupted import or save of this article is completed too
             stats = run.rewrite(ws, t.source, t.record, accepted.overrides, reporter)
             applied.failed, applied.unwritten = stats.failed, stats.unwritten
     return applied
