@@ -1,6 +1,6 @@
 """Fuzz the article reader and the exchange-file parsers with hypothesis, for a while.
 
-    .venv/bin/python bench/fuzz.py [--minutes M] [--only read|exchange] [--seed S]
+    .venv/bin/python bench/fuzz.py [--minutes M] [--only TARGET] [--seed S]
 
 Targets:
   read      pipeline.articles.read.load on random bytes, and on Markdown-ish text built from fragments that
@@ -10,6 +10,10 @@ Targets:
   exchange  pipeline.formats.read on XLIFF 2, TMX and PO files written by pipeline.formats.write
             from random units, then mutated (bytes flipped, cut, repeated, spliced with markup
             such as DOCTYPEs, entities, CDATA, <cp/>, deep nesting), with and without the format.
+  record, pending, sidecar, sources, bilingual
+            the output folder's state (records, pending records, sidecars, sources.txt) and the
+            files editors send back (bilingual JSON, PO, XLIFF, TMX), from seeds a real run made,
+            mutated: see bench/fuzz_store.py.
 
 The property, for every input: success, or InputError / ExchangeError with a one-line message;
 never another exception, and never more than PER_INPUT seconds (a SIGALRM interrupts it).
@@ -38,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from bench import fuzz_store  # noqa: E402
 from pipeline import formats  # noqa: E402
 from pipeline.articles import read  # noqa: E402
 from pipeline.core.config import Config  # noqa: E402
@@ -47,6 +52,8 @@ from pipeline.formats import Exchange, ExchangeError, Unit  # noqa: E402
 PER_INPUT = 10.0  # seconds; the slowest legitimate input here takes well under one
 COUNTS = {"read": 0, "exchange": 0}
 REFUSED = {"read": 0, "exchange": 0}  # of those, how many were refused (the rest were read)
+COUNTS.update(dict.fromkeys(fuzz_store.TARGETS, 0))
+REFUSED.update(dict.fromkeys(fuzz_store.TARGETS, 0))
 
 
 class Hang(Exception):
@@ -277,6 +284,32 @@ def check_exchange(data: bytes, kind: str | None) -> None:
         record("exchange", (data, kind), e)
 
 
+# --- the output folder's state ---------------------------------------------------------------------
+
+
+def check_store(target: str, probe, given: fuzz_store.Input) -> None:
+    COUNTS[target] += 1
+    try:
+        refused = bounded(probe, given)
+        REFUSED[target] += bool(refused)
+        for line in refused:
+            one_line(line)
+    except Exception as e:
+        record(target, given, e)
+
+
+def store_test(target: str, common: dict):
+    seeds = fuzz_store.Seeds.once()
+    probe = fuzz_store.probe(seeds, target)
+
+    @settings(**common)
+    @given(fuzz_store.inputs(seeds, target))
+    def test(given_input):
+        check_store(target, probe, given_input)
+
+    return test
+
+
 # --- running ------------------------------------------------------------------------------------
 
 
@@ -285,7 +318,9 @@ def run(target: str, deadline: float, base_seed: int) -> None:
     rng = random.Random(base_seed)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        if target == "read":
+        if target in fuzz_store.TARGETS:
+            test = store_test(target, common)
+        elif target == "read":
 
             @settings(**common)
             @given(articles(), st.sampled_from([None, "en", "uk"]))
@@ -306,11 +341,11 @@ def run(target: str, deadline: float, base_seed: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="total time, shared between the targets")
-    parser.add_argument("--only", choices=["read", "exchange"])
+    parser.add_argument("--only", choices=list(COUNTS))
     parser.add_argument("--seed", type=int, default=int.from_bytes(os.urandom(4), "little"))
     args = parser.parse_args()
     signal.signal(signal.SIGALRM, _alarm)
-    targets = [args.only] if args.only else ["read", "exchange"]
+    targets = [args.only] if args.only else list(COUNTS)
     print(f"seed {args.seed}; {args.minutes} minutes; targets: {', '.join(targets)}", flush=True)
     started = time.monotonic()
     failed = False
