@@ -1,6 +1,6 @@
 """Fuzz the article reader, the exchange-file parsers, the configuration and the glossaries with hypothesis, for a while.
 
-    .venv/bin/python bench/fuzz.py [--minutes M] [--only read|exchange|config|glossary] [--seed S]
+    .venv/bin/python bench/fuzz.py [--minutes M] [--only TARGET] [--seed S]
 
 Targets:
   read      pipeline.articles.read.load on random bytes, and on Markdown-ish text built from fragments that
@@ -18,6 +18,10 @@ Targets:
             terms, empty names, unknown keys, duplicates, `from:` of any kind, aliases) in one or
             two language folders, and on random bytes. A glossary that loads must also work:
             its scanners and checks run on a sentence holding its terms.
+  record, pending, sidecar, sources, bilingual
+            the output folder's state (records, pending records, sidecars, sources.txt) and the
+            files editors send back (bilingual JSON, PO, XLIFF, TMX), from seeds a real run made,
+            mutated: see bench/fuzz_store.py.
 
 The property, for every input: success, or InputError / ExchangeError / ConfigError with a one-line message;
 never another exception, and never more than PER_INPUT seconds (a SIGALRM interrupts it).
@@ -47,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from bench import fuzz_store  # noqa: E402
 from pipeline import formats  # noqa: E402
 from pipeline.articles import read  # noqa: E402
 from pipeline.core import config as configuration  # noqa: E402
@@ -57,6 +62,8 @@ from pipeline.formats import Exchange, ExchangeError, Unit  # noqa: E402
 PER_INPUT = 10.0  # seconds; the slowest legitimate input here takes well under one
 COUNTS = {"read": 0, "exchange": 0, "config": 0, "glossary": 0}
 REFUSED = {"read": 0, "exchange": 0, "config": 0, "glossary": 0}  # of those, how many were refused (the rest were read)
+COUNTS.update(dict.fromkeys(fuzz_store.TARGETS, 0))
+REFUSED.update(dict.fromkeys(fuzz_store.TARGETS, 0))
 
 
 class Hang(Exception):
@@ -296,9 +303,10 @@ SETTINGS = [
         ("argos.", configuration.ArgosConfig),
         ("output.", configuration.OutputConfig),
         ("ray.", configuration.RayConfig),
+        ("subtitles.", configuration.SubtitlesConfig),
     )
     for f in configuration.dataclasses.fields(cls)
-    if f.name not in ("source", "root", "argos", "output", "ray")
+    if f.name not in ("source", "root", "argos", "output", "ray", "subtitles")
 ] + ["enigne", "argos.beam", "output.x"]
 SCALARS = [
     "0",
@@ -565,6 +573,32 @@ def use_glossary(g) -> None:
             glossary.satisfied(term, sentence)
 
 
+# --- the output folder's state ---------------------------------------------------------------------
+
+
+def check_store(target: str, probe, given: fuzz_store.Input) -> None:
+    COUNTS[target] += 1
+    try:
+        refused = bounded(probe, given)
+        REFUSED[target] += bool(refused)
+        for line in refused:
+            one_line(line)
+    except Exception as e:
+        record(target, given, e)
+
+
+def store_test(target: str, common: dict):
+    seeds = fuzz_store.Seeds.once()
+    probe = fuzz_store.probe(seeds, target)
+
+    @settings(**common)
+    @given(fuzz_store.inputs(seeds, target))
+    def test(given_input):
+        check_store(target, probe, given_input)
+
+    return test
+
+
 # --- running ------------------------------------------------------------------------------------
 
 
@@ -573,7 +607,9 @@ def run(target: str, deadline: float, base_seed: int) -> None:
     rng = random.Random(base_seed)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        if target == "read":
+        if target in fuzz_store.TARGETS:
+            test = store_test(target, common)
+        elif target == "read":
 
             @settings(**common)
             @given(articles(), st.sampled_from([None, "en", "uk"]))

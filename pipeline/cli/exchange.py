@@ -74,7 +74,7 @@ def _imported(file: str, applied=None, failure: str = "") -> dict:
         "approved": a.approved,
         "conflicts": a.conflicts,
         "refused": a.refused,
-        "written": bool(applied.stored and not applied.failed),
+        "written": applied.written,
         "problems": list(a.problems),
     }
 

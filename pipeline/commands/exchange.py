@@ -59,6 +59,7 @@ class Translation:
     ws: Workspace
     source: Path
     doc: Document
+    pending: bool = False  # the record is a pending one: a write of the article was interrupted
 
     @property
     def out_dir(self) -> Path:
@@ -104,7 +105,7 @@ def open_translation(ws: Workspace, target: str, rel: str, name: str) -> Transla
     source = paths.source_at(root, record.rel, paths.shown(os.path.relpath(root / record.rel)))
     data = read.read_source(source, ws.config.max_file_bytes)
     doc = read.load(source.path, source.shown, ws.config, record.source_lang, record.source_lang, data)
-    return Translation(record, ws, source.path, doc)
+    return Translation(record, ws, source.path, doc, stored.pending is not None)
 
 
 def translations(
@@ -221,6 +222,8 @@ def export(
     written: list[Path] = []
     found, problems = translations(ws, inputs, target)
     inside = paths.real(dest).is_relative_to(paths.real(ws.out))
+    if inside:  # named from the output folder as named, which the writer writes below (--dest may be absolute)
+        dest = ws.out.joinpath(*paths.real(dest).relative_to(paths.real(ws.out)).parts)
     writer = ws.writer()
     for t in found:
         exchange = formats.Exchange(t.record.rel, t.record.source_lang, t.record.target_lang, tuple(_units(t)))
@@ -229,6 +232,8 @@ def export(
             name = f"{rel.stem}.{t.record.source_lang}-{t.record.target_lang}{formats.SUFFIXES[kind]}"
             path = dest.joinpath(*rel.parent.parts, name)
             data = formats.write(exchange, kind)
+            # what an export killed while writing this file left beside it (a folder editors share: only its own)
+            fileio.clean_temp([path.parent], ws.out if inside else dest, of=path.name)
             work = "" if force or fileio.same_content(path, data) else unimported(path, t)
             if work:
                 problems.append(InputError(paths.shown(str(path)), f"{work}; not overwritten (import it first, or export with --force)"))

@@ -204,9 +204,14 @@ class Applied:
     failed: int = 0  # 1 when the article could not be written again (the reporter said why)
     unwritten: int = 0  # ...because an output could not be written (exit 6)
 
+    @property
+    def written(self) -> bool:
+        """The article was written again: for the editor's translations, or to complete an interrupted write."""
+        return (self.stored or self.accepted.translation.pending) and not self.failed
+
     def summary(self) -> str:
         a = self.accepted
-        written = f"; {a.translation.record.article} written again" if self.stored and not self.failed else ""
+        written = f"; {a.translation.record.article} written again" if self.written else ""
         return f"{a.corrected} corrected, {a.approved} approved, {a.conflicts} conflicts, {a.refused} refused{written}"
 
 
@@ -228,9 +233,9 @@ def apply(
     with ws.lock():
         accepted = accept(exchange, name, ws, choose, changes.marks)
         applied = Applied(accepted)
-        if store(accepted, ws.writer(), changes.editor):
-            applied.stored = True
-            t = accepted.translation
+        applied.stored = store(accepted, ws.writer(), changes.editor)
+        t = accepted.translation
+        if applied.stored or t.pending:  # an interrupted import or save of this article is completed too
             stats = run.rewrite(ws, t.source, t.record, accepted.overrides, reporter)
             applied.failed, applied.unwritten = stats.failed, stats.unwritten
     return applied

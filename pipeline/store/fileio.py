@@ -323,9 +323,11 @@ def same_content(path: Path, data: str | bytes) -> bool:
         return False
 
 
-def clean_temp(folders: Iterable[Path], root: Path | None = None) -> int:
+def clean_temp(folders: Iterable[Path], root: Path | None = None, of: str = "") -> int:
     """Remove the temporary files interrupted runs left in these folders (the caller holds the lock).
-    With root, a folder is reached from it without following links (see write_atomic)."""
+    With root, a folder is reached from it without following links (see write_atomic). With of,
+    only those of the file of that name (a folder that is not the pipeline's alone: exchange files)."""
+    pattern = re.compile(re.escape(f".{of}.") + r"[0-9a-f]{16}" + re.escape(TEMP_SUFFIX)) if of else _TEMP_RE
     removed = 0
     for folder in set(folders):
         try:
@@ -334,7 +336,7 @@ def clean_temp(folders: Iterable[Path], root: Path | None = None) -> int:
             continue
         try:
             for name in os.listdir(fd):
-                if _TEMP_RE.match(name):
+                if pattern.fullmatch(name):
                     try:
                         os.unlink(name, dir_fd=fd)
                         removed += 1
