@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from pipeline.core.document import TranslatedDocument
 from pipeline.core.errors import ExitStatus, InputError, OutputError
 from pipeline.core.hashes import file_sha256
 from pipeline.core.identity import ModelId
-from pipeline.store import fileio, files, records, sidecar
+from pipeline.store import durable, fileio, files, records, sidecar
 from pipeline.store.layout import ATTRIBUTES, Layout
 from pipeline.store.records import Record, Sentence, Stored
 from pipeline.store.store import RecordStore
@@ -74,21 +74,52 @@ class Writer:
     def write(self, t: Translation) -> tuple[Path, Record]:
         """Check and commit one article's outputs and record; returns the record and its file.
         InputError: this article cannot be written (the batch goes on)."""
-        outputs = self.outputs(t)
-        self.check(t, outputs)
-        record = self._record(t, outputs)
-        record_path = self.layout.record(record.target_lang, record.rel)
-        try:
-            self.remember_root(record.root)
-            self.commit(record, outputs)
-            self._forget_legacy(record)
-        except OutputError as e:
-            if e.errno in fileio.DEVICE_ERRORS:
-                raise
-            raise InputError(t.source.shown, f"not written: {e}", ExitStatus.OUTPUT_ERROR) from None
-        for path in outputs:
-            self.written[paths.resolved(path)] = t.source.shown
-        return record_path, record
+        (result,) = self.write_all([t])
+        if isinstance(result, InputError):
+            raise result
+        return result
+
+    def write_all(self, ts: Sequence[Translation]) -> list[tuple[Path, Record] | InputError]:
+        """Check and commit the articles of a window together (one flush per step of the crash-safe
+        order for all of them, see commit_all). Per article: its record file and record, or the
+        InputError that cost it (the others are written). A full or read-only disk raises OutputError."""
+        results: list[tuple[Path, Record] | InputError] = []
+        ready: list[tuple[int, Translation, Record, dict[Path, Data]]] = []
+        for t in ts:
+            try:
+                outputs = self.outputs(t)
+                self.check(t, outputs)
+                record = self._record(t, outputs)
+                try:
+                    self.remember_root(record.root)
+                except OutputError as e:
+                    raise self._cost(t, e) from None
+            except InputError as e:
+                results.append(e)
+                continue
+            for path in outputs:  # claimed now: a later article of the window may not write them too
+                self.written[paths.resolved(path)] = t.source.shown
+            ready.append((len(results), t, record, outputs))
+            results.append(InputError(t.source.shown, "not written"))  # replaced below
+        done = self.commit_all([(record, outputs) for _, _, record, outputs in ready])
+        for (i, t, record, outputs), outcome in zip(ready, done, strict=True):
+            try:
+                if isinstance(outcome, OutputError):
+                    raise outcome
+                self._forget_legacy(record)
+                results[i] = (self.layout.record(record.target_lang, record.rel), record)
+            except OutputError as e:
+                for path in outputs:
+                    self.written.pop(paths.resolved(path), None)
+                results[i] = self._cost(t, e)
+        return results
+
+    @staticmethod
+    def _cost(t: Translation, e: OutputError) -> InputError:
+        """A failed write costs its article; a full or read-only disk (raised again) the batch."""
+        if e.errno in fileio.DEVICE_ERRORS:
+            raise e
+        return InputError(t.source.shown, f"not written: {e}", ExitStatus.OUTPUT_ERROR)
 
     def outputs(self, t: Translation) -> dict[Path, Data]:
         """The article's output files and their bytes, from the output templates."""
@@ -220,28 +251,58 @@ class Writer:
     # --- the crash-safe order --------------------------------------------------------------------------
 
     def commit(self, record: Record, outputs: Mapping[Path, Data]) -> bool:
-        """Write an article's outputs and its record in the crash-safe order: the pending record, the
-        outputs that changed (their folders flushed), the sidecar, the record; then the pending record
-        goes. Files whose bytes would not change are not touched. Returns whether anything was written."""
+        """Write one article's outputs and record (see commit_all); whether anything was written."""
+        (outcome,) = self.commit_all([(record, outputs)])
+        if isinstance(outcome, OutputError):
+            raise outcome
+        return outcome
+
+    def commit_all(self, items: Sequence[tuple[Record, Mapping[Path, Data]]]) -> list[bool | OutputError]:
+        """Write articles' outputs and records in the crash-safe order, each step for all of them:
+        the pending records, the outputs that changed, the sidecars and records; then the pending
+        records go. Files whose bytes would not change are not touched. Per article: whether
+        anything was written, or the OutputError that stopped it (a pending record it left is
+        completed by the next run). A full or read-only disk raises, what was staged removed.
+
+        Each step's files are staged (temporary files, not flushed), the file system is flushed
+        once, then they are renamed into place; the next step's flush makes those names durable
+        before anything of that step is renamed. So a record never names outputs whose bytes or
+        names could be lost, and outputs never replace files before the pending record that lets
+        the next run recognise them is durable (durable.py)."""
+        steps = [self._steps(record, outputs) for record, outputs in items]
+        records_at = [self.layout.record(record.target_lang, record.rel) for record, _ in items]
+        self.clean(p.parent for (_, outputs), at in zip(items, records_at) for p in (*outputs, at))  # before anything is staged
+        with durable.Batch(self.out) as batch:
+            progress = _Progress(batch, [bool(s) for s in steps])
+            try:
+                for k in range(3):
+                    for i, record_steps in enumerate(steps):
+                        if record_steps:
+                            progress.stage(i, record_steps[k])
+                    batch.flush()  # this step's bytes, and the names the step before published
+                    for i in range(len(steps)):
+                        progress.publish(i)
+                batch.flush()  # the records' names
+            except OutputError:  # the disk is full or read-only: no temporary file stays
+                progress.discard_all()
+                raise
+        for at, outcome in zip(records_at, progress.outcomes, strict=True):
+            if not isinstance(outcome, OutputError):
+                fileio.remove_within(self.out, Layout.pending(at))
+        return progress.outcomes
+
+    def _steps(self, record: Record, outputs: Mapping[Path, Data]) -> tuple[dict[Path, Data], ...]:
+        """What one article's commit writes, step by step; () when every file already holds its bytes."""
         record_path = self.layout.record(record.target_lang, record.rel)
-        pending = Layout.pending(record_path)
-        self.clean(p.parent for p in (*outputs, record_path))
         changed = {p: data for p, data in outputs.items() if not fileio.same_content(p, data)}
-        last = {
+        last: dict[Path, Data] = {
             p: data
             for p, data in ((Layout.sums(record_path), sidecar.dump(record)), (record_path, records.dump(record)))
             if not fileio.same_content(p, data)
         }
-        if changed or last:
-            self.put(pending, records.dump(record, inline=True))
-            for p, data in changed.items():
-                self.put(p, data, sync_folder=False)
-            fileio.sync_dirs(p.parent for p in changed)  # the outputs are on disk before the record says so
-            for p, data in last.items():
-                self.put(p, data, sync_folder=False)
-            fileio.sync_dirs([record_path.parent])
-        fileio.remove_within(self.out, pending)
-        return bool(changed or last)
+        if not (changed or last):
+            return ()
+        return ({Layout.pending(record_path): records.dump(record, inline=True)}, changed, last)
 
     def pending(self, record: Record) -> None:
         """A record made durable before its outputs are rewritten (an import's corrections)."""
@@ -286,3 +347,43 @@ class Writer:
         legacy = self.layout.legacy(record.target_lang, record.rel)
         if legacy.is_file() and not legacy.is_symlink():
             self.remove(legacy)
+
+
+class _Progress:
+    """Where each article of a commit_all stands: the files it has staged, and what stopped it."""
+
+    def __init__(self, batch: durable.Batch, outcomes: list[bool | OutputError]):
+        self.batch, self.outcomes = batch, outcomes
+        self.staged: list[list[durable.Staged]] = [[] for _ in outcomes]
+
+    def stage(self, i: int, files: Mapping[Path, Data]) -> None:
+        if isinstance(self.outcomes[i], OutputError):
+            return
+        try:
+            for path, data in files.items():
+                self.staged[i].append(self.batch.stage(path, data))
+        except OutputError as e:
+            self._stop(i, e)
+
+    def publish(self, i: int) -> None:
+        try:
+            while self.staged[i]:
+                self.batch.publish(self.staged[i][0])
+                self.staged[i].pop(0)
+        except OutputError as e:
+            self._stop(i, e)
+
+    def _stop(self, i: int, e: OutputError) -> None:
+        """One article's write failed: its other staged files go; a full or read-only disk stops all."""
+        if e.errno in fileio.DEVICE_ERRORS:
+            raise e
+        self.outcomes[i] = e
+        for f in self.staged[i]:
+            self.batch.discard(f)
+        self.staged[i] = []
+
+    def discard_all(self) -> None:
+        for staged in self.staged:
+            for f in staged:
+                self.batch.discard(f)
+        self.staged = [[] for _ in self.outcomes]

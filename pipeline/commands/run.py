@@ -218,6 +218,7 @@ class _Run:
             key: self._results(d, [(doc, known) for job, doc, target, _, known in articles if (job.lang, target) == key])
             for key, d in self.directions.items()
         }
+        done: list[Translation] = []
         for job, doc, target, stored, known in articles:
             key = (job.lang, target)
             article = _Article(job, doc, self.directions[key], stored, Layered(known, shared[key]))
@@ -229,7 +230,9 @@ class _Run:
             except Exception as e:  # a bug in assembling one article must not cost the rest of the batch
                 self.fail(InputError(job.source.shown, f"internal error while assembling it ({type(e).__name__}: {e}); please report it"))
                 continue
-            self._write(article, td, model)
+            blocks, pieces = align.recorded(td, article.results, model, stored.latest)
+            done.append(Translation(job.source, td, blocks, pieces, model, stored))
+        self._write(done)
 
     def _results(self, direction: Direction, docs: list[tuple[Document, Mapping[str, Translated]]]) -> dict[str, Translated]:
         """Every sentence of these documents for one direction that their records lack: from the
@@ -292,21 +295,22 @@ class _Run:
             return previous.model
         return HUMAN_ID if texts else ModelId(self.config.engine)
 
-    def _write(self, a: _Article, td: TranslatedDocument, model: ModelId) -> None:
+    def _write(self, translations: list[Translation]) -> None:
+        """The window's articles, written together (writer.write_all: one flush per step)."""
         assert self.writer is not None  # made before the first window
-        blocks, pieces = align.recorded(td, a.results, model, a.stored.latest)
-        try:
-            file, record = self.writer.write(Translation(a.job.source, td, blocks, pieces, model, a.stored))
-        except InputError as e:  # an output the pipeline may not write
-            self.fail(e)
-            return
-        if self.memory is not None:
-            self.memory.absorb(file, record)
-        self.stats.articles += 1
-        for flag, n in flagged(td):
-            if flag:
-                self.stats.flag_counts[flag] += n
-        self.stats.flagged += dict(flagged(td)).get("", 0)
+        for t, result in zip(translations, self.writer.write_all(translations), strict=True):
+            if isinstance(result, InputError):  # an output the pipeline may not write
+                self.fail(result)
+                continue
+            file, record = result
+            if self.memory is not None:
+                self.memory.absorb(file, record)
+            self.stats.articles += 1
+            counts = flagged(t.td)
+            for flag, n in counts:
+                if flag:
+                    self.stats.flag_counts[flag] += n
+            self.stats.flagged += dict(counts).get("", 0)
 
     def fail(self, error: InputError) -> None:
         self.stats.failed += 1

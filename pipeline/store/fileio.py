@@ -221,34 +221,50 @@ def write_atomic(path: Path, data: str | bytes, sync_folder: bool = True, root: 
         make_dirs(path.parent, path)
         folder_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
     else:
-        folder_fd = _folder_within(root, path)
-    tmp = f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
-    renamed = False
+        folder_fd = folder_within(root, path)
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), FILE_MODE, dir_fd=folder_fd)
+        tmp = write_temp(folder_fd, path, raw, sync=True)
+        try:
+            os.replace(tmp, path.name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+        except OSError:
+            _unlink_quietly(tmp, folder_fd)
+            raise
+        if sync_folder:
+            os.fsync(folder_fd)
+    except OSError as e:
+        raise failed(path, e) from None
+    finally:
+        os.close(folder_fd)
+
+
+def write_temp(folder_fd: int, path: Path, raw: bytes, sync: bool) -> str:
+    """A new temporary file beside path (in the open folder) holding raw, flushed to disk if
+    ``sync``; its name. OSError, with nothing left behind, if it cannot be written."""
+    tmp = f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), FILE_MODE, dir_fd=folder_fd)
+    try:
         try:
             view = memoryview(raw)
             while view:
                 view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path.name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
-        renamed = True
-        if sync_folder:
-            os.fsync(folder_fd)
-    except OSError as e:
-        raise _failed(path, e) from None
-    finally:
-        if not renamed:
-            try:
-                os.unlink(tmp, dir_fd=folder_fd)
-            except OSError:
-                pass
-        os.close(folder_fd)
+    except OSError:
+        _unlink_quietly(tmp, folder_fd)
+        raise
+    return tmp
 
 
-def _folder_within(root: Path, path: Path) -> int:
+def _unlink_quietly(name: str, folder_fd: int) -> None:
+    try:
+        os.unlink(name, dir_fd=folder_fd)
+    except OSError:
+        pass
+
+
+def folder_within(root: Path, path: Path) -> int:
     """A descriptor of path's folder, reached from root without following links (created if missing)."""
     parts = path.parent.relative_to(root).parts
     try:
@@ -256,7 +272,7 @@ def _folder_within(root: Path, path: Path) -> int:
     except OSError as e:
         if e.errno in _LINKED:
             raise OutputError(f"{path}: cannot write: {_in_the_way(root, parts)}") from None
-        raise _failed(path, e) from None
+        raise failed(path, e) from None
 
 
 def _in_the_way(root: Path, parts: tuple[str, ...]) -> str:
@@ -271,7 +287,7 @@ def _in_the_way(root: Path, parts: tuple[str, ...]) -> str:
     return f"a folder on its way changed while it was written; the pipeline writes only inside {root}"
 
 
-def _failed(path: Path, e: OSError, verb: str = "write") -> OutputError:
+def failed(path: Path, e: OSError, verb: str = "write") -> OutputError:
     error = OutputError(f"{path}: cannot {verb}: {e.strerror or e}")
     error.errno = e.errno
     return error
@@ -292,14 +308,14 @@ def remove_within(root: Path, path: Path) -> bool:
             raise OutputError(
                 f"{path}: not removed: a folder on its path is a symbolic link; the pipeline removes only inside {root}"
             ) from None
-        raise _failed(path, e, "remove") from None
+        raise failed(path, e, "remove") from None
     try:
         os.unlink(path.name, dir_fd=folder)
         return True
     except FileNotFoundError:
         return False
     except OSError as e:
-        raise _failed(path, e, "remove") from None
+        raise failed(path, e, "remove") from None
     finally:
         os.close(folder)
 
@@ -309,7 +325,7 @@ def sync_dirs(folders) -> None:
         for folder in set(folders):
             sync_dir(folder)
     except OSError as e:
-        raise _failed(folder, e) from None
+        raise failed(folder, e) from None
 
 
 def sync_dir(folder: Path) -> None:
