@@ -51,6 +51,20 @@ def test_same_script_blocks_go_to_the_identifier_once_per_text():
     assert block_language(german, "en") == "de"
     info = detect._classify.cache_info()
     assert (info.misses, info.hits) == (1, 1)
-    long = "This sentence is in English and repeats. " * 200  # only the first BLOCK_CHARS are read
+    long = "Supports lexicographical, numerical comparison. " * 200  # only the first BLOCK_CHARS are read
     assert block_language(long, "en") is None
+    assert detect._classify.cache_info().misses == 2
+
+
+def test_a_block_full_of_the_articles_commonest_words_is_not_identified():
+    """Running prose in the article's language: no identifier asked, none loaded; a block of
+    another language of the same script still goes to it, also when it holds a Ukrainian name."""
+    _fresh_identifier()
+    english = "The offensive began on Thursday, and the forces that crossed the border have advanced quickly."
+    ukrainian = "Підписи під світлинами зроблено журналістами агенції, які працювали на місці подій."
+    assert block_language(english, "en") is None and block_language(ukrainian, "uk") is None
+    assert detect._identifier.cache_info().currsize == 0  # never loaded
+    russian = "Вчера вечером президент прилетел в Київ, чтобы обсудить с министрами обороны поставки оружия."
+    assert block_language(russian, "uk") == "ru"
+    assert block_language("Die Bundesregierung hat am Mittwoch neue Hilfen für die Ukraine beschlossen.", "en") == "de"
     assert detect._classify.cache_info().misses == 2
