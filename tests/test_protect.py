@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pipeline.core.document import Span
 from pipeline.segment.protect import Atom, Close, Open, Text, alerts, assemble, has_words, mask, pieces, renumber, restore, urls
+from tests.conftest import EXAMPLES
 
 
 def test_mask_numbers_atoms_and_pairs_in_order():
@@ -102,3 +103,30 @@ def test_urls_and_alerts_become_atoms():
         Text("."),
     ]
     assert alerts("[!NOTE] Read this") == [Atom("alert", "[!NOTE]"), Text(" Read this")]
+
+
+def test_the_link_prefilter_lets_every_link_through():
+    """urls() asks linkify-it only about text that can hold a link: it must find what linkify-it
+    alone finds, on every form of link and on every line of the examples."""
+    from pipeline.segment import protect
+
+    forms = [
+        "see http://a.io/x",
+        "HTTPS://EXAMPLE.COM/A",
+        "ftp://files.example.org",
+        "a protocol-relative //cdn.example.net/lib.js",
+        "mail mailto:editor@example.org today",
+        "or mailto:root@localhost",
+        "on http://localhost:8080/x",
+        "write to a.b@example.co.uk",
+        "visit opentelemetry.io or Example.COM.",
+        "the site xn--80ak6aa92e.com",
+        "an IDN президент.рф",
+        "v1.2.3 and 3.5 and U.S. forces",
+        "no link here: none.",
+    ]
+    lines = [line for p in sorted(EXAMPLES.rglob("*.md")) for line in p.read_text(encoding="utf-8").splitlines()]
+    for text in forms + lines:
+        found = [(m.index, m.last_index) for m in protect._linkify().match(text) or ()]
+        atoms = [run for run in urls(text) if isinstance(run, Atom)]
+        assert [a.source for a in atoms] == [text[i:j] for i, j in found], text
