@@ -68,3 +68,11 @@ def test_a_block_full_of_the_articles_commonest_words_is_not_identified():
     assert block_language(russian, "uk") == "ru"
     assert block_language("Die Bundesregierung hat am Mittwoch neue Hilfen für die Ukraine beschlossen.", "en") == "de"
     assert detect._classify.cache_info().misses == 2
+
+
+def test_only_the_words_the_identifier_reads_are_collected():
+    """A long paragraph's words are looked at as far as the identifier reads, and those are the same."""
+    text = "Київ, 5 лютого. " + "Forces advanced quickly near Kursk — сили просунулися. " * 300
+    every = " ".join(w for w in detect._WORD_RE.findall(text) if detect._word_script(w) == "LATIN")
+    some = detect._only(text, "LATIN", detect.BLOCK_CHARS)
+    assert every.startswith(some) and detect.BLOCK_CHARS <= len(some) < detect.BLOCK_CHARS + 20

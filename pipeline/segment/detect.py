@@ -85,9 +85,19 @@ def _classify(text: str) -> tuple[str, float]:
     return str(lang), float(probability)
 
 
-def _only(text: str, script: str) -> str:
-    """The words of text written in one script."""
-    return " ".join(w for w in _WORD_RE.findall(text) if _word_script(w) == script)
+def _only(text: str, script: str, limit: int) -> str:
+    """The words of text written in one script, as far as the first ``limit`` characters of them
+    (what the identifier reads: the rest of a long paragraph need not be looked at)."""
+    words: list[str] = []
+    size = -1
+    for m in _WORD_RE.finditer(text):
+        if size >= limit:
+            break
+        w = m.group()
+        if _word_script(w) == script:
+            words.append(w)
+            size += len(w) + 1
+    return " ".join(words)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -109,7 +119,7 @@ def document_language(text: str, expected=FALLBACK) -> str | None:
     if total < MIN_LETTERS:
         return None
     script = "CYRILLIC" if counts["CYRILLIC"] >= DOCUMENT_CYRILLIC * total else counts.most_common(1)[0][0]
-    words = _only(text, script)
+    words = _only(text, script, DOCUMENT_CHARS)
     if counts[script] < STATISTICS_LETTERS:
         return _by_script(script, expected)
     lang, probability = identify(words, DOCUMENT_CHARS)
@@ -138,11 +148,11 @@ def block_language(text: str, doc_lang: str | None = None, expected=FALLBACK) ->
         # (the identifier only for a script none of them is written in)
         found = _by_script(script, expected)
         if found is None and counts[script] >= BLOCK_LETTERS:
-            found = identify(_only(text, script), BLOCK_CHARS)[0]
+            found = identify(_only(text, script, BLOCK_CHARS), BLOCK_CHARS)[0]
         return found if found != doc_lang else None
     if counts[script] < BLOCK_LETTERS:
         return None  # the article's script, too short to be called another language
-    words = _only(text, script)
+    words = _only(text, script, BLOCK_CHARS)
     if _plainly(words[:BLOCK_CHARS], doc_lang):
         return None  # what the identifier would read is full of the article's own commonest words
     lang, probability = identify(words, BLOCK_CHARS)
