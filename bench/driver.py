@@ -11,7 +11,12 @@ distinct one once, the driver still reads, segments, aligns and writes every art
 and memory; the fastest of `--runs` is reported (the least disturbed on a shared machine): wall
 seconds, the process's CPU seconds (user + system, from wait4), sentences (the run's "segments":
 every sentence of every article that needed translating) per wall second, and CPU ms per sentence.
-With --profile, one more run in this process under cProfile: where the driver's time goes.
+With --profile, one more run in this process under cProfile: where the driver's time goes. With
+--syscalls, one more run under `strace -f -c` counting the flushes (fsync, fdatasync, syncfs).
+The sum: how many decoders this driver could feed, each decoding `--decoder-rate` sentences/s (the
+default, 52.71, is the pipeline's own rate with the benchmark model at its defaults on this 2-core
+machine, docs/performance.md), from the driver's sentences per CPU second (its cost, whatever the
+machine's load).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import argparse
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,6 +76,21 @@ def once(work: Path, articles: Path):
     return m.seconds, cpu, int(found[2]), int(found[3]), line
 
 
+def syscalls(work: Path, articles: Path) -> str:
+    """The flushes of one run, as `strace -f -c` counts them: "fsync 6, fdatasync 29, syncfs 9"."""
+    out, report = work / "out", work / "strace.txt"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(work / ".pipeline", ignore_errors=True)
+    trace = ["strace", "-f", "-c", "-e", "trace=fsync,fdatasync,syncfs", "-o", str(report)]
+    subprocess.run([*trace, *command(articles, out)], cwd=work, capture_output=True, check=False)
+    counts = dict.fromkeys(("fsync", "fdatasync", "syncfs"), 0)
+    for line in report.read_text().splitlines():
+        fields = line.split()
+        if fields and fields[-1] in counts:
+            counts[fields[-1]] = int(fields[3] if len(fields) == 6 else fields[-2])
+    return ", ".join(f"{name} {n:,}" for name, n in counts.items())
+
+
 def profile(work: Path, articles: Path) -> None:
     import cProfile
     import pstats
@@ -95,6 +116,8 @@ def main() -> None:
     p.add_argument("--copies", type=int, default=1)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--syscalls", action="store_true", help="one more run under strace, counting fsync/fdatasync/syncfs")
+    p.add_argument("--decoder-rate", type=float, default=52.71, help="sentences/s of one decoder, for the sum")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="pipeline-driver-bench-") as name:
         work = Path(name)
@@ -106,6 +129,13 @@ def main() -> None:
         print("| wall s | CPU s | sentences | distinct | sentences/s (wall) | CPU ms/sentence |\n|---|---|---|---|---|---|")
         print(f"| {seconds:.2f} | {cpu:.2f} | {segments:,} | {translated:,} | {segments / seconds:,.0f} | {1000 * cpu / segments:.2f} |")
         print("all runs, wall s: " + ", ".join(f"{r[0]:.2f}" for r in runs))
+        per_cpu = segments / cpu
+        print(
+            f"the sum: {per_cpu:,.0f} sentences per CPU second of the driver / {args.decoder_rate:g} sentences/s per decoder "
+            f"= {per_cpu / args.decoder_rate:,.0f} decoders fed by one driver core"
+        )
+        if args.syscalls:
+            print("flushes of one run (strace -f -c): " + syscalls(work, work / "articles"))
         if args.profile:
             started = time.perf_counter()
             profile(work, work / "articles")
