@@ -189,6 +189,31 @@ def test_a_source_swapped_for_a_link_during_a_run_is_not_followed(project, runne
     assert result.exit_code == ExitStatus.FILES_FAILED and "src/b.md" in result.stderr
 
 
+def test_a_source_folder_swapped_for_a_link_while_it_is_walked_costs_its_files_only(project, runner, monkeypatch):
+    """The walk has listed src/many; before it enters, src/many becomes a link to the victim."""
+    from pipeline.core import paths
+
+    many = project / "src/many"
+    many.mkdir()
+    (many / "n1.md").write_text("# One\n\nA sentence of its own.\n")
+    walk = os.walk
+
+    def swapping(top, **kw):
+        for folder, dirs, files in walk(top, **kw):
+            if Path(os.path.abspath(folder)) == many and not many.is_symlink():
+                (many / "n1.md").unlink()
+                many.rmdir()
+                many.symlink_to(project.parent / "victim")
+                files = ["secret.md"]
+            yield folder, dirs, files
+
+    monkeypatch.setattr(paths.os, "walk", swapping)
+    result = translate(runner)
+    assert result.exit_code == ExitStatus.FILES_FAILED, result.output
+    assert "src/many/secret.md: its folder leads outside the source folder" in result.stderr
+    assert not (project / "out/uk/many").exists() and (project / "out/uk/a.md").exists()
+
+
 # --- unbounded reads, hangs, exit 70 -------------------------------------------------------------------
 
 

@@ -110,6 +110,9 @@ def discover(
             errors.append(InputError(shown(name_shown), why))
             return
         root = deepest(identity, known) or named_root
+        if not identity.is_relative_to(root):  # a folder on its way was swapped for a link while walking
+            errors.append(InputError(shown(name_shown), "its folder leads outside the source folder (a symbolic link); skipped"))
+            return
         target = Path(os.path.realpath(file))
         real_rel = target.relative_to(root).as_posix() if target.is_relative_to(root) else None
         found.append(Source(file, root, identity.relative_to(root).as_posix(), shown(name_shown), real_rel))
