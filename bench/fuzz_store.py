@@ -8,7 +8,7 @@ place in that output folder:
   record     a committed record (`records.load`, then `RecordStore.stored`), its sidecar mutated too
              at times
   pending    a pending record (`<path>.json.new`, everything inline), the committed one beside it
-  sidecar    a record's `.outputs` (`records._load_sums`, then `RecordStore.stored`)
+  sidecar    a record's `.outputs` (`sidecar.load`, then `RecordStore.stored`)
   sources    `records/sources.txt` (`RecordStore.roots`)
   bilingual  the bilingual JSON and the exchange files (PO, XLIFF, TMX) as an editor sends them back
              (`exchange.read_file`, then `exchange.accept` against the output folder; a bilingual JSON
@@ -22,7 +22,7 @@ nesting deepened, lists repeated, model indexes out of range; sidecar lines with
 Every input must end as a record (or exchange), None, or a refusal (`Damaged`, `InputError`, a
 problem line of the store) with a one-line message, never another exception. A record the store
 accepts must be safe to use: each output a file of the output folder, its article and source inside,
-its sentences, counts and hashes readable, and written back (`records.dump`, `dump_sums`) it must
+its sentences, counts and hashes readable, and written back (`records.dump`, `sidecar.dump`) it must
 read back as the same record. One input in four also runs `freshness.check` (what `check` and
 `prune` read) over the output folder.
 """
@@ -43,8 +43,8 @@ from hypothesis import strategies as st
 
 from pipeline import formats
 from pipeline.core.errors import InputError
-from pipeline.store import records
-from pipeline.store.layout import PENDING, Layout
+from pipeline.store import records, sidecar
+from pipeline.store.layout import PENDING, Layout, relative_problem
 from pipeline.store.records import Damaged, Record
 from pipeline.store.store import RecordStore
 
@@ -338,12 +338,12 @@ def line_mutation(draw, data: bytes) -> bytes:
         i = spread(draw, len(lines)) if lines else 0
         op = pick(draw, 6)
         if op == 0 and lines:
-            m = records._SUM_RE.match(lines[i].rstrip("\n"))
+            m = sidecar._SUM_RE.match(lines[i].rstrip("\n"))
             path = draw(st.sampled_from(PATHS))
             if m is None:
                 lines[i] = path + "\n"
             else:
-                lines[i] = (records._sum_line(m.group(2), path) if pick(draw, 2) == 0 else f"{m.group(2)}  {path}") + "\n"
+                lines[i] = (sidecar._sum_line(m.group(2), path) if pick(draw, 2) == 0 else f"{m.group(2)}  {path}") + "\n"
         elif op == 1 and lines:
             lines.insert(i, lines[i])
         elif op == 2 and lines:
@@ -452,14 +452,14 @@ def _store_target(seeds: Seeds, target: str, place: Path) -> list[str]:
         record_file = place.with_suffix(".json")
     if target == "sidecar":
         try:
-            sums = records._load_sums(place)
+            sums = sidecar.load(place)
         except Damaged as e:
             return [str(e)]
         for rel, digest in sums.outputs:
-            assert not records.relative_problem(rel), f"the sidecar gave {rel!r}"
-            line = records._sum_line(digest, rel)
-            m = records._SUM_RE.match(line)
-            assert m and "\n" not in line and (records._unescape(m.group(3)) if m.group(1) else m.group(3)) == rel, f"{rel!r} as a line"
+            assert not relative_problem(rel), f"the sidecar gave {rel!r}"
+            line = sidecar._sum_line(digest, rel)
+            m = sidecar._SUM_RE.match(line)
+            assert m and "\n" not in line and (sidecar._unescape(m.group(3)) if m.group(1) else m.group(3)) == rel, f"{rel!r} as a line"
     elif target == "record":
         try:
             records.load(record_file)
@@ -485,7 +485,7 @@ def _use(store: RecordStore, record: Record, head_only: bool) -> None:
         store.layout.inside(rel)  # ValueError: an output outside the output folder was accepted
         assert isinstance(digest, str)
     if not record.legacy:
-        assert not records.relative_problem(record.article), f"article {record.article!r} accepted"
+        assert not relative_problem(record.article), f"article {record.article!r} accepted"
         assert store.source_of(record) is not None
     store.outputs_problem(record)
     records.Stored(record).ours()
@@ -496,7 +496,7 @@ def _use(store: RecordStore, record: Record, head_only: bool) -> None:
     again = store.layout.folder / ".fuzz" / "again.json"
     again.parent.mkdir(exist_ok=True)
     again.write_text(records.dump(record), encoding="utf-8")
-    Layout.sums(again).write_text(records.dump_sums(record), encoding="utf-8")
+    Layout.sums(again).write_text(sidecar.dump(record), encoding="utf-8")
     back = records.load(again)
     shutil.rmtree(again.parent)
     assert back is not None

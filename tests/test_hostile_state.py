@@ -241,6 +241,10 @@ def test_json_nested_200000_deep_in_a_record_is_damaged_not_a_recursion_error(pr
         lambda d: d["blocks"][0][1].append({"h": 7, "o": "human", "t": ["x"]}),
         lambda d: d.update(target_lang="de"),
         lambda d: d.update(source="b.md"),
+        lambda d: d["blocks"][0][1][0].update(t="\ud800"),  # a lone surrogate: no file can hold it
+        lambda d: d.update(source_lang="en<x1/>"),
+        lambda d: d["blocks"][0].__setitem__(0, "b91291\u0015"),  # a control character in a hash
+        lambda d: d.update(source_sha256="../../src"),
     ],
 )
 def test_a_record_of_the_wrong_shape_is_damaged_and_costs_its_article(project, runner, change):
@@ -250,6 +254,18 @@ def test_a_record_of_the_wrong_shape_is_damaged_and_costs_its_article(project, r
     result = translate(runner)
     assert result.exit_code == ExitStatus.FILES_FAILED and RECORD in one_line(result)
     assert "different" in (project / "out/uk/b.md").read_text()
+
+
+@pytest.mark.parametrize("name", [".", "uk/" + "x" * 300 + ".md", "uk/a\\nb.md"])
+def test_a_sidecar_naming_an_output_no_file_can_be_is_one_line(project, runner, name):
+    """'.', a name longer than a file system allows, a name with a newline (escaped as sha256sum does)."""
+    sums = project / SUMS
+    line = ("\\" if "\\" in name else "") + "0" * 64 + "  " + name
+    sums.write_text(line + "\n" + sums.read_text())
+    result = runner.invoke(main, ["check", "src", "--out", "out"])
+    assert result.exit_code == ExitStatus.NOT_FRESH and "Traceback" not in result.output
+    (line,) = [x for x in result.stdout.splitlines() if "src/a.md" in x]
+    assert line.startswith(("damaged", "modified")) and "outputs" in line or "is gone" in line
 
 
 def test_a_record_is_never_read_through_a_planted_link(project, runner):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.commands import exchange
+from pipeline.commands import exchange, importing
 from pipeline.core.config import load
 from pipeline.store.fileio import TEMP_SUFFIX
 from pipeline.workspace import Workspace
@@ -68,8 +68,8 @@ def test_an_import_interrupted_after_its_record_is_completed_by_the_next_import(
     """Killed after the editor's corrections are durable (the pending record) and before the article
     is written again: importing the same file again finds nothing new in it, and writes the article."""
     ws = Workspace.open(load(), "out")
-    accepted = exchange.accept(exchange.read_file(corrected), str(corrected), ws)
-    assert exchange.store(accepted, ws.writer(), "Olena")  # what the killed import had made durable
+    accepted = importing.accept(exchange.read_file(corrected), str(corrected), ws)
+    assert importing.store(accepted, ws.writer(), "Olena")  # what the killed import had made durable
     pending = Path("out/records/uk/a.md.json.new")
     assert pending.exists() and "Наступ" not in Path("out/uk/a.md").read_text()
     result = runner.invoke(main, ["import", str(corrected), "--out", "out", "--json"])

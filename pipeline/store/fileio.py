@@ -177,7 +177,16 @@ def load_json(text: str | bytes, max_depth: int = MAX_JSON_DEPTH):
         depth += 1 if c in "[{" else -1
         if depth > max_depth:
             raise ValueError(f"nested deeper than {max_depth} levels")
-    return json.loads(text)
+    data = json.loads(text)
+    if _SURROGATE_RE.search(text):  # JSON lets "\ud800" stand alone; it is no text, and no file can hold it
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("holds a lone surrogate (an escape such as \\ud800 that is no character)") from None
+    return data
+
+
+_SURROGATE_RE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _umask() -> int:

@@ -24,6 +24,7 @@ GITATTRIBUTES = ".gitattributes"
 PENDING = ".new"
 SUMS = ".outputs"
 LEGACY_FOLDER = ".pipeline/records"
+NAME_MAX, PATH_MAX = 255, 4096  # bytes of a file name and of a path on Linux file systems
 # What the pipeline needs in records/.gitattributes; other lines there are the user's and are kept.
 ATTRIBUTES = (f"{SOURCES} merge=union", f"*{SUMS} merge=union")
 
@@ -33,8 +34,12 @@ def relative_problem(rel: str, allow_parent: bool = False) -> str:
     if not rel or "\x00" in rel:  # (a backslash is part of a POSIX file name, not a separator)
         return f"{rel!r} is not a relative path"
     path = PurePosixPath(rel)
+    if not path.parts or path.parts[-1] in (".", ".."):
+        return f"{rel!r} is not a relative path"
     if path.is_absolute():
         return f"{rel!r} is an absolute path"
+    if len(rel.encode("utf-8", "surrogatepass")) > PATH_MAX or any(len(p.encode("utf-8", "surrogatepass")) > NAME_MAX for p in path.parts):
+        return f"{rel[:40]!r}... is longer than a file system allows"
     if not allow_parent and ".." in path.parts:
         return f"{rel!r} climbs out of its folder"
     return ""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,7 +193,7 @@ def dump(record: Record, inline: bool = False) -> str:
     blocks = []
     for h, sentences in record.blocks:
         inner = ",\n".join("   " + sentence(s) for s in sentences)
-        blocks.append(f'  ["{h}", [' + (f"\n{inner}\n  ]]" if sentences else "]]"))
+        blocks.append(f"  [{_compact(h)}, [" + (f"\n{inner}\n  ]]" if sentences else "]]"))
     pieces = ",\n".join("  " + sentence(s) for s in record.pieces)
     head: dict[str, object] = {
         "record": FORMAT,
@@ -288,13 +289,32 @@ def _text(value: object, what: str) -> str:
     return value
 
 
+_HEX_RE = {32: re.compile(r"[0-9a-f]{32}"), 64: re.compile(r"[0-9a-f]{64}")}
+_LANG_RE = re.compile(r"[a-z]{2,3}")
+
+
+def _hex(value: object, what: str, digits: int = 32) -> str:
+    """A hash as the pipeline writes it (lowercase hex): anything else is no hash of ours."""
+    text = _text(value, what)
+    if not _HEX_RE[digits].fullmatch(text):
+        raise ValueError(f"{what} {short(text, 40)!r} is not {digits} hexadecimal digits")
+    return text
+
+
+def _lang(value: object, what: str) -> str:
+    text = _text(value, what)
+    if not _LANG_RE.fullmatch(text):
+        raise ValueError(f"{what} {short(text, 40)!r} is not a language code")
+    return text
+
+
 def _record(file: Path, data: dict, head_only: bool) -> Record:
     models = [_model(m) for m in _list(data["models"], "models")]
     if "outputs" in data:  # a pending record carries everything in one file
         if not isinstance(data["outputs"], dict):
             raise TypeError("outputs is not a mapping")
         sums = sidecar.Sums(
-            tuple((_text(p, "an output"), _text(h, "a hash")) for p, h in data["outputs"].items()),
+            tuple((_text(p, "an output"), _hex(h, "an output's hash", 64)) for p, h in data["outputs"].items()),
             tuple((str(k), int(v)) for k, v in _mapping(data.get("flagged", {}), "flagged").items()),
             {"needs-review": data.get("needs_review"), "unreviewed": data.get("unreviewed")},
             False,
@@ -306,9 +326,9 @@ def _record(file: Path, data: dict, head_only: bool) -> Record:
     record = Record(
         root=_text(data["root"], "root"),
         rel=_text(data["source"], "source"),
-        source_lang=_text(data["source_lang"], "source_lang"),
-        target_lang=_text(data["target_lang"], "target_lang"),
-        source_sha256=_text(data["source_sha256"], "source_sha256"),
+        source_lang=_lang(data["source_lang"], "source_lang"),
+        target_lang=_lang(data["target_lang"], "target_lang"),
+        source_sha256=_hex(data["source_sha256"], "source_sha256", 64),
         article=_text(data["article"], "article"),
         blocks=() if head else tuple(_block(b, models) for b in _list(data["blocks"], "blocks")),
         outputs=sums.outputs,
@@ -347,7 +367,7 @@ def _mapping(value: object, what: str) -> dict:
 
 def _block(value: object, models: list[ModelId]) -> tuple[str, tuple[Sentence, ...]]:
     h, sentences = _list(value, "a block")
-    return _text(h, "a block hash"), tuple(_sentence(s, models) for s in _list(sentences, "a block's sentences"))
+    return _hex(h, "a block hash"), tuple(_sentence(s, models) for s in _list(sentences, "a block's sentences"))
 
 
 def _sentence(d: object, models: list[ModelId]) -> Sentence:
@@ -357,7 +377,7 @@ def _sentence(d: object, models: list[ModelId]) -> Sentence:
     if model is not None and (not isinstance(model, int) or isinstance(model, bool) or model < 0):
         raise TypeError("a sentence's model is not an index")
     return Sentence(
-        hash=_text(d["h"], "a sentence hash"),
+        hash=_hex(d["h"], "a sentence hash"),
         origin=d["o"] if d["o"] in (HUMAN, KEPT) else MACHINE,
         target=None if target is None else _text(target, "a target"),
         model=models[model] if model is not None else None,
@@ -381,8 +401,8 @@ def _legacy(data: dict) -> Record:
     return Record(
         root=os.path.realpath(_text(data["root"], "root")),  # not Path.resolve(): a link loop there raised
         rel=_text(data["rel"], "rel"),
-        source_lang=_text(data["source_lang"], "source_lang"),
-        target_lang=_text(data["target_lang"], "target_lang"),
+        source_lang=_lang(data["source_lang"], "source_lang"),
+        target_lang=_lang(data["target_lang"], "target_lang"),
         source_sha256=_text(data["source_sha256"], "source_sha256"),
         article=_text(data["article"], "article"),
         blocks=blocks,

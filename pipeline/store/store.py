@@ -123,16 +123,17 @@ class RecordStore:
         """Whether the outputs are what the record says the pipeline wrote (a hash of each): "", or
         the first that is not, and how."""
         for rel, digest in record.outputs:
+            name = paths.shown(rel)  # a name may hold a newline: the message stays one line
             try:
                 path = self.layout.inside(rel)
             except ValueError as e:
-                return f"{rel}: {e}"
+                return f"{name}: {e}"
             try:
-                data = fileio.read_bytes(path, rel, records.MAX_RECORD_BYTES, "", follow=False)
+                data = fileio.read_bytes(path, name, records.MAX_RECORD_BYTES, "", follow=False)
             except InputError as e:
-                return f"{rel}: {'is gone' if not os.path.lexists(path) else e.reason}"
+                return f"{name}: {'is gone' if not os.path.lexists(path) else e.reason}"
             if file_sha256(data) != digest:
-                return f"{rel}: {'was emptied' if not data.strip() else 'was changed since the pipeline wrote it'}"
+                return f"{name}: {'was emptied' if not data.strip() else 'was changed since the pipeline wrote it'}"
         return ""
 
     # --- the whole store ------------------------------------------------------------------------------
