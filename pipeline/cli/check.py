@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import common_options, display, error, existing, load_config, quiet, reports_errors, say
+from pipeline.cli.common import common_options, display, error, existing, load_config, out_option, quiet, reports_errors, say
 from pipeline.core.errors import ExitStatus, PipelineError
 
 FORMATS = ("text", "json", "github", "junit")  # pipeline.commands.ci_report.FORMATS, without importing it for --help
@@ -39,7 +39,7 @@ def _format(ctx, param, value):
 
 @click.command()
 @click.argument("sources", nargs=-1, type=click.Path(), callback=existing)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
+@out_option
 @click.option("--to", "target", metavar="LANG", callback=lambda ctx, param, v: v and v.strip().lower(), help="Only this target language.")
 @click.option(
     "--format",
@@ -85,7 +85,7 @@ def check(sources, out_dir, target, report_format, as_json, show_all, strict, co
 
 @click.command()
 @click.argument("sources", nargs=-1, type=click.Path(), callback=existing)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
+@out_option
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
 @common_options

@@ -230,7 +230,8 @@ def adopt_article(
             else:
                 entries[(block.index, i)] = (HUMAN, text, (), choice.markdown)
                 results.setdefault(seg.text, Translated(text, (), HUMAN))
-    td = align.translate_document(doc, target, results, _Engine(), render=render, glossary=glossary.for_folder(config.glossary_dir))
+    options = align.Assembly(render=render, glossary=glossary.for_folder(config.glossary_dir))
+    td = align.translate_document(doc, target, results, _Engine(), options)
     td = _mark_unconfirmed(td, entries)
     blocks = []
     for block, aligned in zip(doc.blocks, td.blocks):

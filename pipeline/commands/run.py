@@ -261,17 +261,14 @@ class _Run:
             entry = memory.human_by_hash(doc.source_lang, target, source_hash) if memory is not None else None
             return (entry.source_display, entry.target_text) if entry else None
 
-        return align.translate_document(
-            doc,
-            target,
-            a.results,
-            _Named(model),
+        options = align.Assembly(
             render=localize.renderer(localize.locale_for(target, self.config.locales)),
             previous=a.stored.latest,
             suggestion=suggestion,
             glossary=glossary.for_folder(self.config.glossary_dir),
             wrap=self.config.output.wrap,
         )
+        return align.translate_document(doc, target, a.results, _Named(model), options)
 
     def _document_model(self, a: _Article) -> ModelId:
         """What the outputs name as their engine: this run's when it translated any of the article,
