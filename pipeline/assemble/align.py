@@ -260,6 +260,14 @@ def _no_suggestion(source_hash: str) -> Suggestion | None:
     return None
 
 
+class Named:
+    """The engine as the outputs name it, from the model a record holds."""
+
+    def __init__(self, model: ModelId):
+        self.name, self.model, self.model_version = model.engine, model.package, model.version
+        self.settings = json.loads(model.settings or "{}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Assembly:
     """How a document's translation is assembled, beyond its sentences' results.

@@ -425,6 +425,14 @@ class Stored:
     def latest(self) -> Record | None:
         return self.pending or self.record
 
+    @property
+    def interrupted_adoption(self) -> str:
+        """Why translate must leave this article alone: an adopt was interrupted writing it (the
+        translator's text is only in the pending record until adopt completes it)."""
+        if self.pending is not None and self.pending.adopted:
+            return "an interrupted `pipeline adopt` left its record pending; run `pipeline adopt` on it again to complete it"
+        return ""
+
     def ours(self) -> dict[str, set[str]]:
         """Output path -> every hash the pipeline wrote there (old state and interrupted new state)."""
         found: dict[str, set[str]] = {}
