@@ -270,6 +270,8 @@ def test_json_nested_200000_deep_in_a_record_is_damaged_not_a_recursion_error(pr
         lambda d: d.update(source_lang="en<x1/>"),
         lambda d: d["blocks"][0].__setitem__(0, "b91291\u0015"),  # a control character in a hash
         lambda d: d.update(source_sha256="../../src"),
+        lambda d: d["blocks"][0][1][0].update(o=["human"]),
+        lambda d: d.update(fingerprint={"a": 1}),
     ],
 )
 def test_a_record_of_the_wrong_shape_is_damaged_and_costs_its_article(project, runner, change):
@@ -279,6 +281,22 @@ def test_a_record_of_the_wrong_shape_is_damaged_and_costs_its_article(project, r
     result = translate(runner)
     assert result.exit_code == ExitStatus.FILES_FAILED and RECORD in one_line(result)
     assert "different" in (project / "out/uk/b.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "counts", ['"flagged": {"glossary": Infinity}', '"flagged": {"glossary": true}', '"needs_review": -1', '"unreviewed": NaN']
+)
+def test_a_pending_record_of_impossible_counts_is_damaged_never_exit_70(project, runner, counts):
+    record = json.loads((project / RECORD).read_text())
+    record.update(outputs={}, flagged={}, needs_review=0, unreviewed=0)
+    text = json.dumps(record)
+    key = counts.split(":")[0]
+    text = text.replace(key + ": " + ("{}" if "flagged" in key else "0"), counts)
+    (project / (RECORD + ".new")).write_text(text)
+    for command in (["check", "src", "--out", "out"], ["translate", "src", "--to", "uk", "--out", "out"], ["prune", "src", "--out", "out"]):
+        result = runner.invoke(main, command)
+        assert result.exit_code in (ExitStatus.FILES_FAILED, ExitStatus.NOT_FRESH), result.output
+        assert RECORD + ".new" in result.output and "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("name", [".", "uk/" + "x" * 300 + ".md", "uk/a\\nb.md"])

@@ -177,13 +177,17 @@ def load_json(text: str | bytes, max_depth: int = MAX_JSON_DEPTH):
         depth += 1 if c in "[{" else -1
         if depth > max_depth:
             raise ValueError(f"nested deeper than {max_depth} levels")
-    data = json.loads(text)
+    data = json.loads(text, parse_constant=_no_constant)
     if _SURROGATE_RE.search(text):  # JSON lets "\ud800" stand alone; it is no text, and no file can hold it
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
             raise ValueError("holds a lone surrogate (an escape such as \\ud800 that is no character)") from None
     return data
+
+
+def _no_constant(name: str):
+    raise ValueError(f"holds {name}, which JSON does not allow (Python's json reads it)")
 
 
 _SURROGATE_RE = re.compile(r"\\u[dD][89a-fA-F]")
