@@ -17,6 +17,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.core.errors import ExitStatus
 from pipeline.core.hashes import file_sha256
+from pipeline.core.paths import shown
 from tests.test_run import ARTICLE
 
 RECORD = "out/records/uk/a.md.json"
@@ -329,3 +330,37 @@ def test_check_and_translate_finish_quickly_on_every_hostile_record(project, run
     thread.start()
     thread.join(60)
     assert not thread.is_alive() and time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("name", ["tab\tcr\r.md", "ff\x0cvt\x0b.md", "n" * 235 + ".md", "ж" * 120 + ".md"])
+def test_an_article_of_any_name_a_file_system_allows_is_translated_checked_and_pruned(project, runner, name):
+    """Names str.splitlines would cut (CR, form feed, vertical tab) and names of 239-243 bytes,
+    whose temporary files would not fit 255 bytes without being cut."""
+    (project / "src" / name).write_text("# Named\n\nAn article with an odd name.\n")
+    assert translate(runner).exit_code == ExitStatus.OK
+    result = runner.invoke(main, ["check", "src", "--out", "out", "--json"])
+    states = {t["source"]: t["status"] for t in json.loads(result.stdout)["translations"]}
+    assert states[shown(f"src/{name}")] == "pseudo" and "damaged" not in states.values(), result.output
+    assert runner.invoke(main, ["export", "src", "--out", "out"]).exit_code == ExitStatus.OK
+    (project / "src" / name).unlink()
+    pruned = runner.invoke(main, ["prune", "src", "--out", "out"])
+    assert pruned.exit_code == ExitStatus.OK, pruned.output
+    assert not (project / "out/uk" / name).exists()
+
+
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        (b"\xff\xfe src", "out/records/sources.txt: not UTF-8"),
+        (b"records", "'records' is not a source folder inside the project"),
+        (b"records/uk", "'records/uk' is not a source folder inside the project"),
+        (b"../" + b"a" * 900_000, "is not a source folder inside the project"),
+    ],
+)
+def test_a_sources_txt_line_that_names_no_source_folder_is_one_short_line(project, runner, line, said):
+    sources = project / "out/records/sources.txt"
+    sources.write_bytes(line + b"\n")
+    result = runner.invoke(main, ["check", "--out", "out"])
+    assert result.exit_code == ExitStatus.NOT_FRESH and said in result.stderr, result.output
+    assert all(len(x) < 400 for x in result.output.splitlines())
+    assert "Traceback" not in result.output

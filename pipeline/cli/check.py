@@ -23,6 +23,8 @@ def _workspace(config_path, out_dir, given: tuple[str, ...], command: str):
 
     ws = Workspace.open(load_config(config_path), out_dir, given)
     if not given and not ws.recorded():
+        if ws.store.problems:  # the records name folders, but in a file that cannot be used: as damaged as a record
+            raise PipelineError(f"{ws.store.problems[0]}; name the source folders (pipeline {command} SOURCES...)", ExitStatus.NOT_FRESH)
         raise PipelineError(
             f"no source folders known for {display(ws.out)}: name them (pipeline {command} SOURCES...), list them in config.yaml (sources:), "
             "or translate them first (records/sources.txt)"

@@ -22,6 +22,16 @@ from pipeline.core.errors import ExitStatus, InputError, OutputError, PipelineEr
 
 TEMP_SUFFIX = ".pipeline-tmp"
 # ours, and those of versions before this suffix: ".<name>.<8 characters of mkstemp>.tmp"
+_TEMP_ROOM = 255 - len(".") - len(".0123456789abcdef") - len(TEMP_SUFFIX)  # a file name is at most 255 bytes
+
+
+def temp_stem(name: str) -> str:
+    """The part of a temporary file's name that says whose it is: the file's name, cut so that
+    the temporary name fits where the file's own name fits."""
+    data = name.encode("utf-8", "surrogateescape")
+    return name if len(data) <= _TEMP_ROOM else data[:_TEMP_ROOM].decode("utf-8", "ignore")
+
+
 _TEMP_RE = re.compile(r"^\..+\.(?:[0-9a-f]{16}\.pipeline-tmp|[a-z0-9_]{8}\.tmp)$")
 
 
@@ -226,7 +236,7 @@ def write_atomic(path: Path, data: str | bytes, sync_folder: bool = True, root: 
         folder_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
     else:
         folder_fd = _folder_within(root, path)
-    tmp = f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+    tmp = f".{temp_stem(path.name)}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
     renamed = False
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), FILE_MODE, dir_fd=folder_fd)
@@ -340,7 +350,7 @@ def clean_temp(folders: Iterable[Path], root: Path | None = None, of: str = "") 
     """Remove the temporary files interrupted runs left in these folders (the caller holds the lock).
     With root, a folder is reached from it without following links (see write_atomic). With of,
     only those of the file of that name (a folder that is not the pipeline's alone: exchange files)."""
-    pattern = re.compile(re.escape(f".{of}.") + r"[0-9a-f]{16}" + re.escape(TEMP_SUFFIX)) if of else _TEMP_RE
+    pattern = re.compile(re.escape(f".{temp_stem(of)}.") + r"[0-9a-f]{16}" + re.escape(TEMP_SUFFIX)) if of else _TEMP_RE
     removed = 0
     for folder in set(folders):
         try:
