@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import common_options, display, error, existing, load_config, out_option, quiet, reports_errors, say
+from pipeline.cli.common import common_options, display, error, existing, load_config, out_option, output_folder, quiet, reports_errors, say
 from pipeline.core.errors import ExitStatus, PipelineError
 
 FORMATS = ("text", "json", "github", "junit")  # pipeline.commands.ci_report.FORMATS, without importing it for --help
@@ -21,7 +21,10 @@ def _workspace(config_path, out_dir, given: tuple[str, ...], command: str):
     folder's records know."""
     from pipeline.workspace import Workspace
 
-    ws = Workspace.open(load_config(config_path), out_dir, given)
+    config = load_config(config_path)
+    if out_dir is not None:  # named on the command line, it must exist (exit 2, as README says); the
+        output_folder(out_dir, config)  # configured one may not yet: then every translation is missing
+    ws = Workspace.open(config, out_dir, given)
     if not given and not ws.recorded():
         if ws.store.problems:  # the records name folders, but in a file that cannot be used: as damaged as a record
             raise PipelineError(f"{ws.store.problems[0]}; name the source folders (pipeline {command} SOURCES...)", ExitStatus.NOT_FRESH)
