@@ -381,7 +381,7 @@ def adopt_pair(paras: list[Paragraph], langs: tuple[str, str], folder: Path, thr
         for seg, s in zip(block.segments, sentences):
             results.setdefault(seg.text, Translated(s.target or "", (), "human" if s.origin == "human" else "machine"))
     render = localize.renderer(localize.locale_for(langs[1]))
-    return td, blocks, align.translate_document(doc, langs[1], results, _Engine(), render=render)
+    return td, blocks, align.translate_document(doc, langs[1], results, _Engine(), align.Assembly(render=render))
 
 
 def run(name: str, langs, documents, rates, seed: int, threshold: float) -> Counter:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pipeline.core import paths
 from pipeline.core.config import Config, SubtitlesConfig
-from pipeline.core.errors import ConfigError, InputError
+from pipeline.core.errors import ConfigError, InputError, OutputError
 from pipeline.localize import glossary
 from pipeline.store import fileio
 from pipeline.store.fileio import FolderLock
@@ -63,7 +63,9 @@ class Workspace:
             configured["glossary"] = Path(config.glossary_dir)
         configured.update({f"sources: {s}": config.at_root(s) for s in config.sources})
         for key, path in configured.items():
-            real = paths.resolved(path)  # a link a pull request planted leads where it leads
+            # a link a pull request planted leads where it leads; the memory's own file is the
+            # cache's business (Workspace.memory): a link there costs the cache, not check
+            real = paths.resolved(path.parent) / path.name if key == "memory" else paths.resolved(path)
             if not real.is_relative_to(root):
                 where = f"leads to {real}," if real != Path(os.path.abspath(path)) else "is"
                 raise ConfigError(
@@ -150,6 +152,10 @@ class Workspace:
         path = self.config.memory_path
         if path is None:
             return None
+        if path.is_symlink():  # never written or read through: it is a cache, nobody links it on purpose
+            raise OutputError(
+                f"{path}: the translation memory cannot be used: it is a symbolic link; remove it (it is rebuilt from the records)"
+            )
         memory = Memory(path) if path.exists() and not dry_run else Memory(None)
         if memory.path is None and path.exists():
             memory.copy_from(path)

@@ -133,3 +133,40 @@ def check_states(runner, *args: str) -> list[str]:
 
     result = runner.invoke(main, ["check", *args, "--json"])
     return [t["status"] for t in json.loads(result.stdout)["translations"]]
+
+
+OTHER_ARTICLE = "# Other\n\nAnother article. It has two sentences.\n"
+KURSK = "---\ntitle: Kursk\nlang: en\n---\n\n# What is known\n\nThe offensive began. Forces advanced.\n"
+
+
+def pseudo_project(root: Path, articles: dict[str, str] | None = None, run_it: bool = True) -> Config:
+    """A project at root (the working directory) with these articles under articles/, translated
+    into Ukrainian by the pseudo engine through the library (no CLI, no model); its configuration."""
+    from pipeline.commands import run
+
+    for rel, text in ({"kursk.md": KURSK} if articles is None else articles).items():
+        (root / "articles" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "articles" / rel).write_text(text, encoding="utf-8")
+    config = Config(engine="pseudo", root=str(root), memory=None)
+    if run_it:
+        stats = run.translate(run.Request(inputs=("articles",), out_dir=None, target="uk"), config)
+        assert not stats.failed
+    return config
+
+
+def pseudo_translation(ws, rel: str = "kursk.md"):
+    """What the pseudo engine makes of one article of a workspace, ready for its Writer (as a
+    translate run builds it, without the run)."""
+    from pipeline.core.identity import ModelId
+    from pipeline.engines.pseudo import PseudoEngine
+    from pipeline.writer import Translation
+
+    source = next(s for s in ws.sources()[0] if s.rel == rel)
+    doc = load(source.path, source.shown, ws.config)
+    engine = PseudoEngine(doc.source_lang, "uk")
+    texts = list(dict.fromkeys(align.segments_to_translate(doc, "uk")))
+    results = dict(zip(texts, engine.translate(texts)))
+    stored = ws.store.stored("uk", rel)
+    model = ModelId(engine.name, engine.model, engine.model_version)
+    blocks, pieces = align.recorded(align.translate_document(doc, "uk", results, engine), results, model, stored.latest)
+    return Translation(source, align.translate_document(doc, "uk", results, engine), blocks, pieces, model, stored)

@@ -273,3 +273,19 @@ def test_speech_a_dash_introduces_is_adopted_sentence_by_sentence(argos_env, run
 )
 def test_a_dateline_ended_on_one_side_only(argos_env, runner, tmp_path, uk, en, expected):
     assert adopted(tmp_path, runner, "uk", uk, en) == expected
+
+
+@pytest.mark.parametrize("make", ["fifo", "folder"])
+def test_a_translation_that_is_not_a_regular_file_is_one_failed_line_naming_it(tmp_path, runner, make):
+    """Was: 'no file there' and exit 0 (a FIFO passed for a missing translation)."""
+    import os
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/a.md").write_text("# A\n\nOne sentence here.\n")
+    (tmp_path / "tr/uk").mkdir(parents=True)
+    os.mkfifo(tmp_path / "tr/uk/a.md") if make == "fifo" else (tmp_path / "tr/uk/a.md").mkdir()
+    result = runner.invoke(
+        main, ["adopt", str(tmp_path / "src"), "--out", str(tmp_path / "out"), "--translations", str(tmp_path / "tr"), "--to", "uk"]
+    )
+    assert result.exit_code == ExitStatus.FILES_FAILED, result.output
+    assert "tr/uk/a.md: not a regular file" in result.output

@@ -176,3 +176,20 @@ def test_the_memorys_lock_file_is_never_written_through_a_link(project, runner):
     assert victim(project) == before  # was truncated and overwritten with "pid N"
     assert result.exit_code == ExitStatus.OUTPUT_ERROR
     assert "memory.sqlite.lock: a symbolic link" in one_line(result)
+
+
+@pytest.mark.parametrize("to", ["/dev/zero", "../../victim/keep.txt"])
+def test_a_link_planted_as_the_memory_costs_the_cache_never_check(project, runner, to):
+    """The memory is a cache of the records: check never reads it, and translate refuses a link
+    there (exit 6, one line) without reading or writing through it."""
+    memory = project / ".pipeline/memory.sqlite"
+    memory.unlink()
+    memory.symlink_to(to)
+    before = victim(project)
+    check = runner.invoke(main, ["check", "src", "--out", "out"])
+    assert check.exit_code == ExitStatus.NOT_FRESH and "2 pseudo" in check.stdout, check.output  # as without the link
+    changed_source(project)
+    result = translate(runner)
+    assert result.exit_code == ExitStatus.OUTPUT_ERROR
+    assert "memory.sqlite: the translation memory cannot be used: it is a symbolic link" in one_line(result)
+    assert victim(project) == before

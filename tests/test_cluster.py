@@ -299,3 +299,25 @@ def test_a_real_two_node_cluster_loses_a_node_and_then_stops(installed, tmp_path
     assert 0 < stopped["memory_rows"] == stopped["decoded"] - 1 < translated  # every decoded sentence kept
     assert seen["resumed"]["exit"] == 0 and f"({translated - stopped['memory_rows']} translated" in seen["resumed"]["stdout"]
     assert stopped["identical"]
+
+
+def test_a_thread_that_dies_with_the_cluster_prints_no_traceback(capfd, monkeypatch):
+    """Ray Client's threads die when the cluster goes away; the run says so in one line itself
+    (the two-node test above). PIPELINE_DEBUG=1 shows them."""
+    import threading
+
+    from pipeline.engines import cluster
+
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)  # restored after the test
+    cluster._quiet_ray()
+
+    def die():
+        raise ConnectionError("the channel closed")
+
+    for debug in ("", "1"):
+        monkeypatch.setenv("PIPELINE_DEBUG", debug)
+        thread = threading.Thread(target=die)
+        thread.start()
+        thread.join()
+        err = capfd.readouterr().err
+        assert ("Traceback" in err and "the channel closed" in err) == bool(debug), err

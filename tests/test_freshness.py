@@ -4,6 +4,7 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -93,3 +94,58 @@ def test_check_imports_neither_ctranslate2_nor_argostranslate(project):
         [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": ""}
     )
     assert out.stdout.strip().endswith("0 []"), out.stdout + out.stderr
+
+
+# --- freshness.check and prune on a workspace, directly (no CLI) ------------------------------------
+
+
+@pytest.fixture
+def translated(tmp_path, monkeypatch):
+    from tests.helpers import OTHER_ARTICLE, pseudo_project
+
+    monkeypatch.chdir(tmp_path)
+    config = pseudo_project(tmp_path, {"kursk.md": ARTICLE, "other.md": OTHER_ARTICLE})
+    config = replace(config, languages=("en", "uk"))
+    return tmp_path, config
+
+
+def _states(translated, inputs=("articles",)):
+    from pipeline.commands import freshness
+    from pipeline.workspace import Workspace
+
+    root, config = translated
+    ws = Workspace.open(config, None, inputs)
+    items, problems = freshness.check(ws)
+    return {(i.rel or i.source, i.target_lang): i for i in items}, problems, ws
+
+
+def test_freshness_of_pseudo_output_is_pseudo_never_fresh_and_needs_no_memory(translated):
+    states, problems, _ = _states(translated)
+    assert {k: i.status for k, i in states.items()} == {("kursk.md", "uk"): "pseudo", ("other.md", "uk"): "pseudo"}
+    assert problems == []
+
+
+def test_freshness_names_the_changed_block_and_its_line(translated):
+    root, _ = translated
+    source = root / "articles" / "kursk.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("Forces advanced quickly.", "Forces stopped."), encoding="utf-8")
+    item = _states(translated)[0][("kursk.md", "uk")]
+    assert (item.status, item.changed_blocks, item.line) == ("stale", (3,), 8)  # the title, the heading, then this paragraph
+
+
+def test_freshness_tells_missing_modified_and_orphaned_translations(translated):
+    root, _ = translated
+    (root / "articles" / "new.md").write_text("# New\n\nA new article.\n", encoding="utf-8")
+    (root / "translations" / "uk" / "other.md").write_text("edited by hand\n", encoding="utf-8")
+    (root / "articles" / "kursk.md").unlink()
+    states, _, ws = _states(translated)
+    assert states[("new.md", "uk")].status == "missing"
+    assert states[("other.md", "uk")].status == "modified"
+    orphan = next(i for i in states.values() if i.status == "orphan")
+    assert orphan.translation == "uk/kursk.md"
+    from pipeline.commands import freshness
+
+    removed, kept = freshness.prune(ws, list(states.values()))
+    assert not (root / "translations" / "uk" / "kursk.md").exists() and kept == []
+    assert (root / "translations" / "uk" / "other.md").read_text(encoding="utf-8") == "edited by hand\n"  # never pruned
+    assert root / "translations" / "uk" / "kursk.md" in removed

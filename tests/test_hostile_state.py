@@ -17,6 +17,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.core.errors import ExitStatus
 from pipeline.core.hashes import file_sha256
+from pipeline.core.paths import shown
 from tests.test_run import ARTICLE
 
 RECORD = "out/records/uk/a.md.json"
@@ -189,6 +190,31 @@ def test_a_source_swapped_for_a_link_during_a_run_is_not_followed(project, runne
     assert result.exit_code == ExitStatus.FILES_FAILED and "src/b.md" in result.stderr
 
 
+def test_a_source_folder_swapped_for_a_link_while_it_is_walked_costs_its_files_only(project, runner, monkeypatch):
+    """The walk has listed src/many; before it enters, src/many becomes a link to the victim."""
+    from pipeline.core import paths
+
+    many = project / "src/many"
+    many.mkdir()
+    (many / "n1.md").write_text("# One\n\nA sentence of its own.\n")
+    walk = os.walk
+
+    def swapping(top, **kw):
+        for folder, dirs, files in walk(top, **kw):
+            if Path(os.path.abspath(folder)) == many and not many.is_symlink():
+                (many / "n1.md").unlink()
+                many.rmdir()
+                many.symlink_to(project.parent / "victim")
+                files = ["secret.md"]
+            yield folder, dirs, files
+
+    monkeypatch.setattr(paths.os, "walk", swapping)
+    result = translate(runner)
+    assert result.exit_code == ExitStatus.FILES_FAILED, result.output
+    assert "src/many/secret.md: its folder leads outside the source folder" in result.stderr
+    assert not (project / "out/uk/many").exists() and (project / "out/uk/a.md").exists()
+
+
 # --- unbounded reads, hangs, exit 70 -------------------------------------------------------------------
 
 
@@ -245,6 +271,8 @@ def test_json_nested_200000_deep_in_a_record_is_damaged_not_a_recursion_error(pr
         lambda d: d.update(source_lang="en<x1/>"),
         lambda d: d["blocks"][0].__setitem__(0, "b91291\u0015"),  # a control character in a hash
         lambda d: d.update(source_sha256="../../src"),
+        lambda d: d["blocks"][0][1][0].update(o=["human"]),
+        lambda d: d.update(fingerprint={"a": 1}),
     ],
 )
 def test_a_record_of_the_wrong_shape_is_damaged_and_costs_its_article(project, runner, change):
@@ -254,6 +282,22 @@ def test_a_record_of_the_wrong_shape_is_damaged_and_costs_its_article(project, r
     result = translate(runner)
     assert result.exit_code == ExitStatus.FILES_FAILED and RECORD in one_line(result)
     assert "different" in (project / "out/uk/b.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "counts", ['"flagged": {"glossary": Infinity}', '"flagged": {"glossary": true}', '"needs_review": -1', '"unreviewed": NaN']
+)
+def test_a_pending_record_of_impossible_counts_is_damaged_never_exit_70(project, runner, counts):
+    record = json.loads((project / RECORD).read_text())
+    record.update(outputs={}, flagged={}, needs_review=0, unreviewed=0)
+    text = json.dumps(record)
+    key = counts.split(":")[0]
+    text = text.replace(key + ": " + ("{}" if "flagged" in key else "0"), counts)
+    (project / (RECORD + ".new")).write_text(text)
+    for command in (["check", "src", "--out", "out"], ["translate", "src", "--to", "uk", "--out", "out"], ["prune", "src", "--out", "out"]):
+        result = runner.invoke(main, command)
+        assert result.exit_code in (ExitStatus.FILES_FAILED, ExitStatus.NOT_FRESH), result.output
+        assert RECORD + ".new" in result.output and "Traceback" not in result.output
 
 
 @pytest.mark.parametrize("name", [".", "uk/" + "x" * 300 + ".md", "uk/a\\nb.md"])
@@ -286,3 +330,37 @@ def test_check_and_translate_finish_quickly_on_every_hostile_record(project, run
     thread.start()
     thread.join(60)
     assert not thread.is_alive() and time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("name", ["tab\tcr\r.md", "ff\x0cvt\x0b.md", "n" * 235 + ".md", "ж" * 120 + ".md"])
+def test_an_article_of_any_name_a_file_system_allows_is_translated_checked_and_pruned(project, runner, name):
+    """Names str.splitlines would cut (CR, form feed, vertical tab) and names of 239-243 bytes,
+    whose temporary files would not fit 255 bytes without being cut."""
+    (project / "src" / name).write_text("# Named\n\nAn article with an odd name.\n")
+    assert translate(runner).exit_code == ExitStatus.OK
+    result = runner.invoke(main, ["check", "src", "--out", "out", "--json"])
+    states = {t["source"]: t["status"] for t in json.loads(result.stdout)["translations"]}
+    assert states[shown(f"src/{name}")] == "pseudo" and "damaged" not in states.values(), result.output
+    assert runner.invoke(main, ["export", "src", "--out", "out"]).exit_code == ExitStatus.OK
+    (project / "src" / name).unlink()
+    pruned = runner.invoke(main, ["prune", "src", "--out", "out"])
+    assert pruned.exit_code == ExitStatus.OK, pruned.output
+    assert not (project / "out/uk" / name).exists()
+
+
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        (b"\xff\xfe src", "out/records/sources.txt: not UTF-8"),
+        (b"records", "'records' is not a source folder inside the project"),
+        (b"records/uk", "'records/uk' is not a source folder inside the project"),
+        (b"../" + b"a" * 900_000, "is not a source folder inside the project"),
+    ],
+)
+def test_a_sources_txt_line_that_names_no_source_folder_is_one_short_line(project, runner, line, said):
+    sources = project / "out/records/sources.txt"
+    sources.write_bytes(line + b"\n")
+    result = runner.invoke(main, ["check", "--out", "out"])
+    assert result.exit_code == ExitStatus.NOT_FRESH and said in result.stderr, result.output
+    assert all(len(x) < 400 for x in result.output.splitlines())
+    assert "Traceback" not in result.output

@@ -22,6 +22,13 @@ def schema():
     return json.loads(resources.files("pipeline.assemble").joinpath("alignment.schema.json").read_text())
 
 
+def test_schema_names_every_engine():
+    # a bilingual JSON names the engine that wrote it: one the schema refuses breaks every validating reader
+    from pipeline.engines.registry import NAMES
+
+    assert schema()["properties"]["engine"]["enum"] == [*NAMES, "human"]
+
+
 def test_alignment_json_follows_its_schema(tmp_path):
     td = translate(tmp_path, "# Title\n\nOne. Two.\n\n- item\n", str.upper, engine_name="pseudo")
     data = json.loads(alignment_json.render(td))

@@ -172,8 +172,8 @@ def test_killed_run_resumes_without_losing_work(project, runner):
 
 
 def test_a_sentence_repeated_in_a_later_window_is_not_translated_again(project, runner, monkeypatch):
-    from pipeline.commands import run
+    from pipeline.commands import plan
 
-    monkeypatch.setattr(run, "WINDOW_FILES", 1)  # one article per window
+    monkeypatch.setattr(plan, "WINDOW_FILES", 1)  # one article per window
     (project / "articles" / "again.md").write_text("# What is known\n\nIt forced Russia to divert resources.\n")
     assert counts(translate(runner)) == "7 translated, 2 reused"

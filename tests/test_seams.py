@@ -137,6 +137,23 @@ def test_a_correction_reverted_with_git_never_comes_back_from_the_memory(project
     assert all(s.origin != HUMAN for s in record.sentences())
 
 
+def test_a_human_entry_planted_in_the_memory_is_never_used(project, runner):
+    """The memory is a local file anyone can change: an editor's entry that no record holds is no
+    editor's work (here a machine entry made human with sqlite, as the outside check did)."""
+    import sqlite3
+
+    memory = project / ".pipeline/memory.sqlite"
+    with sqlite3.connect(memory) as db:
+        changed = db.execute("UPDATE translations SET origin='human', target_text='Підкинутий текст.' WHERE origin='machine'").rowcount
+    db.close()
+    assert changed > 0
+    (project / "src/second.md").write_text(f"# Second\n\n{A}\n")
+    assert translate(runner).exit_code == 0
+    assert "Підкинутий" not in (project / "out/uk/second.md").read_text()
+    record = records.load(Layout(project / "out").record("uk", "second.md"))
+    assert all(s.origin != HUMAN for s in record.sentences())
+
+
 # --- 4. an export carries the codes the article has ----------------------------------------------------
 
 

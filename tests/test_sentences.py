@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline.segment import sentences
@@ -56,3 +58,16 @@ def test_a_long_ukrainian_paragraph_is_split_as_a_whole_but_only_around_punctuat
     started = time.process_time()
     assert len(sentences.split(" ".join(["слово"] * 400_000) + ".", "uk")) > 1000  # 2.4 million characters
     assert time.process_time() - started < 3  # the whole text through tokenize-uk took ~5 s
+
+
+def by_semicolons(text: str) -> list[str]:
+    return re.split(r"(?<=;)\s+", text)
+
+
+def test_a_language_registered_with_its_own_splitter_is_split_by_it(monkeypatch):
+    monkeypatch.setitem(sentences.SPLITTERS, "eo", f"{__name__}:by_semicolons")
+    sentences.splitter.cache_clear()
+    try:
+        assert sentences.split("Unu; du. Tri", "eo") == ["Unu;", "du. Tri"]  # sentencex would cut at the full stop
+    finally:
+        sentences.splitter.cache_clear()

@@ -16,7 +16,7 @@ def translated(tmp_path, text: str, fn, wrap: bool) -> str:
     engine = FakeEngine(fn)
     texts = list(dict.fromkeys(align.segments_to_translate(doc, "uk")))
     results = dict(zip(texts, engine.translate(texts)))
-    return align.translate_document(doc, "uk", results, engine, wrap=wrap).text
+    return align.translate_document(doc, "uk", results, engine, align.Assembly(wrap=wrap)).text
 
 
 def longer(text: str) -> str:

@@ -256,90 +256,64 @@ def _review_state(previous: records.Record | None) -> dict[str, records.Sentence
     return {s.hash: s for s in previous.sentences() if s.acks or s.history or s.needs_editing}
 
 
-def translate_document(
-    doc: Document,
-    target_lang: str,
-    results: Mapping[str, Translated],
-    engine,
-    render: RenderAtom = source_render,
-    previous: records.Record | None = None,
-    suggestion: Callable[[str], tuple[str, str] | None] = lambda source_hash: None,
-    glossary: Glossary = NO_GLOSSARY,
-    wrap: bool = False,
-) -> TranslatedDocument:
-    """Assemble a translated document from the engine's (or the memory's) results for its sentences.
-    With ``wrap``, paragraphs whose source is hard-wrapped are wrapped to the same width.
+def _no_suggestion(source_hash: str) -> Suggestion | None:
+    return None
 
-    With the previous run's record, a machine translation that replaces an editor's correction
-    (because the source changed) is flagged stale-review and carries the editor's version, found
-    with ``suggestion(source hash)``, as a suggestion.
+
+class Named:
+    """The engine as the outputs name it, from the model a record holds."""
+
+    def __init__(self, model: ModelId):
+        self.name, self.model, self.model_version = model.engine, model.package, model.version
+        self.settings = json.loads(model.settings or "{}")
+
+
+@dataclasses.dataclass(frozen=True)
+class Assembly:
+    """How a document's translation is assembled, beyond its sentences' results.
+
+    ``render``: how a protected atom (a number, a date) reads in the target locale. ``previous``:
+    the article's record from the run before, so a machine translation that replaces an editor's
+    correction (because the source changed) is flagged stale-review and carries the editor's
+    version, found with ``suggestion(source hash)``, as a suggestion. ``glossary``: the terms a
+    translation is checked for. ``wrap``: paragraphs whose source is hard-wrapped are wrapped to
+    the same width.
     """
-    earlier = _earlier_human(previous, doc) if previous else {}
-    state = _review_state(previous)
+
+    render: RenderAtom = source_render
+    previous: records.Record | None = None
+    suggestion: Callable[[str], Suggestion | None] = _no_suggestion
+    glossary: Glossary = NO_GLOSSARY
+    wrap: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class _Assembling:
+    """One document's assembly under way: what every block's sentences are looked up in."""
+
+    doc: Document
+    target_lang: str
+    results: Mapping[str, Translated]
+    options: Assembly
+    earlier: dict[tuple[int, int], tuple[str, Suggestion | None]]
+    state: dict[str, records.Sentence]
+
+
+def translate_document(
+    doc: Document, target_lang: str, results: Mapping[str, Translated], engine, options: Assembly = Assembly()
+) -> TranslatedDocument:
+    """Assemble a translated document from the engine's (or the memory's) results for its sentences."""
+    previous = options.previous
+    at = _Assembling(doc, target_lang, results, options, _earlier_human(previous, doc) if previous else {}, _review_state(previous))
     aligned: list[AlignedBlock] = []
     targets: dict[int, str] = {}
     escape_for = functools.cache(functools.partial(registry.get(doc.format).escape, doc))  # one per syntax
     for block in doc.blocks:
-        escape = escape_for(block.syntax)
-        pairs: list[SentencePair] = []
-        keep = kept(block, target_lang)
-        for i, seg in enumerate(block.segments):
-            first = i == 0
-
-            def esc(text: str, line_start: bool, first=first, escape=escape) -> str:
-                return escape(text, line_start and first)
-
-            source = (restore(seg.text, seg, esc, source_render) or ("", ()))[0]
-            sid = sentence_id(block, i, seg)
-            if keep or not has_words(seg.text):
-                target = source if keep else _sentence(seg, results, esc, render)[0]
-                pairs.append(SentencePair(source, target, id=sid, origin=KEPT))
-                continue
-            terms = glossary_terms(glossary, doc.source_lang, seg.text)
-            target, found, about = _sentence(seg, results, esc, render, terms, target_lang)
-            origin = results[seg.text].origin
-            marked = state.get(text_hash(seg.text))
-            acks = flags.holding(marked.acks, results[seg.text].text) if marked else ()
-            basis = earlier.get((block.index, i))
-            if origin == MACHINE and basis and basis[0] != text_hash(seg.text):
-                pairs.append(
-                    SentencePair(
-                        source,
-                        target,
-                        tuple(sorted({*found, flags.STALE_REVIEW})),
-                        sid,
-                        origin,
-                        basis[1] or suggestion(basis[0]),
-                        basis[0],
-                        about,
-                        acks,
-                    )
-                )
-            else:
-                pairs.append(SentencePair(source, target, found, sid, origin, details=about, acks=acks))
-        block_flags = set(block.flags)
-        if block.lang == target_lang and not block.keep:
-            block_flags.add(flags.TARGET_LANGUAGE)
-        elif block.lang is not None and not block.keep:
-            block_flags.add(flags.OTHER_LANGUAGE)
-        for pair in pairs:
-            block_flags.update(pair.flags)
-        if keep:
-            target_text = block.source
-        else:
-            target_text = " ".join(p.target for p in pairs)
-            targets[block.index] = target_text
-        aligned.append(
-            AlignedBlock(
-                index=block.index,
-                kind=block.kind,
-                source=block.source,
-                target=target_text,
-                flags=tuple(sorted(block_flags)),
-                sentences=tuple(pairs),
-                key=block.key,
-            )
-        )
+        pairs = _block_pairs(at, block, escape_for(block.syntax))
+        one = _aligned_block(block, pairs, target_lang)
+        if not kept(block, target_lang):
+            targets[block.index] = one.target
+        aligned.append(one)
     problems = registry.get(doc.format).problems(doc, targets)
     if problems:
         aligned = [_with_problems(a, problems[a.index]) if a.index in problems else a for a in aligned]
@@ -350,8 +324,72 @@ def translate_document(
         model=engine.model,
         model_version=engine.model_version,
         blocks=tuple(aligned),
-        text=article.render(doc, targets, target_lang, wrap),
+        text=article.render(doc, targets, target_lang, options.wrap),
         settings=dict(engine.settings),
+    )
+
+
+def _block_pairs(at: _Assembling, block: Block, escape: Escape) -> list[SentencePair]:
+    """A block's sentences, source and target as the article shows them, in order."""
+    pairs: list[SentencePair] = []
+    keep = kept(block, at.target_lang)
+    for i, seg in enumerate(block.segments):
+        first = i == 0
+
+        def esc(text: str, line_start: bool, first=first, escape=escape) -> str:
+            return escape(text, line_start and first)
+
+        source = (restore(seg.text, seg, esc, source_render) or ("", ()))[0]
+        if keep or not has_words(seg.text):
+            target = source if keep else _sentence(seg, at.results, esc, at.options.render)[0]
+            pairs.append(SentencePair(source, target, id=sentence_id(block, i, seg), origin=KEPT))
+            continue
+        pairs.append(_translated_pair(at, block, i, seg, source, esc))
+    return pairs
+
+
+def _translated_pair(at: _Assembling, block: Block, i: int, seg: Segment, source: str, esc: Escape) -> SentencePair:
+    """Sentence i of the block, which has words to translate: its target, flags, what they are
+    about, the acknowledgements that still hold, and a stale review's suggestion."""
+    sid = sentence_id(block, i, seg)
+    terms = glossary_terms(at.options.glossary, at.doc.source_lang, seg.text)
+    target, found, about = _sentence(seg, at.results, esc, at.options.render, terms, at.target_lang)
+    origin = at.results[seg.text].origin
+    marked = at.state.get(text_hash(seg.text))
+    acks = flags.holding(marked.acks, at.results[seg.text].text) if marked else ()
+    basis = at.earlier.get((block.index, i))
+    if origin == MACHINE and basis and basis[0] != text_hash(seg.text):
+        return SentencePair(
+            source,
+            target,
+            tuple(sorted({*found, flags.STALE_REVIEW})),
+            sid,
+            origin,
+            basis[1] or at.options.suggestion(basis[0]),
+            basis[0],
+            about,
+            acks,
+        )
+    return SentencePair(source, target, found, sid, origin, details=about, acks=acks)
+
+
+def _aligned_block(block: Block, pairs: list[SentencePair], target_lang: str) -> AlignedBlock:
+    """The block facing its translation (a kept block: its source), with its own and its sentences' flags."""
+    block_flags = set(block.flags)
+    if block.lang == target_lang and not block.keep:
+        block_flags.add(flags.TARGET_LANGUAGE)
+    elif block.lang is not None and not block.keep:
+        block_flags.add(flags.OTHER_LANGUAGE)
+    for pair in pairs:
+        block_flags.update(pair.flags)
+    return AlignedBlock(
+        index=block.index,
+        kind=block.kind,
+        source=block.source,
+        target=block.source if kept(block, target_lang) else " ".join(p.target for p in pairs),
+        flags=tuple(sorted(block_flags)),
+        sentences=tuple(pairs),
+        key=block.key,
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import common_options, error, existing, language, load_config, quiet, reports_errors
+from pipeline.cli.common import common_options, error, existing, language, load_config, out_option, quiet, reports_errors
 from pipeline.core.errors import ExitStatus
 
 
@@ -19,7 +19,7 @@ from pipeline.core.errors import ExitStatus
     type=click.Path(file_okay=False),
     help="Where the existing translations are, laid out as output.article says [default: OUT].",
 )
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
+@out_option
 @click.option(
     "--to", "target", callback=language, metavar="LANG", help="Language of the translations [default: uk; en for Ukrainian sources]."
 )

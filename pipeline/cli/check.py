@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import common_options, display, error, existing, load_config, quiet, reports_errors, say
+from pipeline.cli.common import common_options, display, error, existing, load_config, out_option, output_folder, quiet, reports_errors, say
 from pipeline.core.errors import ExitStatus, PipelineError
 
 FORMATS = ("text", "json", "github", "junit")  # pipeline.commands.ci_report.FORMATS, without importing it for --help
@@ -21,8 +21,13 @@ def _workspace(config_path, out_dir, given: tuple[str, ...], command: str):
     folder's records know."""
     from pipeline.workspace import Workspace
 
-    ws = Workspace.open(load_config(config_path), out_dir, given)
+    config = load_config(config_path)
+    if out_dir is not None:  # named on the command line, it must exist (exit 2, as README says); the
+        output_folder(out_dir, config)  # configured one may not yet: then every translation is missing
+    ws = Workspace.open(config, out_dir, given)
     if not given and not ws.recorded():
+        if ws.store.problems:  # the records name folders, but in a file that cannot be used: as damaged as a record
+            raise PipelineError(f"{ws.store.problems[0]}; name the source folders (pipeline {command} SOURCES...)", ExitStatus.NOT_FRESH)
         raise PipelineError(
             f"no source folders known for {display(ws.out)}: name them (pipeline {command} SOURCES...), list them in config.yaml (sources:), "
             "or translate them first (records/sources.txt)"
@@ -39,7 +44,7 @@ def _format(ctx, param, value):
 
 @click.command()
 @click.argument("sources", nargs=-1, type=click.Path(), callback=existing)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
+@out_option
 @click.option("--to", "target", metavar="LANG", callback=lambda ctx, param, v: v and v.strip().lower(), help="Only this target language.")
 @click.option(
     "--format",
@@ -85,7 +90,7 @@ def check(sources, out_dir, target, report_format, as_json, show_all, strict, co
 
 @click.command()
 @click.argument("sources", nargs=-1, type=click.Path(), callback=existing)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
+@out_option
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
 @common_options

@@ -25,6 +25,21 @@ def config_option(f):
     )(f)
 
 
+def options(*decorators):
+    """Several click options as one named decorator; --help lists them in the order given."""
+
+    def apply(f):
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
+
+    return apply
+
+
+out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder [default: output.dir, translations].")
+"""--out, for the commands that write or read the translations' output folder."""
+
+
 def common_options(f):
     """--config and -q, accepted before the command (on the group) or after it."""
     return config_option(quiet_option(f))

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import common_options, error, existing, language, load_config, quiet, reports_errors
-from pipeline.core.errors import PipelineError
 
 
 @click.command()
@@ -56,24 +55,8 @@ def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, 
         raise click.UsageError("give one folder to score, or two to compare")
     scores.metrics()  # without sacrebleu, say so before reading anything
     config = load_config(config_path, glossary=True)
-    ref = Path(reference)
     src = Path(source) if source else None
-    comparison = None
-    if len(systems) == 1:
-        first = scores.evaluate_system(Path(systems[0]), ref, config, lang, src)
-        results = [first]
-    else:  # the same articles for both, so the bootstrap resamples the same segments
-        have = [set(scores.articles(Path(s), config)) for s in systems]
-        common = sorted(set(scores.articles(ref, config)) & have[0] & have[1])
-        if not common:
-            raise PipelineError(f"{systems[0]} and {systems[1]} have no article in common with {reference}")
-        first, second = (scores.evaluate_system(Path(s), ref, config, lang, src, common) for s in systems)
-        results = [first, second]
-        if first.name == second.name:
-            second.name += " (2)"
-        comparison = scores.compare(first.segments, second.segments, (first.name, second.name), bootstrap)
-    if not first.articles:
-        raise PipelineError(f"no article of {systems[0]} has a reference in {reference} (articles are paired by path)")
+    results, comparison = scores.evaluate_systems(systems, reference, config, lang, src, bootstrap)
     for system in results:
         for problem in system.problems:
             error(problem)
@@ -85,8 +68,15 @@ def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, 
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    if quiet(quiet_flag):
-        return
+    if not quiet(quiet_flag):
+        _summary(report, comparison)
+
+
+def _summary(report: dict, comparison: dict | None) -> None:
+    """The report in a few lines: each system's corpus scores with their signatures and checks,
+    then, with two, which is better and whether significantly."""
+    from pipeline.evaluate import scores
+
     for s in report["systems"]:
         corpus = ", ".join(f"{m} {s['corpus'][m]['score']:.1f}" for m in scores.METRICS)
         click.echo(f"{s['name']}: {corpus} ({s['articles_scored']} articles, {s['segments']} segments)")
@@ -97,16 +87,15 @@ def evaluate(systems, reference, source, lang, as_json, html, worst, bootstrap, 
             click.echo(f"  {s['checks']['sentences']} sentences checked without a reference: {checked}")
         if s["missing"]:
             click.echo(f"  {len(s['missing'])} reference articles without a translation")
-    if comparison:
-        for m in scores.METRICS:
-            c = comparison[m]
-            verdict = (
-                "the same"
-                if c["better"] is None
-                else (
-                    f"{c['better']} is better"
-                    + (" (significant" if c["significant"] else " (not significant")
-                    + f", p = {c['p_value']:.4f})"
-                )
+    if not comparison:
+        return
+    for m in scores.METRICS:
+        c = comparison[m]
+        verdict = (
+            "the same"
+            if c["better"] is None
+            else (
+                f"{c['better']} is better" + (" (significant" if c["significant"] else " (not significant") + f", p = {c['p_value']:.4f})"
             )
-            click.echo(f"{m}: {verdict}")
+        )
+        click.echo(f"{m}: {verdict}")

@@ -230,7 +230,8 @@ def adopt_article(
             else:
                 entries[(block.index, i)] = (HUMAN, text, (), choice.markdown)
                 results.setdefault(seg.text, Translated(text, (), HUMAN))
-    td = align.translate_document(doc, target, results, _Engine(), render=render, glossary=glossary.for_folder(config.glossary_dir))
+    options = align.Assembly(render=render, glossary=glossary.for_folder(config.glossary_dir))
+    td = align.translate_document(doc, target, results, _Engine(), options)
     td = _mark_unconfirmed(td, entries)
     blocks = []
     for block, aligned in zip(doc.blocks, td.blocks):
@@ -316,9 +317,8 @@ def adopt(ws: Workspace, inputs: Sequence[str], options: Options | None = None) 
             try:
                 outcome = adoption.one(source, docs[source.path])
             except InputError as e:
-                outcome = Outcome(
-                    source.shown, options.target or "", FAILED, detail=e.reason, unwritten=e.status == ExitStatus.OUTPUT_ERROR
-                )
+                detail = e.reason if e.path == source.shown else str(e)  # the translation's file, when it is the one at fault
+                outcome = Outcome(source.shown, options.target or "", FAILED, detail=detail, unwritten=e.status == ExitStatus.OUTPUT_ERROR)
             if outcome is not None:
                 outcomes.append(outcome)
     finally:
@@ -430,7 +430,7 @@ class _Adoption:
         else:
             translation = paths.output_path(self.folder, self.config.output.article, source, src, tgt)
         shown = paths.shown(str(translation))
-        if not translation.is_file():
+        if not os.path.lexists(translation):  # anything else there is read, and refused if not a regular file
             return Outcome(source.shown, tgt, NO_TRANSLATION, shown, "no file there")
         return translation, shown
 

@@ -13,7 +13,7 @@ change since.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -279,3 +279,21 @@ def no_model(missing: list[tuple[Direction, ModelMissing]]) -> str:
         f"no model is installed for {names}; install them with `pipeline models install` (downloads ~100 MB "
         f"each, once) or `pipeline models install FILE.argosmodel`; or check layouts without a model: --engine pseudo"
     )
+
+
+WINDOW_BYTES = 400_000  # source text read, translated and written together
+WINDOW_FILES = 200
+
+
+def windows(jobs: list[Job]) -> Iterator[list[Job]]:
+    """The jobs in windows of at most WINDOW_FILES articles and about WINDOW_BYTES of source."""
+    window: list[Job] = []
+    size = 0
+    for job in jobs:
+        if window and (size + job.size > WINDOW_BYTES or len(window) >= WINDOW_FILES):
+            yield window
+            window, size = [], 0
+        window.append(job)
+        size += job.size
+    if window:
+        yield window

@@ -13,17 +13,17 @@ folder, and a killed run resumes where it stopped.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import localize
 from pipeline.articles import parallel
 from pipeline.assemble import align
-from pipeline.commands.plan import Job, Plan, Planner, Request
+from pipeline.commands.plan import Job, Plan, Planner, Request, windows
+from pipeline.commands.stats import Stats
 from pipeline.core import paths
 from pipeline.core.config import Config
 from pipeline.core.document import Document, TranslatedDocument
@@ -42,50 +42,13 @@ from pipeline.writer import Translation, Writer, flagged
 
 __all__ = ["Request", "Stats", "translate"]
 
-WINDOW_BYTES = 400_000  # source text read, translated and written together
-WINDOW_FILES = 200
-
-
-@dataclass
-class Stats:
-    articles: int = 0  # translations written or confirmed (one article into one language)
-    segments: int = 0  # sentences in those written that needed translating
-    translated: int = 0  # distinct sentences the engine translated in this run
-    reused: int = 0  # sentences that did not need the engine (repeats, records, memory, editors)
-    flagged: int = 0  # sentences with a problem flag in the translations written (see flags.PROBLEMS)
-    failed: int = 0  # input files that could not be translated (or whose outputs could not be written)
-    unwritten: int = 0  # ...of which those whose outputs could not be written
-    skipped: int = 0  # articles already in the target language, or without prose
-    unchanged: int = 0  # translations whose source and outputs are as recorded: not even parsed
-    seconds: float = 0.0
-    flag_counts: Counter = field(default_factory=Counter)  # sentences per problem flag, in the translations written
-    unchanged_flags: Counter = field(default_factory=Counter)  # ...in the unchanged ones ("": with any)
-
-    @property
-    def unchanged_flagged(self) -> int:
-        return self.unchanged_flags.get("", 0)
-
-    @property
-    def all_flagged(self) -> int:
-        """Flagged sentences in every translation this run wrote or confirmed (what --strict counts)."""
-        return self.flagged + self.unchanged_flagged
-
-    def line(self) -> str:
-        """The run's work, then the unchanged translations apart (their flags were counted when they were written)."""
-        kinds = ", ".join(f"{name} {n}" for name, n in sorted(self.flag_counts.items()))
-        old = ", ".join(f"{name} {n}" for name, n in sorted(self.unchanged_flags.items()) if name)
-        return (
-            f"{self.articles} articles, {self.segments} segments "
-            f"({self.translated} translated, {self.reused} reused), {self.flagged} flagged"
-            + (f" ({kinds})" if kinds else "")
-            + f", {self.failed} failed, {self.skipped} skipped"
-            + (f", {self.unchanged} unchanged ({self.unchanged_flagged} flagged{': ' + old if old else ''})" if self.unchanged else "")
-            + f" in {self.seconds:.1f} s"
-        )
-
 
 def translate(request: Request, config: Config, reporter: Reporter | None = None) -> Stats:
-    run = _Run(Workspace.open(config, request.out_dir, request.inputs), request, reporter or Reporter())
+    return _go(Workspace.open(config, request.out_dir, request.inputs), request, reporter)
+
+
+def _go(ws: Workspace, request: Request, reporter: Reporter | None) -> Stats:
+    run = _Run(ws, request, reporter or Reporter())
     try:
         run.go()
     finally:
@@ -157,7 +120,7 @@ class _Run:
         self.directions = plan.directions
         self.reporter.begin(sum(len(d.missing) for d in plan.directions.values()))
         try:
-            for window in _windows(plan.jobs):
+            for window in windows(plan.jobs):
                 self._window(window)
         finally:
             self.reporter.end()
@@ -206,7 +169,7 @@ class _Run:
                 continue
             for target in job.targets:
                 stored = self.ws.store.stored(target, job.source.rel, legacy_root=job.source.root)
-                problem = stored.damaged or _interrupted_adoption(stored)
+                problem = stored.damaged or stored.interrupted_adoption
                 if problem:
                     self.fail(InputError(job.source.shown, problem))
                     continue
@@ -264,17 +227,14 @@ class _Run:
             entry = memory.human_by_hash(doc.source_lang, target, source_hash) if memory is not None else None
             return (entry.source_display, entry.target_text) if entry else None
 
-        return align.translate_document(
-            doc,
-            target,
-            a.results,
-            _Named(model),
+        options = align.Assembly(
             render=localize.renderer(localize.locale_for(target, self.config.locales)),
             previous=a.stored.latest,
             suggestion=suggestion,
             glossary=glossary.for_folder(self.config.glossary_dir),
             wrap=self.config.output.wrap,
         )
+        return align.translate_document(doc, target, a.results, align.Named(model), options)
 
     def _document_model(self, a: _Article) -> ModelId:
         """What the outputs name as their engine: this run's when it translated any of the article,
@@ -318,33 +278,6 @@ class _Run:
         self.reporter.error(str(error))
 
 
-def _interrupted_adoption(stored: Stored) -> str:
-    if stored.pending is not None and stored.pending.adopted:
-        return "an interrupted `pipeline adopt` left its record pending; run `pipeline adopt` on it again to complete it"
-    return ""
-
-
-class _Named:
-    """Names the model in the outputs."""
-
-    def __init__(self, model: ModelId):
-        self.name, self.model, self.model_version = model.engine, model.package, model.version
-        self.settings = json.loads(model.settings or "{}")
-
-
-def _windows(jobs: list[Job]) -> Iterator[list[Job]]:
-    window: list[Job] = []
-    size = 0
-    for job in jobs:
-        if window and (size + job.size > WINDOW_BYTES or len(window) >= WINDOW_FILES):
-            yield window
-            window, size = [], 0
-        window.append(job)
-        size += job.size
-    if window:
-        yield window
-
-
 def rewrite(
     ws: Workspace, source: Path, record: records.Record, overrides: Mapping[str, Translated], reporter: Reporter | None = None
 ) -> Stats:
@@ -366,9 +299,4 @@ def rewrite(
         only=frozenset({real}),
         overrides={(real, record.target_lang): overrides},
     )
-    run = _Run(Workspace(config, ws.out, ws.store, ws.root, (str(source),)), request, reporter or Reporter())
-    try:
-        run.go()
-    finally:
-        run.close()
-    return run.stats
+    return _go(Workspace(config, ws.out, ws.store, ws.root, (str(source),)), request, reporter)

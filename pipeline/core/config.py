@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import ConfigError
+from pipeline.store.layout import FOLDER as RECORDS  # the records folder: no template may write there
 
 DEFAULT_FILE = "config.yaml"
 LANGUAGES = ("en", "uk")  # the default; any language an Argos package covers may be configured
@@ -287,8 +288,8 @@ def template_problem(template: str) -> str | None:
     folders = "".join(text + ("x" if name is not None else "") for text, name, _, _ in parts).replace("\\", "/").split("/")
     if folders[0] == "" or ".." in folders:
         return f"{_shown(template)} leads out of the output folder (a leading / or a .. folder)"
-    if folders[0] == "records":
-        return f"{_shown(template)} is inside the output folder's records/, which holds the pipeline's own files"
+    if folders[0] == RECORDS:
+        return f"{_shown(template)} is inside the output folder's {RECORDS}/, which holds the pipeline's own files"
     return None
 
 

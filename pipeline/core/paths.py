@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from pipeline.core.errors import InputError, PipelineError
 from pipeline.store.fileio import not_regular
+from pipeline.store.layout import FOLDER as RECORDS
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def check_out_dir(inputs: Sequence[str], out_dir: Path) -> None:
     out = real(out_dir)
     for given in inputs:
         here = real(given)
-        if here == out or here.is_relative_to(out / "records"):
+        if here == out or here.is_relative_to(out / RECORDS):
             raise PipelineError(f"{shown(given)} is the output folder {shown(str(out_dir))} or its records; choose another --out")
 
 
@@ -110,6 +111,9 @@ def discover(
             errors.append(InputError(shown(name_shown), why))
             return
         root = deepest(identity, known) or named_root
+        if not identity.is_relative_to(root):  # a folder on its way was swapped for a link while walking
+            errors.append(InputError(shown(name_shown), "its folder leads outside the source folder (a symbolic link); skipped"))
+            return
         target = Path(os.path.realpath(file))
         real_rel = target.relative_to(root).as_posix() if target.is_relative_to(root) else None
         found.append(Source(file, root, identity.relative_to(root).as_posix(), shown(name_shown), real_rel))
@@ -172,8 +176,8 @@ def output_path(out_dir: Path, template: str, source: Source, source_lang: str, 
     parts = [p for p in filled.replace("\\", "/").split("/") if p not in ("", ".")]
     if not parts or ".." in parts or PurePosixPath(filled).is_absolute():
         raise InputError(source.shown, f"output path {filled!r} would leave the output folder")
-    if parts[0] == "records":
-        raise InputError(source.shown, f"output path {filled!r} is inside the output folder's records/; change output templates")
+    if parts[0] == RECORDS:
+        raise InputError(source.shown, f"output path {filled!r} is inside the output folder's {RECORDS}/; change output templates")
     result = out_dir.joinpath(*parts)
     result = result.with_name(result.name + suffix)
     if not resolved(result).is_relative_to(resolved(out_dir)):

@@ -11,14 +11,14 @@ each input's length so a model caught in a loop cannot write without end.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from pipeline.core import flags
-from pipeline.core.config import ArgosConfig
+from pipeline.core.config import ArgosConfig, Config
 from pipeline.core.errors import ConfigError, PipelineError
 from pipeline.engines import package_files
-from pipeline.engines.base import Translated
+from pipeline.engines.base import Engine, Translated
 from pipeline.engines.package_files import DamagedPackage
 
 BUCKET_GROWTH = 1.5  # sentences batched under one cap differ in length by at most this factor
@@ -264,3 +264,54 @@ def _batches(indices: list[int], tokens: list[list[str]], budget: int) -> list[l
     if batch:
         batches.append(batch)
     return batches
+
+
+def create(
+    config: Config,
+    source_lang: str,
+    target_lang: str,
+    *,
+    allow_download: bool = True,
+    progress: Callable[[int, int | None], None] | None = None,
+    load: bool = False,
+) -> Engine:
+    """The registry's factory (engines/registry.py): the direction's package, installed or
+    downloaded (engines/packages.py), else two through English; on a Ray cluster with `cluster:`.
+    See engines.factory.create for ``load`` and what is raised."""
+    from pipeline.core.errors import ModelMissing
+    from pipeline.core.languages import PIVOT
+    from pipeline.engines import packages
+
+    a = config.argos
+
+    def argos(path):
+        if config.cluster:
+            from pipeline.engines.cluster import RayEngine  # imports Ray only when a cluster is asked for
+
+            return RayEngine(path, config)  # its actors load the model, not this process
+        engine = ArgosEngine(path, a)
+        if load:
+            try:
+                engine.load()
+            except ConfigError as e:  # a device setting: named with its file, as config.load names the others
+                raise ConfigError(f"{config.source}: {e}" if config.source else str(e)) from None
+        return engine
+
+    direct = packages.find(a, source_lang, target_lang)
+    if direct is None and PIVOT not in (source_lang, target_lang):
+        legs = ((source_lang, PIVOT), (PIVOT, target_lang))
+        found = [packages.find(a, s, t) for s, t in legs]
+        # pivot when both legs are here, or when the index (as last read) has no direct package
+        if all(found) or (source_lang, target_lang) not in packages.cached_pairs(a):
+            from pipeline.engines.pivot import PivotEngine
+
+            try:
+                chain = [f or packages.ensure(a, s, t, allow_download, progress) for f, (s, t) in zip(found, legs)]
+            except ModelMissing as e:
+                raise ModelMissing(
+                    f"{source_lang}->{target_lang} has no direct package and goes through {PIVOT}: {e} "
+                    f"(`pipeline models install {source_lang} {target_lang}` installs both legs)"
+                ) from None
+            return PivotEngine(*(argos(p.path) for p in chain))
+    installed = direct or packages.ensure(a, source_lang, target_lang, allow_download, progress)
+    return argos(installed.path)

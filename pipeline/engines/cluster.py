@@ -27,6 +27,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import time
 import warnings
 from collections import deque
@@ -90,6 +91,15 @@ def _quiet_ray() -> None:
     for name in ("ray", "ray.util.client", "ray.util.client.logsclient", "ray.util.client.worker", "ray._private"):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module=r"ray(\.|$)")
+    threading.excepthook = _thread_died
+
+
+def _thread_died(args) -> None:
+    """A thread of Ray's own (its client's channels) that dies when the cluster goes away must not
+    print a traceback: the run itself notices the loss and says it in one line (exit 8). Shown
+    with PIPELINE_DEBUG=1."""
+    if os.environ.get("PIPELINE_DEBUG"):
+        threading.__excepthook__(args)
 
 
 def connect(address: str):

@@ -414,6 +414,30 @@ def evaluate_system(
     return system
 
 
+def evaluate_systems(
+    systems: Sequence[str], reference: str, config: Config, lang: str | None, source_dir: Path | None, samples: int
+) -> tuple[list[System], dict | None]:
+    """One system scored, or two scored on the articles they share (so the bootstrap resamples the
+    same segments) and compared; folders as the user named them, for the messages."""
+    ref = Path(reference)
+    if len(systems) == 1:
+        results = [evaluate_system(Path(systems[0]), ref, config, lang, source_dir)]
+        comparison = None
+    else:
+        have = [set(articles(Path(s), config)) for s in systems]
+        common = sorted(set(articles(ref, config)) & have[0] & have[1])
+        if not common:
+            raise PipelineError(f"{systems[0]} and {systems[1]} have no article in common with {reference}")
+        first, second = (evaluate_system(Path(s), ref, config, lang, source_dir, common) for s in systems)
+        results = [first, second]
+        if first.name == second.name:
+            second.name += " (2)"
+        comparison = compare(first.segments, second.segments, (first.name, second.name), samples)
+    if not results[0].articles:
+        raise PipelineError(f"no article of {systems[0]} has a reference in {reference} (articles are paired by path)")
+    return results, comparison
+
+
 def _language(files: Sequence[Path], config: Config) -> str | None:
     """The references' language: that of the first one with prose to tell it (a section page with
     only a title cannot)."""

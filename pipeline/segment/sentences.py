@@ -9,6 +9,7 @@ splits against 11), and a sentence cut in two is translated as two halves.
 from __future__ import annotations
 
 import functools
+import importlib
 import re
 from bisect import bisect_right
 from collections.abc import Callable
@@ -24,12 +25,19 @@ MAX_CHARS = 500
 _BREAK_RE = re.compile(r"[,;:)\]]?\s+")
 
 
+# A language's own splitter, "module:function" (text -> its sentences), imported when the language
+# is first split; every other language is sentencex's. A language is added with one line here.
+SPLITTERS: dict[str, str] = {
+    "uk": "tokenize_uk:tokenize_sents",
+}
+
+
 @functools.cache
 def splitter(lang: str) -> Splitter:
-    if lang == "uk":
-        from tokenize_uk import tokenize_sents
-
-        return tokenize_sents
+    if lang in SPLITTERS:
+        module, function = SPLITTERS[lang].split(":")
+        found: Splitter = getattr(importlib.import_module(module), function)
+        return found
     import sentencex
 
     return lambda text: list(sentencex.segment(lang, text))

@@ -22,6 +22,16 @@ from pipeline.core.errors import ExitStatus, InputError, OutputError, PipelineEr
 
 TEMP_SUFFIX = ".pipeline-tmp"
 # ours, and those of versions before this suffix: ".<name>.<8 characters of mkstemp>.tmp"
+_TEMP_ROOM = 255 - len(".") - len(".0123456789abcdef") - len(TEMP_SUFFIX)  # a file name is at most 255 bytes
+
+
+def temp_stem(name: str) -> str:
+    """The part of a temporary file's name that says whose it is: the file's name, cut so that
+    the temporary name fits where the file's own name fits."""
+    data = name.encode("utf-8", "surrogateescape")
+    return name if len(data) <= _TEMP_ROOM else data[:_TEMP_ROOM].decode("utf-8", "ignore")
+
+
 _TEMP_RE = re.compile(r"^\..+\.(?:[0-9a-f]{16}\.pipeline-tmp|[a-z0-9_]{8}\.tmp)$")
 
 
@@ -177,13 +187,17 @@ def load_json(text: str | bytes, max_depth: int = MAX_JSON_DEPTH):
         depth += 1 if c in "[{" else -1
         if depth > max_depth:
             raise ValueError(f"nested deeper than {max_depth} levels")
-    data = json.loads(text)
+    data = json.loads(text, parse_constant=_no_constant)
     if _SURROGATE_RE.search(text):  # JSON lets "\ud800" stand alone; it is no text, and no file can hold it
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
             raise ValueError("holds a lone surrogate (an escape such as \\ud800 that is no character)") from None
     return data
+
+
+def _no_constant(name: str):
+    raise ValueError(f"holds {name}, which JSON does not allow (Python's json reads it)")
 
 
 _SURROGATE_RE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -240,7 +254,7 @@ def write_atomic(path: Path, data: str | bytes, sync_folder: bool = True, root: 
 def write_temp(folder_fd: int, path: Path, raw: bytes, sync: bool) -> str:
     """A new temporary file beside path (in the open folder) holding raw, flushed to disk if
     ``sync``; its name. OSError, with nothing left behind, if it cannot be written."""
-    tmp = f".{path.name}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+    tmp = f".{temp_stem(path.name)}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), FILE_MODE, dir_fd=folder_fd)
     try:
         try:
@@ -352,7 +366,7 @@ def clean_temp(folders: Iterable[Path], root: Path | None = None, of: str = "") 
     """Remove the temporary files interrupted runs left in these folders (the caller holds the lock).
     With root, a folder is reached from it without following links (see write_atomic). With of,
     only those of the file of that name (a folder that is not the pipeline's alone: exchange files)."""
-    pattern = re.compile(re.escape(f".{of}.") + r"[0-9a-f]{16}" + re.escape(TEMP_SUFFIX)) if of else _TEMP_RE
+    pattern = re.compile(re.escape(f".{temp_stem(of)}.") + r"[0-9a-f]{16}" + re.escape(TEMP_SUFFIX)) if of else _TEMP_RE
     removed = 0
     for folder in set(folders):
         try:

@@ -24,9 +24,16 @@ class Damaged(Exception):
 CONFLICT_MARKERS = ("<<<<<<<", "=======", ">>>>>>>", "|||||||")
 
 
+def lines(text: str) -> list[str]:
+    """The lines of a file the pipeline writes one entry per line: split at line feeds only (a
+    file name may hold a carriage return or a form feed, which str.splitlines splits at), a
+    CRLF checkout's carriage returns dropped."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def conflict_line(text: str) -> int:
     """The 1-based line of the first git conflict marker in text, or 0."""
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(lines(text), 1):
         if line.startswith(CONFLICT_MARKERS) and (len(line) == 7 or line[7] == " "):
             return n
     return 0

@@ -34,7 +34,7 @@ def relative_problem(rel: str, allow_parent: bool = False) -> str:
     if not rel or "\x00" in rel:  # (a backslash is part of a POSIX file name, not a separator)
         return f"{rel!r} is not a relative path"
     path = PurePosixPath(rel)
-    if not path.parts or path.parts[-1] in (".", ".."):
+    if not path.parts:  # "." names the folder itself, never a file of it
         return f"{rel!r} is not a relative path"
     if path.is_absolute():
         return f"{rel!r} is an absolute path"

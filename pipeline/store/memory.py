@@ -325,7 +325,21 @@ class Memory:
         gone = [p for p in seen if p not in present]
         if gone:
             self._replace(gone, [], [], forget=True)
+        self._orphans()
         return read
+
+    def _orphans(self) -> None:
+        """An editor's entry comes from a record and leaves with it: one that names no record the
+        memory holds (planted in the cache, or left by a crash) is no editor's work. Format 1's
+        entries (LEGACY_HUMAN) are the only copy of its records' targets, and stay."""
+        try:
+            with self.db:
+                self.db.execute(
+                    "DELETE FROM translations WHERE origin='human' AND engine!=? AND record NOT IN (SELECT path FROM absorbed)",
+                    (LEGACY_HUMAN,),
+                )
+        except sqlite3.Error as e:
+            raise OutputError(f"{self.path}: cannot write the translation memory: {e}") from None
 
     def absorb(self, file: Path, record) -> None:
         """A record the run just wrote: its entries replace those the memory had from that file."""

@@ -301,6 +301,18 @@ def _hex(value: object, what: str, digits: int = 32) -> str:
     return text
 
 
+def _count(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 10**9:
+        raise ValueError(f"{what} {short(str(value), 40)!r} is not a count")
+    return value
+
+
+def _origin(value: object) -> str:
+    if value not in (MACHINE, HUMAN, KEPT):
+        raise ValueError(f"a sentence's origin {short(str(value), 40)!r} is not {MACHINE}, {HUMAN} or {KEPT}")
+    return str(value)
+
+
 def _lang(value: object, what: str) -> str:
     text = _text(value, what)
     if not _LANG_RE.fullmatch(text):
@@ -315,8 +327,11 @@ def _record(file: Path, data: dict, head_only: bool) -> Record:
             raise TypeError("outputs is not a mapping")
         sums = sidecar.Sums(
             tuple((_text(p, "an output"), _hex(h, "an output's hash", 64)) for p, h in data["outputs"].items()),
-            tuple((str(k), int(v)) for k, v in _mapping(data.get("flagged", {}), "flagged").items()),
-            {"needs-review": data.get("needs_review"), "unreviewed": data.get("unreviewed")},
+            tuple((_text(k, "a flag"), _count(v, "a flag's count")) for k, v in _mapping(data.get("flagged", {}), "flagged").items()),
+            {
+                k: None if data.get(key) is None else _count(data[key], key)
+                for k, key in (("needs-review", "needs_review"), ("unreviewed", "unreviewed"))
+            },
             False,
         )
     else:
@@ -333,7 +348,7 @@ def _record(file: Path, data: dict, head_only: bool) -> Record:
         blocks=() if head else tuple(_block(b, models) for b in _list(data["blocks"], "blocks")),
         outputs=sums.outputs,
         model=models[data["model"]] if data.get("model") is not None else ModelId(""),
-        fingerprint=str(data.get("fingerprint", "")),
+        fingerprint=_text(data.get("fingerprint", ""), "fingerprint"),
         pieces=() if head else tuple(_sentence(p, models) for p in _list(data.get("pieces", []), "pieces")),
         flagged=sums.flagged,
         merged=sums.merged,
@@ -378,7 +393,7 @@ def _sentence(d: object, models: list[ModelId]) -> Sentence:
         raise TypeError("a sentence's model is not an index")
     return Sentence(
         hash=_hex(d["h"], "a sentence hash"),
-        origin=d["o"] if d["o"] in (HUMAN, KEPT) else MACHINE,
+        origin=_origin(d["o"]),
         target=None if target is None else _text(target, "a target"),
         model=models[model] if model is not None else None,
         flags=tuple(_text(f, "a flag") for f in _list(d.get("f", []), "flags")),
@@ -424,6 +439,14 @@ class Stored:
     @property
     def latest(self) -> Record | None:
         return self.pending or self.record
+
+    @property
+    def interrupted_adoption(self) -> str:
+        """Why translate must leave this article alone: an adopt was interrupted writing it (the
+        translator's text is only in the pending record until adopt completes it)."""
+        if self.pending is not None and self.pending.adopted:
+            return "an interrupted `pipeline adopt` left its record pending; run `pipeline adopt` on it again to complete it"
+        return ""
 
     def ours(self) -> dict[str, set[str]]:
         """Output path -> every hash the pipeline wrote there (old state and interrupted new state)."""

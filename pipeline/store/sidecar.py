@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.store.files import CONFLICT_MARKERS, Damaged, read_file, short
+from pipeline.store.files import CONFLICT_MARKERS, Damaged, lines, read_file, short
 from pipeline.store.layout import relative_problem
 
 if TYPE_CHECKING:
@@ -36,13 +36,13 @@ _SUM_RE = re.compile(r"^(\\?)([0-9a-f]{64})  (.+)$")
 def _sum_line(digest: str, rel: str) -> str:
     """As GNU sha256sum writes it: a name holding a newline or a backslash is escaped, and the
     line starts with a backslash to say so (one output, one line, whatever its name)."""
-    if "\n" in rel or "\\" in rel:
-        return "\\" + digest + "  " + rel.replace("\\", "\\\\").replace("\n", "\\n")
+    if "\n" in rel or "\\" in rel or "\r" in rel:  # (\r too: a CRLF checkout's line ends are dropped)
+        return "\\" + digest + "  " + rel.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
     return f"{digest}  {rel}"
 
 
 def _unescape(rel: str) -> str:
-    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), rel)
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "r": "\r"}.get(m.group(1), m.group(1)), rel)
 
 
 _COUNT_RE = re.compile(r"^(flagged \S+|needs-review|unreviewed) (\d{1,9})$")
@@ -67,7 +67,7 @@ def load(file: Path) -> Sums:
     counts: dict[str, int | None] = {}
     seen: set[str] = set()
     merged = False
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(lines(text), 1):
         if not line.strip() or line.startswith(CONFLICT_MARKERS):
             continue
         sum_match, count = _SUM_RE.match(line), _COUNT_RE.match(line)

@@ -107,6 +107,9 @@ class RecordStore:
         if relative_problem(root, allow_parent=True):
             return None
         folder = Path(os.path.normpath(paths.real(self.out) / root))
+        records = paths.real(self.layout.folder)
+        if folder == paths.real(self.out) or folder == records or folder.is_relative_to(records):
+            return None  # the output folder's own files are never sources
         if self.allowed:
             # by real paths: a link planted in the project (lnk -> ../victim) names the folder it leads to
             real, allowed = Path(os.path.realpath(folder)), self._real_allowed()
@@ -180,12 +183,12 @@ class RecordStore:
             self.problems.append(str(e))
             return []
         found = set()
-        for n, line in enumerate((text or "").splitlines(), 1):
+        for n, line in enumerate(files.lines(text or ""), 1):
             line = line.strip()
             if not line or line.startswith(files.CONFLICT_MARKERS):
                 continue
             if self.root_path(line) is None:
-                self.problems.append(f"{file}: line {n}: {line!r} is not a source folder inside the project; ignored")
+                self.problems.append(f"{file}: line {n}: {files.short(line)} is not a source folder inside the project; ignored")
                 continue
             found.add(line)
         return sorted(found)
