@@ -93,7 +93,7 @@ class Writer:
                 try:
                     self.remember_root(record.root)
                 except OutputError as e:
-                    raise self._cost(t, e) from None
+                    raise _cost(t, e) from None
             except InputError as e:
                 results.append(e)
                 continue
@@ -111,15 +111,8 @@ class Writer:
             except OutputError as e:
                 for path in outputs:
                     self.written.pop(paths.resolved(path), None)
-                results[i] = self._cost(t, e)
+                results[i] = _cost(t, e)
         return results
-
-    @staticmethod
-    def _cost(t: Translation, e: OutputError) -> InputError:
-        """A failed write costs its article; a full or read-only disk (raised again) the batch."""
-        if e.errno in fileio.DEVICE_ERRORS:
-            raise e
-        return InputError(t.source.shown, f"not written: {e}", ExitStatus.OUTPUT_ERROR)
 
     def outputs(self, t: Translation) -> dict[Path, Data]:
         """The article's output files and their bytes, from the output templates."""
@@ -262,47 +255,16 @@ class Writer:
         the pending records, the outputs that changed, the sidecars and records; then the pending
         records go. Files whose bytes would not change are not touched. Per article: whether
         anything was written, or the OutputError that stopped it (a pending record it left is
-        completed by the next run). A full or read-only disk raises, what was staged removed.
-
-        Each step's files are staged (temporary files, not flushed), the file system is flushed
-        once, then they are renamed into place; the next step's flush makes those names durable
-        before anything of that step is renamed. So a record never names outputs whose bytes or
-        names could be lost, and outputs never replace files before the pending record that lets
-        the next run recognise them is durable (durable.py)."""
-        steps = [self._steps(record, outputs) for record, outputs in items]
+        completed by the next run). A full or read-only disk raises, what was staged removed."""
         records_at = [self.layout.record(record.target_lang, record.rel) for record, _ in items]
+        steps = [_steps(record, at, outputs) for (record, outputs), at in zip(items, records_at)]
         self.clean(p.parent for (_, outputs), at in zip(items, records_at) for p in (*outputs, at))  # before anything is staged
         with durable.Batch(self.out) as batch:
-            progress = _Progress(batch, [bool(s) for s in steps])
-            try:
-                for k in range(3):
-                    for i, record_steps in enumerate(steps):
-                        if record_steps:
-                            progress.stage(i, record_steps[k])
-                    batch.flush()  # this step's bytes, and the names the step before published
-                    for i in range(len(steps)):
-                        progress.publish(i)
-                batch.flush()  # the records' names
-            except OutputError:  # the disk is full or read-only: no temporary file stays
-                progress.discard_all()
-                raise
-        for at, outcome in zip(records_at, progress.outcomes, strict=True):
+            outcomes = _Progress(batch, [bool(s) for s in steps]).run(steps)
+        for at, outcome in zip(records_at, outcomes, strict=True):
             if not isinstance(outcome, OutputError):
                 fileio.remove_within(self.out, Layout.pending(at))
-        return progress.outcomes
-
-    def _steps(self, record: Record, outputs: Mapping[Path, Data]) -> tuple[dict[Path, Data], ...]:
-        """What one article's commit writes, step by step; () when every file already holds its bytes."""
-        record_path = self.layout.record(record.target_lang, record.rel)
-        changed = {p: data for p, data in outputs.items() if not fileio.same_content(p, data)}
-        last: dict[Path, Data] = {
-            p: data
-            for p, data in ((Layout.sums(record_path), sidecar.dump(record)), (record_path, records.dump(record)))
-            if not fileio.same_content(p, data)
-        }
-        if not (changed or last):
-            return ()
-        return ({Layout.pending(record_path): records.dump(record, inline=True)}, changed, last)
+        return outcomes
 
     def pending(self, record: Record) -> None:
         """A record made durable before its outputs are rewritten (an import's corrections)."""
@@ -349,12 +311,53 @@ class Writer:
             self.remove(legacy)
 
 
+def _steps(record: Record, record_path: Path, outputs: Mapping[Path, Data]) -> tuple[dict[Path, Data], ...]:
+    """What one article's commit writes, step by step; () when every file already holds its bytes."""
+    changed = {p: data for p, data in outputs.items() if not fileio.same_content(p, data)}
+    last: dict[Path, Data] = {
+        p: data
+        for p, data in ((Layout.sums(record_path), sidecar.dump(record)), (record_path, records.dump(record)))
+        if not fileio.same_content(p, data)
+    }
+    if not (changed or last):
+        return ()
+    return ({Layout.pending(record_path): records.dump(record, inline=True)}, changed, last)
+
+
+def _cost(t: Translation, e: OutputError) -> InputError:
+    """A failed write costs its article; a full or read-only disk (raised again) the batch."""
+    if e.errno in fileio.DEVICE_ERRORS:
+        raise e
+    return InputError(t.source.shown, f"not written: {e}", ExitStatus.OUTPUT_ERROR)
+
+
 class _Progress:
-    """Where each article of a commit_all stands: the files it has staged, and what stopped it."""
+    """Where each article of a commit_all stands: the files it has staged, and what stopped it.
+
+    Each step's files are staged (temporary files, not flushed), the file system is flushed once,
+    then they are renamed into place; the next step's flush makes those names durable before
+    anything of that step is renamed, and a last flush ends the commit. So a record never names
+    outputs whose bytes or names could be lost, and an output never replaces a file before the
+    pending record that lets the next run recognise it is durable (store/durable.py)."""
 
     def __init__(self, batch: durable.Batch, outcomes: list[bool | OutputError]):
         self.batch, self.outcomes = batch, outcomes
         self.staged: list[list[durable.Staged]] = [[] for _ in outcomes]
+
+    def run(self, steps: Sequence[tuple[dict[Path, Data], ...]]) -> list[bool | OutputError]:
+        try:
+            for k in range(3):
+                for i, article_steps in enumerate(steps):
+                    if article_steps:
+                        self.stage(i, article_steps[k])
+                self.batch.flush()  # this step's bytes, and the names the step before published
+                for i in range(len(steps)):
+                    self.publish(i)
+            self.batch.flush()  # the records' names
+        except OutputError:  # the disk is full or read-only: no temporary file stays
+            self.discard_all()
+            raise
+        return self.outcomes
 
     def stage(self, i: int, files: Mapping[Path, Data]) -> None:
         if isinstance(self.outcomes[i], OutputError):

@@ -213,7 +213,7 @@ def test_a_fifo_among_the_outputs_costs_one_line_for_adopt_and_export(project, r
 
 
 def test_an_adopt_interrupted_in_its_commit_is_completed_by_the_next_adopt(installed, tmp_path, runner, monkeypatch):
-    from pipeline import writer
+    from pipeline.store import durable
 
     (tmp_path / "src").mkdir()
     (tmp_path / "src/a.md").write_text("# Title\n\nThe offensive began on Thursday.\n")
@@ -221,17 +221,17 @@ def test_an_adopt_interrupted_in_its_commit_is_completed_by_the_next_adopt(insta
     translation = tmp_path / "tr/uk/a.md"
     translation.write_text("# Заголовок\n\nНаступ почався в четвер.\n")
     monkeypatch.chdir(tmp_path)
-    original = writer.Writer.put
+    original = durable.Batch.publish
 
-    def killed_after_the_pending_record(self, path, data, sync_folder=True):
-        original(self, path, data, sync_folder)
-        if path.name.endswith(".json.new"):
+    def killed_after_the_pending_record(self, staged):
+        original(self, staged)
+        if staged.path.name.endswith(".json.new"):
             raise KeyboardInterrupt  # as SIGINT would, between the pending record and the outputs
 
-    monkeypatch.setattr(writer.Writer, "put", killed_after_the_pending_record)
+    monkeypatch.setattr(durable.Batch, "publish", killed_after_the_pending_record)
     adopt = ["adopt", "src", "--out", "out", "--translations", "tr", "--to", "uk"]
     assert runner.invoke(main, adopt).exit_code == ExitStatus.INTERRUPTED
-    monkeypatch.setattr(writer.Writer, "put", original)
+    monkeypatch.setattr(durable.Batch, "publish", original)
     copied = tmp_path / "out/uk/a.md"
     refused = translate(runner)
     assert refused.exit_code == ExitStatus.FILES_FAILED and "interrupted `pipeline adopt`" in refused.stderr
