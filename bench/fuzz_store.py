@@ -523,7 +523,7 @@ def _check(seeds: Seeds) -> list[str]:
 
 def _bilingual(seeds: Seeds, place: Path) -> list[str]:
     """An editor's file as import reads it, merged against the output folder (nothing is written)."""
-    from pipeline.commands import exchange
+    from pipeline.commands import exchange, importing
     from pipeline.core.config import load
     from pipeline.evaluate import scores
     from pipeline.workspace import Workspace
@@ -540,7 +540,7 @@ def _bilingual(seeds: Seeds, place: Path) -> list[str]:
         ws = Workspace.open(load(), "out")
         try:
             found = exchange.read_file(place)
-            accepted = exchange.accept(found, place.name, ws)
+            accepted = importing.accept(found, place.name, ws)
             refused += accepted.problems
         except InputError as e:
             refused.append(str(e))
