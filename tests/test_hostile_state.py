@@ -364,3 +364,20 @@ def test_a_sources_txt_line_that_names_no_source_folder_is_one_short_line(projec
     assert result.exit_code == ExitStatus.NOT_FRESH and said in result.stderr, result.output
     assert all(len(x) < 400 for x in result.output.splitlines())
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("document", ["uk/a\nb.md", "a\x00.md", "a\ud800.md", "../victim/keep.txt", "/etc/hostname"])
+def test_an_editors_file_naming_no_article_of_the_output_folder_is_one_line(project, runner, document):
+    """The article an exchange file names comes from the editor's file (here a bilingual JSON)."""
+    exported = runner.invoke(main, ["export", "src", "--out", "out", "--format", "xliff", "--json"])
+    assert exported.exit_code == ExitStatus.OK, exported.output
+    bilingual = json.loads((project / "out/bilingual/a.en-uk.json").read_text())
+    bilingual["source_path"] = document
+    hostile = project / "hostile.json"
+    hostile.write_text(json.dumps(bilingual))
+    before = victim(project)
+    result = runner.invoke(main, ["import", str(hostile), "--out", "out"])
+    assert result.exit_code == ExitStatus.FILES_FAILED, result.output
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("pipeline: error: ") and "hostile.json" in line
+    assert victim(project) == before

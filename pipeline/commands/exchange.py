@@ -98,7 +98,7 @@ def open_translation(ws: Workspace, target: str, rel: str, name: str) -> Transla
         raise InputError(name, stored.damaged)
     record = stored.latest
     if record is None or record.legacy:
-        raise InputError(name, f"{rel} has no translation into {target} in {ws.out}")
+        raise InputError(name, f"{paths.shown(rel)} has no translation into {target} in {ws.out}")
     root = ws.store.root_path(record.root)
     if root is None:
         raise InputError(name, f"the record's source folder {record.root!r} is outside the project")

@@ -37,7 +37,10 @@ def shown(name: str) -> str:
     newline or an undecodable byte in a file name cannot split or garble the line."""
     if name.isprintable() and not any("\udc80" <= c <= "\udcff" for c in name):
         return name
-    return ascii(name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+    try:
+        return ascii(name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte (read from JSON, say)
+        return ascii(name)
 
 
 def real(path: str | Path) -> Path:

@@ -40,7 +40,11 @@ class RecordStore:
 
     def stored(self, target: str, rel: str, head_only: bool = False, legacy_root: Path | None = None) -> Stored:
         """An article's committed and pending records. A damaged one is left out and named in
-        Stored.damaged (the article then fails, with that line)."""
+        Stored.damaged (the article then fails, with that line). target and rel may come from an
+        editor's file: one that names no article of the output folder is damaged too."""
+        problem = _name_problem(target, rel)
+        if problem:
+            return Stored(None, None, f"{paths.shown(rel)} ({target}): {problem}; it names no article of {self.out}")
         file = self.layout.record(target, rel)
         pending_file = Layout.pending(file)
         damaged: list[str] = []
@@ -195,3 +199,14 @@ class RecordStore:
 
     def root_paths(self) -> list[Path]:
         return [p for r in self.roots() if (p := self.root_path(r)) is not None]
+
+
+def _name_problem(target: str, rel: str) -> str:
+    """Why a target language and an article path (from an editor's file) name no record, or ""."""
+    try:
+        (target + rel).encode("utf-8")
+    except UnicodeEncodeError:
+        return "not text (a lone surrogate)"
+    if relative_problem(target) or "/" in target:
+        return f"{target!r} is not a language"
+    return relative_problem(rel)
