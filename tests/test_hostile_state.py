@@ -381,3 +381,16 @@ def test_an_editors_file_naming_no_article_of_the_output_folder_is_one_line(proj
     (line,) = result.stderr.splitlines()
     assert line.startswith("pipeline: error: ") and "hostile.json" in line
     assert victim(project) == before
+
+
+def test_an_editors_unit_id_with_a_newline_is_refused_on_one_line(project, runner):
+    bilingual = json.loads((project / "out/bilingual/a.en-uk.json").read_text())
+    sentence = next(s for b in bilingual["blocks"] for s in b["sentences"] if s["origin"] != "kept")
+    sentence["id"] += "\n : forged"
+    sentence["target"] = "Змінений текст."
+    hostile = project / "hostile.json"
+    hostile.write_text(json.dumps(bilingual))
+    result = runner.invoke(main, ["import", str(hostile), "--out", "out"])
+    assert result.exit_code == ExitStatus.FILES_FAILED, result.output
+    assert all(line.startswith("pipeline: error: ") for line in result.stderr.splitlines()), result.stderr
+    assert "forged" in result.stderr

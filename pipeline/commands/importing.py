@@ -33,6 +33,7 @@ from pipeline.commands.exchange import (
     open_translation,
     same,
 )
+from pipeline.core import paths
 from pipeline.core.errors import InputError
 from pipeline.core.hashes import text_hash
 from pipeline.core.identity import HUMAN, MACHINE
@@ -76,7 +77,9 @@ def accept(
     unit is no conflict and no refusal (an acknowledgement, only when its target is unchanged)."""
     # any pair may be translated here; the article's record, read next, says which one this is
     if not (well_formed(exchange.source_lang) and well_formed(exchange.target_lang)) or exchange.source_lang == exchange.target_lang:
-        raise InputError(name, f"languages {exchange.source_lang}->{exchange.target_lang}: not a pair of language codes")
+        raise InputError(
+            name, f"languages {paths.shown(exchange.source_lang)}->{paths.shown(exchange.target_lang)}: not a pair of language codes"
+        )
     document = PurePosixPath(exchange.document)
     if document.is_absolute() or ".." in document.parts or not document.parts:
         raise InputError(name, f"document {exchange.document!r} is not an article path inside a source folder")
@@ -91,7 +94,7 @@ def accept(
         before = (result.corrected, result.approved, result.conflicts)
         problem = _merge(unit, segments, _Ours(current, targets), result, choose)
         if problem:
-            result.problems.append(f"{name}: segment {unit.id}: {problem}")
+            result.problems.append(f"{name}: segment {paths.shown(unit.id)}: {problem}")
         # per unit, so a caller editing one sentence at a time (pipeline review) can say what became of it
         if result.conflicts > before[2]:
             outcome = CONFLICT
