@@ -265,12 +265,7 @@ class _Run:
             file, record = result
             if self.memory is not None:
                 self.memory.absorb(file, record)
-            self.stats.articles += 1
-            counts = flagged(t.td)
-            for flag, n in counts:
-                if flag:
-                    self.stats.flag_counts[flag] += n
-            self.stats.flagged += dict(counts).get("", 0)
+            self.stats.written(flagged(t.td))
 
     def fail(self, error: InputError) -> None:
         self.stats.failed += 1

@@ -21,6 +21,14 @@ class Stats:
     flag_counts: Counter = field(default_factory=Counter)  # sentences per problem flag, in the translations written
     unchanged_flags: Counter = field(default_factory=Counter)  # ...in the unchanged ones ("": with any)
 
+    def written(self, flagged: tuple[tuple[str, int], ...]) -> None:
+        """One more translation written, with its flagged sentences per flag ("": with any)."""
+        self.articles += 1
+        for flag, n in flagged:
+            if flag:
+                self.flag_counts[flag] += n
+        self.flagged += dict(flagged).get("", 0)
+
     @property
     def unchanged_flagged(self) -> int:
         return self.unchanged_flags.get("", 0)
