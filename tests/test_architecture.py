@@ -93,3 +93,9 @@ def test_the_measure_finds_an_unnamed_module_and_a_long_function(tmp_path):
     assert m["unnamed"] == ["store/elsewhere.py"]
     assert m["functions"] == [("store/elsewhere.py:move", 81)]
     assert m["parameters"] == [("store/elsewhere.py:move", 8)]
+
+
+def test_the_translate_command_keeps_only_planning_and_windows():
+    """Issue 26: run.py's successor under 300 lines; policy lives in lookup, writer and the store."""
+    lines = (ROOT / "pipeline/commands/run.py").read_text().count("\n")
+    assert lines <= 300, f"commands/run.py has {lines} lines"
