@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -170,3 +171,10 @@ def pseudo_translation(ws, rel: str = "kursk.md"):
     model = ModelId(engine.name, engine.model, engine.model_version)
     blocks, pieces = align.recorded(align.translate_document(doc, "uk", results, engine), results, model, stored.latest)
     return Translation(source, align.translate_document(doc, "uk", results, engine), blocks, pieces, model, stored)
+
+
+def git(cwd, *args) -> str:
+    """git in cwd as a throwaway author (tests make real commits, branches and merges)."""
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@localhost", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout

@@ -24,6 +24,7 @@ from pipeline.store.files import Damaged
 from pipeline.store.layout import Layout
 from pipeline.store.store import RecordStore
 from pipeline.workspace import Workspace
+from tests.helpers import git
 
 KURSK = """---
 title: Kursk operation
@@ -282,12 +283,6 @@ def test_memory_matches_stop_at_the_time_budget(newsroom):
 
 
 # --- real git: two branches, different sentences -------------------------------------------------------
-
-
-def git(cwd, *args):
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@localhost", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def test_two_branches_changing_different_sentences_merge_cleanly_history_and_all(newsroom, runner, tmp_path):

@@ -20,17 +20,11 @@ from pipeline.store import records
 from pipeline.store.layout import Layout
 from tests.conftest import corpus_texts
 from tests.fixtures.argos_package import build_package
-from tests.helpers import correct, rewrite
+from tests.helpers import correct, git, rewrite
 from tests.test_run import ARTICLE
 
 A = "The offensive began on Thursday."
 MARKUP = "Forces advanced *quickly* with [support](https://example.org)."
-
-
-def git(cwd, *args):
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@localhost", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import stat
-import subprocess
 
 import pytest
 
@@ -14,18 +13,12 @@ from pipeline.cli import main
 from pipeline.core.errors import ExitStatus
 from pipeline.store import records
 from pipeline.store.layout import Layout
-from tests.helpers import correct, rewrite, structure
+from tests.helpers import correct, git, rewrite, structure
 from tests.test_run import ARTICLE
 
 A = "The offensive began on Thursday."
 B = "It forced Russia to divert resources."
 OTHER = "# Other\n\nSomething else happened today.\n\nA *second* sentence with `code` here.\n"
-
-
-def git(cwd, *args):
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@localhost", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
 
 
 @pytest.fixture
