@@ -41,6 +41,7 @@ from pipeline.core.languages import well_formed
 from pipeline.engines.base import Translated
 from pipeline.segment.protect import unmask
 from pipeline.store import records
+from pipeline.store.layout import relative_problem
 from pipeline.workspace import Workspace
 from pipeline.writer import Writer
 
@@ -80,10 +81,9 @@ def accept(
         raise InputError(
             name, f"languages {paths.shown(exchange.source_lang)}->{paths.shown(exchange.target_lang)}: not a pair of language codes"
         )
-    document = PurePosixPath(exchange.document)
-    if document.is_absolute() or ".." in document.parts or not document.parts:
+    if relative_problem(exchange.document):  # the store's own rule for a path read from a file
         raise InputError(name, f"document {exchange.document!r} is not an article path inside a source folder")
-    t = open_translation(ws, exchange.target_lang, document.as_posix(), name)
+    t = open_translation(ws, exchange.target_lang, PurePosixPath(exchange.document).as_posix(), name)
     if t.record.source_lang != exchange.source_lang:
         raise InputError(name, f"{exchange.document} is translated from {t.record.source_lang}, not {exchange.source_lang}")
     result = Accepted(name, t)

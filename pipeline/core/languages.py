@@ -15,7 +15,7 @@ from pipeline.core.config import LANGUAGES, Config
 from pipeline.engines.registry import ENGINES
 
 PIVOT = "en"
-_CODE_RE = re.compile(r"^[a-z]{2,3}$")
+_CODE_RE = re.compile(r"[a-z]{2,3}")
 
 
 def normalise(code: object) -> str:
@@ -24,7 +24,7 @@ def normalise(code: object) -> str:
 
 
 def well_formed(code: str) -> bool:
-    return bool(_CODE_RE.match(code))
+    return bool(_CODE_RE.fullmatch(code))  # (not match with $: "en\n" is no code)
 
 
 def known(config: Config) -> set[str]:

@@ -33,6 +33,7 @@ from pipeline.core.document import Block, Document
 from pipeline.core.flags import Ack
 from pipeline.core.hashes import text_hash
 from pipeline.core.identity import HUMAN, KEPT, MACHINE, ModelId
+from pipeline.core.languages import well_formed
 from pipeline.store import fileio, sidecar
 from pipeline.store.files import Damaged, conflict_line, conflict_reason, read_file, short
 from pipeline.store.layout import FOLDER, Layout, relative_problem
@@ -290,7 +291,6 @@ def _text(value: object, what: str) -> str:
 
 
 _HEX_RE = {32: re.compile(r"[0-9a-f]{32}"), 64: re.compile(r"[0-9a-f]{64}")}
-_LANG_RE = re.compile(r"[a-z]{2,3}")
 
 
 def _hex(value: object, what: str, digits: int = 32) -> str:
@@ -315,7 +315,7 @@ def _origin(value: object) -> str:
 
 def _lang(value: object, what: str) -> str:
     text = _text(value, what)
-    if not _LANG_RE.fullmatch(text):
+    if not well_formed(text):
         raise ValueError(f"{what} {short(text, 40)!r} is not a language code")
     return text
 
