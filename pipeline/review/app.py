@@ -173,28 +173,18 @@ async def _request_json(request: Request, fields: dict[str, type]) -> dict | Res
     if raw is None:
         return JSONResponse({"status": "refused", "message": f"too large: a request holds at most {MAX_BODY:,} bytes"}, 413)
     try:
-        data = fileio.load_json(raw, MAX_DEPTH)  # strict UTF-8; nesting bounded before the parser recurses
-    except ValueError:
-        return _bad("not a JSON request")
+        data = fileio.load_json(raw, MAX_DEPTH)  # strict UTF-8, no lone surrogate; nesting bounded before the parser recurses
+    except ValueError as e:
+        return _bad(
+            "the request holds a lone surrogate, which no file can hold" if isinstance(e, fileio.LoneSurrogate) else "not a JSON request"
+        )
     if not isinstance(data, dict) or any(k not in data for k in (*REQUIRED, *(["text"] if "text" in fields else []))):
         return _bad("not a request of this app: fields are missing")
     for key, value in data.items():
         kind = fields.get(key)
         if kind is None or not isinstance(value, kind) or kind is int and isinstance(value, bool):
             return _bad(f"not a request of this app: {str(key)[:40]!r}")
-        if not all(_encodable(v) for v in (value if isinstance(value, list) else [value])):
-            return _bad("the request holds a lone surrogate, which no file can hold")
     return data
-
-
-def _encodable(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _place(data: dict) -> Place:

@@ -192,8 +192,12 @@ def load_json(text: str | bytes, max_depth: int = MAX_JSON_DEPTH):
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
-            raise ValueError("holds a lone surrogate (an escape such as \\ud800 that is no character)") from None
+            raise LoneSurrogate("holds a lone surrogate (an escape such as \\ud800 that is no character)") from None
     return data
+
+
+class LoneSurrogate(ValueError):
+    """JSON that escapes half a UTF-16 pair: it parses, but no file can hold the text."""
 
 
 def _no_constant(name: str):
