@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from pipeline.core import paths
 from pipeline.core.errors import InputError
 from pipeline.core.hashes import file_sha256
+from pipeline.core.languages import well_formed
 from pipeline.store import fileio, files, records
 from pipeline.store.files import Damaged
 from pipeline.store.layout import Layout, relative_problem
@@ -207,6 +208,6 @@ def _name_problem(target: str, rel: str) -> str:
         (target + rel).encode("utf-8")
     except UnicodeEncodeError:
         return "not text (a lone surrogate)"
-    if relative_problem(target) or "/" in target:
+    if not well_formed(target):
         return f"{target!r} is not a language"
     return relative_problem(rel)
