@@ -60,10 +60,17 @@ def test_the_copy_gives_the_identifier_py3langids_own_loader_gives(tmp_path, mon
     assert langid_model.read(path) is not None
 
 
-def test_a_sound_copy_reads_back():
-    arrays = langid_model.parse(langid_model.dump(_tiny()))
-    assert arrays is not None
-    assert {k: v.tolist() for k, v in arrays.items()} == {k: v.tolist() for k, v in _tiny().items()}
+def _read(tmp_path: Path, raw: bytes):
+    path = tmp_path / "copy.model"
+    path.write_bytes(raw)
+    return langid_model.read(path)
+
+
+def test_a_sound_copy_reads_back(tmp_path):
+    model = _read(tmp_path, langid_model.dump(_tiny()))
+    assert model is not None
+    assert {k: v.tolist() for k, v in model.items()} == {k: v.tolist() for k, v in _tiny().items()}
+    assert [type(v).__name__ for v in model.values()] == ["ndarray", "ndarray", "ndarray", "array", "array", "ndarray"]
 
 
 @pytest.mark.parametrize(
@@ -80,8 +87,8 @@ def test_a_sound_copy_reads_back():
         lambda raw: b"",
     ],
 )
-def test_a_damaged_copy_is_not_believed(damage):
-    assert langid_model.parse(damage(langid_model.dump(_tiny()))) is None
+def test_a_damaged_copy_is_not_believed(tmp_path, damage):
+    assert _read(tmp_path, damage(langid_model.dump(_tiny()))) is None
 
 
 @pytest.mark.parametrize(
@@ -93,16 +100,16 @@ def test_a_damaged_copy_is_not_believed(damage):
         lambda a: a["out_feat"].__setitem__(1, -2),
     ],
 )
-def test_a_copy_whose_indexes_leave_the_model_is_refused_even_with_its_digest(change):
+def test_a_copy_whose_indexes_leave_the_model_is_refused_even_with_its_digest(tmp_path, change):
     arrays = _tiny()
     change(arrays)
-    assert langid_model.parse(langid_model.dump(arrays)) is None
+    assert _read(tmp_path, langid_model.dump(arrays)) is None
 
 
-def test_a_copy_of_mismatched_shapes_is_refused():
+def test_a_copy_of_mismatched_shapes_is_refused(tmp_path):
     arrays = _tiny()
     arrays["pc"] = np.array([0.5, 0.25, 0.25], dtype="<f4")
-    assert langid_model.parse(langid_model.dump(arrays)) is None
+    assert _read(tmp_path, langid_model.dump(arrays)) is None
 
 
 def test_a_fifo_or_a_device_in_the_copys_place_is_not_read(tmp_path):

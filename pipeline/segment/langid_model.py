@@ -4,8 +4,8 @@ pseudo engine (bench/driver.py). The first such run keeps a copy of the arrays (
 cache folder; later runs read it in a few hundredths of a second.
 
 The copy is untrusted like every file: read bounded and only if regular, in a format of our own
-(a header, then the arrays' bytes; numpy builds views of them, no pickle can be in it), the total
-size checked against the header before any array is made, every array's type, shape and index
+(a header, then the arrays' bytes, read into buffers of the stated types: no pickle can be in
+it), the file's size checked against the header before any buffer is made, every array's type, shape and index
 range checked (an index out of range would crash the identifier's walk), and a digest of the
 arrays compared (a flipped bit in range would change decisions silently). Anything wrong or
 missing, and the model is decompressed from the wheel as before and the copy written again. Its
@@ -18,10 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from array import array
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.errors import InputError, OutputError
+from pipeline.core.errors import OutputError
 from pipeline.store import fileio
 
 FORMAT = b"pipeline py3langid model 1\n"
@@ -44,18 +45,16 @@ def identifier(norm_probs: bool = True):
 
     source = Path(langid.MODEL_DIR) / langid.MODEL_FILE
     path = cache_path(source)
-    arrays = read(path) if path else None
-    if arrays is None:
-        arrays = _decompress(source)
-        if arrays is None:  # a py3langid of another layout: its own loader, uncached
+    model = read(path) if path else None
+    if model is None:
+        model = _decompress(source)
+        if model is None:  # a py3langid of another layout: its own loader, uncached
             return langid.LanguageIdentifier.from_modelpath(source, norm_probs=norm_probs)
         if path:
-            write(path, arrays)
-    ptc, pc, classes, nextmove, row, out = (arrays[name] for name, _, _ in _ARRAYS)
+            write(path, model)
+    ptc, pc, classes, nextmove, row, out = (model[name] for name, _, _ in _ARRAYS)
     # the types py3langid's own loader hands its constructor (modelio.load_model, from_model_file)
-    return langid.LanguageIdentifier(
-        ptc.copy(), pc.copy(), classes.tolist(), _stdlib(nextmove), out.tolist(), norm_probs=norm_probs, tk_row=_stdlib(row)
-    )
+    return langid.LanguageIdentifier(ptc, pc, classes.tolist(), nextmove, out.tolist(), norm_probs=norm_probs, tk_row=row)
 
 
 def cache_path(source: Path) -> Path | None:
@@ -73,42 +72,94 @@ def cache_path(source: Path) -> Path | None:
 
 
 def read(path: Path) -> dict[str, Any] | None:
-    """The arrays of a sound copy, or None (missing, damaged, hostile: the caller rebuilds it)."""
+    """The model of a sound copy, or None (missing, damaged, hostile: the caller rebuilds it).
+
+    Like fileio.read_bytes (a FIFO or device refused before and after the open, the size bounded),
+    but each array is read straight into the buffer the identifier keeps: reading 68 MB into
+    bytes and copying it out again cost more than the reading."""
     try:
-        raw = fileio.read_bytes(path, "language model cache", CACHE_BYTES, "")
-    except InputError:
-        return None
-    return parse(raw)
-
-
-def parse(raw: bytes) -> dict[str, Any] | None:
-    """The checked arrays of a copy's bytes, or None."""
-    import numpy as np
-
-    if not raw.startswith(FORMAT):
-        return None
-    end = raw.find(b"\n", len(FORMAT), HEADER_BYTES)
-    try:
-        if end < 0:
+        if fileio.not_regular(os.stat(path).st_mode):
             return None
-        header = fileio.load_json(raw[len(FORMAT) : end])
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if fileio.not_regular(info.st_mode) or info.st_size > CACHE_BYTES:
+            return None
+        layout = _layout(os.pread(fd, HEADER_BYTES, 0))
+        if layout is None:
+            return None
+        offset, specs, digest = layout
+        if offset + sum(_size(dtype, shape) for _, dtype, shape in specs) != info.st_size:
+            return None
+        model = {name: _empty(dtype, shape) for name, dtype, shape in specs}
+        for a in model.values():
+            offset = _fill(fd, _bytes(a), offset)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+    return model if _digest(model) == digest and _consistent(model) else None
+
+
+def _layout(head: bytes):
+    """(where the arrays start, [(name, dtype, shape)], digest) from a copy's first bytes, or None."""
+    if not head.startswith(FORMAT):
+        return None
+    end = head.find(b"\n", len(FORMAT))
+    if end < 0:
+        return None
+    try:
+        header = fileio.load_json(head[len(FORMAT) : end])
         specs, digest = header["arrays"], header["sha256"]
         if not isinstance(specs, list) or len(specs) != len(_ARRAYS) or not isinstance(digest, str):
             return None
-        arrays, offset = {}, end + 1
-        for (name, dtypes, ndim), spec in zip(_ARRAYS, specs, strict=True):
-            dtype, shape = _spec(spec, name, dtypes, ndim)
-            count = int(np.prod(shape, dtype=np.int64))
-            size = count * dtype.itemsize
-            if offset + size > len(raw):
-                return None
-            arrays[name] = np.frombuffer(raw, dtype, count, offset).reshape(shape)
-            offset += size
+        return (
+            end + 1,
+            [(name, *_spec(spec, name, dtypes, ndim)) for (name, dtypes, ndim), spec in zip(_ARRAYS, specs, strict=True)],
+            digest,
+        )
     except (ValueError, TypeError, KeyError, IndexError):  # not JSON, or not the header of a copy
         return None
-    if offset != len(raw) or _digest(arrays) != digest or not _consistent(arrays):
-        return None
-    return arrays
+
+
+def _size(dtype, shape: tuple[int, ...]) -> int:
+    size = dtype.itemsize
+    for n in shape:
+        size *= n
+    return size
+
+
+def _empty(dtype, shape: tuple[int, ...]):
+    """A buffer for one array: the stdlib array py3langid walks for the transitions, else numpy."""
+    import numpy as np
+
+    if dtype.kind == "u":
+        return array({2: "H", 4: "I"}[dtype.itemsize], [0]) * (_size(dtype, shape) // dtype.itemsize)
+    return np.empty(shape, dtype)
+
+
+def _fill(fd: int, buffer: memoryview, offset: int) -> int:
+    """Read the file from offset into the whole buffer (ValueError if it ends first); the next offset."""
+    done = 0
+    while done < len(buffer):
+        n = os.preadv(fd, [buffer[done:]], offset + done)
+        if n == 0:
+            raise ValueError("the file ended early")
+        done += n
+    return offset + done
+
+
+def _bytes(a) -> memoryview:
+    return memoryview(a).cast("B") if isinstance(a, array) else memoryview(a.reshape(-1).view("u1"))
+
+
+def _numpy(a):
+    """A numpy view of a stdlib array (for the checks), or the numpy array itself."""
+    import numpy as np
+
+    return np.frombuffer(a, f"<u{a.itemsize}") if isinstance(a, array) else a
 
 
 def _spec(spec, name: str, dtypes: tuple[str, ...] | None, ndim: int):
@@ -126,8 +177,9 @@ def _spec(spec, name: str, dtypes: tuple[str, ...] | None, ndim: int):
     return np.dtype(dtype_str), tuple(shape)
 
 
-def _consistent(a: dict[str, Any]) -> bool:
+def _consistent(model: dict[str, Any]) -> bool:
     """The arrays fit together: every index the identifier follows is in range."""
+    a = {name: _numpy(v) for name, v in model.items()}
     features, classes = a["ptc"].shape
     states = a["nextmove_row"].shape[0]
     rows, remainder = divmod(a["nextmove"].shape[0], 256)
@@ -143,22 +195,23 @@ def _consistent(a: dict[str, Any]) -> bool:
     )
 
 
-def _digest(arrays: dict[str, Any]) -> str:
+def _digest(model: dict[str, Any]) -> str:
     h = hashlib.sha256()
-    for name, a in arrays.items():
+    for name, value in model.items():
+        a = _numpy(value)
         h.update(f"{name} {a.dtype.str} {list(a.shape)}\0".encode())
-        h.update(a.tobytes() if a.dtype.kind == "U" else a.reshape(-1).view("u1"))
+        h.update(_bytes(value))
     return h.hexdigest()
 
 
-def dump(arrays: dict[str, Any]) -> bytes:
-    """The bytes of a copy (read back by parse)."""
-    specs = [[name, arrays[name].dtype.str, list(arrays[name].shape)] for name, _, _ in _ARRAYS]
-    header = json.dumps({"arrays": specs, "sha256": _digest(arrays)}).encode()
-    return b"".join([FORMAT, header, b"\n", *(arrays[name].tobytes() for name, _, _ in _ARRAYS)])
+def dump(model: dict[str, Any]) -> bytes:
+    """The bytes of a copy (read back by read)."""
+    specs = [[name, _numpy(model[name]).dtype.str, list(_numpy(model[name]).shape)] for name, _, _ in _ARRAYS]
+    header = json.dumps({"arrays": specs, "sha256": _digest(model)}).encode()
+    return b"".join([FORMAT, header, b"\n", *(_bytes(model[name]) for name, _, _ in _ARRAYS)])
 
 
-def write(path: Path, arrays: dict[str, Any]) -> None:
+def write(path: Path, model: dict[str, Any]) -> None:
     """Write the copy atomically, and remove the copies of other model files or versions. Not
     flushed to disk: a copy a power cut damaged fails its digest and is rebuilt, and an fsync of
     68 MB would cost the first run more than the copy saves it."""
@@ -168,7 +221,7 @@ def write(path: Path, arrays: dict[str, Any]) -> None:
     except (OSError, OutputError):
         return  # a cache only
     try:
-        tmp = fileio.write_temp(folder, path, dump(arrays), sync=False)
+        tmp = fileio.write_temp(folder, path, dump(model), sync=False)
         os.replace(tmp, path.name, src_dir_fd=folder, dst_dir_fd=folder)
         for old in path.parent.glob("py3langid-*.model"):
             if old.name != path.name:
@@ -180,33 +233,26 @@ def write(path: Path, arrays: dict[str, Any]) -> None:
 
 
 def _decompress(source: Path) -> dict[str, Any] | None:
-    """The arrays from py3langid's own loader (0.4's layout), or None for another layout."""
+    """The model from py3langid's own loader (0.4's layout), or None for another layout."""
     import numpy as np
     from py3langid import modelio
 
-    model = modelio.load_model(source)
-    if len(model) != len(_ARRAYS):
+    loaded = modelio.load_model(source)
+    if len(loaded) != len(_ARRAYS):
         return None
-    ptc, pc, classes, nextmove, row, out = model
-    arrays = {
+    ptc, pc, classes, nextmove, row, out = loaded
+    model = {
         "ptc": np.ascontiguousarray(ptc),
         "pc": np.ascontiguousarray(pc),
         "classes": np.array(classes),
-        "nextmove": np.asarray(nextmove),
-        "nextmove_row": np.asarray(row),
+        "nextmove": nextmove,
+        "nextmove_row": row,
         "out_feat": np.asarray(out, dtype=np.int32),
     }
-    return arrays if all(_fits(arrays[name], dtypes) for name, dtypes, _ in _ARRAYS) else None
+    if not all(isinstance(model[name], array) == (dtypes is not None and dtypes[0].startswith("<u")) for name, dtypes, _ in _ARRAYS):
+        return None
+    return model if all(_fits(_numpy(model[name]), dtypes) for name, dtypes, _ in _ARRAYS) else None
 
 
 def _fits(a, dtypes: tuple[str, ...] | None) -> bool:
     return a.dtype.str in dtypes if dtypes else a.dtype.kind == "U"
-
-
-def _stdlib(a):
-    """A numpy unsigned array as the stdlib array py3langid walks (its own loader's type)."""
-    from array import array
-
-    out = array({2: "H", 4: "I", 8: "L"}[a.dtype.itemsize])
-    out.frombytes(memoryview(a).cast("B"))
-    return out
