@@ -114,3 +114,16 @@ def test_reading_the_configuration_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code, str(ROOT / "config.yaml")], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_an_option_changes_one_setting_of_one_engine_section():
+    # --beam-size: what the engine is made with, the file's other settings kept
+    from pipeline.cli.translate import _configured
+
+    loaded = config.Config(engines={"argos": ArgosConfig(max_batch_tokens=64)})
+    changed = _configured(loaded, None, 3, None, None)
+    assert changed.section("argos") == ArgosConfig(max_batch_tokens=64, beam_size=3)
+    assert loaded.section("argos").beam_size == 2  # frozen: the loaded configuration is unchanged
+    assert config.Config().with_section("argos", beam_size=5).section("argos").beam_size == 5
+    with pytest.raises(KeyError):
+        config.Config().section("pseudo")  # an engine without settings has no section

@@ -216,14 +216,14 @@ def validate(config: Config) -> Config:
     for lang in config.languages:
         # the shape only: which codes packages cover is checked when a command needs them
         if not (2 <= len(lang) <= 3 and lang.isascii() and lang.isalpha() and lang.islower()):
-            raise ConfigError(f"{name}: languages: {_shown(lang)} is not a language code (en, uk, de...)")
+            raise ConfigError(f"{name}: languages: {shown(lang)} is not a language code (en, uk, de...)")
     if not config.languages:
         raise ConfigError(f"{name}: languages: name at least one language")
     from pipeline.engines import registry
     from pipeline.engines.registry import ENGINES
 
     if config.engine not in ENGINES:
-        raise ConfigError(f"{name}: engine: {_shown(config.engine)} is not one of {', '.join(ENGINES)}")
+        raise ConfigError(f"{name}: engine: {shown(config.engine)} is not one of {', '.join(ENGINES)}")
     engines = [(f"{engine}.", config.section(engine)) for engine in registry.sections()]
     for prefix, part in engines:  # a section of an engine not selected is checked too
         hook = getattr(part, "problems", None)
@@ -233,7 +233,7 @@ def validate(config: Config) -> Config:
     for prefix, part in (("", config), *engines, ("ray.", config.ray), ("subtitles.", config.subtitles)):
         _check_ranges(part, name, prefix)
     if config.cluster is not None and not (config.cluster in ("auto", "local") or config.cluster.startswith("ray://")):
-        raise ConfigError(f"{name}: cluster: {_shown(config.cluster)} is not ray://HOST:PORT, auto or local")
+        raise ConfigError(f"{name}: cluster: {shown(config.cluster)} is not ray://HOST:PORT, auto or local")
     for key in ("article", "bilingual"):
         why = template_problem(getattr(config.output, key))
         if why:
@@ -262,24 +262,24 @@ def template_problem(template: str) -> str | None:
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as e:
-        return f"{_shown(template)} is not a template ({e}); the fields are {fields}"
+        return f"{shown(template)} is not a template ({e}); the fields are {fields}"
     used = set()
     for _, name, spec, conversion in parts:
         if name is None:
             continue
         if name not in TEMPLATE_FIELDS:
-            return f"{_shown('{' + name + '}')} is not a field; the fields are {fields}"
+            return f"{shown('{' + name + '}')} is not a field; the fields are {fields}"
         if spec or conversion:
-            return f"{{{name}}} is followed by {_shown(('!' + conversion if conversion else '') + (':' + spec if spec else ''))}; write the field alone"
+            return f"{{{name}}} is followed by {shown(('!' + conversion if conversion else '') + (':' + spec if spec else ''))}; write the field alone"
         used.add(name)
     if not used & {"path", "dir", "stem"}:
         return "has none of {path}, {dir}, {stem}: every article would have the same output"
     # the folders it names, a field standing for any name (fields never hold "..")
     folders = "".join(text + ("x" if name is not None else "") for text, name, _, _ in parts).replace("\\", "/").split("/")
     if folders[0] == "" or ".." in folders:
-        return f"{_shown(template)} leads out of the output folder (a leading / or a .. folder)"
+        return f"{shown(template)} leads out of the output folder (a leading / or a .. folder)"
     if folders[0] == RECORDS:
-        return f"{_shown(template)} is inside the output folder's {RECORDS}/, which holds the pipeline's own files"
+        return f"{shown(template)} is inside the output folder's {RECORDS}/, which holds the pipeline's own files"
     return None
 
 
@@ -288,7 +288,7 @@ def _check_locales(config: Config, name: str) -> None:
 
     for lang in config.locales:
         if not (2 <= len(lang) <= 3 and lang.isascii() and lang.isalpha() and lang.islower()):
-            raise ConfigError(f"{name}: locales: {_shown(lang)} is not a language code (en, uk, de...)")
+            raise ConfigError(f"{name}: locales: {shown(lang)} is not a language code (en, uk, de...)")
     for lang in dict.fromkeys([*config.languages, *config.locales]):
         why = locales.problem(lang, config.locales)
         if why:
@@ -301,15 +301,12 @@ def shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_shown = shown
-
-
 def _check_items(count: int, items: list[str], name: str, where: str) -> None:
     if count > MAX_ITEMS:
         raise ConfigError(f"{name}: {where} has more than {MAX_ITEMS} items")
     for item in items:
         if len(item) > MAX_ITEM:
-            raise ConfigError(f"{name}: {where}: {_shown(item)} is longer than {MAX_ITEM} characters")
+            raise ConfigError(f"{name}: {where}: {shown(item)} is longer than {MAX_ITEM} characters")
 
 
 def _looks_numeric(text: str) -> bool:
@@ -332,7 +329,7 @@ def _build(cls: type, data: dict[str, Any], name: str, prefix: str, sections: di
         if sections and key in sections:
             built[key] = _coerce(sections[key], value, name, where)
         elif key not in fields:
-            raise ConfigError(f"{name}: unknown setting {_shown(where)}")
+            raise ConfigError(f"{name}: unknown setting {shown(where)}")
         else:
             values[key] = _coerce(hints[key], value, name, where)
     if sections is not None:
@@ -374,12 +371,12 @@ def _coerce(hint: Any, value: Any, name: str, where: str) -> Any:
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            hint = f" ({_shown(value)} is text in YAML: write 1000)" if isinstance(value, str) and _looks_numeric(value) else ""
+            hint = f" ({shown(value)} is text in YAML: write 1000)" if isinstance(value, str) and _looks_numeric(value) else ""
             raise ConfigError(f"{name}: {where} must be a whole number{hint}")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            hint = f" ({_shown(value)} is text in YAML: write 1000 or 1.0e+3)" if isinstance(value, str) and _looks_numeric(value) else ""
+            hint = f" ({shown(value)} is text in YAML: write 1000 or 1.0e+3)" if isinstance(value, str) and _looks_numeric(value) else ""
             raise ConfigError(f"{name}: {where} must be a number{hint}")
         try:
             return float(value)
