@@ -154,7 +154,7 @@ def argos_version() -> str:
 
 def argos_config(spec: dict):
     """The pipeline's ArgosConfig defaults, with the arm's overrides and the forced length."""
-    from pipeline.core.config import ArgosConfig
+    from pipeline.engines.argos_settings import ArgosConfig
 
     overrides = {k: v for k, v in spec.get("settings", {}).items() if v is not None}
     return dataclasses.replace(ArgosConfig(), force_length=spec["length"], **overrides)
@@ -172,10 +172,11 @@ def pipeline_run(spec: dict) -> dict:
     from pipeline.commands import run
     from pipeline.core import paths
     from pipeline.core.config import Config
+    from pipeline.engines import argos_settings
 
     articles = article_paths(spec["articles"])
     corpus = Corpus.load(articles)
-    config = Config(memory=None, engine=spec.get("engine", "argos"), argos=argos_config(spec))
+    config = Config(memory=None, engine=spec.get("engine", "argos"), engines={"argos": argos_config(spec)})
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     try:
         request = run.Request(
@@ -192,7 +193,9 @@ def pipeline_run(spec: dict) -> dict:
         shutil.rmtree(out, ignore_errors=True)
     if stats.failed or stats.articles != len(articles):
         raise RuntimeError(f"the pipeline did not translate every article: {stats.line()}")
-    return _result(corpus, seconds, log, stats=stats.line(), settings=_settings(config.argos), engine_sentences=stats.translated)
+    return _result(
+        corpus, seconds, log, stats=stats.line(), settings=_settings(argos_settings.of(config)), engine_sentences=stats.translated
+    )
 
 
 def _settings(a) -> dict:

@@ -61,9 +61,10 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def _config(arm: str, length: int):
-    from pipeline.core.config import ArgosConfig, Config, RayConfig
+    from pipeline.core.config import Config, RayConfig
+    from pipeline.engines.argos_settings import ArgosConfig
 
-    local = Config(memory=None, argos=ArgosConfig(force_length=length))
+    local = Config(memory=None, engines={"argos": ArgosConfig(force_length=length)})
     if arm == "local":
         return local
     return dataclasses.replace(local, cluster="local", ray=RayConfig(actors=int(arm.split("-")[1]), threads=1))
@@ -119,7 +120,7 @@ def _ray_data(engine, texts: list[str], actors: int) -> dict:
     """The same batches as the engine's, through Ray Data's map_batches over an actor pool."""
     import ray
 
-    from pipeline.engines import cluster
+    from pipeline.engines import argos_settings, cluster
     from pipeline.engines.argos import ArgosEngine, _batches, _buckets
     from pipeline.engines.base import Translated
 
@@ -129,8 +130,8 @@ def _ray_data(engine, texts: list[str], actors: int) -> dict:
     tokens = engine.local._encode(texts)
     items = []
     for group in _buckets(tokens):
-        cap = engine.config.argos.force_length or engine.local.cap(max(len(tokens[i]) for i in group))
-        for batch in _batches(group, tokens, engine.config.argos.max_batch_tokens):
+        cap = argos_settings.of(engine.config).force_length or engine.local.cap(max(len(tokens[i]) for i in group))
+        for batch in _batches(group, tokens, argos_settings.of(engine.config).max_batch_tokens):
             items.append({"indices": json.dumps(batch), "tokens": json.dumps([tokens[i] for i in batch]), "cap": cap})
     path, argos = str(engine.package_path), cluster.worker_config(engine.config)
 

@@ -57,6 +57,7 @@ from pipeline.articles import read  # noqa: E402
 from pipeline.core import config as configuration  # noqa: E402
 from pipeline.core.config import Config  # noqa: E402
 from pipeline.core.errors import ConfigError, InputError  # noqa: E402
+from pipeline.engines.argos_settings import ArgosConfig  # noqa: E402
 from pipeline.formats import Exchange, ExchangeError, Unit  # noqa: E402
 
 PER_INPUT = 10.0  # seconds; the slowest legitimate input here takes well under one
@@ -302,13 +303,13 @@ SETTINGS = [
     f"{prefix}{f.name}"
     for prefix, cls in (
         ("", Config),
-        ("argos.", configuration.ArgosConfig),
+        ("argos.", ArgosConfig),
         ("output.", configuration.OutputConfig),
         ("ray.", configuration.RayConfig),
         ("subtitles.", configuration.SubtitlesConfig),
     )
     for f in configuration.dataclasses.fields(cls)
-    if f.name not in ("source", "root", "argos", "output", "ray", "subtitles")
+    if f.name not in ("source", "root", "engines", "output", "ray", "subtitles")
 ] + ["enigne", "argos.beam", "output.x"]
 SCALARS = [
     "0",

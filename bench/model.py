@@ -88,7 +88,7 @@ def package_file(log=print) -> Path:
 def install(archive: Path, packages_dir: Path):
     """Install into packages_dir through the pipeline's own installer; returns its InstalledPackage."""
     os.environ["ARGOS_PACKAGES_DIR"] = str(packages_dir)
-    from pipeline.core.config import ArgosConfig
+    from pipeline.engines.argos_settings import ArgosConfig
     from pipeline.engines.packages import install_file
 
     return install_file(archive, ArgosConfig())

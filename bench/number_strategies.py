@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline import localize  # noqa: E402  (after sys.path is set)
-from pipeline.core.config import ArgosConfig  # noqa: E402  (after sys.path is set)
 from pipeline.core.placeholders import TAG_RE  # noqa: E402  (after sys.path is set)
+from pipeline.engines.argos_settings import ArgosConfig  # noqa: E402  (after sys.path is set)
 from pipeline.engines.pseudo import PseudoEngine  # noqa: E402  (after sys.path is set)
 from pipeline.segment import sentences  # noqa: E402  (after sys.path is set)
 from pipeline.segment.protect import Text, alerts, mask, renumber, restore, scan_text, urls  # noqa: E402  after sys.path is set

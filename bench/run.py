@@ -173,7 +173,7 @@ def command_line() -> str:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    from pipeline.core.config import ArgosConfig
+    from pipeline.engines.argos_settings import ArgosConfig
 
     began = time.perf_counter()
     info = {

@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.commands import run
-from pipeline.core.config import ArgosConfig, Config, RayConfig
+from pipeline.core.config import Config, RayConfig
 from pipeline.core.errors import ClusterError, ExitStatus
-from pipeline.engines import cluster, packages
+from pipeline.engines import argos_settings, cluster, packages
 from pipeline.engines.argos import ArgosEngine
+from pipeline.engines.argos_settings import ArgosConfig
 from pipeline.engines.factory import create
 from tests.conftest import EXAMPLES, ROOT
 
@@ -42,7 +43,7 @@ def ray():
 
 def cluster_config(**argos) -> Config:
     # small batches: many of them per run, so ordering and retries are exercised
-    return Config(memory=None, cluster="local", ray=RayConfig(actors=2), argos=ArgosConfig(max_batch_tokens=64, **argos))
+    return Config(memory=None, cluster="local", ray=RayConfig(actors=2), engines={"argos": ArgosConfig(max_batch_tokens=64, **argos)})
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -82,10 +83,10 @@ def test_caps_order_and_unordered_results_are_the_local_engines(argos_env, packa
     """The looping model writes to the cap: the same cap per sentence, the same flags; unordered,
     every index exactly once."""
     config = cluster_config()
-    pkg = packages.install_file(package_files["en_uk_loop"], config.argos)
+    pkg = packages.install_file(package_files["en_uk_loop"], argos_settings.of(config))
     texts = [("Hello world. " * n).strip() for n in (1, 9, 2, 5, 1, 14, 3)] + ["Short.", "Short."]
     engine = create(config, "en", "uk", allow_download=False)
-    local = ArgosEngine(pkg.path, config.argos)
+    local = ArgosEngine(pkg.path, argos_settings.of(config))
     assert type(engine).__name__ == "RayEngine" and (engine.name, engine.settings) == ("argos", local.settings)
     expected = list(local.translate(texts))
     assert list(engine.translate(texts)) == expected
@@ -100,7 +101,7 @@ def test_a_killed_actor_costs_its_batches_a_retry_on_another(installed, ray):
     config = cluster_config()
     engine = create(config, "en", "uk", allow_download=False)
     texts = [f"Sentence number {i} of the run, {'with more words ' * (i % 7)}to decode." for i in range(600)]
-    expected = list(ArgosEngine(engine.package_path, config.argos).translate(texts))
+    expected = list(ArgosEngine(engine.package_path, argos_settings.of(config)).translate(texts))
     engine.prepare()
     pool = cluster.pool(config)
     victim = pool.actors[0]
@@ -162,9 +163,9 @@ def test_the_package_reaches_a_worker_without_the_path(installed, ray, tmp_path)
     package.path = str(tmp_path / "not-on-this-node")
     worker = ray.remote(num_cpus=0)(cluster._Worker).remote()
     tokens = engine.local._encode(["Hello there."])
-    assert ray.get(worker.translate.remote(package, config.argos, tokens, 20)) == cluster.SHIP
+    assert ray.get(worker.translate.remote(package, argos_settings.of(config), tokens, 20)) == cluster.SHIP
     package.archive = [ray.put(cluster_package.zip_folder(engine.package_path))]  # what ship() puts, from the real folder
-    assert ray.get(worker.translate.remote(package, config.argos, tokens, 20)) == [("Hello there.", False)]
+    assert ray.get(worker.translate.remote(package, argos_settings.of(config), tokens, 20)) == [("Hello there.", False)]
     folder = Path(ray.get(worker.folders.remote())[0])
     assert folder.name == f"pipeline-package-{package.digest}"
     shutil.rmtree(folder, ignore_errors=True)

@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.core import config
 from pipeline.core.errors import ConfigError
+from pipeline.engines.argos_settings import ArgosConfig
 from tests.conftest import ROOT
 
 
@@ -34,7 +35,7 @@ def test_values_are_read_and_nested(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("engine: pseudo\nargos:\n  beam_size: 4\noutput:\n  review_html: false\nmemory: null\n")
     c = config.load(path)
-    assert (c.engine, c.argos.beam_size, c.output.review_html, c.memory) == ("pseudo", 4, False, None)
+    assert (c.engine, c.section("argos").beam_size, c.output.review_html, c.memory) == ("pseudo", 4, False, None)
 
 
 @pytest.mark.parametrize(
@@ -65,15 +66,20 @@ def test_missing_file_given_explicitly(tmp_path):
 
 
 def settings() -> list[tuple[str, dataclasses.Field]]:
-    """Every setting of config.yaml: the fields of Config, a section's (argos:, output:...) by its dotted name."""
+    """Every setting of config.yaml: the fields of Config, a section's (output:..., and each
+    registered engine's, argos:...) by its dotted name."""
+    from pipeline.engines import registry
+
     out = []
     for f in dataclasses.fields(config.Config):
-        if f.name in ("source", "root"):
+        if f.name in ("source", "root", "engines"):
             continue
         if dataclasses.is_dataclass(f.default):
             out += [(f"{f.name}.{g.name}", g) for g in dataclasses.fields(f.default)]
         else:
             out.append((f.name, f))
+    for engine, section in registry.sections().items():
+        out += [(f"{engine}.{g.name}", g) for g in dataclasses.fields(section)]
     return out
 
 
@@ -94,7 +100,7 @@ def test_the_cli_options_take_the_settings_ranges():
     from pipeline.cli.translate import translate
 
     ranges = {p.name: (p.type.min, p.type.max) for p in translate.params if isinstance(p.type, click.IntRange)}
-    assert ranges == {"beam_size": config.bounds(config.ArgosConfig, "beam_size"), "jobs": config.bounds(config.Config, "workers")}
+    assert ranges == {"beam_size": config.bounds(ArgosConfig, "beam_size"), "jobs": config.bounds(config.Config, "workers")}
 
 
 def test_reading_the_configuration_stays_light():
@@ -108,3 +114,16 @@ def test_reading_the_configuration_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code, str(ROOT / "config.yaml")], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_an_option_changes_one_setting_of_one_engine_section():
+    # --beam-size: what the engine is made with, the file's other settings kept
+    from pipeline.cli.translate import _configured
+
+    loaded = config.Config(engines={"argos": ArgosConfig(max_batch_tokens=64)})
+    changed = _configured(loaded, None, 3, None, None)
+    assert changed.section("argos") == ArgosConfig(max_batch_tokens=64, beam_size=3)
+    assert loaded.section("argos").beam_size == 2  # frozen: the loaded configuration is unchanged
+    assert config.Config().with_section("argos", beam_size=5).section("argos").beam_size == 5
+    with pytest.raises(KeyError):
+        config.Config().section("pseudo")  # an engine without settings has no section

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.core.config import ArgosConfig
 from pipeline.core.errors import ExitStatus
 from pipeline.engines import packages
+from pipeline.engines.argos_settings import ArgosConfig
 
 CONFIG = ArgosConfig()
 NAME = "translate-en_uk-1_0"

@@ -9,11 +9,11 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.core import config
-from pipeline.core.config import ArgosConfig
 from pipeline.core.errors import ConfigError, ExitStatus
 from pipeline.core.identity import settings_key
-from pipeline.engines import packages
+from pipeline.engines import argos_settings, packages
 from pipeline.engines.argos import ArgosEngine
+from pipeline.engines.argos_settings import ArgosConfig
 
 NO_GPU = pytest.mark.skipif(ctranslate2.get_cuda_device_count() > 0, reason="this machine has a CUDA device: it can use it")
 
@@ -43,10 +43,10 @@ def test_device_settings_are_checked_when_the_configuration_is_read(tmp_path, te
 def test_device_index_takes_a_number_or_a_list(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("argos:\n  device: cuda\n  device_index: [1, 0]\n  compute_type: float16\n")
-    a = config.load(path).argos
+    a = argos_settings.of(config.load(path))
     assert (a.device, a.device_index, a.compute_type) == ("cuda", (1, 0), "float16")
     path.write_text("argos:\n  device_index: 0\n")
-    assert config.load(path).argos.device_index == (0,) == ArgosConfig().device_index
+    assert argos_settings.of(config.load(path)).device_index == (0,) == ArgosConfig().device_index
 
 
 def _translate(runner, tmp_path, settings: str):

@@ -3,9 +3,10 @@ from __future__ import annotations
 import json
 
 from pipeline.core import flags
-from pipeline.core.config import ArgosConfig, Config
+from pipeline.core.config import Config
 from pipeline.engines import packages
 from pipeline.engines.argos import ArgosEngine, _buckets
+from pipeline.engines.argos_settings import ArgosConfig
 from pipeline.engines.factory import create
 from pipeline.engines.pseudo import PseudoEngine
 

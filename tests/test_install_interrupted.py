@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.core.config import ArgosConfig
 from pipeline.engines import install, packages
+from pipeline.engines.argos_settings import ArgosConfig
 from tests.conftest import ROOT
 
 CONFIG = ArgosConfig()

@@ -10,9 +10,9 @@ from typing import ClassVar
 
 import pytest
 
-from pipeline.core.config import ArgosConfig
 from pipeline.core.errors import ModelMissing, PipelineError
 from pipeline.engines import install, packages
+from pipeline.engines.argos_settings import ArgosConfig
 
 CONFIG = ArgosConfig()
 

@@ -21,6 +21,7 @@ from pipeline.cli import main
 from pipeline.commands.exchange import base_of
 from pipeline.core.config import load as load_config
 from pipeline.core.identity import HUMAN
+from pipeline.review import actions
 from pipeline.review import app as review_app
 from pipeline.review.project import Project
 from pipeline.store import records
@@ -105,8 +106,10 @@ class Editor:
         return next(r for r in self.rows(rel).values() if r["source"] == source)
 
     def save(self, row: dict[str, str], text: str, approve: bool = False, rel: str = REL, **headers) -> httpx.Response:
-        body = {"target": "uk", "rel": rel, "id": row["sid"], "base": row["base"], "text": text, "approve": approve}
-        return self.client.post("/api/save", json=body, headers={"Origin": origin(self.server), **headers})
+        body = {"target": "uk", "rel": rel, "id": row["sid"], "base": row["base"], "text": text}
+        return self.client.post(
+            f"/api/action/{'approve' if approve else 'save'}", json=body, headers={"Origin": origin(self.server), **headers}
+        )
 
     def close(self):
         self.client.close()
@@ -150,7 +153,7 @@ def test_every_request_needs_the_token_which_becomes_a_strict_cookie(server):
     with httpx.Client(base_url=origin(server)) as client:
         for path in ("/", f"/a/uk/{REL}", "/static/review.js", "/?token=wrong"):
             assert client.get(path).status_code == 403, path
-        assert client.post("/api/save", json={}, headers={"Origin": origin(server)}).status_code == 403
+        assert client.post("/api/action/save", json={}, headers={"Origin": origin(server)}).status_code == 403
         first = client.get(server.url.replace("/?", "/?flag=flagged&"))
         assert first.status_code == 303 and first.headers["location"] == "/?flag=flagged"  # the token leaves the URL
         cookie = first.headers["set-cookie"]
@@ -184,9 +187,9 @@ def test_a_write_from_another_origin_is_refused(project, editor):
         {"Origin": "null"},
         {"Origin": origin(editor.server), "Sec-Fetch-Site": "cross-site"},
     ):
-        assert editor.client.post("/api/save", json=body, headers=headers).status_code == 403, headers
+        assert editor.client.post("/api/action/save", json=body, headers=headers).status_code == 403, headers
     # a form post (the only write another page could make without CORS) is not JSON
-    form = editor.client.post("/api/save", data=body, headers={"Origin": origin(editor.server)})
+    form = editor.client.post("/api/action/save", data=body, headers={"Origin": origin(editor.server)})
     assert form.status_code == 415
     assert snapshot(project / "out") == before
 
@@ -444,7 +447,7 @@ def test_chips_stay_whole_and_a_refusal_keeps_the_editors_text(project, page):
     assert editor.locator(".chip").count() == 5  # em open/close, code, link open/close
     assert editor.locator(".chip").first.get_attribute("contenteditable") == "false"
     # copy the source: the chips come with it; an edit keeps them
-    row.locator("button[data-action=copy]").click()
+    row.locator("button[data-local=copy]").click()
     page.keyboard.press("End")
     page.keyboard.type(" Додано.")
     page.keyboard.press("Control+Enter")
@@ -544,7 +547,7 @@ def raw_post(server, body_chunks, headers: dict[str, str]) -> tuple[int, int, by
     head = {"Host": f"127.0.0.1:{server.port}", "Origin": origin(server), "Content-Type": "application/json", "Cookie": cookie, **headers}
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
-    sock.sendall(("POST /api/save HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n").encode())
+    sock.sendall(("POST /api/action/save HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n").encode())
     sent = 0
     reply = b""
     try:
@@ -586,7 +589,8 @@ def test_a_chunked_50_mb_body_is_refused_after_1_mb_is_read(project, server):
         b'{"target": "uk", "rel": "news/kursk.md", "id": {"a": [[[[[1]]]]]}, "base": "x", "text": "y"}',
         b'{"target": "uk", "rel": "news/kursk.md", "id": "s0-0-000000000000", "base": "00000000", "text": "\\ud800"}',  # lone surrogate
         b'{"target": "uk", "rel": "news/kursk.md", "id": "s0-0-000000000000", "base": "00000000", "text": 5}',
-        b'{"target": "uk", "rel": "news/kursk.md", "id": "s0-0-000000000000", "base": "00000000", "text": "t", "approve": "yes"}',
+        b'{"target": "uk", "rel": "news/kursk.md", "id": "s0-0-000000000000", "base": "00000000", "text": "t", "restored": "yes"}',
+        b'{"target": "uk", "rel": "news/kursk.md", "id": "s0-0-000000000000", "base": "00000000", "text": "t", "acknowledge": ["a", 1]}',
         b'{"target": "uk", "rel": "news/kursk.md", "id": "s0-0-000000000000", "base": "00000000", "text": "t", "extra": 1}',
         b'{"target": "uk", "rel": "news/kursk.md"}',
         b"\xff\xfe not utf-8",
@@ -595,7 +599,7 @@ def test_a_chunked_50_mb_body_is_refused_after_1_mb_is_read(project, server):
     ],
 )
 def test_any_body_the_app_cannot_parse_is_400(editor, body):
-    for path in ("/api/save", "/api/mark"):
+    for path in (f"/api/action/{name}" for name in actions.registered()):
         response = editor.client.post(path, content=body, headers={"Origin": origin(editor.server), "Content-Type": "application/json"})
         assert response.status_code == 400, (path, response.text)
         assert response.json()["status"] == "refused"

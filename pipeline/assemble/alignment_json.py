@@ -11,6 +11,19 @@ from pipeline.core.document import SentencePair, TranslatedDocument
 SCHEMA_ID = "uk-en-pipeline/alignment/1"
 
 
+def schema() -> dict[str, Any]:
+    """The JSON Schema of these files (alignment.schema.json beside this module), with `engine`
+    narrowed to the engines registered now and `human`: the file itself allows any engine name, so
+    an engine added with its registry line needs no edit there."""
+    from importlib import resources
+
+    from pipeline.engines import registry
+
+    data: dict[str, Any] = json.loads(resources.files("pipeline.assemble").joinpath("alignment.schema.json").read_text(encoding="utf-8"))
+    data["properties"]["engine"]["enum"] = [*registry.names(), "human"]
+    return data
+
+
 def to_dict(td: TranslatedDocument) -> dict[str, Any]:
     return {
         **_head(td),

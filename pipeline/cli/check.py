@@ -12,6 +12,7 @@ import click
 
 from pipeline.cli.common import common_options, display, error, existing, load_config, out_option, output_folder, quiet, reports_errors, say
 from pipeline.core.errors import ExitStatus, PipelineError
+from pipeline.store import layout
 
 FORMATS = ("text", "json", "github", "junit")  # pipeline.commands.ci_report.FORMATS, without importing it for --help
 
@@ -30,7 +31,7 @@ def _workspace(config_path, out_dir, given: tuple[str, ...], command: str):
             raise PipelineError(f"{ws.store.problems[0]}; name the source folders (pipeline {command} SOURCES...)", ExitStatus.NOT_FRESH)
         raise PipelineError(
             f"no source folders known for {display(ws.out)}: name them (pipeline {command} SOURCES...), list them in config.yaml (sources:), "
-            "or translate them first (records/sources.txt)"
+            f"or translate them first ({layout.FOLDER}/{layout.SOURCES})"
         )
     return ws
 
@@ -62,8 +63,8 @@ def check(sources, out_dir, target, report_format, as_json, show_all, strict, co
     """Say which translations of SOURCES are fresh, stale, missing, orphaned or need review.
 
     SOURCES default to the source folders config.yaml lists (sources:) and the output folder has
-    recorded (OUT/records/sources.txt). Decided from the content hashes recorded at translation
-    time (in OUT/records/): no model, no translation memory, the same answer in a fresh clone.
+    recorded (OUT/{records}/{sources}). Decided from the content hashes recorded at translation
+    time (in OUT/{records}/): no model, no translation memory, the same answer in a fresh clone.
     The report goes to stdout; -q leaves only the errors unless --format asks for json, github
     or junit. Exit 0 when everything is fresh, 5 otherwise; with --strict, 4 when everything is
     fresh but some sentences are flagged (a flag an editor acknowledged no longer counts).
@@ -86,6 +87,9 @@ def check(sources, out_dir, target, report_format, as_json, show_all, strict, co
             if i.flagged:
                 error(f"{i.source} -> {i.target_lang}: {i.flagged} flagged sentence{'s' * (i.flagged != 1)} nobody acknowledged")
         sys.exit(int(ExitStatus.PROBLEMS))
+
+
+check.help = (check.help or "").format(records=layout.FOLDER, sources=layout.SOURCES)  # the store's layout names the folder
 
 
 @click.command()

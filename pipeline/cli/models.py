@@ -8,6 +8,7 @@ import click
 
 from pipeline.cli.common import ClickReporter, UsageLine, common_options, load_config, quiet, reports_errors, say
 from pipeline.core.errors import ExitStatus, PipelineError
+from pipeline.engines import argos_settings
 
 DIRECTIONS = (("en", "uk"), ("uk", "en"))
 
@@ -42,7 +43,7 @@ def list_(available, as_json, config_path, quiet_flag) -> None:
     """List installed packages (and the en/uk directions that have none)."""
     from pipeline.engines import packages
 
-    config = load_config(config_path).argos
+    config = argos_settings.of(load_config(config_path))
     scanned = packages.scan(config, deep=True)  # damaged ones too: shown as such, never used
     present = [p for p in scanned if not p.problem]
     damaged = [p for p in scanned if p.problem]
@@ -91,14 +92,14 @@ def install(files, config_path, quiet_flag) -> None:
     from pipeline.engines import packages
 
     full = load_config(config_path)
-    config = full.argos
+    config = argos_settings.of(full)
     directions: tuple[tuple[str, str], ...] = DIRECTIONS
     if len(files) == 2 and not any(Path(f).exists() or f.endswith(".argosmodel") for f in files):
         source, target = (languages.normalise(f) for f in files)
         if source == target:
             raise click.UsageError("SOURCE and TARGET name the same language")
         languages.check(full, [source, target], "models install")
-        directions = languages.route(full, source, target)
+        directions = languages.route(full, source, target, argos_settings.NAME)  # its packages, whatever `engine:` is
     elif files:
         for file in files:
             if not Path(file).exists():
@@ -152,5 +153,5 @@ def remove(names, config_path, quiet_flag) -> None:
     """Remove installed packages, by name (translate-en_uk) or direction (en-uk)."""
     from pipeline.engines import packages
 
-    for pkg in packages.remove(load_config(config_path).argos, list(names)):
+    for pkg in packages.remove(argos_settings.of(load_config(config_path)), list(names)):
         say(f"removed {pkg.label} ({pkg.path})", quiet_flag)

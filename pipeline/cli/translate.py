@@ -20,9 +20,26 @@ from pipeline.cli.common import (
     reports_errors,
     say,
 )
-from pipeline.core.config import ArgosConfig, Config, bounds
+from pipeline.core.config import Config, bounds
 from pipeline.core.errors import ExitStatus, exit_status_help
-from pipeline.engines.registry import NAMES as ENGINE_NAMES
+from pipeline.engines import registry
+from pipeline.engines.argos_settings import ArgosConfig
+
+
+class _Engines(click.Choice):
+    """--engine's choices: the registry's when the option is parsed or shown, not when imported."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return registry.names()
+
+    @choices.setter
+    def choices(self, _value) -> None:
+        pass  # click.Choice sets them once; here they are always read from the registry
+
 
 _languages = options(
     click.option(
@@ -39,7 +56,7 @@ _languages = options(
 """--to and --from, checked against the packages once the configuration is read (``_check_languages``)."""
 
 _engine_options = options(
-    click.option("--engine", type=click.Choice(ENGINE_NAMES), help="Translation engine [default: argos]."),
+    click.option("--engine", type=_Engines(), help="Translation engine [default: argos]."),
     click.option(
         "--beam-size", type=click.IntRange(*bounds(ArgosConfig, "beam_size")), help="Beam size for argos [default: argos.beam_size, 2]."
     ),
@@ -126,7 +143,7 @@ def _configured(config: Config, engine: str | None, beam_size: int | None, jobs:
     if engine:
         config = dataclasses.replace(config, engine=engine)
     if beam_size:
-        config = dataclasses.replace(config, argos=dataclasses.replace(config.argos, beam_size=beam_size))
+        config = config.with_section("argos", beam_size=beam_size)
     if jobs:
         config = dataclasses.replace(config, workers=jobs)
     if cluster:

@@ -39,41 +39,18 @@ def _include_patterns() -> tuple[str, ...]:
     return registry.include_patterns()
 
 
-def _bounded(default: Any, low: Any, high: Any) -> Any:
-    """A number's default and its allowed range: validate() checks it, CLI options take it (bounds())."""
+def bounded(default: Any, low: Any, high: Any) -> Any:
+    """A number's default and its allowed range: validate() checks it, CLI options take it (bounds()).
+    An engine's settings class (engines/registry.py) declares its numbers with it too."""
     return field(default=default, metadata={"range": (low, high)})
 
 
-@dataclass(frozen=True)
-class ArgosConfig:
-    packages_dir: str | None = None  # else $ARGOS_PACKAGES_DIR, else the Argos library's default
-    package_index: str | None = None  # else $ARGOS_PACKAGE_INDEX, else the official argospm index
-    auto_download: bool = True  # install a missing official package on first use
-    device: str = "cpu"  # cpu | cuda | auto (cuda when CTranslate2 sees a CUDA device, else cpu)
-    device_index: tuple[int, ...] = (0,)  # which device(s): 0, or a list of CUDA devices such as [0, 1]
-    compute_type: str = "int8"  # one of COMPUTE_TYPES
-    # Ranges below: what CTranslate2 survives on a transformer-base model (bench/limits.py ct2).
-    beam_size: int = _bounded(2, 1, 16)  # time and memory grow with it; the Argos library uses 4
-    # 0: as many as there are cores. Each is a model replica with its own buffers: 64 x 64
-    # threads still ran, 3,000 replicas took 34 s and 6.2 GB just to load.
-    inter_threads: int = _bounded(0, 0, 64)
-    intra_threads: int = _bounded(1, 0, 64)  # 0: CTranslate2's default
-    # measured (bench/): as fast as 2048 at beam 2, ~40% less peak memory. At the top of the range
-    # a batch at beam 16 peaked at 2.3 GB; 10^15 makes CTranslate2 fail to allocate.
-    max_batch_tokens: int = _bounded(1024, 1, 16_384)
-    length_penalty: float = _bounded(0.2, 0.0, 5.0)  # as the Argos library decodes; beyond ~2 only length counts
-    repetition_penalty: float = _bounded(1.0, 1.0, 10.0)  # below 1 would reward repeating
-    no_repeat_ngram_size: int = _bounded(0, 0, 64)  # 0: off; longer n-grams never repeat in a sentence
-    # A model that loops must not write forever: at most ratio * source tokens + extra.
-    max_length_ratio: float = _bounded(2.0, 0.5, 10.0)
-    max_length_extra: int = _bounded(16, 1, 1024)
-    # benchmarks only: decode exactly this many tokens (random weights never stop)
-    force_length: int = _bounded(0, 0, 1024)
-    # Bounds on what comes from the network or a package file (official: a ~120 MB download that
-    # unpacks to ~150 MB). The index is held in memory; the others are streamed to disk.
-    max_download_bytes: int = _bounded(1_000_000_000, 1, 10_000_000_000)
-    max_index_bytes: int = _bounded(20_000_000, 1, 100_000_000)
-    max_unpacked_bytes: int = _bounded(1_000_000_000, 1, 10_000_000_000)
+def _engine_sections() -> dict[str, Any]:
+    # every registered engine's settings at their defaults (engines/registry.py); imported when a
+    # Config is made, as the article formats are
+    from pipeline.engines import registry
+
+    return {name: cls() for name, cls in registry.sections().items()}
 
 
 TEMPLATE_FIELDS = ("target", "source", "path", "dir", "stem", "ext")
@@ -94,8 +71,8 @@ class OutputConfig:
 @dataclass(frozen=True)
 class RayConfig:
     # 0: as many as the cluster's CPUs / threads (its GPUs with device: cuda); each loads a model
-    actors: int = _bounded(0, 0, 1024)
-    threads: int = _bounded(1, 1, 64)  # CTranslate2 threads (and Ray CPUs) per actor: as intra_threads
+    actors: int = bounded(0, 0, 1024)
+    threads: int = bounded(1, 1, 64)  # CTranslate2 threads (and Ray CPUs) per actor: as intra_threads
 
 
 @dataclass(frozen=True)
@@ -104,9 +81,9 @@ class SubtitlesConfig:
     defaults are Netflix's Timed Text Style Guide's (English template): 42 characters a line, 2
     lines, 17 characters a second for adult programmes."""
 
-    max_line_chars: int = _bounded(42, 10, 200)
-    max_lines: int = _bounded(2, 1, 9)
-    max_cps: float = _bounded(17.0, 1.0, 100.0)
+    max_line_chars: int = bounded(42, 10, 200)
+    max_lines: int = bounded(2, 1, 9)
+    max_cps: float = bounded(17.0, 1.0, 100.0)
 
 
 @dataclass(frozen=True)
@@ -118,15 +95,14 @@ class Config:
     exclude: tuple[str, ...] = ("LICENSE*", "README*", "CHANGELOG*")
     # A file is held whole, several times over, while it is read: a 10 MB paragraph took 34 s
     # and 272 MB to read and segment (bench/limits.py read).
-    max_file_bytes: int = _bounded(5_000_000, 1, 50_000_000)
+    max_file_bytes: int = bounded(5_000_000, 1, 50_000_000)
     # Lines, Markdown punctuation, numbers and sentence ends: what parsing and translating a file
     # costs grows with these, not with its bytes (bench/hostile.py measures the worst shapes); a
     # table of 396,021 took 34 s and 404 MB to read.
-    max_file_elements: int = _bounded(40_000, 1, 400_000)
+    max_file_elements: int = bounded(40_000, 1, 400_000)
     memory: str | None = ".pipeline/memory.sqlite"  # null: no translation memory
     glossary: str | None = "locales"  # folder of <lang>/glossary.yaml; null: no glossary
     locales: dict[str, str] = field(default_factory=lambda: {"en": "en_US", "uk": "uk_UA"})
-    argos: ArgosConfig = ArgosConfig()
     output: OutputConfig = OutputConfig()
     subtitles: SubtitlesConfig = SubtitlesConfig()
     # Decode on a Ray cluster (extra `ray`): ray://head:10001, auto (inside a Ray job), local
@@ -135,16 +111,34 @@ class Config:
     ray: RayConfig = RayConfig()
     # processes reading and segmenting articles (the writes stay in one); each starts a Python of
     # its own: 64 read 400 short articles in 187 s on 2 cores, where 1 took 24 s (bench/limits.py)
-    workers: int = _bounded(1, 1, 64)
+    workers: int = bounded(1, 1, 64)
     # Source folders, relative to the project root: an article's identity is its path inside the
     # deepest one holding it. Optional: the output folder also records the folders it was given.
     sources: tuple[str, ...] = ()
+    # each registered engine's section (`argos:`...), by engine name: read through section()
+    engines: dict[str, Any] = field(default_factory=_engine_sections)
     source: str = ""  # the file this was read from, for messages
     root: str = ""  # the project root: the folder of the configuration file, else the working directory
 
     def at_root(self, path: str) -> Path:
         """A path from the configuration (memory, glossary, output.dir, sources), relative to the project root."""
         return Path(self.root or ".") / path
+
+    def section(self, engine: str) -> Any:
+        """An engine's settings (its dataclass in engines/registry.py): as config.yaml set them,
+        else its defaults. KeyError for an engine with no settings."""
+        if engine in self.engines:
+            return self.engines[engine]
+        from pipeline.engines import registry
+
+        cls = registry.settings_class(engine)
+        if cls is None:
+            raise KeyError(f"the {engine} engine has no settings")
+        return cls()
+
+    def with_section(self, engine: str, **changes: Any) -> Config:
+        """This configuration with some of an engine's settings changed (a command-line option)."""
+        return dataclasses.replace(self, engines={**self.engines, engine: dataclasses.replace(self.section(engine), **changes)})
 
     @property
     def out_dir(self) -> Path:
@@ -161,12 +155,6 @@ class Config:
     @property
     def source_roots(self) -> tuple[Path, ...]:
         return tuple(self.at_root(s) for s in self.sources)
-
-
-# What CTranslate2 accepts as compute_type; which of them a device supports is known only there
-# (checked when the model loads: engines/argos.py).
-COMPUTE_TYPES = ("default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
-MAX_DEVICE_INDEX = 1023
 
 
 def find(start: Path | None = None) -> Path | None:
@@ -198,7 +186,9 @@ def load(path: str | os.PathLike | None = None) -> Config:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{name}: expected a mapping of settings at the top level")
-    config = _build(Config, data, name, "")
+    from pipeline.engines import registry
+
+    config = _build(Config, data, name, "", registry.sections())
     return validate(dataclasses.replace(config, source=name, root=os.path.dirname(os.path.abspath(path))))
 
 
@@ -226,24 +216,24 @@ def validate(config: Config) -> Config:
     for lang in config.languages:
         # the shape only: which codes packages cover is checked when a command needs them
         if not (2 <= len(lang) <= 3 and lang.isascii() and lang.isalpha() and lang.islower()):
-            raise ConfigError(f"{name}: languages: {_shown(lang)} is not a language code (en, uk, de...)")
+            raise ConfigError(f"{name}: languages: {shown(lang)} is not a language code (en, uk, de...)")
     if not config.languages:
         raise ConfigError(f"{name}: languages: name at least one language")
+    from pipeline.engines import registry
     from pipeline.engines.registry import ENGINES
 
     if config.engine not in ENGINES:
-        raise ConfigError(f"{name}: engine: {_shown(config.engine)} is not one of {', '.join(ENGINES)}")
-    a = config.argos
-    if a.device not in ("cpu", "cuda", "auto"):
-        raise ConfigError(f"{name}: argos.device: {_shown(a.device)} is not cpu, cuda or auto")
-    if not a.device_index or len(set(a.device_index)) != len(a.device_index) or not all(0 <= i <= MAX_DEVICE_INDEX for i in a.device_index):
-        raise ConfigError(f"{name}: argos.device_index: expected a device number (0 to {MAX_DEVICE_INDEX}) or a list of different ones")
-    if a.compute_type not in COMPUTE_TYPES:
-        raise ConfigError(f"{name}: argos.compute_type: {a.compute_type!r} is not one of {', '.join(COMPUTE_TYPES)}")
-    for prefix, part in (("", config), ("argos.", config.argos), ("ray.", config.ray), ("subtitles.", config.subtitles)):
+        raise ConfigError(f"{name}: engine: {shown(config.engine)} is not one of {', '.join(ENGINES)}")
+    engines = [(f"{engine}.", config.section(engine)) for engine in registry.sections()]
+    for prefix, part in engines:  # a section of an engine not selected is checked too
+        hook = getattr(part, "problems", None)
+        why = hook() if hook is not None else None
+        if why:
+            raise ConfigError(f"{name}: {prefix}{why}")
+    for prefix, part in (("", config), *engines, ("ray.", config.ray), ("subtitles.", config.subtitles)):
         _check_ranges(part, name, prefix)
     if config.cluster is not None and not (config.cluster in ("auto", "local") or config.cluster.startswith("ray://")):
-        raise ConfigError(f"{name}: cluster: {_shown(config.cluster)} is not ray://HOST:PORT, auto or local")
+        raise ConfigError(f"{name}: cluster: {shown(config.cluster)} is not ray://HOST:PORT, auto or local")
     for key in ("article", "bilingual"):
         why = template_problem(getattr(config.output, key))
         if why:
@@ -272,24 +262,24 @@ def template_problem(template: str) -> str | None:
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as e:
-        return f"{_shown(template)} is not a template ({e}); the fields are {fields}"
+        return f"{shown(template)} is not a template ({e}); the fields are {fields}"
     used = set()
     for _, name, spec, conversion in parts:
         if name is None:
             continue
         if name not in TEMPLATE_FIELDS:
-            return f"{_shown('{' + name + '}')} is not a field; the fields are {fields}"
+            return f"{shown('{' + name + '}')} is not a field; the fields are {fields}"
         if spec or conversion:
-            return f"{{{name}}} is followed by {_shown(('!' + conversion if conversion else '') + (':' + spec if spec else ''))}; write the field alone"
+            return f"{{{name}}} is followed by {shown(('!' + conversion if conversion else '') + (':' + spec if spec else ''))}; write the field alone"
         used.add(name)
     if not used & {"path", "dir", "stem"}:
         return "has none of {path}, {dir}, {stem}: every article would have the same output"
     # the folders it names, a field standing for any name (fields never hold "..")
     folders = "".join(text + ("x" if name is not None else "") for text, name, _, _ in parts).replace("\\", "/").split("/")
     if folders[0] == "" or ".." in folders:
-        return f"{_shown(template)} leads out of the output folder (a leading / or a .. folder)"
+        return f"{shown(template)} leads out of the output folder (a leading / or a .. folder)"
     if folders[0] == RECORDS:
-        return f"{_shown(template)} is inside the output folder's {RECORDS}/, which holds the pipeline's own files"
+        return f"{shown(template)} is inside the output folder's {RECORDS}/, which holds the pipeline's own files"
     return None
 
 
@@ -298,14 +288,14 @@ def _check_locales(config: Config, name: str) -> None:
 
     for lang in config.locales:
         if not (2 <= len(lang) <= 3 and lang.isascii() and lang.isalpha() and lang.islower()):
-            raise ConfigError(f"{name}: locales: {_shown(lang)} is not a language code (en, uk, de...)")
+            raise ConfigError(f"{name}: locales: {shown(lang)} is not a language code (en, uk, de...)")
     for lang in dict.fromkeys([*config.languages, *config.locales]):
         why = locales.problem(lang, config.locales)
         if why:
             raise ConfigError(f"{name}: locales.{lang}: {why}")
 
 
-def _shown(value: object, limit: int = 60) -> str:
+def shown(value: object, limit: int = 60) -> str:
     """A value from the file in a message: quoted, on one line, and short (it may be huge)."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -316,7 +306,7 @@ def _check_items(count: int, items: list[str], name: str, where: str) -> None:
         raise ConfigError(f"{name}: {where} has more than {MAX_ITEMS} items")
     for item in items:
         if len(item) > MAX_ITEM:
-            raise ConfigError(f"{name}: {where}: {_shown(item)} is longer than {MAX_ITEM} characters")
+            raise ConfigError(f"{name}: {where}: {shown(item)} is longer than {MAX_ITEM} characters")
 
 
 def _looks_numeric(text: str) -> bool:
@@ -327,15 +317,23 @@ def _looks_numeric(text: str) -> bool:
         return False
 
 
-def _build(cls: type, data: dict[str, Any], name: str, prefix: str) -> Any:
+def _build(cls: type, data: dict[str, Any], name: str, prefix: str, sections: dict[str, type] | None = None) -> Any:
+    """``cls`` from a mapping of the file, every key known and every value of its type. At the top
+    (``sections``: registry.sections()), an engine's key is its section, built by the same rules."""
     hints = typing.get_type_hints(cls)
-    fields = {f.name for f in dataclasses.fields(cls) if f.name not in ("source", "root")}
+    fields = {f.name for f in dataclasses.fields(cls) if f.name not in ("source", "root", "engines")}
     values = {}
+    built = {}
     for key, value in data.items():
         where = f"{prefix}{key}"
-        if key not in fields:
-            raise ConfigError(f"{name}: unknown setting {_shown(where)}")
-        values[key] = _coerce(hints[key], value, name, where)
+        if sections and key in sections:
+            built[key] = _coerce(sections[key], value, name, where)
+        elif key not in fields:
+            raise ConfigError(f"{name}: unknown setting {shown(where)}")
+        else:
+            values[key] = _coerce(hints[key], value, name, where)
+    if sections is not None:
+        values["engines"] = {engine: built[engine] if engine in built else section() for engine, section in sections.items()}
     return cls(**values)
 
 
@@ -373,12 +371,12 @@ def _coerce(hint: Any, value: Any, name: str, where: str) -> Any:
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            hint = f" ({_shown(value)} is text in YAML: write 1000)" if isinstance(value, str) and _looks_numeric(value) else ""
+            hint = f" ({shown(value)} is text in YAML: write 1000)" if isinstance(value, str) and _looks_numeric(value) else ""
             raise ConfigError(f"{name}: {where} must be a whole number{hint}")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            hint = f" ({_shown(value)} is text in YAML: write 1000 or 1.0e+3)" if isinstance(value, str) and _looks_numeric(value) else ""
+            hint = f" ({shown(value)} is text in YAML: write 1000 or 1.0e+3)" if isinstance(value, str) and _looks_numeric(value) else ""
             raise ConfigError(f"{name}: {where} must be a number{hint}")
         try:
             return float(value)

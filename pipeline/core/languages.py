@@ -1,9 +1,10 @@
-"""Which languages the pipeline works in: data, not code.
+"""Which languages the pipeline works in: data, not code, asked of the engine.
 
-A language is usable when an Argos package installed here covers it, or the package index lists
-one (the index as last cached, so validating needs no network), or it is one of the official
-defaults (en, uk), which `translate` downloads on first use. With no direct package a direction
-X->Y runs through English (X->en, en->Y), as the Argos library does.
+An engine's registry line (engines/registry.py) names its languages hook: the directions it can
+do (for argos: a package installed here, or listed by the index as last cached, or one of the
+official two, which `translate` downloads on first use; engines/argos_settings.pairs). An engine
+without one (pseudo) takes any language Babel has a locale for. With no model for a direction
+X->Y, an engine whose line names a pivot goes through it (X->en, en->Y), as the Argos library does.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import functools
 import re
 
 from pipeline.core.config import LANGUAGES, Config
-from pipeline.engines.registry import ENGINES
+from pipeline.engines import registry
 
-PIVOT = "en"
 _CODE_RE = re.compile(r"[a-z]{2,3}")
 
 
@@ -27,65 +27,52 @@ def well_formed(code: str) -> bool:
     return bool(_CODE_RE.fullmatch(code))  # (not match with $: "en\n" is no code)
 
 
-def known(config: Config) -> set[str]:
-    """Codes that `--to`, `--from`, `languages:` and `models install` accept. The pseudo engine
-    needs no package: any language Babel has a locale for will do."""
-    from pipeline.engines import packages
+def pairs(config: Config, engine: str | None = None, refresh: bool = False) -> set[tuple[str, str]] | None:
+    """The directions the engine (config.yaml's, unless named) can do; None: any language Babel
+    has a locale for. ``refresh``: its source of models asked again first (the network)."""
+    hook = registry.languages_hook(engine or config.engine)
+    return None if hook is None else hook(config, refresh)
 
-    codes = set(LANGUAGES)
-    for p in packages.installed(config.argos):
-        codes.update((p.from_code, p.to_code))
-    codes.update(c for pair in packages.cached_pairs(config.argos) for c in pair)
-    if not ENGINES[config.engine].models:
-        codes.update(c for c in config.languages if _babel_knows(c))
+
+def known(config: Config, engine: str | None = None) -> set[str]:
+    """Codes that `--to`, `--from`, `languages:` and `models install` accept: those of the
+    engine's directions; for an engine without a languages hook (pseudo), the official two and
+    those of `languages:` that Babel has a locale for."""
+    found = pairs(config, engine)
+    if found is None:
+        codes = {*LANGUAGES, *(c for c in config.languages if _babel_knows(c))}
+    else:
+        codes = {c for pair in found for c in pair}
     return {normalise(c) for c in codes}
 
 
-def pairs(config: Config) -> set[tuple[str, str]]:
-    """Directions a package exists for, installed or indexed (as cached), plus the official two."""
-    from pipeline.engines import packages
-
-    found = {(p.from_code, p.to_code) for p in packages.installed(config.argos)}
-    found.update(packages.cached_pairs(config.argos))
-    found.update({("en", "uk"), ("uk", "en")})
-    return found
-
-
-def route(config: Config, source: str, target: str) -> tuple[tuple[str, str], ...]:
-    """The packages a direction needs: itself when a package exists, else through English."""
-    available = pairs(config)
-    if (source, target) in available or PIVOT in (source, target):
+def route(config: Config, source: str, target: str, engine: str | None = None) -> tuple[tuple[str, str], ...]:
+    """The models a direction needs: itself when the engine has one (or takes any language, or
+    names no pivot), else through its pivot."""
+    pivot = registry.ENGINES[engine or config.engine].pivot
+    available = pairs(config, engine)
+    if available is None or pivot is None or (source, target) in available or pivot in (source, target):
         return ((source, target),)
-    return ((source, PIVOT), (PIVOT, target))
+    return ((source, pivot), (pivot, target))
 
 
 def check(config: Config, codes, what: str) -> None:
-    """Refuse (exit 2, one line) a code no package covers, naming what is available."""
+    """Refuse (exit 2, one line) a code the engine does not cover, naming what is available."""
     from pipeline.core.errors import PipelineError
 
     for code in codes:
         if code is None:
             continue
-        if not ENGINES[config.engine].models and _babel_knows(code):
+        if registry.languages_hook(config.engine) is None and _babel_knows(code):
             continue
         usable = known(config)
         if code not in usable:
-            usable |= _from_index(config)  # the index, only now, and only when reachable
+            fresh = pairs(config, refresh=True)  # the index, only now, and only when reachable
+            usable |= {normalise(c) for pair in fresh or () for c in pair}
         if code not in usable:
             raise PipelineError(
                 f"{what}: {code!r} is not a language of any installed or indexed package; available: {', '.join(sorted(usable))}"
             )
-
-
-def _from_index(config: Config) -> set[str]:
-    from pipeline.core.errors import PipelineError
-    from pipeline.engines import packages
-
-    try:
-        packages.fetch_index(config.argos)
-    except PipelineError:
-        return set()
-    return {c for pair in packages.cached_pairs(config.argos) for c in pair}
 
 
 @functools.cache

@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from pipeline.core import flags
-from pipeline.core.config import ArgosConfig, Config
+from pipeline.core.config import Config
 from pipeline.core.errors import ConfigError, PipelineError
-from pipeline.engines import package_files
+from pipeline.engines import argos_settings, package_files
+from pipeline.engines.argos_settings import ArgosConfig
 from pipeline.engines.base import Engine, Translated
 from pipeline.engines.package_files import DamagedPackage
 
@@ -279,10 +280,11 @@ def create(
     downloaded (engines/packages.py), else two through English; on a Ray cluster with `cluster:`.
     See engines.factory.create for ``load`` and what is raised."""
     from pipeline.core.errors import ModelMissing
-    from pipeline.core.languages import PIVOT
     from pipeline.engines import packages
+    from pipeline.engines.registry import ENGINES
 
-    a = config.argos
+    pivot = ENGINES[argos_settings.NAME].pivot or "en"
+    a = argos_settings.of(config)
 
     def argos(path):
         if config.cluster:
@@ -298,8 +300,8 @@ def create(
         return engine
 
     direct = packages.find(a, source_lang, target_lang)
-    if direct is None and PIVOT not in (source_lang, target_lang):
-        legs = ((source_lang, PIVOT), (PIVOT, target_lang))
+    if direct is None and pivot not in (source_lang, target_lang):
+        legs = ((source_lang, pivot), (pivot, target_lang))
         found = [packages.find(a, s, t) for s, t in legs]
         # pivot when both legs are here, or when the index (as last read) has no direct package
         if all(found) or (source_lang, target_lang) not in packages.cached_pairs(a):
@@ -309,7 +311,7 @@ def create(
                 chain = [f or packages.ensure(a, s, t, allow_download, progress) for f, (s, t) in zip(found, legs)]
             except ModelMissing as e:
                 raise ModelMissing(
-                    f"{source_lang}->{target_lang} has no direct package and goes through {PIVOT}: {e} "
+                    f"{source_lang}->{target_lang} has no direct package and goes through {pivot}: {e} "
                     f"(`pipeline models install {source_lang} {target_lang}` installs both legs)"
                 ) from None
             return PivotEngine(*(argos(p.path) for p in chain))

@@ -37,6 +37,7 @@ from pathlib import Path
 from pipeline.core import flags
 from pipeline.core.config import Config
 from pipeline.core.errors import ClusterError, ConfigError, PipelineError
+from pipeline.engines import argos_settings
 from pipeline.engines.argos import ArgosEngine, _batches, _buckets
 from pipeline.engines.base import Translated
 from pipeline.engines.cluster_package import Package
@@ -185,18 +186,19 @@ def _auto() -> None:
 def worker_config(config: Config):
     """What an actor decodes with: the run's argos settings, one batch at a time on its own threads,
     on the one GPU Ray gives it (visible to it as device 0) when it has one."""
-    return dataclasses.replace(config.argos, inter_threads=1, intra_threads=config.ray.threads, device_index=(0,))
+    return dataclasses.replace(argos_settings.of(config), inter_threads=1, intra_threads=config.ray.threads, device_index=(0,))
 
 
 def _gpus(ray, config: Config) -> int:
     """GPUs per actor: one with device cuda (refused at once on a cluster without any), and with
     auto when the cluster has some."""
     has = ray.cluster_resources().get("GPU", 0) > 0
-    if config.argos.device == "cuda" and not has:
+    if argos_settings.of(config).device == "cuda" and not has:
         raise ClusterError(
             f"cluster {config.cluster}: argos.device is cuda but the cluster has no GPU; set argos.device: cpu (or auto), or add GPU nodes"
         )
-    return 1 if config.argos.device == "cuda" or (config.argos.device == "auto" and has) else 0
+    device = argos_settings.of(config).device
+    return 1 if device == "cuda" or (device == "auto" and has) else 0
 
 
 def _check_fit(ray, config: Config, gpus: int) -> None:
@@ -224,7 +226,7 @@ class _Pool:
     def __init__(self, ray, config: Config):
         c = config.ray
         self.ray, self.address = ray, config.cluster
-        self.shape = (c, config.argos.device)
+        self.shape = (c, argos_settings.of(config).device)
         gpus = _gpus(ray, config)
         _check_fit(ray, config, gpus)
         count = c.actors
@@ -326,7 +328,7 @@ def pool(config: Config) -> _Pool:
     ray = connect(config.cluster)
     existing = _POOLS.get(config.cluster)
     if existing is not None and existing.ray.is_initialized():
-        if existing.shape == (config.ray, config.argos.device):
+        if existing.shape == (config.ray, argos_settings.of(config).device):
             return existing
         existing.close()  # another shape: these would hold the CPUs the new ones need
     _POOLS[config.cluster] = _Pool(ray, config)
@@ -340,7 +342,7 @@ class RayEngine:
     def __init__(self, package_path: Path, config: Config):
         if importlib.util.find_spec("ray") is None:  # before anything is written, not at the first batch
             raise ConfigError("cluster: Ray is not installed; pip install 'uk-en-pipeline[ray]'")
-        self.local = ArgosEngine(package_path, config.argos)  # tokenizer, identity; its model never loads here
+        self.local = ArgosEngine(package_path, argos_settings.of(config))  # tokenizer, identity; its model never loads here
         self.name, self.model, self.model_version = self.local.name, self.local.model, self.local.model_version
         self.source_lang, self.target_lang = self.local.source_lang, self.local.target_lang
         self.settings = self.local.settings
@@ -377,7 +379,7 @@ class RayEngine:
         if not texts:
             return
         tokens = self.local._encode(list(texts))
-        argos = self.config.argos
+        argos = argos_settings.of(self.config)
         todo: deque[tuple[list[int], int]] = deque()  # (input indices, cap)
         for group in _buckets(tokens):
             cap = argos.force_length or self.local.cap(max(len(tokens[i]) for i in group))

@@ -27,6 +27,6 @@ def create(
     first batch (a run that will translate: a model or device CTranslate2 cannot use is then
     reported before anything is written; ConfigError for a device setting).
     """
-    module = importlib.import_module(f"pipeline.engines.{ENGINES[config.engine].module}")
+    module = importlib.import_module(ENGINES[config.engine].module)
     engine: Engine = module.create(config, source_lang, target_lang, allow_download=allow_download, progress=progress, load=load)
     return engine

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.config import ArgosConfig
 from pipeline.core.errors import ExitStatus, ModelMissing, PipelineError
 from pipeline.engines import install, package_files
+from pipeline.engines.argos_settings import ArgosConfig
 from pipeline.engines.install import NotAPackage
 from pipeline.engines.package_files import DamagedPackage, mb, metadata_problem
 

@@ -9,7 +9,10 @@ The guard is the whole security model, applied to every request before any route
 - every response forbids scripts other than the package's review.js, by a per-request CSP nonce,
   framing, sniffing and referrers.
 Articles are addressed by target language and record path, checked against the project's list
-(``Project._open``); static files come from a fixed list.
+(``Project._open``); static files come from a fixed list. Every write is one route,
+``POST /api/action/<name>`` (review/actions/: one module each): its body is bounded as it is read
+and checked against the action's declared fields, and the sentence id and base against the
+pipeline's forms, before the action runs.
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from pipeline.commands import editing, freshness
+from pipeline.commands import freshness
 from pipeline.core import flags
-from pipeline.review import pages
+from pipeline.review import actions, pages
+from pipeline.review.actions.base import Action, problem
 from pipeline.review.project import NEEDS_EDITING, NotFound, Place, Project
+from pipeline.review.saving import BASE_RE, SID_RE
 from pipeline.store import fileio
 
 CSP = (
@@ -143,9 +148,8 @@ def _secured(send, nonce: str):
     return wrapped
 
 
-SAVE_FIELDS = {"target": str, "rel": str, "id": str, "base": str, "text": str, "approve": bool, "editor": str, "action": str}
-MARK_FIELDS = {"target": str, "rel": str, "id": str, "base": str, "editor": str, "acknowledge": list, "needs_editing": object, "lost": str}
-REQUIRED = ("target", "rel", "id", "base")
+ADDRESS = {"target": str, "rel": str, "id": str, "base": str}  # every action's request names its sentence so
+EDITOR = "editor"  # and may name who makes the change
 
 
 def _bad(message: str) -> Response:
@@ -167,8 +171,9 @@ async def _body(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
-async def _request_json(request: Request, fields: dict[str, type]) -> dict | Response:
-    """A write's JSON object, every field of the right type; any other body is 400 (413 too large)."""
+async def _request_json(request: Request, action: Action) -> dict | Response:
+    """An action's JSON object: the sentence's address, the editor, and the action's fields, each
+    of its kind; any other body is 400 (413 too large). No action sees a body that fails here."""
     raw = await _body(request)
     if raw is None:
         return JSONResponse({"status": "refused", "message": f"too large: a request holds at most {MAX_BODY:,} bytes"}, 413)
@@ -178,13 +183,13 @@ async def _request_json(request: Request, fields: dict[str, type]) -> dict | Res
         return _bad(
             "the request holds a lone surrogate, which no file can hold" if isinstance(e, fileio.LoneSurrogate) else "not a JSON request"
         )
-    if not isinstance(data, dict) or any(k not in data for k in (*REQUIRED, *(["text"] if "text" in fields else []))):
+    if not isinstance(data, dict) or any(k not in data for k in ADDRESS):
         return _bad("not a request of this app: fields are missing")
-    for key, value in data.items():
-        kind = fields.get(key)
-        if kind is None or not isinstance(value, kind) or kind is int and isinstance(value, bool):
-            return _bad(f"not a request of this app: {str(key)[:40]!r}")
-    return data
+    for key, kind in (*ADDRESS.items(), (EDITOR, str)):
+        if key in data and not isinstance(data[key], kind):
+            return _bad(f"not a request of this app: {key!r}")
+    wrong = problem(action, {k: v for k, v in data.items() if k not in ADDRESS and k != EDITOR})
+    return _bad(f"not a request of this app: {wrong}") if wrong else data
 
 
 def _place(data: dict) -> Place:
@@ -236,25 +241,20 @@ def create_app(project: Project, token: str, allowed_host: Callable[[str], bool]
         following = await run_in_threadpool(project.next_attention, target, rel)
         return HTMLResponse(pages.article(a, show, query, nonce(request), following, project.editor))
 
-    async def save(request: Request) -> Response:
-        data = await _request_json(request, SAVE_FIELDS)
-        if isinstance(data, Response):
-            return data
-        action = data.get("action", editing.EDITED)
-        if action not in (editing.EDITED, editing.RESTORED):
-            return _bad("not a save request: action")
-        args = (_place(data), data["text"], data.get("approve", False), data.get("editor", ""), action)
-        return await _answer(project.save, *args)
+    known = actions.registered()
 
-    async def mark(request: Request) -> Response:
-        data = await _request_json(request, MARK_FIELDS)
+    async def act(request: Request) -> Response:
+        """POST /api/action/<name>: the one route of every write (actions/: one module each)."""
+        action = known.get(request.path_params["name"])
+        if action is None:
+            return JSONResponse({"status": "refused", "message": "no such action in this app"}, 404)
+        data = await _request_json(request, action)
         if isinstance(data, Response):
             return data
-        ne = data.get("needs_editing")
-        if ne is not None and not isinstance(ne, bool) or not all(isinstance(f, str) for f in data.get("acknowledge", [])):
-            return _bad("not a mark request")
-        args = (_place(data), data.get("editor", ""), tuple(data.get("acknowledge", ())), ne, data.get("lost", ""))
-        return await _answer(project.mark, *args)
+        at = _place(data)
+        if not SID_RE.fullmatch(at.sid) or not BASE_RE.fullmatch(at.base):
+            return JSONResponse({"status": "refused", "message": "not a sentence id of this pipeline"}, 422)
+        return await _answer(action.apply, project, at, data)
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
@@ -267,8 +267,7 @@ def create_app(project: Project, token: str, allowed_host: Callable[[str], bool]
         routes=[
             Route("/", home),
             Route("/a/{target}/{rel:path}", article),
-            Route("/api/save", save, methods=["POST"]),
-            Route("/api/mark", mark, methods=["POST"]),
+            Route("/api/action/{name}", act, methods=["POST"]),
             Route("/static/{name}", static),
             Route("/favicon.ico", lambda request: Response(status_code=204)),  # browsers ask; nothing to show
         ]

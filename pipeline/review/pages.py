@@ -15,7 +15,7 @@ from pipeline import __version__
 from pipeline.commands import freshness
 from pipeline.core.document import Segment, Span
 from pipeline.core.identity import HUMAN, KEPT, MACHINE
-from pipeline.review import panels
+from pipeline.review import actions, panels
 from pipeline.review.panels import diff_html, editor_html, kind_class
 from pipeline.review.project import MISSING, NEEDS_EDITING, Article, Row, Sentence, tags
 
@@ -24,16 +24,15 @@ SHOW = {"all": "all", "attention": "needs attention", "flagged": "flagged", "unr
 ORIGINS = {MACHINE: "machine · unreviewed", HUMAN: "reviewed", KEPT: "kept as it is", MISSING: "not translated yet"}
 PAIRS = {"em": ("<em>", "</em>"), "strong": ("<strong>", "</strong>"), "s": ("<del>", "</del>")}
 
-# (keys, what they do): shown on the article page; README's "Review in the browser" lists the same.
-SHORTCUTS = (
+# (keys, what they do): shown on the article page, around the actions' own keys (actions/);
+# README's "Review in the browser" and docs/review.md list the same.
+MOVING = (
     ("j / ↓, k / ↑", "next / previous sentence"),
     ("n", "next sentence that needs attention (flagged or unreviewed)"),
     ("f, Shift+F", "next / previous flagged sentence"),
     ("Enter or e", "edit the translation"),
-    ("Ctrl+Enter", "save, then go to the next sentence that needs attention"),
-    ("a, or Ctrl+Shift+Enter while editing", "approve the translation as it is (marks it reviewed), then go on"),
-    ("x", "acknowledge the sentence's flags: checked, the translation is right (they stop counting)"),
-    ("m", "mark or unmark the sentence as needing editing"),
+)
+EDITING = (
     ("Ctrl+1, Ctrl+2, Ctrl+3", "take the first, second, third suggestion (a glossary term goes in at the cursor)"),
     ("Ctrl+I while editing", "put the next dropped piece (number, code, link) back at the cursor"),
     ("h", "show or hide the sentence's history"),
@@ -163,7 +162,7 @@ def article(a: Article, show: str, query: str, nonce: str, following: Row | None
         f"{' aria-current=page' if key == show else ''}>{escape(label)}</a>"
         for key, label in SHOW.items()
     )
-    keys = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in SHORTCUTS)
+    keys = _keys()
     stale = (
         '<p class="notice">The source changed since this translation was written: sentences marked '
         '"not translated yet" get a translation with the next <code>pipeline translate</code>.</p>'
@@ -192,6 +191,19 @@ def article(a: Article, show: str, query: str, nonce: str, following: Row | None
 {chr(10).join(sections) or '<p class="empty">Nothing to show with this filter.</p>'}
 </main>"""
     return layout(a.rel, body, nonce)
+
+
+def _keys() -> str:
+    """The keyboard help: moving, each action's keys (review.js binds them from ``data-keys``), editing."""
+    line = "<dt>{}</dt><dd>{}</dd>".format
+    bound = []
+    for action in actions.registered().values():
+        k = action.button.keys if action.button else None
+        if k is not None:
+            bound.append(
+                f'<dt data-keys="{escape(" ".join(k.bound))}" data-none="{escape(k.none)}">{escape(k.shown)}</dt><dd>{escape(k.about)}</dd>'
+            )
+    return "".join([*(line(escape(a), escape(b)) for a, b in MOVING), *bound, *(line(escape(a), escape(b)) for a, b in EDITING)])
 
 
 def _next(row: Row | None) -> str:
@@ -264,15 +276,13 @@ def _info(s: Sentence) -> str:
         # for a machine translation, revert undoes unsaved edits; for a corrected one it needs the memory's copy
         revert = " disabled" if s.machine is None else ""
         why = ' title="no machine translation is kept for this sentence"' if revert else ' title="r: into the editor; save to keep it"'
-        use = '<button type="button" data-action="suggestion">Use earlier version</button>' if s.suggestion_text is not None else ""
-        needs = "Done editing" if s.needs_editing else "Needs editing"
+        use = '<button type="button" data-local="suggestion">Use earlier version</button>' if s.suggestion_text is not None else ""
+        offered = [a for a in actions.registered().values() if a.button is not None and a.button.shown(s)]
+        registered = "".join(panels.action_button(a, s) for a in offered)
         parts.append(
-            '<div class="actions">'
-            '<button type="button" data-action="save" title="Ctrl+Enter">Save</button>'
-            '<button type="button" data-action="approve" title="a">Approve</button>'
-            f'<button type="button" data-action="revert"{revert}{why}>Revert to machine</button>'
-            '<button type="button" data-action="copy">Copy source</button>'
-            f'<button type="button" data-action="needs" title="m">{needs}</button>'
+            f'<div class="actions">{registered}'
+            f'<button type="button" data-local="revert"{revert}{why}>Revert to machine</button>'
+            '<button type="button" data-local="copy">Copy source</button>'
             f"{use}</div>"
         )
         parts.append(panels.history_html(s))

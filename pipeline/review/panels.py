@@ -4,12 +4,15 @@ diffs. Every piece of article or editor text goes through ``html.escape``."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
 from html import escape
 
 from pipeline.core import flags
+from pipeline.review import actions
+from pipeline.review.actions.base import Action
 from pipeline.review.pieces import Chip, tags
 from pipeline.review.project import Sentence
 
@@ -34,11 +37,31 @@ def flags_html(s: Sentence) -> str:
                 f'<span class="ack-by">acknowledged by {escape(a.by)}, {escape(a.at)}</span></li>'
             )
         else:
-            out.append(
-                f'<li class="flag-row"><span class="flag" title="{meaning}">{escape(f)}</span>{what}'
-                f'<button type="button" data-ack="{escape(f)}" title="x: checked, the translation is right">Acknowledge</button></li>'
-            )
+            ack = actions.registered().get("acknowledge")
+            button = action_button(ack, s, "Acknowledge", {"acknowledge": [f]}, keys=False) if ack else ""
+            out.append(f'<li class="flag-row"><span class="flag" title="{meaning}">{escape(f)}</span>{what}{button}</li>')
     return f'<ul class="flags">{"".join(out)}</ul>' if out else ""
+
+
+def action_button(action: Action, s: Sentence, label: str = "", body: Mapping[str, object] | None = None, keys: bool = True) -> str:
+    """An action's button for a sentence: review.js posts it to /api/action/<name> from these
+    attributes (label, body: another label and body than the action's own, as a flag's button has)."""
+    b = action.button
+    if b is None:
+        return ""
+    sent = b.body(s) if body is None else body
+    data = {
+        "action": action.name,
+        "body": json.dumps(sent, ensure_ascii=False) if sent else "",
+        "text": "1" if b.text else "",
+        "key": " ".join(b.keys.bound) if keys and b.keys else "",
+        "working": b.working,
+        "done": b.done,
+        "then": b.then,
+        "clean": b.clean,
+    }
+    attrs = "".join(f' data-{k}="{escape(v)}"' for k, v in data.items() if v)
+    return f'<button type="button"{attrs} title="{escape(b.title)}">{escape(label or b.label_for(s))}</button>'
 
 
 def dropped_html(s: Sentence) -> str:

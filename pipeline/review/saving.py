@@ -1,6 +1,10 @@
 """Saving from the review app: a sentence's text, or what an editor says about it (an
 acknowledged check, "needs editing", a conflict's losing text), each through ``importing.apply``,
-exactly the path of ``pipeline import``, under the app's lock and the output folder's."""
+exactly the path of ``pipeline import``, under the app's lock and the output folder's.
+
+The review actions (review/actions/) are written against Saving's small stable API: ``save`` and
+``mark`` (a text; a Mark for the target as it is), and below them ``translation``, ``current``,
+``apply`` and ``answer`` for an action that needs its own unit or Mark."""
 
 from __future__ import annotations
 
@@ -84,6 +88,14 @@ class Saving:
     def sentence(self, target: str, rel: str, sid: str) -> tuple[Article, Sentence | None]:
         raise NotImplementedError
 
+    def translation(self, at: Place) -> exchange.Translation:
+        """The article's translation as the output folder holds it (NotFound: no such article here)."""
+        return self._open(at.target, at.rel)
+
+    def current(self, at: Place) -> tuple[Article, Sentence | None]:
+        """The article as the page would show it now, and the sentence at ``at`` in it (None: not there)."""
+        return self.sentence(at.target, at.rel, at.sid)
+
     def save(self, at: Place, text: str, approve: bool = False, editor: str = "", action: str = editing.EDITED) -> Saved:
         """One sentence through `pipeline import`'s path (importing.apply). Approving sends the
         target unchanged with the state "reviewed", which makes a machine translation human. The
@@ -91,17 +103,17 @@ class Saving:
         or restored, as the history names it)."""
         if not SID_RE.fullmatch(at.sid) or not BASE_RE.fullmatch(at.base):
             return Saved("refused", "not a sentence id of this pipeline")
-        t = self._open(at.target, at.rel)
+        t = self.translation(at)
         mine = exchange.editor_text(text)
         if not mine:
             return Saved("refused", "The translation is empty: nothing was saved.", mine=mine)
         unit = exchange.unit_for(t, at.sid, at.base, mine, "reviewed" if approve else "translated")
         marks = {unit.id: editing.Mark(action=action)} if action != editing.EDITED else {}
-        done = self._apply(t, at, unit, mine, editing.Editing(editor, marks))
+        done = self.apply(t, at, unit, mine, editing.Editing(editor, marks))
         if isinstance(done, Saved):
             return done
         outcome = done
-        saved = self._now({importing.CORRECTED: "saved", importing.APPROVED: "approved"}.get(outcome, "unchanged"), "", at, mine)
+        saved = self.answer({importing.CORRECTED: "saved", importing.APPROVED: "approved"}.get(outcome, "unchanged"), "", at, mine)
         now = saved.sentence
         if outcome == importing.UNCHANGED and now is not None and now.target is not None and now.target.split() != mine.split():
             # the page showed an older version: what it sent is no change, but it is not what is there now
@@ -119,8 +131,8 @@ class Saving:
         unknown = sorted(set(acknowledge) - flags.PROBLEMS)
         if unknown:
             return Saved("refused", f"{unknown[0]} is not a flag to acknowledge")
-        t = self._open(at.target, at.rel)
-        article, now = self.sentence(at.target, at.rel, at.sid)
+        t = self.translation(at)
+        article, now = self.current(at)
         if now is None or not now.editable:
             return Saved("refused", "this sentence has no translation to mark; reload the page")
         if now.base != at.base:
@@ -130,11 +142,13 @@ class Saving:
             return Saved("refused", "the text holds control characters (or a lone surrogate)")
         unit = exchange.unit_for(t, at.sid, at.base, now.target or "")
         mark = editing.Mark(tuple(acknowledge), needs_editing, lost)
-        done = self._apply(t, at, unit, now.target or "", editing.Editing(editor, {unit.id: mark}))
-        return done if isinstance(done, Saved) else self._now("marked", "", at, now.target or "")
+        done = self.apply(t, at, unit, now.target or "", editing.Editing(editor, {unit.id: mark}))
+        return done if isinstance(done, Saved) else self.answer("marked", "", at, now.target or "")
 
-    def _apply(self, t, at: Place, unit: formats.Unit, mine: str, changes: editing.Editing) -> Saved | str:
-        """importing.apply under the app's lock and the folder's: the unit's outcome, or a Saved saying why not."""
+    def apply(self, t, at: Place, unit: formats.Unit, mine: str, changes: editing.Editing) -> Saved | str:
+        """importing.apply under the app's lock and the folder's for one unit of the translation t
+        (mine: the editor's text, for the answer): the unit's outcome (importing.CORRECTED,
+        APPROVED, UNCHANGED), or a Saved saying why not (busy, conflict, refused, error)."""
         errors = _Errors()
         try:
             with self._saving:
@@ -153,21 +167,22 @@ class Saving:
                     lock.release()
         except PipelineError as e:
             if e.status == ExitStatus.BUSY:
-                return self._now("busy", BUSY_MESSAGE, at, mine)
-            return self._now("refused" if isinstance(e, InputError) else "error", str(e), at, mine)
+                return self.answer("busy", BUSY_MESSAGE, at, mine)
+            return self.answer("refused" if isinstance(e, InputError) else "error", str(e), at, mine)
         outcome, reason = applied.accepted.outcomes[unit.id]
         if applied.failed:
-            return self._now("error", "; ".join(errors.lines) or "the article could not be written again", at, mine)
+            return self.answer("error", "; ".join(errors.lines) or "the article could not be written again", at, mine)
         if outcome == importing.CONFLICT:
-            return self._now("conflict", "Someone else saved this sentence since this page loaded: keep yours or take theirs.", at, mine)
+            return self.answer("conflict", "Someone else saved this sentence since this page loaded: keep yours or take theirs.", at, mine)
         if outcome == importing.REFUSED:
             reason = reason.replace("since the export; translate and export again", "since this page loaded; reload the page")
-            return self._now("refused", reason, at, mine)
+            return self.answer("refused", reason, at, mine)
         return outcome
 
-    def _now(self, status: str, message: str, at: Place, mine: str) -> Saved:
+    def answer(self, status: str, message: str, at: Place, mine: str) -> Saved:
+        """A Saved with the sentence as the output folder holds it now (what the page shows next)."""
         try:
-            article, sentence = self.sentence(at.target, at.rel, at.sid)
+            article, sentence = self.current(at)
         except NotFound:
             article, sentence = None, None
         return Saved(status, message, article, sentence, mine)

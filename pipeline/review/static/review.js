@@ -161,7 +161,7 @@
     try { list = JSON.parse(row.dataset.history || "[]"); } catch (e) { list = []; }
     if (list[i] == null) return;
     put(row, list[i]);
-    row.dataset.action = "restored";
+    row.dataset.restored = "1";
     note(row, "An earlier version is in the editor: save to restore it.", "");
   }
   function nextMissing(row) {
@@ -242,10 +242,10 @@
     const p = document.getElementById("progress");
     if (p && data.sentences) p.textContent = Math.floor((100 * data.reviewed) / data.sentences) + "%";
   }
-  // One write to the server; what it answered, or why there is no answer.
-  async function post(url, body) {
+  // One write to the server (POST /api/action/<name>); what it answered, or why there is no answer.
+  async function post(name, body) {
     try {
-      const res = await fetch(url, {
+      const res = await fetch("/api/action/" + encodeURIComponent(name), {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json" },
@@ -264,7 +264,7 @@
     note(row, (data.message || "Not saved.") + (data.status === "restarted" ? "" : " Your text is kept here."), "error");
     say(data.status === "restarted" ? "The review server was restarted: open the address it printed." : "Not saved.");
   }
-  function conflict(row, data, approve) {
+  function conflict(row, data, spec) {
     row.classList.add("unsaved");
     const chips = chipsOf(row);
     const old = row.querySelector(".conflict");
@@ -283,70 +283,75 @@
     const keep = document.createElement("button");
     keep.type = "button";
     keep.textContent = "Keep mine";
-    keep.addEventListener("click", () => { row.dataset.base = data.base; box.remove(); save(row, approve); });
+    keep.addEventListener("click", () => { row.dataset.base = data.base; box.remove(); run(row, spec); });
     const take = document.createElement("button");
     take.type = "button";
     take.textContent = "Take theirs";
-    // theirs stays; mine is kept in the sentence's history, never lost
-    take.addEventListener("click", () => mark(row, { lost: data.mine || "" }, data.base));
+    // theirs stays; mine is kept in the sentence's history, never lost (actions/take_theirs.py)
+    take.addEventListener("click", () => run(row, { ...TAKE_THEIRS, body: { lost: data.mine || "" } }, data.base));
     box.append(head, label("Saved meanwhile"), theirs, label("Yours"), mine, keep, take);
     row.querySelector(".tgt").append(box);
     note(row, "Not saved: conflict.", "error");
   }
-  async function save(row, approve) {
-    if (!row || !row.classList.contains("pair") || row.dataset.saving) return;
-    const wasEditing = !!(document.activeElement && document.activeElement.closest(".editor"));
-    const text = textOf(row);
-    if (!text) {
-      note(row, "The translation is empty: nothing saved.", "error");
-      return;
-    }
-    note(row, approve ? "Approving…" : "Saving…", "");
-    row.dataset.saving = "1";
-    const body = { id: row.dataset.sid, base: row.dataset.base, text, approve };
-    if (row.dataset.action === "restored") body.action = "restored";
-    const data = await post("/api/save", body);
-    delete row.dataset.saving;
-    if (["saved", "approved", "unchanged"].includes(data.status) && data.row) {
-      keepDraft(row, false);
-      const fresh = replaceRow(row, data.row);
-      counts(data);
-      say({ saved: "Saved.", approved: "Approved.", unchanged: "No change to save." }[data.status]);
-      if (!move(1, attention, wasEditing)) select(fresh, false);
-    } else if (data.status === "conflict" && data.row) {
-      conflict(row, data, approve);
-      say("Conflict: someone else saved this sentence meanwhile.");
-    } else {
-      failed(row, data);
-    }
+
+  // --- actions: each is a button the server rendered (actions/ in the package), posted alike ----
+
+  const DONE = { saved: "Saved.", approved: "Approved.", unchanged: "No change to save.", marked: "Marked." };
+  const TAKE_THEIRS = { name: "take-theirs", body: {}, done: "Theirs kept; yours is in the history." };
+  // What a button posts, from its data attributes (pages.py / panels.action_button).
+  function specOf(b) {
+    let body = {};
+    try { body = JSON.parse(b.dataset.body || "{}"); } catch (e) { body = {}; }
+    const d = b.dataset;
+    return { name: d.action, body, text: !!d.text, working: d.working, done: d.done, then: d.then, clean: d.clean };
   }
-  // What an editor says about the sentence as the page shows it (or as `base` names it).
-  async function mark(row, what, base) {
+  // One action on a sentence as the page shows it (or as `base` names it, after a conflict).
+  async function run(row, spec, base) {
     if (!row || !row.classList.contains("pair") || row.dataset.saving) return;
+    if (spec.clean && row.classList.contains("dirty")) return note(row, spec.clean, "error");
+    const wasEditing = !!(document.activeElement && document.activeElement.closest(".editor"));
+    const body = { id: row.dataset.sid, base: base || row.dataset.base, ...spec.body };
+    if (spec.text) {
+      body.text = textOf(row);
+      if (!body.text) return note(row, "The translation is empty: nothing saved.", "error");
+      if (row.dataset.restored) body.restored = true; // an earlier version from the history: saved as restoring it
+    }
+    if (spec.working) note(row, spec.working, "");
     row.dataset.saving = "1";
-    const data = await post("/api/mark", { id: row.dataset.sid, base: base || row.dataset.base, ...what });
+    const data = await post(spec.name, body);
     delete row.dataset.saving;
-    if (data.status === "marked" && data.row) {
+    if (DONE[data.status] && data.row) {
       keepDraft(row, false);
       const fresh = replaceRow(row, data.row);
       counts(data);
-      say(what.lost != null ? "Theirs kept; yours is in the history." : "Marked.");
-      select(fresh, false);
+      say(spec.done || DONE[data.status]);
+      if (!(spec.then === "next" && move(1, attention, wasEditing))) select(fresh, false);
+    } else if (data.status === "conflict" && data.row && spec.text) {
+      conflict(row, data, spec);
+      say("Conflict: someone else saved this sentence meanwhile.");
     } else if (data.status === "conflict" && data.row) {
       note(row, data.message, "error");
     } else {
       failed(row, data);
     }
   }
-  function acknowledge(row, flag) {
-    const all = (row.dataset.problems || "").split(" ").filter(Boolean);
-    if (!all.length) return say("No flag to acknowledge on this sentence.");
-    if (row.classList.contains("dirty")) return note(row, "Save or revert your edit first: a flag is acknowledged for the saved translation.", "error");
-    mark(row, { acknowledge: flag ? [flag] : all });
+  // The keys the actions bind (the keyboard help lists them: data-keys), and what a key says
+  // on a sentence that does not offer its action.
+  const actionKeys = new Map();
+  for (const dt of document.querySelectorAll("details.keys dt[data-keys]")) {
+    for (const k of dt.dataset.keys.split(" ")) actionKeys.set(k, dt.dataset.none || "");
   }
-  function toggleNeeds(row) {
-    if (row.classList.contains("dirty")) return note(row, "Save or revert your edit first.", "error");
-    mark(row, { needs_editing: !row.classList.contains("needs-editing") });
+  const keyName = (e) => (e.ctrlKey || e.metaKey ? "Ctrl+" : "") + (e.altKey ? "Alt+" : "") + (e.shiftKey && e.key.length > 1 ? "Shift+" : "") + e.key;
+  // A key an action binds: its button on the current sentence. True when the key was an action's.
+  function actionKey(e) {
+    const name = keyName(e);
+    if (!actionKeys.has(name)) return false;
+    e.preventDefault();
+    if (!current) return true;
+    const b = Array.from(current.querySelectorAll("button[data-action][data-key]")).find((x) => x.dataset.key.split(" ").includes(name));
+    if (b && !b.disabled) run(current, specOf(b));
+    else say(actionKeys.get(name) || "Not for this sentence.");
+    return true;
   }
 
   // --- events ---------------------------------------------------------------------------------
@@ -369,18 +374,15 @@
     if (!row) return;
     setCurrent(row);
     if (b.dataset.insert) return insertChip(row, b.dataset.insert);
-    if (b.dataset.ack) return acknowledge(row, b.dataset.ack);
     if (b.dataset.take) return take(row, Number(b.dataset.take));
     if (b.dataset.restore) return restoreVersion(row, Number(b.dataset.restore));
-    const act = {
-      save: () => save(row, false),
-      approve: () => save(row, true),
+    if (b.dataset.action) return run(row, specOf(b));
+    const local = {
       revert: () => revert(row),
       copy: () => put(row, row.dataset.source),
       suggestion: () => put(row, row.dataset.suggestion),
-      needs: () => toggleNeeds(row),
-    }[b.dataset.action];
-    if (act) act();
+    }[b.dataset.local];
+    if (local) local();
   });
   main.addEventListener("input", (e) => {
     const row = e.target.closest(".pair");
@@ -404,11 +406,7 @@
 
   document.addEventListener("keydown", (e) => {
     const inEditor = !!(e.target.closest && e.target.closest(".editor"));
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-      e.preventDefault();
-      if (current) save(current, e.shiftKey);
-      return;
-    }
+    if ((e.ctrlKey || e.metaKey) && actionKey(e)) return; // an action's key with Ctrl works while editing too
     if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && ["1", "2", "3"].includes(e.key)) {
       e.preventDefault();
       if (current) take(current, Number(e.key) - 1);
@@ -436,6 +434,7 @@
     if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
     if (e.target.closest && e.target.closest("input, select, textarea")) return;
     if (e.key === "Enter" && e.target.closest && e.target.closest("button, a, summary")) return;
+    if (actionKey(e)) return;
     const keys = {
       j: () => move(1),
       ArrowDown: () => move(1),
@@ -446,11 +445,8 @@
       F: () => move(-1, flagged),
       Enter: () => (current ? select(current, true) : move(1, null, true)),
       e: () => (current ? select(current, true) : move(1, null, true)),
-      a: () => current && save(current, true),
       r: () => current && revert(current),
       c: () => current && put(current, current.dataset.source),
-      x: () => current && acknowledge(current),
-      m: () => current && toggleNeeds(current),
       h: () => { const d = current && current.querySelector("details.history"); if (d) d.open = !d.open; },
       N: () => { const a = document.querySelector("a#next-article"); if (a) location.href = a.href; },
       "?": () => { const d = document.querySelector("details.keys"); d.open = !d.open; },
