@@ -32,6 +32,17 @@ def package_files(tmp_path_factory) -> dict[str, Path]:
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _model_cache(tmp_path_factory):
+    """Caches go to folders of the session, never the real home folder: the language model's
+    copy (segment/langid_model.py, shared by the CLI's subprocesses) and the rest of
+    $XDG_CACHE_HOME (package digests; argos_env gives a test its own)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PIPELINE_CACHE_DIR", str(tmp_path_factory.mktemp("model-cache")))
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
+
+
 @pytest.fixture
 def argos_env(tmp_path, monkeypatch) -> Path:
     """An empty packages folder and caches of our own, and a package index nobody can reach."""

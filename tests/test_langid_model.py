@@ -45,6 +45,7 @@ def _state(identifier) -> list:
 
 
 def test_the_copy_gives_the_identifier_py3langids_own_loader_gives(tmp_path, monkeypatch):
+    monkeypatch.delenv(langid_model.CACHE_ENV)  # the suite's own folder (conftest): here the default's place
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     own = langid.LanguageIdentifier.from_modelpath(SOURCE, norm_probs=True)
     first = langid_model.identifier()  # decompressed, and the copy written
@@ -128,6 +129,17 @@ def test_a_fifo_or_a_device_in_the_copys_place_is_not_read(tmp_path):
 def test_no_cache_folder_still_identifies(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
+    monkeypatch.delenv(langid_model.CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     assert langid_model.identifier().classify(TEXTS[1])[0] == "uk"
     assert blocker.read_text() == "not a folder"
+
+
+def test_the_cache_folder_can_be_named(tmp_path, monkeypatch):
+    """PIPELINE_CACHE_DIR (a CI job caching it, the test suite) replaces $XDG_CACHE_HOME/uk-en-pipeline."""
+    monkeypatch.setenv(langid_model.CACHE_ENV, str(tmp_path / "models"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    langid_model.identifier()
+    path = langid_model.cache_path(SOURCE)
+    assert path is not None and path.parent == tmp_path / "models" and path.is_file()
+    assert not (tmp_path / "xdg").exists()

@@ -28,6 +28,7 @@ from pipeline.store import fileio
 FORMAT = b"pipeline py3langid model 1\n"
 CACHE_BYTES = 100_000_000  # py3langid 0.4's model is 68 MB uncompressed
 HEADER_BYTES = 4096
+CACHE_ENV = "PIPELINE_CACHE_DIR"  # the folder of the copy, instead of $XDG_CACHE_HOME/uk-en-pipeline
 # (name, allowed dtypes, dimensions): the arrays of py3langid.modelio.load_model, in its order
 _ARRAYS = (
     ("ptc", ("<f2",), 2),
@@ -62,7 +63,7 @@ def cache_path(source: Path) -> Path | None:
     import py3langid
 
     try:
-        folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uk-en-pipeline"
+        folder = Path(os.environ.get(CACHE_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "uk-en-pipeline")
         info = os.stat(source)
     except (OSError, RuntimeError, KeyError):  # no home folder, or the model file is gone
         return None
