@@ -13,8 +13,9 @@ same way), so no command can reach around a rule:
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pipeline.core.errors import ModelMissing
@@ -129,8 +130,22 @@ class Lookup:
         return out
 
     def translate(self, direction: Direction, texts: list[str], results: dict, advance: Callable[[int], None] | None = None) -> None:
-        """Engine output for texts, committed to the memory as it comes: every CHUNK results or
-        every COMMIT_SECONDS, whichever is first, so a killed run loses at most that much."""
+        """Engine output for texts into results, committed to the memory as it comes (see decode)."""
+        for text, result in self.decode(direction, texts, self.memory, advance):
+            results[text] = result
+            direction.fresh.add(text)
+
+    def decode(
+        self,
+        direction: Direction,
+        texts: list[str],
+        memory: Memory | None,
+        advance: Callable[[int], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> Iterator[tuple[str, Translated]]:
+        """(text, engine output) for texts, committed to ``memory`` as it comes: every CHUNK results
+        or every COMMIT_SECONDS, whichever is first, so a killed run loses at most that much. With
+        ``stop`` set, it ends at the next result (what was decoded is committed)."""
         if not texts:
             return
         if direction.engine is None:  # planning found everything; the sources changed since
@@ -143,25 +158,31 @@ class Lookup:
         last = time.monotonic()
 
         def commit() -> None:
-            if self.memory is not None:
-                self.memory.add(pending)
+            if memory is not None:
+                memory.add(pending)
             if advance is not None:
                 advance(len(pending))
             pending.clear()
 
         # a cluster engine hands results on as its batches finish; any other, in order
         unordered = getattr(engine, "translate_unordered", None)
-        outputs = unordered(texts) if unordered is not None else enumerate(engine.translate(texts))
+        produced: Iterable = unordered(texts) if unordered is not None else engine.translate(texts)
+        outputs: Iterable[tuple[int, Translated]] = produced if unordered is not None else enumerate(produced)
         try:
             for i, out in outputs:
                 text = texts[i]
-                results[text] = Translated(out.text, out.flags, MACHINE, identity)
-                direction.fresh.add(text)
-                pending.append(Entry.of(direction.source, direction.target, text, results[text]))
+                result = Translated(out.text, out.flags, MACHINE, identity)
+                pending.append(Entry.of(direction.source, direction.target, text, result))
+                yield text, result
                 if len(pending) >= CHUNK or time.monotonic() - last >= COMMIT_SECONDS:
                     commit()
                     last = time.monotonic()
+                if stop is not None and stop.is_set():
+                    break
         finally:
+            close = getattr(produced, "close", None)
+            if close is not None:
+                close()  # a cluster engine's batches still flying are let go
             commit()  # what an engine decoded before it failed (a cluster lost) is kept
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from pipeline import localize
 from pipeline.articles import parallel
 from pipeline.assemble import align
+from pipeline.commands import ahead
 from pipeline.commands.plan import Job, Plan, Planner, Request, windows
 from pipeline.commands.stats import Stats
 from pipeline.core import paths
@@ -67,11 +68,14 @@ class _Article:
     results: Mapping[str, Translated]  # its sentences' translations: its record's first, then the run's
 
 
+_Read = tuple[Job, Document, str, Stored, KnownByHash]  # an article into one language, with what its record holds
+
+
 class _Run:
     """One run: the workspace, the plan, and the windows that carry it out."""
 
     def __init__(self, ws: Workspace, request: Request, reporter: Reporter):
-        self.ws, self.request, self.reporter = ws, request, reporter
+        self.ws, self.request, self.reporter = ws, request, ahead.Serialized(reporter)  # the thread advances the bar
         self.config = ws.config
         self.stats = Stats()
         self.started = time.perf_counter()
@@ -81,8 +85,11 @@ class _Run:
         self.lookup = Lookup(self.config.engine, None, request.retranslate_machine)
         self.writer: Writer | None = None
         self.directions: dict[tuple[str, str], Direction] = {}
+        self.ahead: ahead.Ahead | None = None  # the next window's decoding, in a thread
 
     def close(self) -> None:
+        if self.ahead is not None:
+            self.ahead.close()  # before the memory: its last results are committed
         self.loader.close()
         if self.memory is not None:
             self.memory.close()
@@ -119,10 +126,12 @@ class _Run:
         self.writer.written.update(plan.claimed)
         self.directions = plan.directions
         self.reporter.begin(sum(len(d.missing) for d in plan.directions.values()))
+        self.ahead = ahead.Ahead(self.lookup, self.directions, self.reporter.advance)
         try:
-            for window in windows(plan.jobs):
-                self._window(window)
+            for articles, shared in self.ahead.windows(windows(plan.jobs), self._prepare, self._docs, self._translate):
+                self._window(articles, shared)
         finally:
+            self.ahead.close()
             self.reporter.end()
 
     def _count_plan(self, plan: Plan) -> None:
@@ -160,8 +169,9 @@ class _Run:
             return None
         return doc
 
-    def _window(self, window: list[Job]) -> None:
-        articles: list[tuple[Job, Document, str, Stored, KnownByHash]] = []
+    def _prepare(self, window: list[Job]) -> list[_Read]:
+        """The window's articles read, with what their records hold."""
+        articles: list[_Read] = []
         for job in window:
             doc = job.doc or self._reload(job)
             job.doc = None  # the window holds it now: memory stays bounded
@@ -177,10 +187,19 @@ class _Run:
                 root = paths.relative_root(job.source.root, self.ws.out)
                 overrides = self.request.overrides.get((paths.real(job.source.path), target), {})
                 articles.append((job, doc, target, stored, self.lookup.known(stored, direction, overrides, root)))
-        shared = {
-            key: self._results(d, [(doc, known) for job, doc, target, _, known in articles if (job.lang, target) == key])
-            for key, d in self.directions.items()
+        return articles
+
+    def _docs(self, articles: list[_Read]) -> dict[tuple[str, str], ahead.Docs]:
+        return {key: [(doc, known) for job, doc, target, _, known in articles if (job.lang, target) == key] for key in self.directions}
+
+    def _translate(self, articles: list[_Read], decoded: dict[tuple[str, str], ahead.Decoded]) -> dict[tuple[str, str], dict]:
+        """Every direction's translations for the window (ahead.results), in the plan's order."""
+        return {
+            key: ahead.results(self.lookup, self.directions[key], docs, self.stats, self.reporter.advance, decoded.get(key))
+            for key, docs in self._docs(articles).items()
         }
+
+    def _window(self, articles: list[_Read], shared: dict[tuple[str, str], dict]) -> None:
         done: list[Translation] = []
         for job, doc, target, stored, known in articles:
             key = (job.lang, target)
@@ -196,29 +215,6 @@ class _Run:
             blocks, pieces = align.recorded(td, article.results, model, stored.latest)
             done.append(Translation(job.source, td, blocks, pieces, model, stored))
         self._write(done)
-
-    def _results(self, direction: Direction, docs: list[tuple[Document, Mapping[str, Translated]]]) -> dict[str, Translated]:
-        """Every sentence of these documents for one direction that their records lack: from the
-        memory, else from the engine."""
-        occurrences: list[str] = []
-        for doc, known in docs:
-            texts = align.segments_to_translate(doc, direction.target)
-            self.stats.segments += len(texts)
-            occurrences.extend(t for t in texts if t not in known)
-        wanted = list(dict.fromkeys(occurrences))
-        results: dict[str, Translated] = self.lookup.remembered(direction, wanted)
-        new = [t for t in wanted if t not in results]
-        self.lookup.translate(direction, new, results, self.reporter.advance)
-        self.stats.translated += len(new)
-        self.stats.reused += sum(len(align.segments_to_translate(doc, direction.target)) for doc, _ in docs) - len(new)
-        chunks: dict[str, None] = {}
-        for doc, known in docs:
-            layered = Layered(known, results)
-            chunks.update(dict.fromkeys(c for c in align.fallback_chunks(doc, direction.target, layered) if c not in layered))
-        found = self.lookup.remembered(direction, list(chunks))
-        results.update(found)
-        self.lookup.translate(direction, [c for c in chunks if c not in found], results)
-        return results
 
     def _assemble(self, a: _Article, model: ModelId) -> TranslatedDocument:
         memory, doc, target = self.memory, a.doc, a.direction.target
