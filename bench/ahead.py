@@ -100,7 +100,9 @@ def main() -> None:
             for pair in zip(arms[::2], arms[1::2], strict=True):
                 same = same and tree(root / f"{pair[0]}-{i}" / "out") == tree(root / f"{pair[1]}-{i}" / "out")
         count = best[arms[0]]["translated"]
-        print(f"{args.articles} NTREX articles, {count:,} distinct sentences, windows of {args.window_files} articles, {os.cpu_count()} cores,")
+        print(
+            f"{args.articles} NTREX articles, {count:,} distinct sentences, windows of {args.window_files} articles, {os.cpu_count()} cores,"
+        )
         print(f"decoding {args.length} tokens per sentence (random weights: not translations); fastest of {args.runs}, arms alternating\n")
         print("| arm | wall s | sentences/s | driver CPU s |\n|---|---|---|---|")
         for arm in arms:

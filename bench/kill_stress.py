@@ -23,7 +23,10 @@ translation as recorded, and every editor's correction and the translator's text
 With SIGINT the interrupted command must also end without a traceback.
 
     .venv/bin/python bench/kill_stress.py [--mode translate|adopt|import|export|review|all]
-        [--trials 40] [--signal KILL|INT] [--articles 60] [--seed 1]
+        [--trials 40] [--signal KILL|INT] [--articles 60] [--seed 1] [--window-files N]
+
+--window-files N runs every command with commands/plan.py's WINDOW_FILES forced to N, so that a
+translate run has many windows and the next one is decoded while one is written (commands/ahead.py).
 """
 
 from __future__ import annotations
@@ -218,6 +221,12 @@ def review_saves() -> int:
     return 1 if failed else 0
 
 
+def small_windows(files: int) -> list[str]:
+    """The pipeline's command with at most `files` articles per window."""
+    code = f"import sys; from pipeline.commands import plan; plan.WINDOW_FILES = {files}; sys.argv[0] = 'pipeline'; from pipeline.cli import main; main()"
+    return [sys.executable, "-c", code]
+
+
 def command(args: list[str]) -> list[str]:
     if args == ["--review-saves"]:
         return [sys.executable, str(Path(__file__).resolve()), "--review-saves"]
@@ -325,10 +334,14 @@ def main() -> None:
     parser.add_argument("--signal", choices=["KILL", "INT"], default="KILL")
     parser.add_argument("--articles", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--window-files", type=int, help="articles per window (default: the pipeline's own)")
     parser.add_argument("--review-saves", action="store_true", help=argparse.SUPPRESS)  # a trial's subprocess
     args = parser.parse_args()
     if args.review_saves:
         sys.exit(review_saves())
+    if args.window_files:
+        global PIPELINE
+        PIPELINE = small_windows(args.window_files)
     failed = False
     for mode in MODES if args.mode == "all" else [args.mode]:
         r = stress(mode, args.trials, getattr(signal, f"SIG{args.signal}"), args.articles, args.seed)
