@@ -58,7 +58,10 @@ def arm_run(arm: str, work: Path, count: int, length: int, window_files: int) ->
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     if stats.failed or stats.articles != len(articles):
         raise SystemExit(f"not every article was translated: {stats.line()}")
-    return {"arm": arm, "seconds": seconds, "cpu": cpu, "translated": stats.translated}
+    import resource
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    return {"arm": arm, "seconds": seconds, "cpu": cpu, "translated": stats.translated, "rss": rss}
 
 
 def child(arm: str, work: Path, args, env: dict) -> dict:
@@ -104,10 +107,10 @@ def main() -> None:
             f"{args.articles} NTREX articles, {count:,} distinct sentences, windows of {args.window_files} articles, {os.cpu_count()} cores,"
         )
         print(f"decoding {args.length} tokens per sentence (random weights: not translations); fastest of {args.runs}, arms alternating\n")
-        print("| arm | wall s | sentences/s | driver CPU s |\n|---|---|---|---|")
+        print("| arm | wall s | sentences/s | driver CPU s | peak RSS MB |\n|---|---|---|---|---|")
         for arm in arms:
             r = best[arm]
-            print(f"| {arm} | {r['seconds']:.2f} | {r['translated'] / r['seconds']:.1f} | {r['cpu']:.1f} |")
+            print(f"| {arm} | {r['seconds']:.2f} | {r['translated'] / r['seconds']:.1f} | {r['cpu']:.1f} | {r['rss']:.0f} |")
         print(f"\noutputs byte-identical, in flight and sequential: {same}")
 
 

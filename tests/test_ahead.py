@@ -3,6 +3,7 @@ windows one after another, with the thread's results actually used."""
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 import threading
 from pathlib import Path
@@ -120,3 +121,35 @@ def test_an_engine_failing_in_the_window_ahead_ends_the_run_as_before(installed,
         assert {"a00.md", "a03.md"} <= written and "a04.md" not in written  # the windows before, not this one
         assert len([r for r in seen[mode][3] if r[5] == ""]) == 19  # every sentence decoded before the failure is kept
     assert seen["1"] == seen["0"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="the `ray` extra is not installed")
+def test_in_flight_on_a_cluster_writes_what_a_local_sequential_run_writes(installed, tmp_path, monkeypatch):
+    """Two Ray actors (a local Ray on loopback, as `--cluster local` starts it), windows of two
+    articles, the next one decoded through Ray while one is written."""
+    import dataclasses
+
+    from pipeline.core.config import RayConfig
+    from pipeline.engines import cluster
+    from pipeline.engines.argos_settings import ArgosConfig
+
+    monkeypatch.setattr(plan, "WINDOW_FILES", 2)
+    stood = []
+    stands_for = ahead.Decoded.stands_for
+    monkeypatch.setattr(ahead.Decoded, "stands_for", lambda self, new: stood.append(stands_for(self, new)) or stood[-1])
+    local = Config(memory=None, engines={"argos": ArgosConfig(max_batch_tokens=64)})
+    ray = cluster.connect("local")
+    try:
+        for name, mode, config in (
+            ("local", "0", local),
+            ("cluster", "1", dataclasses.replace(local, cluster="local", ray=RayConfig(actors=2))),
+        ):
+            monkeypatch.setenv(ahead.ENV, mode)
+            write_articles(tmp_path / "articles")
+            request = run.Request(inputs=(str(tmp_path / "articles"),), out_dir=tmp_path / name, target="uk", allow_download=False)
+            assert run.translate(request, config).failed == 0
+    finally:
+        cluster._POOLS.clear()
+        ray.shutdown()
+    assert tree(tmp_path / "cluster") == tree(tmp_path / "local")
+    assert stood and all(stood)
