@@ -1,14 +1,14 @@
 """The next window in flight (commands/ahead.py) against windows one after another, on a folder of
 many small windows, with the benchmark model.
 
-    .venv/bin/python bench/ahead.py [--articles 40] [--window-files 2] [--length 48] [--runs 3] [--ray]
+    .venv/bin/python bench/ahead.py [--articles 40] [--window-files 2] [--length 48] [--threads 0] [--runs 3] [--ray]
 
 Each run is a fresh process running `pipeline.commands.run.translate` en->uk on the first N NTREX
 articles with a fresh output folder and memory, `commands/plan.py`'s WINDOW_FILES forced to
 --window-files, and PIPELINE_AHEAD=0 (sequential) or 1 (in flight); the arms alternate, and the
 fastest of --runs is reported for each. The benchmark model (bench/model.py: random-weight
 transformer-base forced to decode --length tokens per sentence; outputs are noise, never
-translations). Wall time is from before the engine exists to the last output (model load in).
+translations); --threads is `argos.inter_threads` (0: one decoder per core). Wall time is from before the engine exists to the last output (model load in).
 --ray adds the same pair on `cluster: local` with one actor (Ray started by the run, loopback).
 The two arms' output folders are compared byte for byte.
 """
@@ -32,7 +32,7 @@ from cluster import cpu_seconds, tree  # noqa: E402
 from corpus import article_paths  # noqa: E402
 
 
-def arm_run(arm: str, work: Path, count: int, length: int, window_files: int) -> dict:
+def arm_run(arm: str, work: Path, count: int, length: int, window_files: int, threads: int) -> dict:
     """One arm, in this (fresh) process."""
     import dataclasses
 
@@ -42,7 +42,7 @@ def arm_run(arm: str, work: Path, count: int, length: int, window_files: int) ->
     from pipeline.engines.argos_settings import ArgosConfig
 
     plan.WINDOW_FILES = window_files
-    config = Config(root=str(work), engines={"argos": ArgosConfig(force_length=length)})
+    config = Config(root=str(work), engines={"argos": ArgosConfig(force_length=length, inter_threads=threads)})
     if arm.startswith("ray"):
         config = dataclasses.replace(config, cluster="local", ray=RayConfig(actors=1, threads=1))
     articles = article_paths(count)
@@ -66,7 +66,17 @@ def arm_run(arm: str, work: Path, count: int, length: int, window_files: int) ->
 
 def child(arm: str, work: Path, args, env: dict) -> dict:
     ahead = "0" if arm.endswith("sequential") else "1"
-    cmd = [sys.executable, __file__, "--child", arm, str(work), str(args.articles), str(args.length), str(args.window_files)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        arm,
+        str(work),
+        str(args.articles),
+        str(args.length),
+        str(args.window_files),
+        str(args.threads),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **env, "PIPELINE_AHEAD": ahead})
     if done.returncode:
         raise SystemExit(f"{arm} failed: {done.stderr[-3000:]}")
@@ -75,13 +85,14 @@ def child(arm: str, work: Path, args, env: dict) -> dict:
 
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
-        arm, work, count, length, files = sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-        print(json.dumps(arm_run(arm, work, count, length, files)))
+        arm, work, (count, length, files, threads) = sys.argv[2], Path(sys.argv[3]), map(int, sys.argv[4:8])
+        print(json.dumps(arm_run(arm, work, count, length, files, threads)))
         return
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--articles", type=int, default=40)
     p.add_argument("--window-files", type=int, default=2)
     p.add_argument("--length", type=int, default=48)
+    p.add_argument("--threads", type=int, default=0, help="argos.inter_threads [0: one per core]")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--ray", action="store_true", help="also: the pair on a one-actor Ray cluster (loopback)")
     args = p.parse_args()

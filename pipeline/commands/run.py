@@ -6,8 +6,9 @@
 Planning reads every article once and reports a missing model before anything is written. The
 articles to write are then processed in windows: the window's new sentences go to the engine
 (identical sentences once), are committed to the memory as they come out of it, and the window's
-outputs are written before the next window starts, so memory use stays bounded however large the
-folder, and a killed run resumes where it stopped.
+outputs are written before the next window's, so memory use stays bounded however large the
+folder, and a killed run resumes where it stopped. While a window is written, the next one's new
+sentences are already being decoded (commands/ahead.py).
 """
 
 from __future__ import annotations
