@@ -115,7 +115,7 @@ def main() -> None:
                 same = same and tree(root / f"{pair[0]}-{i}" / "out") == tree(root / f"{pair[1]}-{i}" / "out")
         count = best[arms[0]]["translated"]
         print(
-            f"{args.articles} NTREX articles, {count:,} distinct sentences, windows of {args.window_files} articles, {os.cpu_count()} cores,"
+            f"{args.articles} NTREX articles, {count:,} distinct sentences, windows of {args.window_files} articles, {os.cpu_count()} cores, inter_threads {args.threads},"
         )
         print(f"decoding {args.length} tokens per sentence (random weights: not translations); fastest of {args.runs}, arms alternating\n")
         print("| arm | wall s | sentences/s | driver CPU s | peak RSS MB |\n|---|---|---|---|---|")
