@@ -176,14 +176,14 @@ def test_a_source_swapped_for_a_link_during_a_run_is_not_followed(project, runne
     secret = project.parent / "victim/secret.md"
     from pipeline.commands import run
 
-    original = run._Run._window
+    original = run._Run._prepare  # where a window reads its articles
 
     def swap(self, window):
         source.unlink()
         source.symlink_to(secret)
         return original(self, window)
 
-    monkeypatch.setattr(run._Run, "_window", swap)
+    monkeypatch.setattr(run._Run, "_prepare", swap)
     (project / "src/b.md").write_text("# Other\n\nSomething new happened today.\n")
     result = translate(runner)
     assert "secret" not in (project / "out/uk/b.md").read_text()

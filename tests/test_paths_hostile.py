@@ -71,13 +71,13 @@ def test_a_source_edited_during_the_run_is_translated_as_read_and_then_stale(src
     (src / "other.md").write_text("# Other\n\nSomething else happened today.\n")
     from pipeline.commands import run
 
-    original = run._Run._window
+    original = run._Run._prepare  # where a window reads its articles
 
     def edit_after_planning(self, window):  # between reading it for the plan and writing it
         (src / "other.md").write_text("# Other\n\nSomething different happened today.\n")
         return original(self, window)
 
-    monkeypatch.setattr(run._Run, "_window", edit_after_planning)
+    monkeypatch.setattr(run._Run, "_prepare", edit_after_planning)
     result = translate(runner, "src", "--out", "out")
     assert result.exit_code == 0, result.output
     assert "else happened" in (src.parent / "out/uk/other.md").read_text()
@@ -92,13 +92,13 @@ def test_a_source_edited_during_the_run_fails_that_article_only_when_it_is_read_
     from pipeline.commands import plan, run
 
     monkeypatch.setattr(plan, "HOLD_BYTES", 0)
-    original = run._Run._window
+    original = run._Run._prepare  # where a window reads its articles
 
     def edit_after_planning(self, window):
         (src / "other.md").write_text("# Other\n\nSomething different happened today.\n")
         return original(self, window)
 
-    monkeypatch.setattr(run._Run, "_window", edit_after_planning)
+    monkeypatch.setattr(run._Run, "_prepare", edit_after_planning)
     result = translate(runner, "src", "--out", "out")
     assert result.exit_code == ExitStatus.FILES_FAILED
     (line,) = result.stderr.splitlines()
