@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from pipeline.localize import regex_starts
 from pipeline.localize.vocab import day_dot, normalize_name, number_symbols, vocab
-from pipeline.segment.protect import Atom, Run, split_runs
+from pipeline.segment.protect import Atom, Run, Text, split_runs
 
 LANGS = ("en", "uk")  # tuned by hand; any other language is read by its CLDR conventions
 MAX_INT_DIGITS = 15  # beyond this a "number" is an identifier or a mistake; never reformat it
@@ -426,6 +426,8 @@ def _starts(lang: str) -> re.Pattern[str] | None:
 
 
 def _scan(lang: str, text: str) -> list[Run]:
+    if not _DIGIT_RE.search(text):  # every quantity has a digit
+        return [Text(text)]
     return split_runs(text, ((start, end, Atom("quantity", q.text, q)) for start, end, q in find(text, lang)))
 
 
