@@ -57,8 +57,11 @@ Run = Text | Atom | Open | Close
 Scanner = Callable[[str], Iterable[Run]]
 
 
+@functools.lru_cache(maxsize=16384)
 def has_words(text: str) -> bool:
-    """Whether text (placeholders aside) has anything a translator would translate."""
+    """Whether text (placeholders aside) has anything a translator would translate. Cached: each
+    sentence is asked about by planning, assembling and every output (48,000 calls on the bench's
+    5,380 sentences)."""
     return bool(_WORD_RE.search(TAG_RE.sub(" ", text)))
 
 
