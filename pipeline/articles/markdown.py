@@ -470,7 +470,7 @@ def escape(text: str, at_line_start: bool, table: bool = False) -> str:
             return c
         return "\\" + c
 
-    out = _ESCAPE_RE.sub(sub, text)
+    out = _ESCAPE_RE.sub(sub, text) if _ESCAPE_RE.search(text) else text  # most sentences need no escape
     if at_line_start:
         out = out.lstrip(" \t")
         m = _LINE_START_RE.match(out)
