@@ -166,6 +166,30 @@ def test_the_cli_options_have_the_settings_ranges(project, runner):
         assert result.exit_code == ExitStatus.USAGE and allowed in result.stderr, result.stderr
 
 
+def test_the_beam_is_the_chosen_engines_and_one_without_a_beam_refuses_it(project, runner, monkeypatch):
+    """--beam-size sets the selected engine's beam_size, within that engine's own range; an engine
+    with none (pseudo) says so rather than changing another engine's setting."""
+    result = runner.invoke(main, ["translate", "src", "--beam-size", "3"])
+    assert result.exit_code == ExitStatus.USAGE and not (project / "translations").exists()
+    one_line(result.stderr, "--beam-size: the pseudo engine has no beam size")
+    from dataclasses import dataclass
+
+    from pipeline.cli.translate import _configured
+    from pipeline.core.config import Config, ConfigError, bounded
+    from pipeline.engines import registry
+
+    @dataclass(frozen=True)
+    class Narrow:
+        beam_size: int = bounded(1, 1, 2)
+
+    monkeypatch.setattr(registry, "settings_class", lambda engine: Narrow if engine == "narrow" else None)
+    monkeypatch.setitem(registry.ENGINES, "narrow", registry.EngineSpec("narrow", "tests.engines.demo", False, True, "a test"))
+    narrow = Config(engine="narrow", engines={"narrow": Narrow()})
+    assert _configured(narrow, None, 2, None, None).section("narrow").beam_size == 2
+    with pytest.raises(ConfigError, match=r"--beam-size: narrow.beam_size: 3 is out of range \(1 to 2\)"):
+        _configured(narrow, None, 3, None, None)
+
+
 def test_a_target_without_a_locale_is_refused_before_any_article(installed, runner, tmp_path):
     """zt (Argos' traditional Chinese) has a package but no CLDR locale of its own."""
     from tests.conftest import corpus_texts

@@ -58,7 +58,9 @@ _languages = options(
 _engine_options = options(
     click.option("--engine", type=_Engines(), help="Translation engine [default: argos]."),
     click.option(
-        "--beam-size", type=click.IntRange(*bounds(ArgosConfig, "beam_size")), help="Beam size for argos [default: argos.beam_size, 2]."
+        "--beam-size",
+        type=click.IntRange(*bounds(ArgosConfig, "beam_size")),
+        help="Beam size of the engine [default: its section's beam_size; argos.beam_size: 2].",
     ),
     click.option("--no-download", is_flag=True, help="Never download a missing model; fail instead."),
 )
@@ -143,7 +145,7 @@ def _configured(config: Config, engine: str | None, beam_size: int | None, jobs:
     if engine:
         config = dataclasses.replace(config, engine=engine)
     if beam_size:
-        config = config.with_section("argos", beam_size=beam_size)
+        config = _with_beam(config, beam_size)
     if jobs:
         config = dataclasses.replace(config, workers=jobs)
     if cluster:
@@ -151,6 +153,19 @@ def _configured(config: Config, engine: str | None, beam_size: int | None, jobs:
         from pipeline.core import config as configuration
 
         configuration.validate(dataclasses.replace(config, source="--cluster"))  # status 2, before anything runs
+    return config
+
+
+def _with_beam(config: Config, beam_size: int) -> Config:
+    """--beam-size sets the chosen engine's beam_size (checked against its own range), if it has one."""
+    from pipeline.core import config as configuration
+    from pipeline.engines import registry
+
+    cls = registry.settings_class(config.engine)
+    if cls is None or "beam_size" not in {f.name for f in dataclasses.fields(cls)}:
+        raise click.UsageError(f"--beam-size: the {config.engine} engine has no beam size")
+    config = config.with_section(config.engine, beam_size=beam_size)
+    configuration.validate(dataclasses.replace(config, source="--beam-size"))  # status 2, before anything runs
     return config
 
 

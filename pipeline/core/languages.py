@@ -71,7 +71,7 @@ def check(config: Config, codes, what: str) -> None:
             usable |= {normalise(c) for pair in fresh or () for c in pair}
         if code not in usable:
             raise PipelineError(
-                f"{what}: {code!r} is not a language of any installed or indexed package; available: {', '.join(sorted(usable))}"
+                f"{what}: {code!r} is not a language of {registry.covers(config.engine)}; available: {', '.join(sorted(usable))}"
             )
 
 

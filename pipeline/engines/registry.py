@@ -36,6 +36,7 @@ class EngineSpec:
     settings: str | None = None
     languages: str | None = None  # "module:function", a Pairs; None: any language Babel has a locale for
     pivot: str | None = None  # a direction it has no model for goes through this language (X->en->Y)
+    covers: str = ""  # what has its languages, in messages ("'ja' is not a language of ..."); default: its models
 
 
 ENGINES: dict[str, EngineSpec] = {
@@ -50,6 +51,7 @@ ENGINES: dict[str, EngineSpec] = {
             settings="pipeline.engines.argos_settings:ArgosConfig",
             languages="pipeline.engines.argos_settings:pairs",
             pivot="en",
+            covers="any installed or indexed package",
         ),
         EngineSpec(
             "pseudo",
@@ -97,3 +99,9 @@ def languages_hook(engine: str) -> Pairs | None:
 def _resolve(where: str) -> Any:
     module, attribute = where.split(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+def covers(engine: str) -> str:
+    """What holds an engine's languages, as a message names it."""
+    spec = ENGINES[engine]
+    return spec.covers or f"the {spec.name} engine's models"

@@ -91,7 +91,7 @@ def test_a_language_it_lacks_is_refused_naming_those_it_has(project, runner):
     result = runner.invoke(main, ["translate", "articles", "--to", "fr", "--out", "out"])
     assert result.exit_code == ExitStatus.USAGE
     assert result.stderr.strip().splitlines() == [
-        "pipeline: error: --to: 'fr' is not a language of any installed or indexed package; available: de, en"
+        "pipeline: error: --to: 'fr' is not a language of the demo engine's models; available: de, en"
     ]
     (project / "config.yaml").write_text("languages: [en, uk]\nengine: demo\n", encoding="utf-8")  # uk: argos's, not demo's
     result = runner.invoke(main, ["translate", "articles", "--to", "de", "--out", "out"])
