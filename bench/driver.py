@@ -10,11 +10,14 @@ distinct one once, the driver still reads, segments, aligns and writes every art
 `pipeline translate ARTICLES --to uk --engine pseudo` in a fresh process with a fresh output folder
 and memory; the fastest of `--runs` is reported (the least disturbed on a shared machine): wall
 seconds, the process's CPU seconds (user + system, from wait4), sentences (the run's "segments":
-every sentence of every article that needed translating) per wall second, and CPU ms per sentence.
+every sentence of every article that needed translating) per wall second, and CPU ms per sentence;
+then every run's wall and CPU seconds and the least CPU (on a shared machine the run fastest by the
+clock need not be the one least inflated in CPU by other processes' contention).
 An untimed warm-up run first writes the bytecode and the user cache (py3langid's model copy) into
 the work folder, as any second run of an installed pipeline finds them (see environment()).
 With --profile, one more run in this process under cProfile: where the driver's time goes. With
---syscalls, one more run under `strace -f -c` counting the flushes (fsync, fdatasync, syncfs).
+--syscalls, one more run under `strace -f -c` counting the flushes (fsync, fdatasync, syncfs); with
+--instructions, one under valgrind counting the instructions it executes (not moved by the load).
 The sum: how many decoders this driver could feed, each decoding `--decoder-rate` sentences/s (the
 default, 52.71, is the pipeline's own rate with the benchmark model at its defaults on this 2-core
 machine, docs/performance.md), from the driver's sentences per CPU second (its cost, whatever the
@@ -103,6 +106,21 @@ def syscalls(work: Path, articles: Path) -> str:
     return ", ".join(f"{name} {n:,}" for name, n in counts.items())
 
 
+def instructions(work: Path, articles: Path) -> int:
+    """The instructions one run executes (valgrind's cachegrind, no cache simulation: "I refs"):
+    unlike seconds, the same on a busy machine as on an idle one, so two versions compare to a
+    fraction of a per cent (one run takes about 30x as long)."""
+    out, log = work / "out", work / "cachegrind.txt"
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(work / ".pipeline", ignore_errors=True)
+    grind = ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={work / 'cachegrind.out'}", f"--log-file={log}"]
+    subprocess.run([*grind, *command(articles, out)], env=environment(work), cwd=work, capture_output=True, check=False)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", log.read_text())
+    if not found:
+        raise SystemExit(f"no instruction count in {log}")
+    return int(found[1].replace(",", ""))
+
+
 def profile(work: Path, articles: Path) -> None:
     import cProfile
     import pstats
@@ -129,6 +147,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--profile", action="store_true")
     p.add_argument("--syscalls", action="store_true", help="one more run under strace, counting fsync/fdatasync/syncfs")
+    p.add_argument("--instructions", action="store_true", help="one more run under valgrind, counting its instructions")
     p.add_argument("--decoder-rate", type=float, default=52.71, help="sentences/s of one decoder, for the sum")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="pipeline-driver-bench-") as name:
@@ -142,6 +161,8 @@ def main() -> None:
         print("| wall s | CPU s | sentences | distinct | sentences/s (wall) | CPU ms/sentence |\n|---|---|---|---|---|---|")
         print(f"| {seconds:.2f} | {cpu:.2f} | {segments:,} | {translated:,} | {segments / seconds:,.0f} | {1000 * cpu / segments:.2f} |")
         print("all runs, wall s: " + ", ".join(f"{r[0]:.2f}" for r in runs))
+        # the least CPU of the runs: on a shared machine the fastest run by wall time need not be the least disturbed in CPU
+        print("all runs, CPU s: " + ", ".join(f"{r[1]:.2f}" for r in runs) + f"; least {min(r[1] for r in runs):.2f}")
         per_cpu = segments / cpu
         print(
             f"the sum: {per_cpu:,.0f} sentences per CPU second of the driver / {args.decoder_rate:g} sentences/s per decoder "
@@ -149,6 +170,9 @@ def main() -> None:
         )
         if args.syscalls:
             print("flushes of one run (strace -f -c): " + syscalls(work, work / "articles"))
+        if args.instructions:
+            n = instructions(work, work / "articles")
+            print(f"instructions of one run (valgrind --tool=cachegrind): {n:,} ({n / segments:,.0f} per sentence)")
         if args.profile:
             started = time.perf_counter()
             profile(work, work / "articles")

@@ -71,3 +71,19 @@ def test_a_memory_of_format_1_keeps_its_editors_text_as_final_markdown(tmp_path)
         (entry,) = memory.lookup("en", "uk", ["A *b*."], "argos").values()
         assert (entry.engine, entry.target_text) == (LEGACY_HUMAN, "А *б*.")
         assert memory.db.execute("PRAGMA user_version").fetchone()[0] == VERSION
+
+
+def test_an_editors_entries_leave_with_their_record_by_the_index_also_in_an_older_memory(tmp_path):
+    """Absorbing a record deletes its editor's old entries through an index (not a read of the whole
+    table per article written), which a memory made before the index gets when opened."""
+    path = tmp_path / "m.sqlite"
+    with Memory(path) as memory:
+        memory.add([Entry("en", "uk", f"S{n}.", f"Р{n}.", "human", HUMAN_ID, record=f"/out/{n}.json") for n in "ab"])
+        memory.add([entry("S.", "M.")])
+        memory.db.execute("DROP INDEX human_by_record")
+    with Memory(path) as memory:
+        plan = memory.db.execute("EXPLAIN QUERY PLAN DELETE FROM translations WHERE origin='human' AND record IN (?)", ("x",))
+        assert "human_by_record" in str(plan.fetchall())
+        memory._replace(["/out/a.json"], [], [("/out/a.json", 1, 1)])
+        rows = memory.db.execute("SELECT origin, record FROM translations ORDER BY record").fetchall()
+        assert rows == [("machine", ""), ("human", "/out/b.json")]

@@ -49,12 +49,14 @@ def details(segment: Segment, missing: Sequence[int], output: str, translation: 
                 add(flags.GLOSSARY, f"{span.source} → {span.value.target}")
         elif lost:
             add(flags.PLACEHOLDER_RESTORED, span.source)
-    source_digits = Counter(_DIGITS.findall(TAG_RE.sub(" ", segment.text)))
-    output_digits = Counter(_DIGITS.findall(TAG_RE.sub(" ", output)))
-    for digits in sorted(output_digits - source_digits):
-        add(flags.NUMBER_CHANGED, digits)
-    for digits in sorted(source_digits - output_digits):
-        add(flags.NUMBER_MISSING, digits)
+    source_found = _DIGITS.findall(TAG_RE.sub(" ", segment.text))
+    output_found = _DIGITS.findall(TAG_RE.sub(" ", output))
+    if source_found or output_found:  # most sentences have none: no Counters to compare
+        source_digits, output_digits = Counter(source_found), Counter(output_found)
+        for digits in sorted(output_digits - source_digits):
+            add(flags.NUMBER_CHANGED, digits)
+        for digits in sorted(source_digits - output_digits):
+            add(flags.NUMBER_MISSING, digits)
     for term in terms:
         if not satisfied(term, translation):
             add(flags.GLOSSARY, f"{term.source[0]} → {term.target}")

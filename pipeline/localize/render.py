@@ -39,6 +39,21 @@ T = TypeVar("T")
 def render(q: Quantity, locale: str) -> str:
     if not q.valid:
         return q.text
+    try:
+        return _render_cached(q, locale, str(q.value))
+    except TypeError:  # a value that cannot be hashed (a signalling NaN): written afresh
+        return _render(q, locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _render_cached(q: Quantity, locale: str, value: str) -> str:
+    """Cached: each atom is written for the article, the bilingual JSON and the review page, and
+    the same date or amount recurs; Babel's formatting is the same every time. ``value`` as
+    written, since equal Decimals may differ in precision ("2.5" and "2.50")."""
+    return _render(q, locale)
+
+
+def _render(q: Quantity, locale: str) -> str:
     loc = str(parse_locale(locale))
     try:
         return _RENDERERS[q.kind](q, loc)

@@ -57,8 +57,11 @@ Run = Text | Atom | Open | Close
 Scanner = Callable[[str], Iterable[Run]]
 
 
+@functools.lru_cache(maxsize=16384)
 def has_words(text: str) -> bool:
-    """Whether text (placeholders aside) has anything a translator would translate."""
+    """Whether text (placeholders aside) has anything a translator would translate. Cached: each
+    sentence is asked about by planning, assembling and every output (48,000 calls on the bench's
+    5,380 sentences)."""
     return bool(_WORD_RE.search(TAG_RE.sub(" ", text)))
 
 
@@ -171,6 +174,8 @@ def restore(
     the caller then translates the pieces between the tags on their own.
     """
     spans = segment.spans
+    if not spans and "<" not in translated:  # no tag to read (most sentences): the text, escaped
+        return (escape(translated, True) if translated else ""), ()
     out: list[str] = []
     text: list[str] = []  # text not yet escaped
     used: set[int] = set()
@@ -369,7 +374,9 @@ _MAY_LINK_RE = re.compile(r"//|@|\.[^\W\d_]")
 
 def urls(text: str) -> list[Run]:
     """Bare URLs, domains and e-mail addresses become atoms (linkify-it, as markdown-it uses)."""
-    matches = (_linkify().match(text) if _MAY_LINK_RE.search(text) else None) or ()
+    if not _MAY_LINK_RE.search(text):
+        return [Text(text)]
+    matches = _linkify().match(text) or ()
     return split_runs(text, ((m.index, m.last_index, Atom("url", text[m.index : m.last_index])) for m in matches))
 
 
@@ -378,6 +385,8 @@ _ALERT_RE = re.compile(r"\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]")
 
 def alerts(text: str) -> list[Run]:
     """GitHub and Hugo alert markers ("> [!NOTE]") are syntax, not words."""
+    if "[!" not in text:
+        return [Text(text)]
     return split_runs(text, ((m.start(), m.end(), Atom("alert", m.group(0))) for m in _ALERT_RE.finditer(text)))
 
 

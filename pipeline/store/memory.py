@@ -65,6 +65,9 @@ CREATE TABLE IF NOT EXISTS absorbed (   -- record files already copied in: path 
     size     INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- the editors' entries by record file: absorbing a record deletes its old ones, which without this
+-- read the whole table once per article written (bench/driver.py)
+CREATE INDEX IF NOT EXISTS human_by_record ON translations (record) WHERE origin = 'human';
 """
 VERSION = 3
 # Format 1 stored an editor's text as final Markdown; format 2 keeps placeholders, so it is restored
@@ -274,34 +277,38 @@ class Memory:
     def add(self, entries: Sequence[Entry]) -> None:
         if not entries:
             return
-        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         try:
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
-                self.db.executemany(
-                    "INSERT OR REPLACE INTO translations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [
-                        (
-                            e.source_lang,
-                            e.target_lang,
-                            e.source_hash,
-                            e.source_text,
-                            e.target_text,
-                            e.origin,
-                            e.model.engine,
-                            e.model.package,
-                            e.model.version,
-                            e.model.settings,
-                            " ".join(e.flags),
-                            e.source_display,
-                            e.created_at or now,
-                            e.record,
-                        )
-                        for e in entries
-                    ],
-                )
+                self._insert(entries)
         except sqlite3.Error as e:
             raise OutputError(f"{self.path}: cannot write the translation memory: {e}") from None
+
+    def _insert(self, entries: Sequence[Entry]) -> None:
+        """The entries in, inside the caller's transaction."""
+        now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        self.db.executemany(
+            "INSERT OR REPLACE INTO translations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    e.source_lang,
+                    e.target_lang,
+                    e.source_hash,
+                    e.source_text,
+                    e.target_text,
+                    e.origin,
+                    e.model.engine,
+                    e.model.package,
+                    e.model.version,
+                    e.model.settings,
+                    " ".join(e.flags),
+                    e.source_display,
+                    e.created_at or now,
+                    e.record,
+                )
+                for e in entries
+            ],
+        )
 
     def sync(self, store: RecordStore) -> int:
         """Make the memory hold what the output folder's records hold: records changed or added
@@ -359,9 +366,9 @@ class Memory:
                     if forget:
                         self.db.execute(f"DELETE FROM absorbed WHERE path IN ({marks})", chunk)
                 self.db.executemany("INSERT OR REPLACE INTO absorbed VALUES (?,?,?)", absorbed)
+                self._insert(entries)  # the same transaction: a crash leaves the file unabsorbed, not half
         except sqlite3.Error as e:
             raise OutputError(f"{self.path}: cannot write the translation memory: {e}") from None
-        self.add(entries)
 
 
 def _changed_records(store: RecordStore, seen: Mapping[str, tuple[int, int]], present: set[str]):

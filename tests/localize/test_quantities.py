@@ -438,3 +438,27 @@ def test_find_spans_are_ordered_disjoint_and_exact(text, lang):
     for _, _, q in found:  # and every quantity renders, valid or not
         for locale in ("uk_UA", "en_US", "en_GB"):
             assert isinstance(render(q, locale), str)
+
+
+_PIECES = st.sampled_from(
+    ["5", "2025", "12.5", "1,000", "-3", "\u22124", "$", "€", "USD", "грн", "Feb.", "February", "лютого", "лютий", "Monday",
+     "понеділок", "р.", "km", "%", "million", "млн", "a.m.", "14:30", "+380 44 123 4567", "(044)", " ", "\u00a0", ", ", ".",
+     "-", "\u2013", "/", "word", "Kyiv", "у", "v", "#", "№", "version", "(", ")", "'", "_"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(_PIECES, max_size=14).map("".join), st.sampled_from(["en", "uk", "de"]))
+def test_matches_are_tried_only_where_one_can_begin_and_found_as_by_searching_everywhere(text, lang):
+    """The first-character class read from the pattern's parse never skips a match."""
+    from pipeline.localize import quantities
+
+    pattern, starts = quantities._pattern(lang), quantities._starts(lang)
+    assert starts is not None  # the pattern stays one the parse is understood for
+    everywhere, skipping = [], []
+    for found, use in ((everywhere, None), (skipping, starts)):
+        pos = 0
+        while m := quantities._next(pattern, use, text, pos):
+            found.append((m.start(), m.end(), m.lastgroup))
+            pos = m.end()
+    assert skipping == everywhere

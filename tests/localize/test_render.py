@@ -195,3 +195,10 @@ def test_corpus_quantities_render_in_the_other_language():
             assert out and (q.valid or out == q.text)
             seen += 1
     assert seen > 1000  # the corpus is full of numbers: recognition is not silently off
+
+
+def test_a_remembered_rendering_keeps_each_value_s_own_precision():
+    """Renderings are cached per quantity; equal Decimals of other precision are not confused."""
+    same_text = [Quantity("number", "x", value=Decimal(v)) for v in ("2.5", "2.50", "2.500")]
+    assert [render(q, "uk-UA") for q in same_text * 2] == ["2,5", "2,50", "2,500"] * 2
+    assert to("2.50", "en", "uk-UA") == to("2.50", "en", "uk-UA") == "2,50"
