@@ -97,7 +97,9 @@ class Ahead(Generic[A]):
                 early = prepare(following)
                 self.submit(docs(early))
             yield ready, done
-            window, ready = following, early if early is not None or following is None else prepare(following)
+            if early is None and following is not None:
+                early = prepare(following)  # read only now, after this window's records are written
+            window, ready = following, early
 
     def submit(self, docs: dict[Key, Docs]) -> None:
         """Hand the window's new sentences, as the memory now stands, to the thread."""
@@ -169,7 +171,8 @@ def results(
     """Every sentence of these documents for one direction that their records lack: from the
     memory, else from the engine (or what the thread decoded for exactly those sentences)."""
     wanted = wanted_texts(direction, docs)
-    stats.segments += sum(len(align.segments_to_translate(doc, direction.target)) for doc, _ in docs)
+    occurrences = sum(len(align.segments_to_translate(doc, direction.target)) for doc, _ in docs)
+    stats.segments += occurrences
     found: dict[str, Translated] = lookup.remembered(direction, wanted)
     if decoded is not None:  # the thread's own entries are in the memory now: only an editor's stand
         found = {t: r for t, r in found.items() if t not in decoded.results or r.origin == HUMAN}
@@ -185,7 +188,7 @@ def results(
         if already:
             advance(max(0, len(new) - already))
     stats.translated += len(new)
-    stats.reused += sum(len(align.segments_to_translate(doc, direction.target)) for doc, _ in docs) - len(new)
+    stats.reused += occurrences - len(new)
     chunks: dict[str, None] = {}
     for doc, known in docs:
         layered = Layered(known, found)
