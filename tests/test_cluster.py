@@ -270,7 +270,7 @@ def test_a_damaged_model_is_one_line_and_writes_nothing(installed, tmp_path):
 @ROOT_AND_UNSHARE
 def test_a_real_two_node_cluster_loses_a_node_and_then_stops(installed, tmp_path):
     """`ray start --head` and a second node in a network namespace with only `lo`; ray.actors 3.
-    The raylet holding actors is SIGKILLed after the first result: the run finishes with the bytes of
+    The second node is SIGKILLed (its processes) while one of its actors decodes: the run finishes with the bytes of
     a local run and no result received twice. Then, on a new second node, the whole cluster is
     killed mid-run: one line, exit 8, what was decoded is in the memory and the next run (without
     the cluster) translates only the rest."""
@@ -293,7 +293,7 @@ def test_a_real_two_node_cluster_loses_a_node_and_then_stops(installed, tmp_path
     killed, stopped, total = seen["kill-node"], seen["stop-cluster"], seen["local"]
     translated = int(total["stdout"].split("(")[1].split()[0])
     assert killed["exit"] == 0 and killed["errors"] == [] and killed["identical"], killed
-    assert killed["actors_on_victim"] >= 1 and killed["retried"] >= 1
+    assert killed.get("actors_on_victim", 0) >= 1 and killed["retried"] >= 1, killed  # killed while decoding: a batch lost in flight
     assert killed["decoded"] == translated + 1 == killed["memory_rows"] + 1  # + prepare()'s one sentence: nothing twice
     assert stopped["exit"] == ExitStatus.CLUSTER and len(stopped["errors"]) == 1, stopped
     assert stopped["errors"][0].startswith("pipeline: error: cluster ray://127.0.0.1:10001: lost")
