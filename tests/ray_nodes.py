@@ -153,6 +153,29 @@ def on_first_result(action) -> None:
     globals()["fired"] = fired
 
 
+def every_actor_answering(work: Path) -> None:
+    """The run's pool started, and each of its actors answering, before the kill-node run: on a
+    loaded machine the second node's actors can take longer to start than the whole run does, and a
+    node killed with none of its actors at work tests nothing. The run reuses this pool (one per
+    process and address)."""
+    import dataclasses
+
+    from pipeline.core import config as configuration
+    from pipeline.engines import cluster as engines
+
+    config = dataclasses.replace(configuration.load(work / "config.yaml"), cluster=CLIENT)
+    p = engines.pool(config)
+    deadline = time.monotonic() + STARTING
+    while len(p.usable) < p.wanted:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{p.wanted - len(p.usable)} of {p.wanted} actors did not answer in {STARTING} s")
+        refs = p.refs()
+        for ref in p.ray.wait(refs, num_returns=1, timeout=1)[0] if refs else []:
+            p.answered(ref)
+        if not refs:
+            time.sleep(0.1)
+
+
 def kill_when_decoding(node: Node, seen: dict, finished: threading.Event) -> None:
     """SIGKILL the node, as a machine that dies, at a moment one of its actors decodes a batch (Ray
     titles the process `ray::_Worker.translate` then): that actor first, so its batch is lost in
@@ -240,6 +263,7 @@ def scenario(work: Path, articles: Path) -> dict:
     seen: dict = {}
     cluster = Cluster(work)
     try:
+        every_actor_answering(work)
         seen["kill-node"] = _run("kill-node", cluster, articles)
         os.unlink("memory.sqlite")
         cluster.add(2)
