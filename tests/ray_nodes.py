@@ -195,7 +195,10 @@ def kill_when_decoding(node: Node, seen: dict, finished: threading.Event) -> Non
             except OSError:
                 continue
             if decoding:
-                os.kill(pid, signal.SIGKILL)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:  # it ended since: the node is killed all the same
+                    pass
                 node.kill()
                 seen["actors_on_victim"] = len(actors)
                 return
