@@ -72,6 +72,18 @@ def test_hard_break_is_kept_as_an_atom(tmp_path):
     assert td.text == "> ROSES ARE RED,  \n> VIOLETS ARE BLUE.\n"
 
 
+@pytest.mark.parametrize("line", ["\\# hash.", "\\> quote.", "\\- item.", "\\+ plus.", "1\\. one.", "\\==="])
+@pytest.mark.parametrize("before", ["One.", "One. Two.", "1\\. One. Two."])
+def test_text_after_a_hard_break_in_a_later_sentence_stays_literal(tmp_path, before, line):
+    # a break inside the block's second sentence begins a line: what follows it must be escaped
+    # there as in the first sentence (it was not: "# hash." became a heading)
+    for brk in ("  \n", "\\\n"):
+        text = f"{before}{brk}{line}\n"
+        td = translate(tmp_path, text, lambda s: s)
+        assert structure(td.text) == structure(text), td.text
+        assert td.text == text
+
+
 def test_shortcodes_are_atoms_and_keep_their_own_lines(tmp_path):
     text = '{{% alert title="Note" %}}\nThe text inside.\n{{% /alert %}}\n\nSee {{< ref "x.md" >}} now.\n'
     blocks = runs(text)

@@ -182,9 +182,17 @@ def as_written(text: str, seg: Segment, lang: str | None, render: RenderAtom) ->
     return text, lambda span: literal.get(id(span), render(span))
 
 
-def editor_target(
-    translated: Translated, seg: Segment, escape: Escape, render: RenderAtom, lang: str | None = None
-) -> tuple[str, tuple[int, ...]]:
+@dataclasses.dataclass(frozen=True)
+class Written:
+    """How a sentence's text is written into its block: escaped for the block's syntax, atoms
+    rendered for the target locale, and whether it begins a line (a block's first sentence)."""
+
+    escape: Escape
+    render: RenderAtom
+    starts_line: bool = True
+
+
+def editor_target(translated: Translated, seg: Segment, written: Written, lang: str | None = None) -> tuple[str, tuple[int, ...]]:
     """An editor's or a translator's text in the article: placeholders restored and the words
     escaped exactly like machine output, so nothing an editor types can become markup; numbers
     and dates as they wrote them (``lang``: the language they wrote in)."""
@@ -193,10 +201,10 @@ def editor_target(
         return translated.text, ()
     if not translated.text.strip():  # adopt: translated together with the sentence before
         return "", ()
-    text, render = as_written(translated.text, seg, lang, render)
-    restored = restore(text, seg, escape, render)
+    text, render = as_written(translated.text, seg, lang, written.render)
+    restored = restore(text, seg, written.escape, render, written.starts_line)
     if restored is None:  # import refuses such text; a damaged record must still not break the article
-        return escape(TAG_RE.sub("", translated.text), True), ()
+        return written.escape(TAG_RE.sub("", translated.text), written.starts_line), ()
     return restored
 
 
@@ -204,23 +212,24 @@ ADOPTED_ENGINE = "adopted"  # the pseudo-model of a translator's sentence adopt 
 
 
 def _sentence(
-    seg: Segment, results: Mapping[str, Translated], escape: Escape, render: RenderAtom, terms=(), lang: str | None = None
+    seg: Segment, results: Mapping[str, Translated], written: Written, terms=(), lang: str | None = None
 ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """The sentence in the article, its flags, and what each problem flag is about."""
+    escape, render, starts = written.escape, written.render, written.starts_line
     if not has_words(seg.text):  # nothing for an engine: atoms only (numbers are localised)
-        return (restore(seg.text, seg, escape, render) or ("", ()))[0], (), ()
+        return (restore(seg.text, seg, escape, render, starts) or ("", ()))[0], (), ()
     translated = results[seg.text]
     if translated.origin == HUMAN or (translated.model is not None and translated.model.engine == ADOPTED_ENGINE):
-        text, missing = editor_target(translated, seg, escape, render, lang)
+        text, missing = editor_target(translated, seg, written, lang)
         lost = tuple(f"{flags.PLACEHOLDER_RESTORED}: {seg.spans[n - 1].source}" for n in missing)
         found = {*translated.flags, flags.PLACEHOLDER_RESTORED} if lost else set(translated.flags)
         return text, tuple(sorted(found)), lost
     found = set(translated.flags)
     output = translated.text
-    restored = restore(output, seg, escape, render)
+    restored = restore(output, seg, escape, render, starts)
     if restored is None:
         chunks = {c: results[c] for c in chunks_to_translate(seg)}
-        restored = assemble(pieces(seg), {c: t.text for c, t in chunks.items()}, seg, escape, render)
+        restored = assemble(pieces(seg), {c: t.text for c, t in chunks.items()}, seg, escape, render, starts)
         output = " ".join(t.text for t in chunks.values())
         found.add(flags.MARKUP_SPLIT)
         found.update(f for t in chunks.values() for f in t.flags)
@@ -334,26 +343,22 @@ def _block_pairs(at: _Assembling, block: Block, escape: Escape) -> list[Sentence
     pairs: list[SentencePair] = []
     keep = kept(block, at.target_lang)
     for i, seg in enumerate(block.segments):
-        first = i == 0
-
-        def esc(text: str, line_start: bool, first=first, escape=escape) -> str:
-            return escape(text, line_start and first)
-
-        source = (restore(seg.text, seg, esc, source_render) or ("", ()))[0]
+        written = Written(escape, at.options.render, starts_line=i == 0)  # the others follow a space
+        source = (restore(seg.text, seg, escape, source_render, written.starts_line) or ("", ()))[0]
         if keep or not has_words(seg.text):
-            target = source if keep else _sentence(seg, at.results, esc, at.options.render)[0]
+            target = source if keep else _sentence(seg, at.results, written)[0]
             pairs.append(SentencePair(source, target, id=sentence_id(block, i, seg), origin=KEPT))
             continue
-        pairs.append(_translated_pair(at, block, i, seg, source, esc))
+        pairs.append(_translated_pair(at, block, i, seg, source, written))
     return pairs
 
 
-def _translated_pair(at: _Assembling, block: Block, i: int, seg: Segment, source: str, esc: Escape) -> SentencePair:
+def _translated_pair(at: _Assembling, block: Block, i: int, seg: Segment, source: str, written: Written) -> SentencePair:
     """Sentence i of the block, which has words to translate: its target, flags, what they are
     about, the acknowledgements that still hold, and a stale review's suggestion."""
     sid = sentence_id(block, i, seg)
     terms = glossary_terms(at.options.glossary, at.doc.source_lang, seg.text)
-    target, found, about = _sentence(seg, at.results, esc, at.options.render, terms, at.target_lang)
+    target, found, about = _sentence(seg, at.results, written, terms, at.target_lang)
     origin = at.results[seg.text].origin
     marked = at.state.get(text_hash(seg.text))
     acks = flags.holding(marked.acks, at.results[seg.text].text) if marked else ()

@@ -166,8 +166,12 @@ def restore(
     segment: Segment,
     escape: Escape = no_escape,
     render: RenderAtom = lambda span: span.source,
+    starts_line: bool = True,
 ) -> tuple[str, tuple[int, ...]] | None:
     """Put the spans back into an engine's output.
+
+    ``starts_line``: the sentence begins a line of the output (a block's first sentence; the
+    others follow a space). Text after a line break inside the sentence always begins one.
 
     Returns the text and the numbers of the atoms the engine lost (put back at the end of the
     sentence), or None when paired markup did not survive (missing, duplicated or crossed tags):
@@ -175,14 +179,14 @@ def restore(
     """
     spans = segment.spans
     if not spans and "<" not in translated:  # no tag to read (most sentences): the text, escaped
-        return (escape(translated, True) if translated else ""), ()
+        return (escape(translated, starts_line) if translated else ""), ()
     out: list[str] = []
     text: list[str] = []  # text not yet escaped
     used: set[int] = set()
     stack: list[int] = []
     closed: set[int] = set()
     pos = 0
-    at_line_start = True
+    at_line_start = starts_line
 
     def flush() -> None:
         nonlocal at_line_start
@@ -278,9 +282,11 @@ def assemble(
     segment: Segment,
     escape: Escape = no_escape,
     render: RenderAtom = lambda span: span.source,
+    starts_line: bool = True,
 ) -> tuple[str, tuple[int, ...]]:
     """Rebuild a sentence from its separately translated chunks (see ``pieces``); returns the text
-    and the numbers (in the whole sentence) of the atoms the engine lost."""
+    and the numbers (in the whole sentence) of the atoms the engine lost. ``starts_line``: as
+    for ``restore``."""
     out: list[str] = []
     missing: list[int] = []
     for part in parts:
@@ -295,7 +301,8 @@ def assemble(
         chunk, numbers = _chunk(part, segment)
         target = translated.get(chunk.text, chunk.text) if has_words(chunk.text) else chunk.text
         # a chunk holds no paired tags, so restoring its own text always succeeds
-        restored = restore(target, chunk, escape, render) or restore(chunk.text, chunk, escape, render) or (chunk.text, ())
+        restored = restore(target, chunk, escape, render, starts_line) or restore(chunk.text, chunk, escape, render, starts_line)
+        restored = restored or (chunk.text, ())
         missing.extend(numbers[i - 1] for i in restored[1])
         out.append(lead + restored[0] + trail)
     return "".join(out), tuple(missing)
