@@ -237,14 +237,18 @@ def restore(
     if stack or closed != pairs:
         return None
     missing = tuple(i + 1 for i, s in enumerate(spans) if not s.paired and i + 1 not in used)
-    result = "".join(out)
-    if missing:
-        tail = _TRAILING_PUNCT_RE.search(result)
-        cut = tail.start() if tail else len(result)
-        lost = " ".join(_rendered(spans[i - 1], render, escape) for i in missing)
-        sep = " " if cut and not result[:cut].endswith((" ", "\n")) else ""
-        result = result[:cut] + sep + lost + result[cut:]
-    return result, missing
+    lost = " ".join(_rendered(spans[i - 1], render, escape) for i in missing)
+    return _put_back("".join(out), lost), missing
+
+
+def _put_back(result: str, lost: str) -> str:
+    """The sentence with the atoms the engine lost (rendered) before its final punctuation."""
+    if not lost:
+        return result
+    tail = _TRAILING_PUNCT_RE.search(result)
+    cut = tail.start() if tail else len(result)
+    sep = " " if cut and not result[:cut].endswith((" ", "\n")) else ""
+    return result[:cut] + sep + lost + result[cut:]
 
 
 def _rendered(span: Span, render: RenderAtom, escape: Escape) -> str:
