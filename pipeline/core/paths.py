@@ -55,6 +55,36 @@ def resolved(path: str | Path) -> Path:
     return Path(os.path.realpath(path))
 
 
+class Resolver:
+    """real() and resolved() for one article's outputs, each folder's links resolved once: its
+    three outputs share the output folder and one or two folders below it, and os.path.realpath
+    is an lstat and a few path operations per component of every path (~4,400 per run). A path
+    whose own name is no link resolves to its folder's real path and that name, as realpath gives."""
+
+    def __init__(self) -> None:
+        self.folders: dict[str, Path] = {}
+        self.paths: dict[str, Path] = {}
+
+    def folder(self, folder: str) -> Path:
+        found = self.folders.get(folder)
+        if found is None:
+            found = self.folders[folder] = Path(os.path.realpath(folder))
+        return found
+
+    def real(self, path: str | Path) -> Path:
+        p = os.path.abspath(path)
+        parent, name = os.path.split(p)
+        return self.folder(parent) / name if name else self.folder(p)
+
+    def resolved(self, path: str | Path) -> Path:
+        key = os.fspath(path)
+        found = self.paths.get(key)
+        if found is None:
+            # ".." after a link climbs from where the link leads: realpath resolves such a path itself
+            found = self.paths[key] = resolved(path) if ".." in key or os.path.islink(path) else self.real(path)
+        return found
+
+
 def deepest(file: Path, roots: Iterable[Path]) -> Path | None:
     best = None
     for root in roots:
@@ -164,8 +194,11 @@ def source_at(root: Path, rel: str, name: str) -> Source:
     return Source(path, root, rel, name, target.relative_to(root).as_posix() if target.is_relative_to(root) else rel)
 
 
-def output_path(out_dir: Path, template: str, source: Source, source_lang: str, target_lang: str, suffix: str = "") -> Path:
-    """Fill an output template; refuses any result that would leave the output folder."""
+def output_path(
+    out_dir: Path, template: str, source: Source, source_lang: str, target_lang: str, suffix: str = "", at: Resolver | None = None
+) -> Path:
+    """Fill an output template; refuses any result that would leave the output folder (links
+    resolved by ``at``, when given: the article's other outputs share its folders)."""
     rel = PurePosixPath(source.rel)
     parent = rel.parent.as_posix()
     filled = template.format(
@@ -183,11 +216,12 @@ def output_path(out_dir: Path, template: str, source: Source, source_lang: str, 
         raise InputError(source.shown, f"output path {filled!r} is inside the output folder's {RECORDS}/; change output templates")
     result = out_dir.joinpath(*parts)
     result = result.with_name(result.name + suffix)
-    if not resolved(result).is_relative_to(resolved(out_dir)):
+    at = at or Resolver()
+    if not at.resolved(result).is_relative_to(at.resolved(out_dir)):
         raise InputError(source.shown, f"output path {result} leads outside the output folder")
     return result
 
 
-def relative_root(root: Path, out_dir: Path) -> str:
+def relative_root(root: Path, out_dir: Path, at: Resolver | None = None) -> str:
     """A source folder as the output folder records it: relative to the output folder."""
-    return PurePosixPath(os.path.relpath(root, real(out_dir))).as_posix()
+    return PurePosixPath(os.path.relpath(root, at.real(out_dir) if at else real(out_dir))).as_posix()
