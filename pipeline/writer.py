@@ -265,9 +265,9 @@ class Writer:
         self.clean(p.parent for (_, outputs), at in zip(items, records_at) for p in (*outputs, at))  # before anything is staged
         with durable.Batch(self.out) as batch:
             outcomes = _Progress(batch, [bool(s) for s in steps]).run(steps)
-        for at, outcome in zip(records_at, outcomes, strict=True):
-            if not isinstance(outcome, OutputError):
-                fileio.remove_within(self.out, Layout.pending(at))
+            for at, outcome in zip(records_at, outcomes, strict=True):
+                if not isinstance(outcome, OutputError):
+                    batch.remove(Layout.pending(at))  # after the last flush, through the folders the batch holds open
         return outcomes
 
     def pending(self, record: Record) -> None:
