@@ -255,14 +255,15 @@ class _Run:
     def _write(self, translations: list[Translation]) -> None:
         """The window's articles, written together (writer.write_all: one flush per step)."""
         assert self.writer is not None  # made before the first window
+        written = []
         for t, result in zip(translations, self.writer.write_all(translations), strict=True):
             if isinstance(result, InputError):  # an output the pipeline may not write
                 self.fail(result)
                 continue
-            file, record = result
-            if self.memory is not None:
-                self.memory.absorb(file, record)
+            written.append(result)
             self.stats.written(flagged(t.td))
+        if self.memory is not None:
+            self.memory.absorb_all(written)  # one transaction for the window
 
     def fail(self, error: InputError) -> None:
         self.stats.failed += 1
