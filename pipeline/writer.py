@@ -166,10 +166,11 @@ class Writer:
         self._check_claim(t)
         in_place = self.at.real(self.out).is_relative_to(source.root)  # the output folder inside the sources: skipped when reading
         ours = t.stored.ours()
+        checked: set[str] = set()  # the folders of its outputs found no link
         for path, data in outputs.items():
             rel = self.layout.rel(path)
             try:
-                self.layout.inside(rel)
+                self.layout.inside(rel, checked)
             except ValueError as e:
                 raise InputError(source.shown, f"output {rel}: {e}; not written") from None
             real = self.at.real(path)
