@@ -90,6 +90,8 @@ class Planner:
         return self.ws.store.stored(target, source.rel, head_only=head_only, legacy_root=source.root)
 
     def overrides(self, source: paths.Source, target: str) -> Overrides:
+        if not self.request.overrides:  # an import's; a translate run has none
+            return {}
         return self.request.overrides.get((paths.real(source.path), target), {})
 
     def make(self, sources: Sequence[paths.Source]) -> Plan:

@@ -173,6 +173,7 @@ class _Run:
     def _prepare(self, window: list[Job]) -> list[_Read]:
         """The window's articles read, with what their records hold."""
         articles: list[_Read] = []
+        at = paths.Resolver()  # the output folder's real path once for the window
         for job in window:
             doc = job.doc or self._reload(job)
             job.doc = None  # the window holds it now: memory stays bounded
@@ -185,8 +186,8 @@ class _Run:
                     self.fail(InputError(job.source.shown, problem))
                     continue
                 direction = self.directions[(job.lang, target)]
-                root = paths.relative_root(job.source.root, self.ws.out)
-                overrides = self.request.overrides.get((paths.real(job.source.path), target), {})
+                root = paths.relative_root(job.source.root, self.ws.out, at)
+                overrides = self.request.overrides.get((paths.real(job.source.path), target), {}) if self.request.overrides else {}
                 articles.append((job, doc, target, stored, self.lookup.known(stored, direction, overrides, root)))
         return articles
 
