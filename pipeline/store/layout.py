@@ -92,7 +92,10 @@ class Layout:
 
     def rel(self, path: Path) -> str:
         """A path of the output folder as records name it (POSIX, relative to the output folder)."""
-        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.out))).as_posix()
+        full, out = os.path.abspath(path), os.path.abspath(self.out)
+        if full.startswith(out + "/"):  # what relpath gives for a path below out (both normalized), without its work
+            return full[len(out) + 1 :]
+        return Path(os.path.relpath(full, out)).as_posix()
 
     def inside(self, rel: str, checked: set[str] | None = None) -> Path:
         """The output folder's file named by rel; ValueError when rel names anything else (an absolute
