@@ -10,6 +10,7 @@ line (a file named alone: its folder).
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -199,27 +200,26 @@ def output_path(
 ) -> Path:
     """Fill an output template; refuses any result that would leave the output folder (links
     resolved by ``at``, when given: the article's other outputs share its folders)."""
-    rel = PurePosixPath(source.rel)
-    parent = rel.parent.as_posix()
-    filled = template.format(
-        target=target_lang,
-        source=source_lang,
-        path=rel.as_posix(),
-        dir="" if parent == "." else parent,
-        stem=rel.stem,
-        ext=rel.suffix,
-    )
+    path, folder, stem, ext = _fields(source.rel)
+    filled = template.format(target=target_lang, source=source_lang, path=path, dir=folder, stem=stem, ext=ext)
     parts = [p for p in filled.replace("\\", "/").split("/") if p not in ("", ".")]
-    if not parts or ".." in parts or PurePosixPath(filled).is_absolute():
+    if not parts or ".." in parts or filled.startswith("/"):  # (PurePosixPath(filled).is_absolute())
         raise InputError(source.shown, f"output path {filled!r} would leave the output folder")
     if parts[0] == RECORDS:
         raise InputError(source.shown, f"output path {filled!r} is inside the output folder's {RECORDS}/; change output templates")
-    result = out_dir.joinpath(*parts)
-    result = result.with_name(result.name + suffix)
+    result = out_dir.joinpath(*parts[:-1], parts[-1] + suffix)  # (the last part is a name: with_name would take it)
     at = at or Resolver()
     if not at.resolved(result).is_relative_to(at.resolved(out_dir)):
         raise InputError(source.shown, f"output path {result} leads outside the output folder")
     return result
+
+
+@functools.lru_cache(maxsize=256)  # an article's outputs fill their templates from the same fields
+def _fields(rel: str) -> tuple[str, str, str, str]:
+    """The template fields of an article's path: path, dir, stem, ext."""
+    path = PurePosixPath(rel)
+    parent = path.parent.as_posix()
+    return path.as_posix(), "" if parent == "." else parent, path.stem, path.suffix
 
 
 def relative_root(root: Path, out_dir: Path, at: Resolver | None = None) -> str:
