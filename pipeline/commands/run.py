@@ -40,7 +40,7 @@ from pipeline.store.fileio import make_dirs
 from pipeline.store.memory import Memory
 from pipeline.store.records import Stored
 from pipeline.workspace import Workspace
-from pipeline.writer import Translation, Writer, flagged
+from pipeline.writer import Translation, Writer
 
 __all__ = ["Request", "Stats", "translate"]
 
@@ -257,12 +257,12 @@ class _Run:
         """The window's articles, written together (writer.write_all: one flush per step)."""
         assert self.writer is not None  # made before the first window
         written = []
-        for t, result in zip(translations, self.writer.write_all(translations), strict=True):
+        for result in self.writer.write_all(translations):
             if isinstance(result, InputError):  # an output the pipeline may not write
                 self.fail(result)
                 continue
             written.append(result)
-            self.stats.written(flagged(t.td))
+            self.stats.written(result[1].flagged)  # the record counted them: writer.flagged(t.td)
         if self.memory is not None:
             self.memory.absorb_all(written)  # one transaction for the window
 
