@@ -90,6 +90,7 @@ class Writer:
             try:
                 outputs = self.outputs(t)
                 self.check(t, outputs)
+                outputs = {p: _encoded(d) for p, d in outputs.items()}  # once: hashed, compared and written as bytes
                 record = self._record(t, outputs)
                 try:
                     self.remember_root(record.root)
@@ -98,9 +99,8 @@ class Writer:
             except InputError as e:
                 results.append(e)
                 continue
-            claimed = [self.at.resolved(path) for path in outputs]
-            for path in claimed:  # claimed now: a later article of the window may not write them too
-                self.written[path] = t.source.shown
+            claimed = [self.at.resolved(path) for path in outputs]  # now: a later article of the window may not write them too
+            self.written.update(dict.fromkeys(claimed, t.source.shown))
             ready.append((len(results), t, record, outputs, claimed))
             results.append(InputError(t.source.shown, "not written"))  # replaced below
         done = self.commit_all([(record, outputs) for _, _, record, outputs, _ in ready])
@@ -117,8 +117,7 @@ class Writer:
         return results
 
     def outputs(self, t: Translation) -> dict[Path, Data]:
-        """The article's output files and their bytes, from the output templates. Its paths are
-        resolved afresh from here to its check (self.at)."""
+        """The article's output files and their bytes, from the output templates (its paths resolved afresh: self.at)."""
         source, td, template = t.source, t.td, self.config.output
         src, tgt = td.document.source_lang, td.target_lang
         at = self.at = paths.Resolver()
@@ -226,7 +225,7 @@ class Writer:
 
     def _record(self, t: Translation, outputs: Mapping[Path, Data]) -> Record:
         td, source = t.td, t.source
-        sums = tuple((self.layout.rel(p), file_sha256(d.encode("utf-8") if isinstance(d, str) else d)) for p, d in outputs.items())
+        sums = tuple((self.layout.rel(p), file_sha256(_encoded(d))) for p, d in outputs.items())
         previous = t.stored.latest
         # the article is the translator's file: adopted now, or kept as adopted (see _adopted)
         adopted = t.translator is not None or (previous is not None and previous.adopted and sums[0] in previous.outputs)
@@ -301,14 +300,9 @@ class Writer:
         listing = "".join(f"{r}\n" for r in sorted(self.roots))
         if not fileio.same_content(self.layout.sources_file, listing):
             self.put(self.layout.sources_file, listing)
-        try:
-            present = files.read_file(self.layout.gitattributes, sidecar.MAX_SUMS_BYTES) or ""
-        except files.Damaged:
-            present = ""
-        lines = present.splitlines()
-        missing = [line for line in ATTRIBUTES if line not in (x.strip() for x in lines)]
-        if missing:
-            self.put(self.layout.gitattributes, "".join(f"{line}\n" for line in [*lines, *missing]))
+        attributes = _with_attributes(self.layout)
+        if attributes is not None:
+            self.put(self.layout.gitattributes, attributes)
 
     def _forget_legacy(self, record: Record) -> None:
         legacy = self.layout.legacy(record.target_lang, record.rel)
@@ -316,18 +310,34 @@ class Writer:
             self.remove(legacy)
 
 
+def _with_attributes(layout: Layout) -> str | None:
+    """records/.gitattributes with the lines the pipeline needs added (the user's kept), or None
+    when it has them all."""
+    try:
+        present = files.read_file(layout.gitattributes, sidecar.MAX_SUMS_BYTES) or ""
+    except files.Damaged:
+        present = ""
+    lines = present.splitlines()
+    missing = [line for line in ATTRIBUTES if line not in (x.strip() for x in lines)]
+    return "".join(f"{line}\n" for line in [*lines, *missing]) if missing else None
+
+
 def _steps(record: Record, record_path: Path, outputs: Mapping[Path, Data]) -> tuple[dict[Path, Data], ...]:
     """What one article's commit writes, step by step; () when every file already holds its bytes."""
     changed = {p: data for p, data in outputs.items() if not fileio.same_content(p, data)}
-    pending, committed = records.dump_both(record)
+    pending, committed = (_encoded(d) for d in records.dump_both(record))  # once: compared and written as bytes
     last: dict[Path, Data] = {
         p: data
-        for p, data in ((Layout.sums(record_path), sidecar.dump(record)), (record_path, committed))
+        for p, data in ((Layout.sums(record_path), _encoded(sidecar.dump(record))), (record_path, committed))
         if not fileio.same_content(p, data)
     }
     if not (changed or last):
         return ()
     return ({Layout.pending(record_path): pending}, changed, last)
+
+
+def _encoded(data: Data) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
 
 
 def _cost(t: Translation, e: OutputError) -> InputError:

@@ -377,10 +377,12 @@ def sync_dir(folder: Path) -> None:
 
 def same_content(path: Path, data: str | bytes) -> bool:
     """Whether path is a regular file (not a link) holding exactly data."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         info = os.lstat(path)
-        if not stat.S_ISREG(info.st_mode) or info.st_size != len(raw):
+        if not stat.S_ISREG(info.st_mode):  # most often: not there yet (data is then not encoded)
+            return False
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        if info.st_size != len(raw):
             return False
         return read_bytes(path, str(path), len(raw), "", follow=False) == raw
     except (OSError, InputError):
