@@ -186,7 +186,7 @@ def dump_both(record: Record) -> tuple[str, str]:
     }
     if record.adopted:
         head["adopted"] = True
-    lines = ["{"] + [f" {_compact(k)}: {_compact(v)}," for k, v in head.items()]
+    lines = ["{"] + [f" {_S(k)}: {_js(v)}," for k, v in head.items()]
     models_line = ' "models": [' + ", ".join(_compact(_model_dict(m)) for m in models) + "],"
     tail = [
         ' "pieces": [' + (f"\n{pieces}\n ]" if record.pieces else "]") + ",",
