@@ -67,9 +67,16 @@ class Resolver:
         self.paths: dict[str, Path] = {}
 
     def folder(self, folder: str) -> Path:
+        """os.path.realpath of an absolute, normalized folder: its parent's, and its name unless it is
+        a link (one lstat per folder, not one per component of every path)."""
         found = self.folders.get(folder)
         if found is None:
-            found = self.folders[folder] = Path(os.path.realpath(folder))
+            parent, name = os.path.split(folder)
+            if name and parent != folder and not os.path.islink(folder):
+                found = self.folder(parent) / name
+            else:
+                found = Path(os.path.realpath(folder))
+            self.folders[folder] = found
         return found
 
     def real(self, path: str | Path) -> Path:
