@@ -64,6 +64,7 @@ class Resolver:
 
     def __init__(self) -> None:
         self.folders: dict[str, Path] = {}
+        self.reals: dict[str, Path] = {}
         self.paths: dict[str, Path] = {}
 
     def folder(self, folder: str) -> Path:
@@ -80,9 +81,13 @@ class Resolver:
         return found
 
     def real(self, path: str | Path) -> Path:
-        p = os.path.abspath(path)
-        parent, name = os.path.split(p)
-        return self.folder(parent) / name if name else self.folder(p)
+        key = os.fspath(path)
+        found = self.reals.get(key)
+        if found is None:
+            p = os.path.abspath(key)
+            parent, name = os.path.split(p)
+            found = self.reals[key] = self.folder(parent) / name if name else self.folder(p)
+        return found
 
     def resolved(self, path: str | Path) -> Path:
         key = os.fspath(path)
