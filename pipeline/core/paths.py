@@ -66,6 +66,7 @@ class Resolver:
         self.folders: dict[str, Path] = {}
         self.reals: dict[str, Path] = {}
         self.paths: dict[str, Path] = {}
+        self.roots: dict[tuple[str, str], str] = {}  # relative_root's
 
     def folder(self, folder: str) -> Path:
         """os.path.realpath of an absolute, normalized folder: its parent's, and its name unless it is
@@ -235,5 +236,12 @@ def _fields(rel: str) -> tuple[str, str, str, str]:
 
 
 def relative_root(root: Path, out_dir: Path, at: Resolver | None = None) -> str:
-    """A source folder as the output folder records it: relative to the output folder."""
-    return PurePosixPath(os.path.relpath(root, at.real(out_dir) if at else real(out_dir))).as_posix()
+    """A source folder as the output folder records it: relative to the output folder (``at``:
+    once per folder while it lives; a run's articles share one or two source folders)."""
+    if at is None:
+        return PurePosixPath(os.path.relpath(root, real(out_dir))).as_posix()
+    key = (os.fspath(root), os.fspath(out_dir))
+    found = at.roots.get(key)
+    if found is None:
+        found = at.roots[key] = PurePosixPath(os.path.relpath(root, at.real(out_dir))).as_posix()
+    return found
