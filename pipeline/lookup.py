@@ -50,31 +50,31 @@ class KnownByHash(dict):
     """An article's known translations, looked up by source text through its hash."""
 
     def __contains__(self, text: object) -> bool:
-        return isinstance(text, str) and dict.__contains__(self, text_hash(text))
+        return bool(self) and isinstance(text, str) and dict.__contains__(self, text_hash(text))
 
     def __getitem__(self, text: str) -> Translated:
         return dict.__getitem__(self, text_hash(text))
 
     def get(self, text, default=None):
-        return self[text] if text in self else default
+        return dict.get(self, text_hash(text), default) if self and isinstance(text, str) else default
 
     def __iter__(self):  # no texts are kept, only hashes: set(known) would be meaningless
         raise TypeError("an article's known translations are looked up by text, not listed")
 
 
 class Layered(Mapping):
-    """The article's own translations first, then what the run found for every article."""
+    """The article's own translations first, then what the run found for every article. Each
+    layer is asked once per text (get), an empty one not at all: a new article has no record."""
 
     def __init__(self, first: Mapping[str, Translated], second: Mapping[str, Translated]):
         self.first, self.second = first, second
 
     def __getitem__(self, text: str) -> Translated:
-        if text in self.first:
-            return self.first[text]
-        return self.second[text]
+        found = self.first.get(text) if self.first else None
+        return self.second[text] if found is None else found
 
     def __contains__(self, text: object) -> bool:
-        return text in self.first or text in self.second
+        return bool(self.first) and text in self.first or text in self.second
 
     def __iter__(self):
         return iter(self.second)

@@ -68,6 +68,7 @@ class Writer:
         self.written: dict[Path, str] = {}  # outputs (resolved) of this run -> the article that wrote them
         self.cleaned: set[Path] = set()  # folders whose leftover temporary files were removed
         self.roots: set[str] | None = None
+        self.at = paths.Resolver()  # the article's paths, their folders' links resolved once (see outputs)
 
     # --- one article ---------------------------------------------------------------------------------
 
@@ -84,11 +85,12 @@ class Writer:
         order for all of them, see commit_all). Per article: its record file and record, or the
         InputError that cost it (the others are written). A full or read-only disk raises OutputError."""
         results: list[tuple[Path, Record] | InputError] = []
-        ready: list[tuple[int, Translation, Record, dict[Path, Data]]] = []
+        ready: list[tuple[int, Translation, Record, dict[Path, Data], list[Path]]] = []
         for t in ts:
             try:
                 outputs = self.outputs(t)
                 self.check(t, outputs)
+                outputs = {p: _encoded(d) for p, d in outputs.items()}  # once: hashed, compared and written as bytes
                 record = self._record(t, outputs)
                 try:
                     self.remember_root(record.root)
@@ -97,28 +99,29 @@ class Writer:
             except InputError as e:
                 results.append(e)
                 continue
-            for path in outputs:  # claimed now: a later article of the window may not write them too
-                self.written[paths.resolved(path)] = t.source.shown
-            ready.append((len(results), t, record, outputs))
+            claimed = [self.at.resolved(path) for path in outputs]  # now: a later article of the window may not write them too
+            self.written.update(dict.fromkeys(claimed, t.source.shown))
+            ready.append((len(results), t, record, outputs, claimed))
             results.append(InputError(t.source.shown, "not written"))  # replaced below
-        done = self.commit_all([(record, outputs) for _, _, record, outputs in ready])
-        for (i, t, record, outputs), outcome in zip(ready, done, strict=True):
+        done = self.commit_all([(record, outputs) for _, _, record, outputs, _ in ready])
+        for (i, t, record, _, claimed), outcome in zip(ready, done, strict=True):
             try:
                 if isinstance(outcome, OutputError):
                     raise outcome
                 self._forget_legacy(record)
                 results[i] = (self.layout.record(record.target_lang, record.rel), record)
             except OutputError as e:
-                for path in outputs:
-                    self.written.pop(paths.resolved(path), None)
+                for path in claimed:
+                    self.written.pop(path, None)
                 results[i] = _cost(t, e)
         return results
 
     def outputs(self, t: Translation) -> dict[Path, Data]:
-        """The article's output files and their bytes, from the output templates."""
+        """The article's output files and their bytes, from the output templates (its paths resolved afresh: self.at)."""
         source, td, template = t.source, t.td, self.config.output
         src, tgt = td.document.source_lang, td.target_lang
-        article = paths.output_path(self.out, template.article, source, src, tgt)
+        at = self.at = paths.Resolver()
+        article = paths.output_path(self.out, template.article, source, src, tgt, at=at)
         previous = t.stored.latest
         if previous is not None and previous.fingerprint == self.fingerprint and previous.article in dict(previous.outputs):
             if previous.article != self.layout.rel(article):  # an adopted translation paired by a front matter key stays where it is...
@@ -130,9 +133,9 @@ class Writer:
         elif previous is not None and previous.adopted and previous.source_sha256 == td.document.sha256:
             data = self._adopted(previous, article, data)
         outputs: dict[Path, Data] = {article: data}
-        outputs[paths.output_path(self.out, template.bilingual, source, src, tgt, ".json")] = alignment_json.render(td)
+        outputs[paths.output_path(self.out, template.bilingual, source, src, tgt, ".json", at)] = alignment_json.render(td)
         if template.review_html:
-            outputs[paths.output_path(self.out, template.bilingual, source, src, tgt, ".html")] = review_html.render(td)
+            outputs[paths.output_path(self.out, template.bilingual, source, src, tgt, ".html", at)] = review_html.render(td)
         return outputs
 
     def _check_kept_at(self, t: Translation, article: str) -> None:
@@ -160,20 +163,21 @@ class Writer:
         """Every rule an output must keep before anything of the article is written (InputError)."""
         source = t.source
         self._check_claim(t)
-        in_place = paths.real(self.out).is_relative_to(source.root)  # the output folder inside the sources: skipped when reading
+        in_place = self.at.real(self.out).is_relative_to(source.root)  # the output folder inside the sources: skipped when reading
         ours = t.stored.ours()
+        checked: set[str] = set()  # the folders of its outputs found no link
         for path, data in outputs.items():
             rel = self.layout.rel(path)
             try:
-                self.layout.inside(rel)
+                self.layout.inside(rel, checked)
             except ValueError as e:
                 raise InputError(source.shown, f"output {rel}: {e}; not written") from None
-            real = paths.real(path)
+            real = self.at.real(path)
             if real in self.protected:
                 raise InputError(source.shown, f"refusing to overwrite the source file {path}")
             if real.is_relative_to(source.root) and not in_place and t.translator is None:
                 raise InputError(source.shown, f"{path} would be written inside its source folder; change output templates")
-            resolved = paths.resolved(path)
+            resolved = self.at.resolved(path)
             if resolved in self.written:
                 raise InputError(source.shown, f"{path} is also the output of {self.written[resolved]}; give the articles distinct paths")
             edited = self._edited(path, rel, ours, data)
@@ -184,7 +188,7 @@ class Writer:
         """An output path belongs to one source article: another article with the same path inside
         another source folder may not take its record and outputs while it exists."""
         previous = t.stored.latest
-        if previous is None or previous.legacy or previous.root == paths.relative_root(t.source.root, self.out):
+        if previous is None or previous.legacy or previous.root == paths.relative_root(t.source.root, self.out, self.at):
             return
         other = self.store.source_of(previous)
         if other is not None and other.exists():
@@ -221,12 +225,12 @@ class Writer:
 
     def _record(self, t: Translation, outputs: Mapping[Path, Data]) -> Record:
         td, source = t.td, t.source
-        sums = tuple((self.layout.rel(p), file_sha256(d.encode("utf-8") if isinstance(d, str) else d)) for p, d in outputs.items())
+        sums = tuple((self.layout.rel(p), file_sha256(_encoded(d))) for p, d in outputs.items())
         previous = t.stored.latest
         # the article is the translator's file: adopted now, or kept as adopted (see _adopted)
         adopted = t.translator is not None or (previous is not None and previous.adopted and sums[0] in previous.outputs)
         return Record(
-            root=paths.relative_root(source.root, self.out),
+            root=paths.relative_root(source.root, self.out, self.at),
             rel=source.rel,
             source_lang=td.document.source_lang,
             target_lang=td.target_lang,
@@ -261,9 +265,9 @@ class Writer:
         self.clean(p.parent for (_, outputs), at in zip(items, records_at) for p in (*outputs, at))  # before anything is staged
         with durable.Batch(self.out) as batch:
             outcomes = _Progress(batch, [bool(s) for s in steps]).run(steps)
-        for at, outcome in zip(records_at, outcomes, strict=True):
-            if not isinstance(outcome, OutputError):
-                fileio.remove_within(self.out, Layout.pending(at))
+            for at, outcome in zip(records_at, outcomes, strict=True):
+                if not isinstance(outcome, OutputError):
+                    batch.remove(Layout.pending(at))  # after the last flush, through the folders the batch holds open
         return outcomes
 
     def pending(self, record: Record) -> None:
@@ -296,14 +300,9 @@ class Writer:
         listing = "".join(f"{r}\n" for r in sorted(self.roots))
         if not fileio.same_content(self.layout.sources_file, listing):
             self.put(self.layout.sources_file, listing)
-        try:
-            present = files.read_file(self.layout.gitattributes, sidecar.MAX_SUMS_BYTES) or ""
-        except files.Damaged:
-            present = ""
-        lines = present.splitlines()
-        missing = [line for line in ATTRIBUTES if line not in (x.strip() for x in lines)]
-        if missing:
-            self.put(self.layout.gitattributes, "".join(f"{line}\n" for line in [*lines, *missing]))
+        attributes = _with_attributes(self.layout)
+        if attributes is not None:
+            self.put(self.layout.gitattributes, attributes)
 
     def _forget_legacy(self, record: Record) -> None:
         legacy = self.layout.legacy(record.target_lang, record.rel)
@@ -311,17 +310,34 @@ class Writer:
             self.remove(legacy)
 
 
+def _with_attributes(layout: Layout) -> str | None:
+    """records/.gitattributes with the lines the pipeline needs added (the user's kept), or None
+    when it has them all."""
+    try:
+        present = files.read_file(layout.gitattributes, sidecar.MAX_SUMS_BYTES) or ""
+    except files.Damaged:
+        present = ""
+    lines = present.splitlines()
+    missing = [line for line in ATTRIBUTES if line not in (x.strip() for x in lines)]
+    return "".join(f"{line}\n" for line in [*lines, *missing]) if missing else None
+
+
 def _steps(record: Record, record_path: Path, outputs: Mapping[Path, Data]) -> tuple[dict[Path, Data], ...]:
     """What one article's commit writes, step by step; () when every file already holds its bytes."""
     changed = {p: data for p, data in outputs.items() if not fileio.same_content(p, data)}
+    pending, committed = (_encoded(d) for d in records.dump_both(record))  # once: compared and written as bytes
     last: dict[Path, Data] = {
         p: data
-        for p, data in ((Layout.sums(record_path), sidecar.dump(record)), (record_path, records.dump(record)))
+        for p, data in ((Layout.sums(record_path), _encoded(sidecar.dump(record))), (record_path, committed))
         if not fileio.same_content(p, data)
     }
     if not (changed or last):
         return ()
-    return ({Layout.pending(record_path): records.dump(record, inline=True)}, changed, last)
+    return ({Layout.pending(record_path): pending}, changed, last)
+
+
+def _encoded(data: Data) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
 
 
 def _cost(t: Translation, e: OutputError) -> InputError:

@@ -7,6 +7,7 @@ article can run in a reviewer's browser even if escaping were ever wrong.
 
 from __future__ import annotations
 
+import functools
 from html import escape
 
 from pipeline import __version__
@@ -16,6 +17,7 @@ from pipeline.core.document import AlignedBlock, TranslatedDocument
 LANGUAGE_NAMES = {"en": "English", "uk": "Українська"}
 
 
+@functools.cache  # four times per page
 def language_name(code: str) -> str:
     """A language's own name: from CLDR for any language beyond the two named here."""
     from pipeline.core.languages import name
@@ -53,10 +55,12 @@ dl.legend dd{display:inline;margin:0 1rem 0 .3rem}
 """
 
 
+@functools.cache
 def _pair_rules(count: int) -> str:
     return "\n".join(f"tr:has(.p{i}:hover) .p{i}{{background:#fff3b0}}" for i in range(1, count + 1))
 
 
+@functools.cache
 def _flag(name: str) -> str:
     cls = "flag" if name in flags.PROBLEMS else "flag info"
     return f'<span class="{cls}" title="{escape(flags.MEANINGS.get(name, name))}">{escape(name)}</span>'
@@ -70,23 +74,32 @@ def _block_problem(block: AlignedBlock) -> bool:
 
 def _side(block: AlignedBlock, side: str) -> str:
     parts = []
+    on_target = side == "target"
     for i, pair in enumerate(block.sentences, 1):
         text = escape(getattr(pair, side))
-        cls = f"s p{i}" + (" flagged" if flags.counting(pair.flags, pair.acks) and side == "target" else "")
-        about = f' title="{escape("; ".join(pair.details))}"' if side == "target" and pair.details else ""
+        if not on_target:
+            parts.append(f'<span class="s p{i}"><sup>{i}</sup>{text}</span>')
+            continue
+        cls = f"s p{i}" + (" flagged" if flags.counting(pair.flags, pair.acks) else "")
+        about = f' title="{escape("; ".join(pair.details))}"' if pair.details else ""
         parts.append(f'<span class="{cls}"{about}><sup>{i}</sup>{text}</span>')
-        if side == "target" and pair.details:
+        if pair.details:
             parts.append(f'<span class="details">{escape("; ".join(pair.details))}</span>')
-        if side == "target" and pair.acks:
+        if pair.acks:
             done = "; ".join(f"{a.flag} by {a.by}, {a.at}" for a in pair.acks)
             parts.append(f'<span class="acked">acknowledged (no longer counts): {escape(done)}</span>')
-        if side == "target" and pair.suggestion:
+        if pair.suggestion:
             source, target = pair.suggestion
             parts.append(
                 f'<span class="suggestion" title="the editor translated: {escape(source)}">'
                 f"editor's earlier version: {escape(target)}</span>"
             )
     return " ".join(parts) or escape(getattr(block, side))
+
+
+@functools.cache  # the same on every page
+def _legend() -> str:
+    return "".join(f"<dt>{escape(name)}</dt><dd>{escape(meaning)}</dd>" for name, meaning in flags.MEANINGS.items())
 
 
 def render(td: TranslatedDocument) -> str:
@@ -110,7 +123,7 @@ def render(td: TranslatedDocument) -> str:
             f'<td class="s-src" lang="{src}">{_side(b, "source")}</td>'
             f'<td class="t" lang="{tgt}">{_side(b, "target")}{"<br>" + badges if badges else ""}</td></tr>'
         )
-    legend = "".join(f"<dt>{escape(name)}</dt><dd>{escape(meaning)}</dd>" for name, meaning in flags.MEANINGS.items())
+    legend = _legend()
     return f"""<!doctype html>
 <html lang="{tgt}">
 <head>

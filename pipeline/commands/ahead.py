@@ -157,12 +157,12 @@ def _shared_paths(window: list[Job], following: list[Job]) -> bool:
     return bool({j.source.rel for j in window} & {j.source.rel for j in following})
 
 
-def wanted_texts(direction: Direction, docs: Docs) -> list[str]:
-    """The distinct sentences of these documents that their records lack, in order."""
-    occurrences: list[str] = []
-    for doc, known in docs:
-        occurrences.extend(t for t in align.segments_to_translate(doc, direction.target) if t not in known)
-    return list(dict.fromkeys(occurrences))
+def wanted_texts(direction: Direction, docs: Docs, texts: list[list[str]] | None = None) -> list[str]:
+    """The distinct sentences of these documents that their records lack, in order (``texts``: each
+    document's align.segments_to_translate, when the caller has them)."""
+    if texts is None:
+        texts = [align.segments_to_translate(doc, direction.target) for doc, _ in docs]
+    return list(dict.fromkeys(t for (_, known), found in zip(docs, texts) for t in found if t not in known))
 
 
 def results(
@@ -170,8 +170,9 @@ def results(
 ) -> dict[str, Translated]:
     """Every sentence of these documents for one direction that their records lack: from the
     memory, else from the engine (or what the thread decoded for exactly those sentences)."""
-    wanted = wanted_texts(direction, docs)
-    occurrences = sum(len(align.segments_to_translate(doc, direction.target)) for doc, _ in docs)
+    texts = [align.segments_to_translate(doc, direction.target) for doc, _ in docs]
+    wanted = wanted_texts(direction, docs, texts)
+    occurrences = sum(len(found) for found in texts)
     stats.segments += occurrences
     found: dict[str, Translated] = lookup.remembered(direction, wanted)
     if decoded is not None:  # the thread's own entries are in the memory now: only an editor's stand

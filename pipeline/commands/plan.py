@@ -85,11 +85,14 @@ class Planner:
         self.plan = Plan()
         self.known_languages: set[str] | None = None  # what packages cover, read once when needed
         self.held = 0  # bytes of source text held in planned documents
+        self.at = paths.Resolver()  # the output folder's real path, once for the plan
 
     def stored(self, source: paths.Source, target: str, head_only: bool = False) -> Stored:
         return self.ws.store.stored(target, source.rel, head_only=head_only, legacy_root=source.root)
 
     def overrides(self, source: paths.Source, target: str) -> Overrides:
+        if not self.request.overrides:  # an import's; a translate run has none
+            return {}
         return self.request.overrides.get((paths.real(source.path), target), {})
 
     def make(self, sources: Sequence[paths.Source]) -> Plan:
@@ -164,7 +167,7 @@ class Planner:
 
     def missing(self, direction: Direction, source: paths.Source, doc: Document) -> None:
         """Add what nothing holds of this document's sentences to the direction's missing set."""
-        root = paths.relative_root(source.root, self.ws.out)
+        root = paths.relative_root(source.root, self.ws.out, self.at)
         known = self.lookup.known(self.stored(source, direction.target), direction, self.overrides(source, direction.target), root)
         texts = {t for t in align.segments_to_translate(doc, direction.target) if t not in known}
         found = self.lookup.remembered(direction, texts)
@@ -201,7 +204,7 @@ class Planner:
         for record in found:
             if record.source_sha256 != digest or record.fingerprint != self.ws.fingerprint:
                 return None, data
-            if paths.relative_root(source.root, self.ws.out) != record.root:
+            if paths.relative_root(source.root, self.ws.out, self.at) != record.root:
                 return None, data
             if not self.lookup.usable(record.model, None):
                 return None, data  # pseudo output, and a real engine now

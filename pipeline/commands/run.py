@@ -40,7 +40,7 @@ from pipeline.store.fileio import make_dirs
 from pipeline.store.memory import Memory
 from pipeline.store.records import Stored
 from pipeline.workspace import Workspace
-from pipeline.writer import Translation, Writer, flagged
+from pipeline.writer import Translation, Writer
 
 __all__ = ["Request", "Stats", "translate"]
 
@@ -173,6 +173,7 @@ class _Run:
     def _prepare(self, window: list[Job]) -> list[_Read]:
         """The window's articles read, with what their records hold."""
         articles: list[_Read] = []
+        at = paths.Resolver()  # the output folder's real path once for the window
         for job in window:
             doc = job.doc or self._reload(job)
             job.doc = None  # the window holds it now: memory stays bounded
@@ -185,8 +186,8 @@ class _Run:
                     self.fail(InputError(job.source.shown, problem))
                     continue
                 direction = self.directions[(job.lang, target)]
-                root = paths.relative_root(job.source.root, self.ws.out)
-                overrides = self.request.overrides.get((paths.real(job.source.path), target), {})
+                root = paths.relative_root(job.source.root, self.ws.out, at)
+                overrides = self.request.overrides.get((paths.real(job.source.path), target), {}) if self.request.overrides else {}
                 articles.append((job, doc, target, stored, self.lookup.known(stored, direction, overrides, root)))
         return articles
 
@@ -255,14 +256,15 @@ class _Run:
     def _write(self, translations: list[Translation]) -> None:
         """The window's articles, written together (writer.write_all: one flush per step)."""
         assert self.writer is not None  # made before the first window
-        for t, result in zip(translations, self.writer.write_all(translations), strict=True):
+        written = []
+        for result in self.writer.write_all(translations):
             if isinstance(result, InputError):  # an output the pipeline may not write
                 self.fail(result)
                 continue
-            file, record = result
-            if self.memory is not None:
-                self.memory.absorb(file, record)
-            self.stats.written(flagged(t.td))
+            written.append(result)
+            self.stats.written(result[1].flagged)  # the record counted them: writer.flagged(t.td)
+        if self.memory is not None:
+            self.memory.absorb_all(written)  # one transaction for the window
 
     def fail(self, error: InputError) -> None:
         self.stats.failed += 1

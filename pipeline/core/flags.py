@@ -85,5 +85,7 @@ def holding(acks: Iterable[Ack], target: str | None) -> tuple[Ack, ...]:
 def counting(found: Iterable[str], acks: Iterable[Ack] = ()) -> tuple[str, ...]:
     """The rule for every count, --strict, check and the review app: the problem flags of a
     sentence that nobody acknowledged for its current translation (acks: as `holding` gives them)."""
+    if not found:  # most sentences: no flag at all
+        return ()
     done = {a.flag for a in acks}
     return tuple(sorted({f for f in found if f in PROBLEMS and f not in done}))

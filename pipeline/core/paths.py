@@ -10,6 +10,7 @@ line (a file named alone: its folder).
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,49 @@ def resolved(path: str | Path) -> Path:
     """Path.resolve() that never raises: a link loop planted in the output folder resolves to the
     loop's own path (which is then refused as a link), not to a RuntimeError."""
     return Path(os.path.realpath(path))
+
+
+class Resolver:
+    """real() and resolved() for one article's outputs, each folder's links resolved once: its
+    three outputs share the output folder and one or two folders below it, and os.path.realpath
+    is an lstat and a few path operations per component of every path (~4,400 per run). A path
+    whose own name is no link resolves to its folder's real path and that name, as realpath gives."""
+
+    def __init__(self) -> None:
+        self.folders: dict[str, Path] = {}
+        self.reals: dict[str, Path] = {}
+        self.paths: dict[str, Path] = {}
+        self.roots: dict[tuple[str, str], str] = {}  # relative_root's
+
+    def folder(self, folder: str) -> Path:
+        """os.path.realpath of an absolute, normalized folder: its parent's, and its name unless it is
+        a link (one lstat per folder, not one per component of every path)."""
+        found = self.folders.get(folder)
+        if found is None:
+            parent, name = os.path.split(folder)
+            if name and parent != folder and not os.path.islink(folder):
+                found = self.folder(parent) / name
+            else:
+                found = Path(os.path.realpath(folder))
+            self.folders[folder] = found
+        return found
+
+    def real(self, path: str | Path) -> Path:
+        key = os.fspath(path)
+        found = self.reals.get(key)
+        if found is None:
+            p = os.path.abspath(key)
+            parent, name = os.path.split(p)
+            found = self.reals[key] = self.folder(parent) / name if name else self.folder(p)
+        return found
+
+    def resolved(self, path: str | Path) -> Path:
+        key = os.fspath(path)
+        found = self.paths.get(key)
+        if found is None:
+            # ".." after a link climbs from where the link leads: realpath resolves such a path itself
+            found = self.paths[key] = resolved(path) if ".." in key or os.path.islink(path) else self.real(path)
+        return found
 
 
 def deepest(file: Path, roots: Iterable[Path]) -> Path | None:
@@ -164,30 +208,40 @@ def source_at(root: Path, rel: str, name: str) -> Source:
     return Source(path, root, rel, name, target.relative_to(root).as_posix() if target.is_relative_to(root) else rel)
 
 
-def output_path(out_dir: Path, template: str, source: Source, source_lang: str, target_lang: str, suffix: str = "") -> Path:
-    """Fill an output template; refuses any result that would leave the output folder."""
-    rel = PurePosixPath(source.rel)
-    parent = rel.parent.as_posix()
-    filled = template.format(
-        target=target_lang,
-        source=source_lang,
-        path=rel.as_posix(),
-        dir="" if parent == "." else parent,
-        stem=rel.stem,
-        ext=rel.suffix,
-    )
+def output_path(
+    out_dir: Path, template: str, source: Source, source_lang: str, target_lang: str, suffix: str = "", at: Resolver | None = None
+) -> Path:
+    """Fill an output template; refuses any result that would leave the output folder (links
+    resolved by ``at``, when given: the article's other outputs share its folders)."""
+    path, folder, stem, ext = _fields(source.rel)
+    filled = template.format(target=target_lang, source=source_lang, path=path, dir=folder, stem=stem, ext=ext)
     parts = [p for p in filled.replace("\\", "/").split("/") if p not in ("", ".")]
-    if not parts or ".." in parts or PurePosixPath(filled).is_absolute():
+    if not parts or ".." in parts or filled.startswith("/"):  # (PurePosixPath(filled).is_absolute())
         raise InputError(source.shown, f"output path {filled!r} would leave the output folder")
     if parts[0] == RECORDS:
         raise InputError(source.shown, f"output path {filled!r} is inside the output folder's {RECORDS}/; change output templates")
-    result = out_dir.joinpath(*parts)
-    result = result.with_name(result.name + suffix)
-    if not resolved(result).is_relative_to(resolved(out_dir)):
+    result = out_dir.joinpath(*parts[:-1], parts[-1] + suffix)  # (the last part is a name: with_name would take it)
+    at = at or Resolver()
+    if not at.resolved(result).is_relative_to(at.resolved(out_dir)):
         raise InputError(source.shown, f"output path {result} leads outside the output folder")
     return result
 
 
-def relative_root(root: Path, out_dir: Path) -> str:
-    """A source folder as the output folder records it: relative to the output folder."""
-    return PurePosixPath(os.path.relpath(root, real(out_dir))).as_posix()
+@functools.lru_cache(maxsize=256)  # an article's outputs fill their templates from the same fields
+def _fields(rel: str) -> tuple[str, str, str, str]:
+    """The template fields of an article's path: path, dir, stem, ext."""
+    path = PurePosixPath(rel)
+    parent = path.parent.as_posix()
+    return path.as_posix(), "" if parent == "." else parent, path.stem, path.suffix
+
+
+def relative_root(root: Path, out_dir: Path, at: Resolver | None = None) -> str:
+    """A source folder as the output folder records it: relative to the output folder (``at``:
+    once per folder while it lives; a run's articles share one or two source folders)."""
+    if at is None:
+        return PurePosixPath(os.path.relpath(root, real(out_dir))).as_posix()
+    key = (os.fspath(root), os.fspath(out_dir))
+    found = at.roots.get(key)
+    if found is None:
+        found = at.roots[key] = PurePosixPath(os.path.relpath(root, at.real(out_dir))).as_posix()
+    return found

@@ -35,58 +35,81 @@ class Staged:
     tmp: str
 
 
+MAX_OPEN = 64  # folder descriptors a batch keeps open (a window's articles share most folders)
+
+
 class Batch:
-    """Files of one output folder written in steps (see the module); a context manager."""
+    """Files of one output folder written in steps (see the module); a context manager.
+
+    Each folder is reached from the root one component at a time without following a link, as
+    fileio.folder_within does, but the descriptors are kept (at most MAX_OPEN, the least recently
+    used closed first): a file's folder is then opened once for its stage and its publish, and
+    from its parent's descriptor, not again from the root for every file (13,000 opens a run)."""
 
     def __init__(self, root: Path):
         self.root = root
         self.syncfs = _syncfs()
         self.devices: dict[int, int] = {}  # file system -> a descriptor of a folder on it (syncfs)
         self.folders: set[Path] = set()  # fsync fallback: folders whose names changed since the last flush
+        self.open: dict[tuple[str, ...], int] = {}  # folder (parts below root) -> its descriptor, oldest use first
+        self.remembered: set[tuple[str, ...]] = set()  # open folders whose file system is in devices
+        self.parts: dict[Path, tuple[str, ...]] = {}  # a file's folder -> its parts below root
 
     def __enter__(self) -> Batch:
         return self
 
     def __exit__(self, *exc) -> None:
-        for fd in self.devices.values():
+        for fd in (*self.devices.values(), *self.open.values()):
             os.close(fd)
         self.devices.clear()
+        self.open.clear()
+        self.remembered.clear()
 
     def stage(self, path: Path, data: str | bytes) -> Staged:
         """Write ``data`` to a temporary file beside ``path`` (folders created, no link followed)."""
         raw = data.encode("utf-8") if isinstance(data, str) else data
-        folder = fileio.folder_within(self.root, path)
+        parts, folder = self._folder_of(path)
         try:
-            self._remember(folder)
+            self._remember(parts, folder)
             return Staged(path, fileio.write_temp(folder, path, raw, sync=self.syncfs is None))
         except OSError as e:
             raise fileio.failed(path, e) from None
-        finally:
-            os.close(folder)
 
     def publish(self, staged: Staged) -> None:
         """Rename a staged file over its target: durable at the next flush."""
-        folder = fileio.folder_within(self.root, staged.path)
+        _, folder = self._folder_of(staged.path)
         try:
             os.replace(staged.tmp, staged.path.name, src_dir_fd=folder, dst_dir_fd=folder)
         except OSError as e:
             raise fileio.failed(staged.path, e) from None
-        finally:
-            os.close(folder)
         self.folders.add(staged.path.parent)
 
     def discard(self, staged: Staged) -> None:
         """Remove a staged file that will not be published (never raises: the next run cleans)."""
         try:
-            folder = fileio.folder_within(self.root, staged.path)
+            _, folder = self._folder_of(staged.path)
         except OutputError:
             return
         try:
             os.unlink(staged.tmp, dir_fd=folder)
         except OSError:
             pass
-        finally:
-            os.close(folder)
+
+    def remove(self, path: Path) -> None:
+        """Delete a file of the output folder as fileio.remove_within does (not durable until a
+        later flush); absent, or its folder absent, is fine."""
+        try:
+            folder = self._open(self._parts(path), create=False)
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise fileio.unremovable(self.root, path, e) from None
+        try:
+            os.unlink(path.name, dir_fd=folder)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise fileio.failed(path, e, "remove") from None
 
     def flush(self) -> None:
         """Everything staged and published so far reaches the disk (OutputError if it cannot)."""
@@ -100,12 +123,39 @@ class Batch:
             raise fileio.failed(self.root, e) from None
         self.folders.clear()
 
-    def _remember(self, folder: int) -> None:
-        if self.syncfs is None:
+    def _folder_of(self, path: Path) -> tuple[tuple[str, ...], int]:
+        """path's folder (created if missing) and a descriptor of it the batch keeps; OutputError
+        naming the link or the file in the way."""
+        parts = self._parts(path)
+        try:
+            return parts, self._open(parts, create=True)
+        except OSError as e:
+            raise fileio.unreachable(self.root, path, parts, e) from None
+
+    def _parts(self, path: Path) -> tuple[str, ...]:
+        parts = self.parts.get(path.parent)
+        if parts is None:
+            parts = self.parts[path.parent] = path.parent.relative_to(self.root).parts
+        return parts
+
+    def _open(self, parts: tuple[str, ...], create: bool) -> int:
+        fd = self.open.pop(parts, None)
+        if fd is None:
+            fd = fileio.open_child(self._open(parts[:-1], create), parts[-1], create) if parts else fileio.open_root(self.root)
+        self.open[parts] = fd  # the most recently used last
+        while len(self.open) > MAX_OPEN:
+            oldest = next(iter(self.open))
+            os.close(self.open.pop(oldest))
+            self.remembered.discard(oldest)
+        return fd
+
+    def _remember(self, parts: tuple[str, ...], folder: int) -> None:
+        if self.syncfs is None or parts in self.remembered:
             return
         device = os.fstat(folder).st_dev
         if device not in self.devices:
             self.devices[device] = os.dup(folder)
+        self.remembered.add(parts)
 
 
 @functools.cache

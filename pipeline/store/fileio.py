@@ -150,25 +150,38 @@ def open_folder(root: Path, parts: tuple[str, ...] | list[str], create: bool) ->
     """A descriptor of the folder root/parts..., opened one component at a time without following
     a symbolic link (ELOOP/ENOTDIR when one is in the way), created where missing if ``create``.
     The root itself is opened as named: the user chose it."""
-    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    fd = open_root(root)
     try:
         for part in parts:
-            try:
-                child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), dir_fd=fd)
-            except FileNotFoundError:
-                if not create:
-                    raise
-                try:
-                    os.mkdir(part, 0o777, dir_fd=fd)
-                except FileExistsError:
-                    pass
-                child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), dir_fd=fd)
+            child = open_child(fd, part, create)
             os.close(fd)
             fd = child
     except BaseException:
         os.close(fd)
         raise
     return fd
+
+
+def open_root(root: Path) -> int:
+    return os.open(root, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+
+
+_CHILD_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def open_child(fd: int, part: str, create: bool) -> int:
+    """A descriptor of the folder ``part`` of the open folder fd, never through a symbolic link
+    (ELOOP/ENOTDIR), created where missing if ``create``."""
+    try:
+        return os.open(part, _CHILD_FLAGS, dir_fd=fd)
+    except FileNotFoundError:
+        if not create:
+            raise
+        try:
+            os.mkdir(part, 0o777, dir_fd=fd)
+        except FileExistsError:
+            pass
+        return os.open(part, _CHILD_FLAGS, dir_fd=fd)
 
 
 MAX_JSON_DEPTH = 64
@@ -288,9 +301,14 @@ def folder_within(root: Path, path: Path) -> int:
     try:
         return open_folder(root, parts, create=True)
     except OSError as e:
-        if e.errno in _LINKED:
-            raise OutputError(f"{path}: cannot write: {_in_the_way(root, parts)}") from None
-        raise failed(path, e) from None
+        raise unreachable(root, path, parts, e) from None
+
+
+def unreachable(root: Path, path: Path, parts: tuple[str, ...], e: OSError) -> OutputError:
+    """Why path's folder (root/parts...) could not be opened to write path."""
+    if e.errno in _LINKED:
+        return OutputError(f"{path}: cannot write: {_in_the_way(root, parts)}")
+    return failed(path, e)
 
 
 def _in_the_way(root: Path, parts: tuple[str, ...]) -> str:
@@ -322,11 +340,7 @@ def remove_within(root: Path, path: Path) -> bool:
     except FileNotFoundError:
         return False
     except OSError as e:
-        if e.errno in _LINKED:
-            raise OutputError(
-                f"{path}: not removed: a folder on its path is a symbolic link; the pipeline removes only inside {root}"
-            ) from None
-        raise failed(path, e, "remove") from None
+        raise unremovable(root, path, e) from None
     try:
         os.unlink(path.name, dir_fd=folder)
         return True
@@ -336,6 +350,13 @@ def remove_within(root: Path, path: Path) -> bool:
         raise failed(path, e, "remove") from None
     finally:
         os.close(folder)
+
+
+def unremovable(root: Path, path: Path, e: OSError) -> OutputError:
+    """Why path's folder could not be opened to remove path."""
+    if e.errno in _LINKED:
+        return OutputError(f"{path}: not removed: a folder on its path is a symbolic link; the pipeline removes only inside {root}")
+    return failed(path, e, "remove")
 
 
 def sync_dirs(folders) -> None:
@@ -356,10 +377,12 @@ def sync_dir(folder: Path) -> None:
 
 def same_content(path: Path, data: str | bytes) -> bool:
     """Whether path is a regular file (not a link) holding exactly data."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         info = os.lstat(path)
-        if not stat.S_ISREG(info.st_mode) or info.st_size != len(raw):
+        if not stat.S_ISREG(info.st_mode):  # most often: not there yet (data is then not encoded)
+            return False
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        if info.st_size != len(raw):
             return False
         return read_bytes(path, str(path), len(raw), "", follow=False) == raw
     except (OSError, InputError):

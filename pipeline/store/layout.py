@@ -13,7 +13,10 @@ requests change: ``inside`` is the one check that a relative path names a file o
 
 from __future__ import annotations
 
+import errno
+import functools
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -45,11 +48,23 @@ def relative_problem(rel: str, allow_parent: bool = False) -> str:
     return ""
 
 
+def _is_link(path: str) -> bool:
+    """Path.is_symlink() of a path as a string (no Path made): False when it is missing, as there."""
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError as e:
+        if e.errno not in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            raise
+        return False
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class Layout:
     out: Path  # the output folder, as the user named it
 
-    @property
+    @functools.cached_property  # every record's path starts with it
     def folder(self) -> Path:
         return self.out / FOLDER
 
@@ -77,12 +92,16 @@ class Layout:
 
     def rel(self, path: Path) -> str:
         """A path of the output folder as records name it (POSIX, relative to the output folder)."""
-        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.out))).as_posix()
+        full, out = os.path.abspath(path), os.path.abspath(self.out)
+        if full.startswith(out + "/"):  # what relpath gives for a path below out (both normalized), without its work
+            return full[len(out) + 1 :]
+        return Path(os.path.relpath(full, out)).as_posix()
 
-    def inside(self, rel: str) -> Path:
+    def inside(self, rel: str, checked: set[str] | None = None) -> Path:
         """The output folder's file named by rel; ValueError when rel names anything else (an absolute
         path, a climb out, the records themselves, or a folder of the output folder that is a
-        symbolic link: writes and deletions never follow one out)."""
+        symbolic link: writes and deletions never follow one out). ``checked``: folders found no
+        link just before (an article's other outputs), not asked again; those found are added."""
         problem = relative_problem(rel)
         if problem:
             raise ValueError(problem)
@@ -90,11 +109,15 @@ class Layout:
         if parts[0] == FOLDER:
             raise ValueError(f"{rel!r} is inside the records")
         path = self.out.joinpath(*parts)
-        folder = self.out
+        checked = set() if checked is None else checked
+        folder = os.fspath(self.out)
         for part in parts[:-1]:
-            folder = folder / part
-            if folder.is_symlink():
-                raise ValueError(f"{rel!r} goes through {self.rel(folder)}, a symbolic link")
+            folder = os.path.join(folder, part)  # str(Path(folder) / part): a part holds no slash
+            if folder in checked:
+                continue
+            if _is_link(folder):
+                raise ValueError(f"{rel!r} goes through {self.rel(Path(folder))}, a symbolic link")
+            checked.add(folder)
         return path
 
     def record_files(self) -> Iterator[tuple[str, Path]]:

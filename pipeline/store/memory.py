@@ -38,6 +38,7 @@ from pipeline.store.fileio import not_regular
 
 if TYPE_CHECKING:
     from pipeline.engines.base import Translated
+    from pipeline.store.records import Record
     from pipeline.store.store import RecordStore
 
 SCHEMA = """
@@ -350,9 +351,14 @@ class Memory:
 
     def absorb(self, file: Path, record) -> None:
         """A record the run just wrote: its entries replace those the memory had from that file."""
-        key = str(paths.real(file))
-        st = file.lstat()
-        self._replace([key], entries_of(record, key), [(key, st.st_size, st.st_mtime_ns)])
+        self.absorb_all([(file, record)])
+
+    def absorb_all(self, written: Sequence[tuple[Path, Record]]) -> None:
+        """Records a window just wrote, in one transaction (a crash leaves them all unabsorbed: the
+        next sync reads them), each folder's real path found once."""
+        files = _absorbed(written)
+        if files:
+            self._replace(list(files), [e for entries, _ in files.values() for e in entries], [a for _, a in files.values()])
 
     def _replace(self, keys: list[str], entries: list[Entry], absorbed: list[tuple[str, int, int]], forget: bool = False) -> None:
         """In one transaction: the editors' entries of these record files go, entries come in."""
@@ -369,6 +375,17 @@ class Memory:
                 self._insert(entries)  # the same transaction: a crash leaves the file unabsorbed, not half
         except sqlite3.Error as e:
             raise OutputError(f"{self.path}: cannot write the translation memory: {e}") from None
+
+
+def _absorbed(written: Sequence[tuple[Path, Record]]) -> dict[str, tuple[list[Entry], tuple[str, int, int]]]:
+    """Record file (real path) -> its entries and its size and mtime; a file written twice: its last record."""
+    at = paths.Resolver()
+    files = {}
+    for file, record in written:
+        key = str(at.real(file))
+        st = file.lstat()
+        files[key] = (entries_of(record, key), (key, st.st_size, st.st_mtime_ns))
+    return files
 
 
 def _changed_records(store: RecordStore, seen: Mapping[str, tuple[int, int]], present: set[str]):

@@ -32,10 +32,13 @@ class RecordStore:
     _owners: dict[str, list[tuple[str, str]]] | None = None  # output -> (target, rel) of the records listing it
     _verified: set[Path] = field(default_factory=set)  # folders of the records known not to be links
     _allowed_real: tuple[Path, ...] | None = None
+    _layout: Layout | None = field(default=None, repr=False, compare=False)
 
     @property
     def layout(self) -> Layout:
-        return Layout(self.out)
+        if self._layout is None or self._layout.out is not self.out:  # made once; again if out is reassigned
+            self._layout = Layout(self.out)
+        return self._layout
 
     # --- one article ---------------------------------------------------------------------------------
 
@@ -78,6 +81,8 @@ class RecordStore:
 
     def _linked(self, folder: Path) -> str:
         """The first folder between the output folder and this one that is a symbolic link, or ""."""
+        if folder in self._verified:  # so was every folder above it: each article's record is looked for 3 times
+            return ""
         parts = folder.relative_to(self.out).parts
         here = self.out
         for part in parts:
