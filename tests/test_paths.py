@@ -117,3 +117,34 @@ def test_the_output_folder_or_its_records_are_never_sources(site):
 def test_a_source_folder_is_recorded_relative_to_the_output_folder(site):
     assert paths.relative_root(site / "content", site / "translations") == "../content"
     assert paths.relative_root(site / "translations" / "content", site / "translations") == "content"
+
+
+def test_the_resolver_finds_what_realpath_finds_in_trees_of_links(tmp_path):
+    # Resolver resolves each folder once and reuses it for the paths below: in random trees of
+    # folders, links to folders and files, dangling links and link loops, every path it is asked
+    # for must come out as os.path.realpath (resolved) and paths.real (real) give it
+    import random
+
+    rng = random.Random(7)
+    for tree in range(40):
+        root = tmp_path / f"t{tree}"
+        folders = [root]
+        root.mkdir()
+        for i in range(12):
+            parent = rng.choice(folders)
+            kind = rng.choice(["dir", "dir", "file", "link", "link"])
+            here = parent / f"n{i}"
+            if kind == "dir":
+                here.mkdir()
+                folders.append(here)
+            elif kind == "file":
+                here.write_text("x")
+            else:  # to anything in the tree, to nothing, or to itself (a loop)
+                target = rng.choice([*folders, root / "gone", here, parent])
+                here.symlink_to(os.path.relpath(target, parent) if rng.random() < 0.5 else target)
+        names = [p for p in root.rglob("*")] + [root / "n1" / "new", root / "absent" / "x"]
+        at = paths.Resolver()
+        for p in rng.sample(names, len(names)) * 2:  # asked twice: the second from what it holds
+            for q in (p, p / "child", Path(os.path.relpath(p))):
+                assert at.real(q) == paths.real(q), q
+                assert at.resolved(q) == paths.resolved(q), q

@@ -46,3 +46,45 @@ def test_a_sidecar_keeps_one_output_per_line_whatever_its_name(tmp_path):
     Layout.sums(file).write_text(sidecar.dump(record))
     assert len(Layout.sums(file).read_text().splitlines()) == 3 + 2  # three outputs, two counts
     assert records.load(file).outputs == record.outputs
+
+
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)  # any text JSON can hold, quotes and controls too
+
+
+@st.composite
+def sentences(draw):
+    from pipeline.core.flags import Ack
+    from pipeline.core.identity import ModelId
+
+    pair = st.tuples(TEXT, TEXT)
+    return records.Sentence(
+        draw(st.sampled_from(["0" * 64, "ab" * 32])),
+        draw(st.sampled_from(["machine", "human", "kept"])),
+        draw(st.none() | TEXT),
+        draw(st.none() | st.builds(ModelId, st.sampled_from(["argos", "pseudo"]), TEXT)),
+        tuple(draw(st.lists(TEXT, max_size=2))),
+        draw(st.none() | pair),
+        draw(TEXT),
+        draw(st.none() | pair),
+        tuple(draw(st.lists(st.builds(Ack, TEXT, TEXT, TEXT, TEXT), max_size=2))),
+        tuple(draw(st.lists(st.builds(records.Change, TEXT, TEXT, TEXT, TEXT), max_size=2))),
+        draw(st.none() | pair),
+    )
+
+
+@given(st.lists(st.lists(sentences(), max_size=3), max_size=3), st.lists(sentences(), max_size=2), TEXT)
+def test_a_record_is_written_as_compact_json_a_sentence_a_line(blocks, pieces, article):
+    # the record is written from templates (not json.dumps per value): every sentence line must
+    # still be exactly json.dumps's compact form of what it holds, for any text
+    import dataclasses
+    import json
+
+    record = records.Record("../src", "a.md", "en", "uk", "0" * 64, article, tuple(("1" * 64, tuple(b)) for b in blocks))
+    record = dataclasses.replace(record, pieces=tuple(pieces))
+    for inline in (False, True):
+        text = records.dump(record, inline)
+        json.loads(text)  # the whole is JSON
+        for line in text.split("\n"):  # (not splitlines: U+0085 and U+2028 are no line ends in JSON)
+            body = line.strip().removesuffix(",")
+            if body.startswith('{"h":'):
+                assert body == json.dumps(json.loads(body), ensure_ascii=False, separators=(",", ":"))
