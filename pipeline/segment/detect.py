@@ -35,6 +35,8 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 # The ASCII characters that are not letters: an ASCII text's letters (all Latin) are counted in C
 # by deleting these, which most blocks of an English article allow (bench/driver.py: 93%).
 _ASCII_NOT_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
+# ...and its words split in C: every other ASCII character made a space (_WORD_RE's words, for ASCII)
+_ASCII_WORDS = bytes(b if chr(b).isalpha() else 32 for b in range(256))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -91,21 +93,33 @@ def _classify(text: str) -> tuple[str, float]:
 
 
 def _only(text: str, script: str, limit: int) -> str:
-    """The words of text written in one script, as far as the first ``limit`` characters of them
-    (what the identifier reads: the rest of a long paragraph need not be looked at)."""
+    """The words of text written in one script, space-separated, as far as the first ``limit``
+    characters of them (what the identifier reads: the rest of a long paragraph need not be looked at)."""
+    latin = text.isascii()  # every word of an ASCII text is Latin
+    if latin:
+        return _ascii_words(text, limit) if script == "LATIN" else ""
     words: list[str] = []
     size = -1
-    latin = text.isascii()  # every word of an ASCII text is Latin
-    if latin and script != "LATIN":
-        return ""
     for m in _WORD_RE.finditer(text):
         if size >= limit:
             break
         w = m.group()
-        if latin or _word_script(w) == script:
+        if _word_script(w) == script:
             words.append(w)
             size += len(w) + 1
-    return " ".join(words)
+    return " ".join(words)[:limit]
+
+
+def _ascii_words(text: str, limit: int) -> str:
+    """_only of an ASCII text, split in C. The words of a prefix of the text, joined, are a prefix
+    of all its words joined (a word the prefix cuts is the start of that word), so a prefix that
+    gives ``limit`` characters gives the same ones; a longer one is read only when it does not."""
+    n = 4 * limit
+    while True:
+        joined = b" ".join(text[:n].encode("ascii").translate(_ASCII_WORDS).split())
+        if len(joined) >= limit or n >= len(text):
+            return joined[:limit].decode("ascii")
+        n *= 4
 
 
 @functools.lru_cache(maxsize=65536)
