@@ -143,11 +143,17 @@ def test_the_link_prefilter_lets_every_link_through():
     )
 )
 def test_a_scanner_is_skipped_only_where_it_finds_nothing(pieces):
-    """scan_text skips a Prefiltered scanner where its test fails: there it must find nothing."""
+    """scan_text skips a Prefiltered scanner where its test fails, on a run or on all of a block's
+    runs joined: there it must find nothing."""
     from pipeline import localize
 
     text = "".join(pieces)
+    half = len(pieces) // 2
+    a, b = "".join(pieces[:half]), "".join(pieces[half:])
     for scanner in (urls, alerts, localize.scanner("en"), localize.scanner("uk")):
         if not scanner.may_find(text):
             assert scanner.scan(text) == [Text(text)]
+        if not scanner.may_find(a + "\n" + b):
+            assert scanner.scan(a) == [Text(a)] and scanner.scan(b) == [Text(b)]
         assert scan_text([Text(text)], [scanner]) == list(scanner.scan(text))
+        assert scan_text([Text(a), Atom("code", "`x`"), Text(b)], [scanner]) == [*scanner.scan(a), Atom("code", "`x`"), *scanner.scan(b)]

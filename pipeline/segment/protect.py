@@ -67,10 +67,11 @@ def has_words(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Prefiltered:
-    """A scanner, with a test true of every text it can find anything in (cheap, in C: a regex
-    search), so that scan_text asks the scanner only about those: most texts have no URL, no digit,
-    no alert marker, and each scanner made new runs of every text it was given (half of scan_text's
-    time on the bench articles, bench/driver.py)."""
+    """A scanner, with a test true of every text it can find anything in and of every text holding
+    such a text (cheap, in C: a regex search without anchors or lookarounds), so that scan_text asks
+    the scanner only about those: most texts have no URL, no digit, no alert marker, and each
+    scanner made new runs of every text it was given (half of scan_text's time on the bench
+    articles, bench/driver.py). A block whose text fails the test is not looked at run by run."""
 
     scan: Callable[[str], list[Run]]
     may_find: Callable[[str], object]
@@ -87,8 +88,13 @@ def never(text: str) -> bool:
 def scan_text(runs: Iterable[Run], scanners: Sequence[Scanner]) -> list[Run]:
     """Let each scanner split the Text runs further (URLs, numbers, protected terms...)."""
     out = list(runs)
+    # every Text a scanner is given is a piece of these: where the test fails on all of them, it
+    # would fail on each
+    whole = "\n".join(run.text for run in out if isinstance(run, Text))
     for scanner in scanners:
         scan, may_find = (scanner.scan, scanner.may_find) if isinstance(scanner, Prefiltered) else (scanner, None)
+        if may_find is not None and not may_find(whole):
+            continue
         nxt: list[Run] = []
         for run in out:
             if isinstance(run, Text) and (may_find is None or may_find(run.text)):
@@ -140,7 +146,7 @@ def mask(runs: Sequence[Run]) -> tuple[str, tuple[Span, ...]]:
     for run in _collapse(list(runs)):
         if isinstance(run, Text):
             # "<x1/>" typed by an author must not be read back as a placeholder
-            parts.append(TAG_RE.sub(lambda m: m.group(0).replace("<", "\u2039"), run.text))
+            parts.append(TAG_RE.sub(_disarm, run.text) if "<" in run.text else run.text)
         elif isinstance(run, Atom):
             spans.append(Span(run.kind, run.source, None, run.value))
             parts.append(f"<x{len(spans)}/>")
@@ -153,6 +159,10 @@ def mask(runs: Sequence[Run]) -> tuple[str, tuple[Span, ...]]:
             spans[n - 1] = Span(spans[n - 1].kind, spans[n - 1].source, run.source)
             parts.append(f"</g{n}>")
     return "".join(parts), tuple(spans)
+
+
+def _disarm(m: re.Match[str]) -> str:
+    return m.group(0).replace("<", "\u2039")
 
 
 def renumber(text: str, spans: Sequence[Span]) -> Segment:
