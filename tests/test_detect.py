@@ -108,3 +108,13 @@ def test_an_ascii_text_is_counted_and_cut_into_words_as_any_other():
 def test_ascii_words_are_the_regex_words(text, limit):
     """The C split of an ASCII text reads the very words the regex finds, as far as ``limit``."""
     assert detect._ascii_words(text, limit) == " ".join(detect._WORD_RE.findall(text))[:limit]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_an_ascii_block_has_the_script_its_counts_give(text):
+    """_block_script's ASCII shortcut: the script and letters the per-script counts give."""
+    counts = detect._scripts(text)
+    total = sum(counts.values())
+    expected = None if total < detect.MIN_LETTERS else ("LATIN", counts["LATIN"])
+    assert detect._block_script(text) == expected

@@ -153,6 +153,31 @@ def document_language(text: str, expected=FALLBACK) -> str | None:
 def block_language(text: str, doc_lang: str | None = None, expected=FALLBACK) -> str | None:
     """A block's language when it differs from the article's (``doc_lang``), else None; None also
     when undecided. A block in the article's script is another language only when long and sure."""
+    found_script = _block_script(text)
+    if found_script is None:
+        return None
+    script, letters = found_script
+    if doc_lang is None or script_of(doc_lang) != script:
+        # another script than the article's: that decides, among the languages the caller expects
+        # (the identifier only for a script none of them is written in)
+        found = _by_script(script, expected)
+        if found is None and letters >= BLOCK_LETTERS:
+            found = identify(_only(text, script, BLOCK_CHARS), BLOCK_CHARS)[0]
+        return found if found != doc_lang else None
+    if letters < BLOCK_LETTERS:
+        return None  # the article's script, too short to be called another language
+    words = _only(text, script, BLOCK_CHARS)
+    if _plainly(words[:BLOCK_CHARS], doc_lang):
+        return None  # what the identifier would read is full of the article's own commonest words
+    lang, probability = identify(words, BLOCK_CHARS)
+    return lang if probability >= BLOCK_CONFIDENCE and lang != doc_lang else None
+
+
+def _block_script(text: str) -> tuple[str, int] | None:
+    """A block's script and how many letters it has in it; None with too few letters, or mixed."""
+    if text.isascii():  # every letter Latin (most blocks): counted in C, no counter made
+        n = len(text.encode("ascii").translate(None, _ASCII_NOT_LETTERS))
+        return ("LATIN", n) if n >= MIN_LETTERS else None
     counts = _scripts(text)
     total = sum(counts.values())
     if total < MIN_LETTERS:
@@ -165,20 +190,7 @@ def block_language(text: str, doc_lang: str | None = None, expected=FALLBACK) ->
         script, n = counts.most_common(1)[0]
         if script in ("CYRILLIC", "LATIN") or n < BLOCK_CYRILLIC * total:
             return None  # mixed: the article's language, as it is
-    if doc_lang is None or script_of(doc_lang) != script:
-        # another script than the article's: that decides, among the languages the caller expects
-        # (the identifier only for a script none of them is written in)
-        found = _by_script(script, expected)
-        if found is None and counts[script] >= BLOCK_LETTERS:
-            found = identify(_only(text, script, BLOCK_CHARS), BLOCK_CHARS)[0]
-        return found if found != doc_lang else None
-    if counts[script] < BLOCK_LETTERS:
-        return None  # the article's script, too short to be called another language
-    words = _only(text, script, BLOCK_CHARS)
-    if _plainly(words[:BLOCK_CHARS], doc_lang):
-        return None  # what the identifier would read is full of the article's own commonest words
-    lang, probability = identify(words, BLOCK_CHARS)
-    return lang if probability >= BLOCK_CONFIDENCE and lang != doc_lang else None
+    return script, counts[script]
 
 
 # Words frequent in running text of one language and in no other language of its script that

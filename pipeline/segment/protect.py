@@ -171,6 +171,8 @@ def renumber(text: str, spans: Sequence[Span]) -> Segment:
     Numbering per sentence makes identical sentences identical strings, so they are translated
     (and remembered) once wherever they appear.
     """
+    if "<" not in text:  # no placeholder (most sentences): nothing to renumber
+        return Segment(text, ())
     mapping: dict[int, int] = {}
     local: list[Span] = []
 
