@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pipeline.articles import markdown
 from pipeline.segment import blocks as segment
 from pipeline.segment import detect
@@ -95,6 +98,23 @@ def test_an_ascii_text_is_counted_and_cut_into_words_as_any_other():
             if detect._word_script(w) == "LATIN":
                 words.append(w)
                 size += len(w) + 1
-        assert detect._only(text, "LATIN", 40) == " ".join(words)
+        assert detect._only(text, "LATIN", 40) == " ".join(words)[:40]  # as far as the identifier reads
         assert detect._only(text, "CYRILLIC", 40) == ""
     assert detect._scripts("naïve café") == Counter({"LATIN": 9})  # not ASCII: the per-character path
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=600), st.integers(1, 300))
+def test_ascii_words_are_the_regex_words(text, limit):
+    """The C split of an ASCII text reads the very words the regex finds, as far as ``limit``."""
+    assert detect._ascii_words(text, limit) == " ".join(detect._WORD_RE.findall(text))[:limit]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_an_ascii_block_has_the_script_its_counts_give(text):
+    """_block_script's ASCII shortcut: the script and letters the per-script counts give."""
+    counts = detect._scripts(text)
+    total = sum(counts.values())
+    expected = None if total < detect.MIN_LETTERS else ("LATIN", counts["LATIN"])
+    assert detect._block_script(text) == expected

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pipeline.core.document import Span
-from pipeline.segment.protect import Atom, Close, Open, Text, alerts, assemble, has_words, mask, pieces, renumber, restore, urls
+from pipeline.segment.protect import Atom, Close, Open, Text, alerts, assemble, has_words, mask, pieces, renumber, restore, scan_text, urls
 from tests.conftest import EXAMPLES
 
 
@@ -130,3 +133,27 @@ def test_the_link_prefilter_lets_every_link_through():
         found = [(m.index, m.last_index) for m in protect._linkify().match(text) or ()]
         atoms = [run for run in urls(text) if isinstance(run, Atom)]
         assert [a.source for a in atoms] == [text[i:j] for i, j in found], text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["see ", "a@b.org", "https://e.com/x", "//", "e.com", ".", "[!NOTE]", "[!", "5", " km", "2,500", "abc", " "]),
+        max_size=12,
+    )
+)
+def test_a_scanner_is_skipped_only_where_it_finds_nothing(pieces):
+    """scan_text skips a Prefiltered scanner where its test fails, on a run or on all of a block's
+    runs joined: there it must find nothing."""
+    from pipeline import localize
+
+    text = "".join(pieces)
+    half = len(pieces) // 2
+    a, b = "".join(pieces[:half]), "".join(pieces[half:])
+    for scanner in (urls, alerts, localize.scanner("en"), localize.scanner("uk")):
+        if not scanner.may_find(text):
+            assert scanner.scan(text) == [Text(text)]
+        if not scanner.may_find(a + "\n" + b):
+            assert scanner.scan(a) == [Text(a)] and scanner.scan(b) == [Text(b)]
+        assert scan_text([Text(text)], [scanner]) == list(scanner.scan(text))
+        assert scan_text([Text(a), Atom("code", "`x`"), Text(b)], [scanner]) == [*scanner.scan(a), Atom("code", "`x`"), *scanner.scan(b)]

@@ -32,7 +32,9 @@ def compose(text: str, what: str, first_line: int = 1) -> tuple[yaml.Node | None
         loader = LOADER(text)
         try:
             root = loader.get_single_node()
-            if root is not None:
+            if root is not None and "*" not in text:  # no alias (written "*name"): a tree, each node once
+                _check_tree(root, what, first_line)
+            elif root is not None:
                 _check_nodes(root, what, first_line)
             data = loader.construct_document(root) if root is not None else None
         finally:
@@ -87,6 +89,17 @@ def _check_nodes(root: yaml.Node, what: str, first_line: int) -> None:
             _check_duplicates(node, what, first_line)
         stack.append((node, True))
         stack.extend((c, False) for c in children)
+
+
+def _check_tree(root: yaml.Node, what: str, first_line: int) -> None:
+    """_check_nodes of a document without aliases: no node is shared, so none can recur or expand,
+    and only duplicate keys are left to refuse (in the order _check_nodes finds them)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicates(node, what, first_line)
+        stack.extend(_children(node))
 
 
 def _children(node: yaml.Node) -> list:

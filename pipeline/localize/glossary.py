@@ -23,13 +23,13 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from pipeline.core.errors import ConfigError
-from pipeline.segment.protect import Atom, Run, Text, split_runs
+from pipeline.segment.protect import Atom, Prefiltered, Run, Text, never, split_runs
 
 if TYPE_CHECKING:
     from pipeline.core.config import Config
@@ -322,7 +322,7 @@ class _Phrases:
         return next(v for p, v in self.pairs if re.fullmatch(re.escape(p), found, re.IGNORECASE))
 
 
-def scanner(glossary: Glossary, source_lang: str) -> Callable[[str], list[Run]]:
+def scanner(glossary: Glossary, source_lang: str) -> Prefiltered:
     """Protect keep names and enforced terms: they become atoms rendered by ``render``."""
     phrases = glossary.protected(source_lang)
 
@@ -331,7 +331,12 @@ def scanner(glossary: Glossary, source_lang: str) -> Callable[[str], list[Run]]:
             return [Text(text)]
         return split_runs(text, ((m.start(), m.end(), Atom("term", m.group(0), term)) for m, term in phrases.find(text)))
 
-    return scan
+    # without a name or term to protect, no text needs scanning
+    return Prefiltered(scan, never if phrases.pattern is None else _always)
+
+
+def _always(text: str) -> bool:
+    return True
 
 
 def render(span) -> str:

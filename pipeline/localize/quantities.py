@@ -19,13 +19,13 @@ import datetime
 import decimal
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from pipeline.localize import regex_starts
 from pipeline.localize.vocab import day_dot, normalize_name, number_symbols, vocab
-from pipeline.segment.protect import Atom, Run, Text, split_runs
+from pipeline.segment.protect import Atom, Prefiltered, Run, Text, split_runs
 
 LANGS = ("en", "uk")  # tuned by hand; any other language is read by its CLDR conventions
 MAX_INT_DIGITS = 15  # beyond this a "number" is an identifier or a mistake; never reformat it
@@ -432,9 +432,9 @@ def _scan(lang: str, text: str) -> list[Run]:
 
 
 @functools.cache
-def scanner(lang: str) -> Callable[[str], list[Run]]:
+def scanner(lang: str) -> Prefiltered:
     """A scanner for ``protect.scan_text``: Text runs and Atom("quantity", source, value=Quantity)."""
     lang = _normalize_lang(lang)
     vocab(lang)  # fail early on a missing locale, and warm the tables
     _pattern(lang)
-    return functools.partial(_scan, lang)
+    return Prefiltered(functools.partial(_scan, lang), _DIGIT_RE.search)  # every quantity has a digit

@@ -136,6 +136,7 @@ def normalize_name(word: str) -> str:
     return word.lower().rstrip(".")
 
 
+@functools.cache  # per locale (Babel's Locale hashes by its identifier): vocab asks for each unit and currency
 def plural_samples(locale: Locale) -> tuple[Decimal, ...]:
     """One number per plural category of the locale (uk: 1 one, 2 few, 5 many, 1.5 other)."""
     found: dict[str, Decimal] = {}
@@ -144,21 +145,22 @@ def plural_samples(locale: Locale) -> tuple[Decimal, ...]:
     return tuple(found.values())
 
 
-def unit_forms(unit: str, length: UnitLength, locale: Locale) -> list[str]:
+@functools.cache  # vocab asks for a unit's long forms up to three times, render for every quantity
+def unit_forms(unit: str, length: UnitLength, locale: Locale) -> tuple[str, ...]:
     """The words CLDR puts after a number for this unit, one per plural category ("км", "кілометрів")."""
-    forms = []
+    forms: list[str] = []
     for sample in plural_samples(locale):
         try:
             out = format_unit(sample, unit, length, locale=locale)
         except UnknownUnitError:  # a unit this locale does not know
-            return []
+            return ()
         number = format_decimal(sample, locale=locale)
         if unit in out or not out.startswith(number):  # Babel's fallback for a missing pattern
             continue
         word = out[len(number) :].strip(SPACES)
         if word and word not in forms:
             forms.append(word)
-    return forms
+    return tuple(forms)
 
 
 def _with_variants(word: str, capitalize: bool, dotless: bool = True) -> list[str]:

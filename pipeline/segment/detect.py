@@ -35,6 +35,8 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 # The ASCII characters that are not letters: an ASCII text's letters (all Latin) are counted in C
 # by deleting these, which most blocks of an English article allow (bench/driver.py: 93%).
 _ASCII_NOT_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
+# ...and its words split in C: every other ASCII character made a space (_WORD_RE's words, for ASCII)
+_ASCII_WORDS = bytes(b if chr(b).isalpha() else 32 for b in range(256))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -91,21 +93,33 @@ def _classify(text: str) -> tuple[str, float]:
 
 
 def _only(text: str, script: str, limit: int) -> str:
-    """The words of text written in one script, as far as the first ``limit`` characters of them
-    (what the identifier reads: the rest of a long paragraph need not be looked at)."""
+    """The words of text written in one script, space-separated, as far as the first ``limit``
+    characters of them (what the identifier reads: the rest of a long paragraph need not be looked at)."""
+    latin = text.isascii()  # every word of an ASCII text is Latin
+    if latin:
+        return _ascii_words(text, limit) if script == "LATIN" else ""
     words: list[str] = []
     size = -1
-    latin = text.isascii()  # every word of an ASCII text is Latin
-    if latin and script != "LATIN":
-        return ""
     for m in _WORD_RE.finditer(text):
         if size >= limit:
             break
         w = m.group()
-        if latin or _word_script(w) == script:
+        if _word_script(w) == script:
             words.append(w)
             size += len(w) + 1
-    return " ".join(words)
+    return " ".join(words)[:limit]
+
+
+def _ascii_words(text: str, limit: int) -> str:
+    """_only of an ASCII text, split in C. The words of a prefix of the text, joined, are a prefix
+    of all its words joined (a word the prefix cuts is the start of that word), so a prefix that
+    gives ``limit`` characters gives the same ones; a longer one is read only when it does not."""
+    n = 4 * limit
+    while True:
+        joined = b" ".join(text[:n].encode("ascii").translate(_ASCII_WORDS).split())
+        if len(joined) >= limit or n >= len(text):
+            return joined[:limit].decode("ascii")
+        n *= 4
 
 
 @functools.lru_cache(maxsize=65536)
@@ -139,6 +153,31 @@ def document_language(text: str, expected=FALLBACK) -> str | None:
 def block_language(text: str, doc_lang: str | None = None, expected=FALLBACK) -> str | None:
     """A block's language when it differs from the article's (``doc_lang``), else None; None also
     when undecided. A block in the article's script is another language only when long and sure."""
+    found_script = _block_script(text)
+    if found_script is None:
+        return None
+    script, letters = found_script
+    if doc_lang is None or script_of(doc_lang) != script:
+        # another script than the article's: that decides, among the languages the caller expects
+        # (the identifier only for a script none of them is written in)
+        found = _by_script(script, expected)
+        if found is None and letters >= BLOCK_LETTERS:
+            found = identify(_only(text, script, BLOCK_CHARS), BLOCK_CHARS)[0]
+        return found if found != doc_lang else None
+    if letters < BLOCK_LETTERS:
+        return None  # the article's script, too short to be called another language
+    words = _only(text, script, BLOCK_CHARS)
+    if _plainly(words[:BLOCK_CHARS], doc_lang):
+        return None  # what the identifier would read is full of the article's own commonest words
+    lang, probability = identify(words, BLOCK_CHARS)
+    return lang if probability >= BLOCK_CONFIDENCE and lang != doc_lang else None
+
+
+def _block_script(text: str) -> tuple[str, int] | None:
+    """A block's script and how many letters it has in it; None with too few letters, or mixed."""
+    if text.isascii():  # every letter Latin (most blocks): counted in C, no counter made
+        n = len(text.encode("ascii").translate(None, _ASCII_NOT_LETTERS))
+        return ("LATIN", n) if n >= MIN_LETTERS else None
     counts = _scripts(text)
     total = sum(counts.values())
     if total < MIN_LETTERS:
@@ -151,20 +190,7 @@ def block_language(text: str, doc_lang: str | None = None, expected=FALLBACK) ->
         script, n = counts.most_common(1)[0]
         if script in ("CYRILLIC", "LATIN") or n < BLOCK_CYRILLIC * total:
             return None  # mixed: the article's language, as it is
-    if doc_lang is None or script_of(doc_lang) != script:
-        # another script than the article's: that decides, among the languages the caller expects
-        # (the identifier only for a script none of them is written in)
-        found = _by_script(script, expected)
-        if found is None and counts[script] >= BLOCK_LETTERS:
-            found = identify(_only(text, script, BLOCK_CHARS), BLOCK_CHARS)[0]
-        return found if found != doc_lang else None
-    if counts[script] < BLOCK_LETTERS:
-        return None  # the article's script, too short to be called another language
-    words = _only(text, script, BLOCK_CHARS)
-    if _plainly(words[:BLOCK_CHARS], doc_lang):
-        return None  # what the identifier would read is full of the article's own commonest words
-    lang, probability = identify(words, BLOCK_CHARS)
-    return lang if probability >= BLOCK_CONFIDENCE and lang != doc_lang else None
+    return script, counts[script]
 
 
 # Words frequent in running text of one language and in no other language of its script that
