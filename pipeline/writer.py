@@ -68,7 +68,6 @@ class Writer:
         self.written: dict[Path, str] = {}  # outputs (resolved) of this run -> the article that wrote them
         self.cleaned: set[Path] = set()  # folders whose leftover temporary files were removed
         self.roots: set[str] | None = None
-        self.at = paths.Resolver()  # the article's paths, their folders' links resolved once (see outputs)
 
     # --- one article ---------------------------------------------------------------------------------
 
@@ -80,6 +79,11 @@ class Writer:
             raise result
         return result
 
+    def dry_run(self, t: Translation) -> None:
+        """Every check write() makes, with nothing written: InputError if the article could not be."""
+        at = paths.Resolver()
+        self.check(t, self.outputs(t, at), at)
+
     def write_all(self, ts: Sequence[Translation]) -> list[tuple[Path, Record] | InputError]:
         """Check and commit the articles of a window together (one flush per step of the crash-safe
         order for all of them, see commit_all). Per article: its record file and record, or the
@@ -87,11 +91,12 @@ class Writer:
         results: list[tuple[Path, Record] | InputError] = []
         ready: list[tuple[int, Translation, Record, dict[Path, Data], list[Path]]] = []
         for t in ts:
+            at = paths.Resolver()  # the article's paths, their folders' links resolved once, afresh per article
             try:
-                outputs = self.outputs(t)
-                self.check(t, outputs)
+                outputs = self.outputs(t, at)
+                self.check(t, outputs, at)
                 outputs = {p: _encoded(d) for p, d in outputs.items()}  # once: hashed, compared and written as bytes
-                record = self._record(t, outputs)
+                record = self._record(t, outputs, at)
                 try:
                     self.remember_root(record.root)
                 except OutputError as e:
@@ -99,7 +104,7 @@ class Writer:
             except InputError as e:
                 results.append(e)
                 continue
-            claimed = [self.at.resolved(path) for path in outputs]  # now: a later article of the window may not write them too
+            claimed = [at.resolved(path) for path in outputs]  # now: a later article of the window may not write them too
             self.written.update(dict.fromkeys(claimed, t.source.shown))
             ready.append((len(results), t, record, outputs, claimed))
             results.append(InputError(t.source.shown, "not written"))  # replaced below
@@ -116,11 +121,10 @@ class Writer:
                 results[i] = _cost(t, e)
         return results
 
-    def outputs(self, t: Translation) -> dict[Path, Data]:
-        """The article's output files and their bytes, from the output templates (its paths resolved afresh: self.at)."""
+    def outputs(self, t: Translation, at: paths.Resolver) -> dict[Path, Data]:
+        """The article's output files and their bytes, from the output templates (its paths resolved by at)."""
         source, td, template = t.source, t.td, self.config.output
         src, tgt = td.document.source_lang, td.target_lang
-        at = self.at = paths.Resolver()
         article = paths.output_path(self.out, template.article, source, src, tgt, at=at)
         previous = t.stored.latest
         if previous is not None and previous.fingerprint == self.fingerprint and previous.article in dict(previous.outputs):
@@ -159,11 +163,11 @@ class Writer:
         ours = dict(previous.outputs).get(self.layout.rel(article))
         return data if ours == file_sha256(data) else rendered
 
-    def check(self, t: Translation, outputs: Mapping[Path, Data]) -> None:
+    def check(self, t: Translation, outputs: Mapping[Path, Data], at: paths.Resolver) -> None:
         """Every rule an output must keep before anything of the article is written (InputError)."""
         source = t.source
-        self._check_claim(t)
-        in_place = self.at.real(self.out).is_relative_to(source.root)  # the output folder inside the sources: skipped when reading
+        self._check_claim(t, at)
+        in_place = at.real(self.out).is_relative_to(source.root)  # the output folder inside the sources: skipped when reading
         ours = t.stored.ours()
         checked: set[str] = set()  # the folders of its outputs found no link
         for path, data in outputs.items():
@@ -172,23 +176,23 @@ class Writer:
                 self.layout.inside(rel, checked)
             except ValueError as e:
                 raise InputError(source.shown, f"output {rel}: {e}; not written") from None
-            real = self.at.real(path)
+            real = at.real(path)
             if real in self.protected:
                 raise InputError(source.shown, f"refusing to overwrite the source file {path}")
             if real.is_relative_to(source.root) and not in_place and t.translator is None:
                 raise InputError(source.shown, f"{path} would be written inside its source folder; change output templates")
-            resolved = self.at.resolved(path)
+            resolved = at.resolved(path)
             if resolved in self.written:
                 raise InputError(source.shown, f"{path} is also the output of {self.written[resolved]}; give the articles distinct paths")
             edited = self._edited(path, rel, ours, data)
             if edited:
                 raise InputError(source.shown, f"{path} {edited}")
 
-    def _check_claim(self, t: Translation) -> None:
+    def _check_claim(self, t: Translation, at: paths.Resolver) -> None:
         """An output path belongs to one source article: another article with the same path inside
         another source folder may not take its record and outputs while it exists."""
         previous = t.stored.latest
-        if previous is None or previous.legacy or previous.root == paths.relative_root(t.source.root, self.out, self.at):
+        if previous is None or previous.legacy or previous.root == paths.relative_root(t.source.root, self.out, at):
             return
         other = self.store.source_of(previous)
         if other is not None and other.exists():
@@ -223,14 +227,14 @@ class Writer:
             return f"is the output of {owner[1]} (into {owner[0]}); give the articles distinct paths"
         return f"exists and was not written by the pipeline; not overwritten ({hint})"
 
-    def _record(self, t: Translation, outputs: Mapping[Path, Data]) -> Record:
+    def _record(self, t: Translation, outputs: Mapping[Path, Data], at: paths.Resolver) -> Record:
         td, source = t.td, t.source
         sums = tuple((self.layout.rel(p), file_sha256(_encoded(d))) for p, d in outputs.items())
         previous = t.stored.latest
         # the article is the translator's file: adopted now, or kept as adopted (see _adopted)
         adopted = t.translator is not None or (previous is not None and previous.adopted and sums[0] in previous.outputs)
         return Record(
-            root=paths.relative_root(source.root, self.out, self.at),
+            root=paths.relative_root(source.root, self.out, at),
             rel=source.rel,
             source_lang=td.document.source_lang,
             target_lang=td.target_lang,

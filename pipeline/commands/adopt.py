@@ -412,7 +412,7 @@ class _Adoption:
         outcome.source, outcome.translation = source.shown, shown
         t = Translation(source, td, blocks, (), HUMAN_ID, stored, translator=(out / placed_rel, data))
         if self.options.dry_run:
-            self.writer.check(t, self.writer.outputs(t))
+            self.writer.dry_run(t)
             return outcome
         self.writer.write(t)  # the translation itself is written only when it is copied in
         return outcome

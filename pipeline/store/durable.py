@@ -104,12 +104,7 @@ class Batch:
             return
         except OSError as e:
             raise fileio.unremovable(self.root, path, e) from None
-        try:
-            os.unlink(path.name, dir_fd=folder)
-        except FileNotFoundError:
-            pass
-        except OSError as e:
-            raise fileio.failed(path, e, "remove") from None
+        fileio.unlink_in(folder, path)  # the folder stays open: the batch keeps it
 
     def flush(self) -> None:
         """Everything staged and published so far reaches the disk (OutputError if it cannot)."""

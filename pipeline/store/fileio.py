@@ -342,14 +342,20 @@ def remove_within(root: Path, path: Path) -> bool:
     except OSError as e:
         raise unremovable(root, path, e) from None
     try:
+        return unlink_in(folder, path)
+    finally:
+        os.close(folder)
+
+
+def unlink_in(folder: int, path: Path) -> bool:
+    """Delete path's name from its open folder (descriptor folder); False when it was not there."""
+    try:
         os.unlink(path.name, dir_fd=folder)
         return True
     except FileNotFoundError:
         return False
     except OSError as e:
         raise failed(path, e, "remove") from None
-    finally:
-        os.close(folder)
 
 
 def unremovable(root: Path, path: Path, e: OSError) -> OutputError:
