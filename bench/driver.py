@@ -1,7 +1,7 @@
 """The driver's own ceiling: sentences per second through the whole pipeline with the pseudo engine
 (no model), one process, as `pipeline translate` runs.
 
-    .venv/bin/python bench/driver.py [--copies 1] [--runs 3] [--profile]
+    .venv/bin/python bench/driver.py [--copies 1] [--runs 3] [--jobs 1] [--profile]
     PIPELINE_ROOT=../main .venv/bin/python bench/driver.py     # the same, as another checkout has it
 
 The articles: the English NTREX-128 articles (123) and otel-blog posts (52) of ../shared/data,
@@ -9,7 +9,8 @@ copied `--copies` times under numbered folders (copies repeat sentences: the eng
 distinct one once, the driver still reads, segments, aligns and writes every article). Each run is
 `pipeline translate ARTICLES --to uk --engine pseudo` in a fresh process with a fresh output folder
 and memory; the fastest of `--runs` is reported (the least disturbed on a shared machine): wall
-seconds, the process's CPU seconds (user + system, from wait4), sentences (the run's "segments":
+seconds, the CPU seconds of the run and the children it waited for (user + system, from wait4), the
+driver's: the run's own process alone (read from /proc while it is a zombie), sentences (the run's "segments":
 every sentence of every article that needed translating) per wall second, and CPU ms per sentence;
 then every run's wall and CPU seconds and the least CPU (on a shared machine the run fastest by the
 clock need not be the one least inflated in CPU by other processes' contention).
@@ -18,10 +19,13 @@ the work folder, as any second run of an installed pipeline finds them (see envi
 With --profile, one more run in this process under cProfile: where the driver's time goes. With
 --syscalls, one more run under `strace -f -c` counting the flushes (fsync, fdatasync, syncfs); with
 --instructions, one under valgrind counting the instructions it executes (not moved by the load).
+With --jobs N, the run reads and segments in N worker processes (`--jobs`): reading and segmenting as
+an earlier stage, while the driver keeps aligning, rendering,
+committing and writing.
 The sum: how many decoders this driver could feed, each decoding `--decoder-rate` sentences/s (the
 default, 52.71, is the pipeline's own rate with the benchmark model at its defaults on this 2-core
-machine, docs/performance.md), from the driver's sentences per CPU second (its cost, whatever the
-machine's load).
+machine, docs/performance.md), from the driver process's sentences per CPU second (its cost,
+whatever the machine's load; workers are not the driver).
 """
 
 from __future__ import annotations
@@ -54,9 +58,10 @@ def corpus(folder: Path, copies: int) -> int:
     return n
 
 
-def command(articles: Path, out: Path) -> list[str]:
+def command(articles: Path, out: Path, jobs: int = 1) -> list[str]:
     boot = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from pipeline.cli import main; main()"
-    return [sys.executable, "-c", boot, "translate", str(articles), "--to", "uk", "--engine", "pseudo", "--out", str(out)]
+    run = ["translate", str(articles), "--to", "uk", "--engine", "pseudo", "--out", str(out)]
+    return [sys.executable, "-c", boot, *run, *(["--jobs", str(jobs)] if jobs > 1 else [])]
 
 
 def environment(work: Path) -> dict[str, str]:
@@ -69,7 +74,7 @@ def environment(work: Path) -> dict[str, str]:
     return {**env, "PYTHONPYCACHEPREFIX": str(work / "pycache"), "XDG_CACHE_HOME": str(work / "cache")}
 
 
-def once(work: Path, articles: Path):
+def once(work: Path, articles: Path, jobs: int = 1):
     import resource
 
     sys.path.insert(0, str(BENCH))
@@ -79,7 +84,7 @@ def once(work: Path, articles: Path):
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(work / ".pipeline", ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    m = measure(command(articles, out), env=environment(work), cwd=work)
+    m = measure(command(articles, out, jobs), env=environment(work), cwd=work)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if m.returncode not in (0, 1):  # 1: section pages without prose are reported, not failures of the bench
         raise SystemExit(f"the run exited {m.returncode}: {m.stderr[-2000:]}")
@@ -88,7 +93,7 @@ def once(work: Path, articles: Path):
     found = re.search(r"(\d+) articles, (\d+) segments \((\d+) translated", line)
     if not found:
         raise SystemExit(f"no summary line in: {line!r}")
-    return m.seconds, cpu, int(found[2]), int(found[3]), line
+    return m.seconds, cpu, int(found[2]), int(found[3]), line, m.own_cpu
 
 
 def syscalls(work: Path, articles: Path) -> str:
@@ -148,24 +153,33 @@ def main() -> None:
     p.add_argument("--profile", action="store_true")
     p.add_argument("--syscalls", action="store_true", help="one more run under strace, counting fsync/fdatasync/syncfs")
     p.add_argument("--instructions", action="store_true", help="one more run under valgrind, counting its instructions")
+    p.add_argument("--jobs", type=int, default=1, help="processes reading and segmenting (`--jobs N`): the driver keeps the rest")
     p.add_argument("--decoder-rate", type=float, default=52.71, help="sentences/s of one decoder, for the sum")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="pipeline-driver-bench-") as name:
         work = Path(name)
         files = corpus(work / "articles", args.copies)
-        once(work, work / "articles")  # the warm-up: bytecode and caches written, not timed
-        runs = [once(work, work / "articles") for _ in range(args.runs)]
-        seconds, cpu, segments, translated, line = min(runs, key=lambda r: r[0])
+        once(work, work / "articles", args.jobs)  # the warm-up: bytecode and caches written, not timed
+        runs = [once(work, work / "articles", args.jobs) for _ in range(args.runs)]
+        seconds, cpu, segments, translated, line, own = min(runs, key=lambda r: r[0])
         print(f"pipeline at {ROOT}; {files} article files ({args.copies} copies of NTREX en + otel-blog en), {os.cpu_count()} cores")
+        if args.jobs > 1:
+            # the workers are children of multiprocessing's fork server, which is not waited for: no rusage counts them
+            print(f"--jobs {args.jobs}: reading and segmenting in {args.jobs} worker processes, whose CPU neither CPU column counts")
         print(f"fastest of {args.runs}: {line}")
-        print("| wall s | CPU s | sentences | distinct | sentences/s (wall) | CPU ms/sentence |\n|---|---|---|---|---|---|")
-        print(f"| {seconds:.2f} | {cpu:.2f} | {segments:,} | {translated:,} | {segments / seconds:,.0f} | {1000 * cpu / segments:.2f} |")
+        print(
+            "| wall s | CPU s | driver's CPU s | sentences | distinct | sentences/s (wall) | CPU ms/sentence |\n|---|---|---|---|---|---|---|"
+        )
+        print(
+            f"| {seconds:.2f} | {cpu:.2f} | {own:.2f} | {segments:,} | {translated:,} | {segments / seconds:,.0f} | {1000 * cpu / segments:.2f} |"
+        )
         print("all runs, wall s: " + ", ".join(f"{r[0]:.2f}" for r in runs))
         # the least CPU of the runs: on a shared machine the fastest run by wall time need not be the least disturbed in CPU
         print("all runs, CPU s: " + ", ".join(f"{r[1]:.2f}" for r in runs) + f"; least {min(r[1] for r in runs):.2f}")
-        per_cpu = segments / cpu
+        print("all runs, the driver's CPU s: " + ", ".join(f"{r[5]:.2f}" for r in runs))
+        per_cpu = segments / own  # the driver process's own CPU: what one core of the driver sustains
         print(
-            f"the sum: {per_cpu:,.0f} sentences per CPU second of the driver / {args.decoder_rate:g} sentences/s per decoder "
+            f"the sum: {per_cpu:,.0f} sentences per CPU second of the driver process / {args.decoder_rate:g} sentences/s per decoder "
             f"= {per_cpu / args.decoder_rate:,.0f} decoders fed by one driver core"
         )
         if args.syscalls:

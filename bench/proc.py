@@ -15,6 +15,14 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    own_cpu: float  # user + system seconds of the process itself, without the children it waited for
+
+
+def own_cpu(pid: int) -> float:
+    """A process's own CPU seconds (utime + stime of /proc/PID/stat), read while it is a zombie:
+    after its exit and before it is reaped, the kernel still holds its final times."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(cmd: list[str], env: dict | None = None, cwd=None, capture_stderr: bool = True) -> Measured:
@@ -25,13 +33,20 @@ def measure(cmd: list[str], env: dict | None = None, cwd=None, capture_stderr: b
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         child = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err if capture_stderr else None)
-        _, status, usage = os.wait4(child.pid, 0)
+        os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOWAIT)  # ended, not yet reaped
         seconds = time.perf_counter() - started
+        own = own_cpu(child.pid)
+        _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
         err.seek(0)
         return Measured(
-            seconds, usage.ru_maxrss / 1024, child.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+            seconds,
+            usage.ru_maxrss / 1024,
+            child.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            own,
         )
 
 
