@@ -135,7 +135,7 @@ class Writer:
         if t.translator is not None:
             article, data = t.translator
         elif previous is not None and previous.adopted and previous.source_sha256 == td.document.sha256:
-            data = self._adopted(previous, article, data)
+            data = _adopted(self.layout, previous, article, data)
         outputs: dict[Path, Data] = {article: data}
         outputs[paths.output_path(self.out, template.bilingual, source, src, tgt, ".json", at)] = alignment_json.render(td)
         if template.review_html:
@@ -152,16 +152,6 @@ class Writer:
                 f"its record names {article} as its translation, which is the output of {others[0][1]} (into {others[0][0]}); "
                 "not written (restore the record with git, or give the articles distinct paths)",
             )
-
-    def _adopted(self, previous: Record, article: Path, rendered: Data) -> Data:
-        """A translator's file is kept as written while its source is unchanged: the pipeline's
-        rendering of the same sentences would rewrite what the translator wrote."""
-        try:
-            data = fileio.read_bytes(article, str(article), MAX_OUTPUT_BYTES, "", follow=False)
-        except InputError:
-            return rendered
-        ours = dict(previous.outputs).get(self.layout.rel(article))
-        return data if ours == file_sha256(data) else rendered
 
     def check(self, t: Translation, outputs: Mapping[Path, Data], at: paths.Resolver) -> None:
         """Every rule an output must keep before anything of the article is written (InputError)."""
@@ -312,6 +302,17 @@ class Writer:
         legacy = self.layout.legacy(record.target_lang, record.rel)
         if legacy.is_file() and not legacy.is_symlink():
             self.remove(legacy)
+
+
+def _adopted(layout: Layout, previous: Record, article: Path, rendered: Data) -> Data:
+    """A translator's file is kept as written while its source is unchanged: the pipeline's
+    rendering of the same sentences would rewrite what the translator wrote."""
+    try:
+        data = fileio.read_bytes(article, str(article), MAX_OUTPUT_BYTES, "", follow=False)
+    except InputError:
+        return rendered
+    ours = dict(previous.outputs).get(layout.rel(article))
+    return data if ours == file_sha256(data) else rendered
 
 
 def _with_attributes(layout: Layout) -> str | None:
